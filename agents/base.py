@@ -1,0 +1,64 @@
+"""The one shape every role has.
+
+A role module exposes ``ROLE`` (its public slug), a pure ``decide(request, ctx)`` that returns
+its typed decision, and ``render(decision, request, ctx)`` that turns the decision into
+artifacts through packaged templates. The graph wires these; roles never read each other's
+internals, only the decisions handed to them in :class:`RoleContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from opsteam.decisions import (
+    ArchitectDesign,
+    DatabasePlan,
+    NetworkPlan,
+    ServerBaseline,
+)
+from opsteam.models import Artifact, ChangeRequest
+from opsteam.registry import Registry, RoleSlug
+
+DecisionT = TypeVar("DecisionT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RoleContext:
+    """What a role may read: the registry, earlier decisions, feedback and findings."""
+
+    registry: Registry
+    design: ArchitectDesign | None = None
+    servers: ServerBaseline | None = None
+    network: NetworkPlan | None = None
+    database: DatabasePlan | None = None
+    feedback: Sequence[str] = ()
+    # Validator findings from an earlier attempt, so the role can fix its artifacts.
+    findings: Sequence[str] = ()
+    attempt: int = 1
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class RoleModule(Protocol[DecisionT]):
+    ROLE: RoleSlug
+
+    def decide(self, request: ChangeRequest, ctx: RoleContext) -> DecisionT: ...
+
+    def render(
+        self, decision: DecisionT, request: ChangeRequest, ctx: RoleContext
+    ) -> list[Artifact]: ...
+
+
+def mentions(text: str, keywords: Sequence[str]) -> list[str]:
+    """Keywords present in ``text`` as whole words or phrases (text is lower-cased)."""
+    import re
+
+    found = []
+    for word in keywords:
+        pattern = r"(?<![a-z0-9])" + re.escape(word.lower()) + r"(?![a-z0-9])"
+        if re.search(pattern, text):
+            found.append(word)
+    return found

@@ -1,0 +1,1 @@
+"""LangGraph workflows: they hold only flow (nodes, Send fan-out, interrupts, gates)."""

@@ -1,0 +1,202 @@
+"""The team roster (registry.yaml) as typed, validated data.
+
+The registry says *who* each role is; the agent modules say *how* it thinks.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from opsteam.errors import RegistryError, describe_validation_error
+
+RoleSlug = Literal[
+    "infrastructure-architect",
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "site-reliability-engineer",
+    "automation-engineer",
+]
+CheckpointKind = Literal[
+    "architecture-change",
+    "external-integration",
+    "customer-schema-change",
+    "cross-division",
+    "production-change",
+]
+MAX_REGISTRY_BYTES = 1_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(_Strict):
+    id: str = Field(pattern=r"^[A-Z]{2,5}-\d{3}$")
+    slug: RoleSlug
+    name: str = Field(min_length=1)
+    title: str
+    specialty: str
+    primary_responsibility: str
+    capabilities: tuple[str, ...]
+    triggers: tuple[str, ...]
+    handoffs: tuple[RoleSlug, ...]
+    tools: tuple[str, ...]
+
+
+class Team(_Strict):
+    slug: str
+    name: str
+    mission: str
+    division: str
+    lead: str
+
+
+class FlowStep(_Strict):
+    step: str
+    role: str | None = None
+    roles: tuple[str, ...] = ()
+    parallel: bool = False
+    does: tuple[str, ...]
+
+
+class CheckpointSpec(_Strict):
+    kind: CheckpointKind
+    name: str
+    triggers: tuple[str, ...]
+
+
+class Gates(_Strict):
+    change_approval: tuple[str, ...]
+    production_readiness: tuple[str, ...]
+
+
+class EscalationLevel(_Strict):
+    level: str
+    role: str  # a role id, "component" (the incident's component owner) or "human"
+    from_minutes: int = Field(ge=0)
+    until_minutes: int | None = None
+
+
+class OnCall(_Strict):
+    primary: str
+    secondary: str
+    handoff_utc: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    members: dict[RoleSlug, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class Kpi(_Strict):
+    key: str
+    name: str
+    target: float
+    comparison: Literal[">=", ">", "<", "<="]
+    unit: str
+    measurement: str
+
+
+class Redirect(_Strict):
+    topic: str
+    owner: str
+    triggers: tuple[str, ...]
+
+
+class Registry(_Strict):
+    version: Literal[1]
+    team: Team
+    roles: tuple[Role, ...]
+    request_flow: tuple[FlowStep, ...]
+    checkpoints: tuple[CheckpointSpec, ...]
+    gates: Gates
+    escalation: tuple[EscalationLevel, ...]
+    oncall: OnCall
+    kpis: tuple[Kpi, ...]
+    out_of_scope: tuple[Redirect, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Registry:
+        ids = [r.id for r in self.roles]
+        slugs = [r.slug for r in self.roles]
+        if len(set(ids)) != len(ids):
+            raise ValueError("role ids must be unique")
+        if sorted(slugs) != sorted(set(slugs)) or len(slugs) != 6:
+            raise ValueError("roles must list each of the six seats exactly once")
+        known = set(ids)
+        refs = [self.team.lead, self.oncall.primary, self.oncall.secondary]
+        refs += [s.role for s in self.request_flow if s.role]
+        refs += [r for s in self.request_flow for r in s.roles]
+        refs += [e.role for e in self.escalation if e.role not in ("component", "human")]
+        unknown = sorted({r for r in refs if r not in known})
+        if unknown:
+            raise ValueError(f"unknown role reference(s): {', '.join(unknown)}")
+        return self
+
+    def role(self, key: str) -> Role:
+        """Look a role up by internal id or public slug."""
+        for r in self.roles:
+            if key in (r.id, r.slug):
+                return r
+        raise KeyError(key)
+
+    def public_names(self) -> dict[str, str]:
+        return {r.id: r.name for r in self.roles}
+
+    def checkpoint(self, kind: str) -> CheckpointSpec:
+        for c in self.checkpoints:
+            if c.kind == kind:
+                return c
+        raise KeyError(kind)
+
+
+def default_registry_path() -> Path:
+    """The registry shipped with the package (works from a wheel and a checkout)."""
+    return Path(str(resources.files("opsteam").joinpath("registry.yaml")))
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_REGISTRY_BYTES:
+            raise RegistryError(f"{path}: registry is {size} bytes, limit {MAX_REGISTRY_BYTES}")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: registry file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read registry ({exc})") from None
+
+
+def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise RegistryError(f"{source}: malformed YAML{where}") from None
+    if not isinstance(data, dict):
+        raise RegistryError(f"{source}: expected a mapping at the top level")
+    try:
+        return Registry.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{source}: {line}" for line in describe_validation_error(exc)]
+        raise RegistryError(problems[0], problems) from None
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int) -> Registry:
+    return parse_registry(_read(Path(path)), source=path)
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load the roster: explicit path, else $OPSTEAM_REGISTRY, else the packaged one."""
+    chosen = Path(path or os.environ.get("OPSTEAM_REGISTRY") or default_registry_path())
+    try:
+        mtime = chosen.stat().st_mtime_ns
+    except OSError:
+        raise RegistryError(f"{chosen}: registry file not found") from None
+    return _load_cached(str(chosen), mtime)

@@ -1,0 +1,1 @@
+"""Packaged jinja2 templates; loaded through :mod:`opsteam.templates` only."""

@@ -1,0 +1,1 @@
+"""Boundaries to the outside world (validators, kubernetes, AWS), each behind a small interface."""

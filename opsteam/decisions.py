@@ -14,6 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsteam.models import CheckpointNeed, Engine, GateCheck
 
 
+DesignComponent = Literal[
+    "web",  # an HTTP service (runs on Kubernetes)
+    "kubernetes",
+    "database",
+    "cache",
+    "object-storage",
+    "server",  # virtual machines the systems administrator baselines
+    "load-balancer",
+    "dns",
+    "vpn",
+    "firewall",
+    "monitoring",
+]
+
+
 class _Decision(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -32,7 +47,7 @@ class RiskAssessment(_Decision):
 
 class ArchitectDesign(_Decision):
     summary: str
-    components: list[str]
+    components: list[DesignComponent]
     assignments: list[Assignment]
     checkpoints: list[CheckpointNeed]
     risk: RiskAssessment
@@ -40,6 +55,11 @@ class ArchitectDesign(_Decision):
     maintenance_window: str  # "2026-12-01T02:00Z - 2026-12-01T04:00Z" or "not required (dev)"
     cloud: str
     region: str
+    zones: list[str]
+    # Engine chosen by the architect so parallel roles (network, DBA) agree on ports.
+    engine: Engine | None = None
+    hosts_needed: bool = False
+    public_endpoint: bool = False
     revision: int = 1
     feedback_applied: list[str] = Field(default_factory=list)
     # Issue 3 fills the full plan (sections of the seed template) here.

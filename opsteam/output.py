@@ -1,0 +1,50 @@
+"""How results leave the process: always redacted first, then JSON or Rich text.
+
+Ways in (CLI, server, chat) call :func:`emit` / :func:`emit_error`; nothing else prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rich.console import Console, RenderableType
+
+from opsteam.redaction import redact, redact_text
+
+Renderer = Callable[[Any], RenderableType | Iterable[RenderableType]]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(redact(data), indent=2, sort_keys=False, ensure_ascii=False)
+
+
+def emit(data: Any, *, as_json: bool, render: Renderer | None = None) -> None:
+    """Print ``data`` redacted: as JSON for scripts, or through ``render`` for people."""
+    safe = redact(data)
+    if as_json or render is None:
+        sys.stdout.write(json.dumps(safe, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
+    console = _console()
+    rendered = render(safe)
+    items = [rendered] if isinstance(rendered, str) or not isinstance(rendered, Iterable) else \
+        list(rendered)
+    for item in items:
+        console.print(item)
+
+
+def emit_error(lines: Iterable[str], *, as_json: bool = False) -> None:
+    """One line per problem on stderr, never a traceback."""
+    safe = [redact_text(line) for line in lines]
+    if as_json:
+        sys.stderr.write(json.dumps({"errors": safe}, ensure_ascii=False) + "\n")
+        return
+    for line in safe:
+        sys.stderr.write(f"error: {line}\n")

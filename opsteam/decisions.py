@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opsteam.models import CheckpointNeed, Engine, GateCheck
 
-
 DesignComponent = Literal[
     "web",  # an HTTP service (runs on Kubernetes)
     "kubernetes",

@@ -6,7 +6,7 @@ Each role writes only its own slice; lists that parallel branches write to have 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,19 +30,9 @@ from opsteam.models import (
 RunStatus = Literal["running", "completed", "rejected", "redirected", "failed"]
 
 
-def merge_artifacts(old: list[Artifact], new: list[Artifact]) -> list[Artifact]:
-    """Later versions of a path replace earlier ones; order is by path for stable output."""
-    by_path = {a.path: a for a in old}
-    by_path.update({a.path: a for a in new})
-    return [by_path[p] for p in sorted(by_path)]
-
-
-def merge_validations(
-    old: list[ValidationResult], new: list[ValidationResult]
-) -> list[ValidationResult]:
-    by_key = {(v.path, v.validator): v for v in old}
-    by_key.update({(v.path, v.validator): v for v in new})
-    return [by_key[k] for k in sorted(by_key)]
+def by_role(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each role's latest output replaces its previous one (parallel roles merge)."""
+    return {**old, **new}
 
 
 def add_unique(old: list[str], new: list[str]) -> list[str]:
@@ -60,14 +50,23 @@ class RequestState(BaseModel):
     database: DatabasePlan | None = None
     automation: AutomationPlan | None = None
     reliability: ReliabilityPlan | None = None
-    artifacts: Annotated[list[Artifact], merge_artifacts] = Field(default_factory=list)
-    validations: Annotated[list[ValidationResult], merge_validations] = Field(
-        default_factory=list
+    # Keyed by role slug: a role that runs again replaces exactly its own files.
+    artifacts: Annotated[dict[str, list[Artifact]], by_role] = Field(default_factory=dict)
+    validations: Annotated[dict[str, list[ValidationResult]], by_role] = Field(
+        default_factory=dict
     )
     decisions: Annotated[list[DecisionRecord], operator.add] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list)
     round: int = 1
+    review: Literal["", "approved", "rejected", "changes"] = ""
     fix_attempts: dict[str, int] = Field(default_factory=dict)
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)
     summary: str = ""
+
+    def all_artifacts(self) -> list[Artifact]:
+        return sorted((a for items in self.artifacts.values() for a in items), key=lambda a: a.path)
+
+    def all_validations(self) -> list[ValidationResult]:
+        found = (v for items in self.validations.values() for v in items)
+        return sorted(found, key=lambda v: (v.path, v.validator))

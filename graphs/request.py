@@ -1,0 +1,267 @@
+"""The infrastructure request graph: flow only.
+
+intake -> scope -> architect -> [design checkpoints] -> specialists (Send, in parallel)
+-> automation <-> verify -> SRE <-> verify -> change-approval gate -> report
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Send, interrupt
+
+from opsteam.graphs import routing
+from opsteam.agents.base import RoleContext
+from opsteam.intake import scope_redirect
+from opsteam.models import Artifact, DecisionRecord, ValidationResult
+from opsteam.persistence import register_state
+from opsteam.registry import Registry
+from opsteam.state import RequestState
+
+Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
+Update = dict[str, Any]
+
+register_state(RequestState)
+
+# Which state slice each role writes.
+SLOTS = {
+    "systems-administrator": "servers",
+    "network-engineer": "network",
+    "database-administrator": "database",
+    "automation-engineer": "automation",
+    "site-reliability-engineer": "reliability",
+}
+DOWNSTREAM = (*SLOTS, "notifications")
+
+
+def _modules() -> dict[str, Any]:
+    from opsteam.agents import automation, dba, network, sre, sysadmin
+
+    return {m.ROLE: m for m in (sysadmin, network, dba, automation, sre)}
+
+
+def _context(state: RequestState, registry: Registry, findings: Sequence[str] = (),
+             attempt: int = 1) -> RoleContext:
+    return RoleContext(
+        registry=registry, design=state.design, servers=state.servers, network=state.network,
+        database=state.database, feedback=tuple(state.feedback), findings=tuple(findings),
+        attempt=attempt,
+    )
+
+
+def _record(answer: dict[str, Any], kind: str, round_: int) -> DecisionRecord:
+    return DecisionRecord.model_validate({**answer, "checkpoint": kind, "round": round_})
+
+
+class _Nodes:
+    """Thin node functions: read a slice, call the role, return an update."""
+
+    def __init__(self, registry: Registry, verifier: Verifier) -> None:
+        self.registry = registry
+        self.verifier = verifier
+        self.roles = _modules()
+
+    def intake(self, state: RequestState) -> Update:
+        return {"status": "running", "summary": f"Received: {state.request.request}"}
+
+    def scope(self, state: RequestState) -> Update:
+        redirect = scope_redirect(state.request, self.registry)
+        if redirect is None:
+            return {}
+        return {"redirect": redirect, "status": "redirected",
+                "summary": f"Redirected to {redirect.owner}: {redirect.reason}."}
+
+    def architect(self, state: RequestState) -> Update:
+        from opsteam.agents import architect
+
+        ctx = _context(state, self.registry)
+        design = architect.decide(state.request, ctx)
+        artifacts = architect.render(design, state.request, ctx)
+        assigned = set(routing.specialists(design, self.registry))
+        cleared: Update = {SLOTS[s]: None for s in routing.SPECIALIST_NODES if s not in assigned}
+        return {
+            **cleared,
+            "design": design,
+            "review": "",
+            "fix_attempts": {},
+            "artifacts": {architect.ROLE: artifacts, **{r: [] for r in DOWNSTREAM}},
+            "validations": {r: [] for r in DOWNSTREAM},
+            "worked": [self.registry.role(architect.ROLE).id],
+        }
+
+    def checkpoint(self, task: dict[str, Any]) -> Update:
+        answer = interrupt(task)
+        if not isinstance(answer, dict) or answer.get("cancelled"):
+            return {}
+        return {"decisions": [_record(answer, task["checkpoint"], task["round"])]}
+
+    def design_review(self, state: RequestState) -> Update:
+        outcome = routing.review(state.decisions, state.round)
+        return self._apply_review(state, outcome)
+
+    def _apply_review(self, state: RequestState, outcome: routing.Review) -> Update:
+        if outcome == "rejected":
+            return {"review": outcome, "status": "rejected"}
+        if outcome == "changes":
+            asks = [d.reason for d in state.decisions
+                    if d.round == state.round and d.verdict == "changes"]
+            return {"review": outcome, "round": state.round + 1,
+                    "feedback": [*state.feedback, *asks]}
+        return {"review": outcome}
+
+    def role(self, slug: str) -> Callable[[RequestState], Update]:
+        module = self.roles[slug]
+
+        def node(state: RequestState) -> Update:
+            findings = routing.failures(state.validations.get(slug, []))
+            attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
+            ctx = _context(state, self.registry, findings, attempt + 1)
+            decision = module.decide(state.request, ctx)
+            update: Update = {
+                SLOTS[slug]: decision,
+                "artifacts": {slug: module.render(decision, state.request, ctx)},
+                "worked": [self.registry.role(slug).id],
+            }
+            if findings:
+                update["fix_attempts"] = {**state.fix_attempts, slug: attempt}
+            return update
+
+        node.__name__ = slug.replace("-", "_")
+        return node
+
+    def verify(self, slug: str) -> Callable[[RequestState], Update]:
+        def node(state: RequestState) -> Update:
+            return {"validations": {slug: self.verifier(state.artifacts.get(slug, []))}}
+
+        return node
+
+    def change_gate(self, state: RequestState) -> Update:
+        notices = self._notices(state)
+        checks = routing.change_approval(
+            state.model_copy(update={"artifacts": {**state.artifacts, "notifications": notices}}),
+            self.registry,
+        )
+        update: Update = {"gate": checks, "artifacts": {"notifications": notices}}
+        if not routing.needs_production_approval(state):
+            return {**update, "review": "approved"}
+        task = checkpoint_task(state, "production-change", self.registry, gate=checks)
+        answer = interrupt(task)
+        record = _record(answer, "production-change", state.round)
+        decided = state.model_copy(update={"decisions": [*state.decisions, record]})
+        return {**update, "decisions": [record],
+                **self._apply_review(decided, routing.review([record], state.round))}
+
+    def _notices(self, state: RequestState) -> list[Artifact]:
+        from opsteam.notify import maintenance_artifact
+
+        notice = maintenance_artifact(state.request, state.design, self.registry)
+        return [notice] if notice else []
+
+    def report(self, state: RequestState) -> Update:
+        if state.status in ("rejected", "redirected"):
+            return {}
+        failed = routing.failures(state.all_validations())
+        status = "failed" if failed else "completed"
+        names = [self.registry.role(r).name for r in state.worked]
+        summary = (f"{len(state.all_artifacts())} artifact(s) from {', '.join(names)}; "
+                   + (f"{len(failed)} validation finding(s) remain." if failed
+                      else "all checks passed or reported."))
+        return {"status": status, "summary": summary}
+
+
+def checkpoint_task(state: RequestState, kind: str, registry: Registry,
+                    reason: str = "", gate: Sequence[Any] = ()) -> dict[str, Any]:
+    """The interrupt payload a person sees: what is asked, why, and the evidence."""
+    design = state.design
+    if not reason and design is not None:
+        reason = next((c.reason for c in design.checkpoints if c.kind == kind), "")
+    return {
+        "checkpoint": kind,
+        "name": registry.checkpoint(kind).name,
+        "reason": reason,
+        "round": state.round,
+        "request": state.request.request,
+        "environment": state.request.environment.value,
+        "risk": design.risk.model_dump(mode="json") if design else None,
+        "gate": [g.model_dump(mode="json") for g in gate],
+    }
+
+
+def build_request_graph(
+    registry: Registry,
+    verifier: Verifier,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    nodes = _Nodes(registry, verifier)
+    graph = StateGraph(RequestState)
+    graph.add_node("intake", nodes.intake)
+    graph.add_node("scope", nodes.scope)
+    graph.add_node("architect", nodes.architect)
+    graph.add_node("checkpoint", nodes.checkpoint)
+    graph.add_node("design_review", nodes.design_review)
+    for slug in (*routing.SPECIALIST_NODES, "automation-engineer", "site-reliability-engineer"):
+        graph.add_node(slug, nodes.role(slug))
+    graph.add_node("verify_iac", nodes.verify("automation-engineer"))
+    graph.add_node("verify_ops", nodes.verify("site-reliability-engineer"))
+    graph.add_node("change_gate", nodes.change_gate)
+    graph.add_node("report", nodes.report)
+
+    def after_scope(state: RequestState) -> str:
+        return "report" if state.redirect else "architect"
+
+    def to_specialists(state: RequestState) -> list[Send] | str:
+        assert state.design is not None
+        targets = routing.specialists(state.design, registry)
+        return [Send(t, state) for t in targets] or "automation-engineer"
+
+    def after_design(state: RequestState) -> list[Send] | str:
+        assert state.design is not None
+        asks = routing.design_checkpoints(state.design)
+        if not asks:
+            return to_specialists(state)
+        return [Send("checkpoint", checkpoint_task(state, c.kind, registry, c.reason))
+                for c in asks]
+
+    def after_review(state: RequestState) -> list[Send] | str:
+        if state.review == "rejected":
+            return "report"
+        if state.review == "changes":
+            return "architect"
+        return to_specialists(state)
+
+    def after_verify(slug: str, then: str) -> Callable[[RequestState], str]:
+        def route(state: RequestState) -> str:
+            retry = routing.should_retry(state.validations.get(slug, []),
+                                         state.fix_attempts.get(slug, 0))
+            return slug if retry else then
+
+        return route
+
+    def after_gate(state: RequestState) -> str:
+        return "architect" if state.review == "changes" else "report"
+
+    graph.add_edge(START, "intake")
+    graph.add_edge("intake", "scope")
+    graph.add_conditional_edges("scope", after_scope, ["architect", "report"])
+    graph.add_conditional_edges("architect", after_design)
+    graph.add_edge("checkpoint", "design_review")
+    graph.add_conditional_edges("design_review", after_review)
+    for slug in routing.SPECIALIST_NODES:
+        graph.add_edge(slug, "automation-engineer")
+    graph.add_edge("automation-engineer", "verify_iac")
+    graph.add_conditional_edges(
+        "verify_iac", after_verify("automation-engineer", "site-reliability-engineer"),
+        ["automation-engineer", "site-reliability-engineer"],
+    )
+    graph.add_edge("site-reliability-engineer", "verify_ops")
+    graph.add_conditional_edges(
+        "verify_ops", after_verify("site-reliability-engineer", "change_gate"),
+        ["site-reliability-engineer", "change_gate"],
+    )
+    graph.add_conditional_edges("change_gate", after_gate, ["architect", "report"])
+    graph.add_edge("report", END)
+    return graph.compile(checkpointer=checkpointer)

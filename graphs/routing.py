@@ -1,0 +1,98 @@
+"""Pure routing and gate logic of the request graph, testable without compiling it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from opsteam.decisions import ArchitectDesign
+from opsteam.models import (
+    CheckpointNeed,
+    DecisionRecord,
+    Environment,
+    GateCheck,
+    ValidationResult,
+    ValidationStatus,
+)
+from opsteam.registry import Registry
+from opsteam.state import RequestState
+
+MAX_FIX_ATTEMPTS = 2
+SPECIALIST_NODES = ("systems-administrator", "network-engineer", "database-administrator")
+DESIGN_GATE_KINDS = (
+    "architecture-change", "external-integration", "customer-schema-change", "cross-division",
+)
+Review = Literal["approved", "rejected", "changes"]
+
+
+def design_checkpoints(design: ArchitectDesign) -> list[CheckpointNeed]:
+    """Checkpoints asked right after the design; production approval comes at the end."""
+    return [c for c in design.checkpoints if c.kind in DESIGN_GATE_KINDS]
+
+
+def specialists(design: ArchitectDesign, registry: Registry) -> list[str]:
+    """Node names of the specialists the architect assigned, in roster order."""
+    assigned = {registry.role(a.role_id).slug for a in design.assignments}
+    return [slug for slug in SPECIALIST_NODES if slug in assigned]
+
+
+def review(decisions: Sequence[DecisionRecord], round_: int) -> Review:
+    """Outcome of one checkpoint round: any rejection wins, then any request for changes."""
+    verdicts = {d.verdict for d in decisions if d.round == round_}
+    if "reject" in verdicts:
+        return "rejected"
+    if "changes" in verdicts:
+        return "changes"
+    return "approved"
+
+
+def failures(results: Sequence[ValidationResult]) -> list[str]:
+    """Findings to hand back to the role that produced failing artifacts."""
+    lines: list[str] = []
+    for result in results:
+        if result.status is ValidationStatus.FAILED:
+            lines += [f"{result.path}: {f}" for f in result.findings] or [
+                f"{result.path}: {result.validator} failed"
+            ]
+    return lines
+
+
+def should_retry(results: Sequence[ValidationResult], attempts: int) -> bool:
+    return bool(failures(results)) and attempts < MAX_FIX_ATTEMPTS
+
+
+def change_approval(state: RequestState, registry: Registry) -> list[GateCheck]:
+    """The team's change-approval gate, item by item, from evidence in the state."""
+    items = registry.gates.change_approval
+    design = state.design
+    prod = state.request.environment is Environment.PROD
+    window = design.maintenance_window if design else "not scheduled"
+    rollback = design.rollback_plan if design else []
+    artifacts = {a.path for a in state.all_artifacts()}
+    monitoring = state.reliability is not None and any(p.startswith("monitoring/") for p in
+                                                        artifacts)
+    notice = "docs/maintenance-notice.txt" in artifacts
+    evidence = {
+        "documented": (True, f"change request '{state.request.request}' recorded with all form fields"),
+        "risk": (design is not None, f"risk {design.risk.level} ({design.risk.score}/100)"
+         if design else "no design"),
+        "rollback": (bool(rollback), f"{len(rollback)} rollback step(s)"),
+        "window": (window != "not scheduled", f"window: {window}"),
+        "stakeholder": (notice or not prod, "maintenance notification prepared" if notice
+         else "no notification needed outside production" if not prod
+         else "no maintenance notification"),
+        "monitoring": (monitoring, "alert rules and dashboard generated" if monitoring
+         else "no monitoring artifacts"),
+    }
+    checks = []
+    for item in items:
+        key = next((k for k in evidence if k in item.lower()), None)
+        ok, why = evidence[key] if key else (False, "no automatic evidence for this item")
+        checks.append(GateCheck(item=item, passed=ok, evidence=why))
+    return checks
+
+
+def needs_production_approval(state: RequestState) -> bool:
+    return state.design is not None and any(
+        c.kind == "production-change" for c in state.design.checkpoints
+    )

@@ -1,0 +1,178 @@
+"""The core API every way in uses: submit, decide, status.
+
+It owns the graph's lifetime (checkpointer per call, so any process can resume any thread),
+and turns snapshots into :class:`RunResult` objects. No formatting happens here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from opsteam.bundle import write_bundle, write_files
+from opsteam.errors import ConflictError, InputError, NotFoundError
+from opsteam.graphs.request import Verifier, build_request_graph
+from opsteam.home import data_home
+from opsteam.models import Artifact, ChangeRequest, DecisionRecord, ValidationResult, Verdict
+from opsteam.persistence import open_checkpointer
+from opsteam.registry import Registry, load_registry
+from opsteam.results import RunResult, build_result
+from opsteam.state import RequestState
+
+log = logging.getLogger("opsteam")
+Clock = Callable[[], datetime]
+
+
+def real_verifier(artifacts: Sequence[Artifact]) -> list[ValidationResult]:
+    """Write the artifacts to a scratch directory and run the real validators on them."""
+    from opsteam.tools.validators import validate_bundle
+
+    with tempfile.TemporaryDirectory(prefix="opsteam-verify-") as scratch:
+        write_files(Path(scratch), artifacts)
+        return validate_bundle(Path(scratch), artifacts)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def current_user() -> str:
+    return os.environ.get("OPSTEAM_USER") or getpass.getuser()
+
+
+class Opsteam:
+    """One team, one data home. Cheap to create; holds no open connections."""
+
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        registry: Registry | None = None,
+        verifier: Verifier | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self.home = data_home(home)
+        self.registry = registry or load_registry()
+        self.verifier = verifier or real_verifier
+        self.clock = clock
+
+    @contextmanager
+    def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
+        with open_checkpointer(self.home) as saver:
+            yield build_request_graph(self.registry, self.verifier, saver)
+
+    @staticmethod
+    def _config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}}
+
+    def _run(self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str,
+             payload: Any) -> RunResult:
+        config = self._config(thread_id)
+        error = None
+        try:
+            graph.invoke(payload, config, durability="sync")
+        except Exception as exc:  # a role failed: report it, keep the thread for inspection
+            log.debug("run %s failed", thread_id, exc_info=True)
+            error = f"{type(exc).__name__}: {exc}"
+        return self._result(graph, thread_id, error)
+
+    def _result(self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str,
+                error: str | None = None) -> RunResult:
+        snapshot = graph.get_state(self._config(thread_id))
+        if not snapshot.values:
+            raise NotFoundError(f"no request with thread id {thread_id!r}")
+        state = RequestState.model_validate(snapshot.values)
+        return build_result(thread_id, state, self.registry, snapshot.interrupts, error)
+
+    def submit(self, requests: Sequence[ChangeRequest], out: Path | None = None) -> list[RunResult]:
+        results = []
+        with self._graph() as graph:
+            for index, request in enumerate(requests):
+                thread_id = f"chg-{uuid.uuid4().hex[:12]}"
+                state = RequestState(thread_id=thread_id, request=request)
+                result = self._run(graph, thread_id, state)
+                target = out / f"{index + 1:02d}-{request.service_name}" if out and len(
+                    requests) > 1 else out
+                results.append(self._maybe_write(graph, result, target))
+        return results
+
+    def _maybe_write(self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult,
+                     out: Path | None) -> RunResult:
+        if out is None or result.status not in ("completed", "failed") or not result.artifacts:
+            return result
+        state = RequestState.model_validate(graph.get_state(self._config(result.thread_id)).values)
+        path = write_bundle(out, state.all_artifacts(), state.all_validations(), self.registry,
+                            state.request.request)
+        return result.model_copy(update={"bundle": str(path)})
+
+    def decide(
+        self,
+        thread_id: str,
+        verdict: Verdict,
+        *,
+        checkpoint: str | None = None,
+        all_pending: bool = False,
+        reason: str = "",
+        by: str | None = None,
+        out: Path | None = None,
+    ) -> RunResult:
+        if verdict in ("reject", "changes") and not reason.strip():
+            what = "--reason" if verdict == "reject" else "feedback text"
+            raise InputError(f"a {verdict} decision needs {what}")
+        with self._graph() as graph:
+            snapshot = graph.get_state(self._config(thread_id))
+            if not snapshot.values:
+                raise NotFoundError(f"no request with thread id {thread_id!r}")
+            pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}
+            targets = self._targets(thread_id, pending, checkpoint, all_pending, snapshot)
+            answer = {"verdict": verdict, "by": by or current_user(),
+                      "at": self.clock().isoformat(), "reason": reason.strip()}
+            DecisionRecord.model_validate({**answer, "checkpoint": targets[0], "round": 1})
+            resume = {pending[k].id: answer for k in targets}
+            if verdict != "approve":  # the others are moot once the design is going back
+                resume.update({i.id: {"cancelled": True} for k, i in pending.items()
+                               if k not in targets})
+            result = self._run(graph, thread_id, Command(resume=resume))
+            return self._maybe_write(graph, result, out)
+
+    def _targets(self, thread_id: str, pending: dict[str, Any], checkpoint: str | None,
+                 all_pending: bool, snapshot: Any) -> list[str]:
+        if not pending:
+            state = RequestState.model_validate(snapshot.values)
+            raise ConflictError(
+                f"request {thread_id} is not waiting for a decision (status: {state.status})"
+            )
+        if checkpoint is not None:
+            if checkpoint not in pending:
+                raise InputError(f"checkpoint {checkpoint!r} is not pending; pending: "
+                                 f"{', '.join(sorted(pending))}")
+            return [checkpoint]
+        if all_pending or len(pending) == 1:
+            return sorted(pending)
+        raise InputError(f"{len(pending)} checkpoints are pending ({', '.join(sorted(pending))});"
+                         " choose one with --checkpoint or decide them together with --all")
+
+    def status(self, thread_id: str) -> RunResult:
+        with self._graph() as graph:
+            return self._result(graph, thread_id)
+
+    def threads(self, limit: int = 50) -> list[RunResult]:
+        """Most recent requests first."""
+        with open_checkpointer(self.home) as saver:
+            seen: list[str] = []
+            for item in saver.list(None):
+                tid = item.config["configurable"]["thread_id"]
+                if tid.startswith("chg-") and tid not in seen:
+                    seen.append(tid)
+        with self._graph() as graph:
+            return [self._result(graph, tid) for tid in seen[:limit]]

@@ -1,0 +1,93 @@
+"""The architect's pure decisions: components, specialists, checkpoints, risk."""
+
+from __future__ import annotations
+
+from opsteam.agents import architect
+from opsteam.agents.base import RoleContext
+from opsteam.registry import Registry
+from tests.conftest import RequestFactory
+
+
+
+def _assigned(registry: Registry, design: object) -> list[str]:
+    return [registry.role(a.role_id).slug for a in design.assignments]  # type: ignore[attr-defined]
+
+
+def test_prod_database_gets_dba_network_and_checkpoints(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    req = make_request(request="HA Postgres for billing", component="database",
+                       description="A highly available PostgreSQL database for billing.",
+                       environment="prod")
+    design = architect.decide(req, RoleContext(registry=registry))
+    assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
+    assert [c.kind for c in design.checkpoints] == ["architecture-change", "production-change"]
+    assert design.engine is not None and design.engine.value == "postgres"
+    assert len(design.zones) == 3
+    assert design.risk.level == "high"
+
+
+def test_dev_cache_has_no_checkpoints_and_no_sysadmin(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    design = architect.decide(make_request(), RoleContext(registry=registry))
+    assert design.checkpoints == []
+    assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
+    assert design.engine is not None and design.engine.value == "redis"
+    assert design.risk.level == "low"
+
+
+def test_only_needed_specialists_are_assigned(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    servers = make_request(request="Decommission legacy reporting server", type="Remove",
+                           component="server", description="Retire the old reporting VM.")
+    design = architect.decide(servers, RoleContext(registry=registry))
+    assert _assigned(registry, design) == ["systems-administrator", "network-engineer"]
+    bucket = make_request(request="S3 backup bucket", component="storage",
+                          description="An S3 bucket for nightly backups.")
+    design = architect.decide(bucket, RoleContext(registry=registry))
+    assert _assigned(registry, design) == ["database-administrator"]
+
+
+def test_checkpoint_kinds_are_detected(make_request: RequestFactory, registry: Registry) -> None:
+    req = make_request(
+        request="Add column to orders table", type="Modify", component="database",
+        description="ALTER TABLE orders to add column; customers see new invoice fields.",
+        integrations=["Stripe"], environment="staging",
+    )
+    kinds = [c.kind for c in architect.decide(req, RoleContext(registry=registry)).checkpoints]
+    assert kinds == ["external-integration", "customer-schema-change"]
+    cross = make_request(description="A Redis cache; also change the CI pipeline to warm it.")
+    kinds = [c.kind for c in architect.decide(cross, RoleContext(registry=registry)).checkpoints]
+    assert kinds == ["cross-division"]
+
+
+def test_feedback_revises_the_design(make_request: RequestFactory, registry: Registry) -> None:
+    req = make_request()
+    first = architect.decide(req, RoleContext(registry=registry))
+    revised = architect.decide(
+        req, RoleContext(registry=registry, feedback=("also put it behind a bastion server",))
+    )
+    assert revised.revision == first.revision + 1
+    assert "server" in revised.components and "server" not in first.components
+    assert "systems-administrator" in _assigned(registry, revised)
+
+
+def test_maintenance_window_is_reported_in_utc(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    req = make_request(environment="prod", maintenance_window={
+        "start": "2026-12-01T03:00:00+01:00", "duration_minutes": 90})
+    design = architect.decide(req, RoleContext(registry=registry))
+    assert design.maintenance_window == "2026-12-01 02:00 - 2026-12-01 03:30 UTC"
+    assert architect.decide(make_request(environment="prod"), RoleContext(
+        registry=registry)).maintenance_window == "not scheduled"
+
+
+def test_decide_is_pure(make_request: RequestFactory, registry: Registry) -> None:
+    req = make_request(environment="prod", component="kubernetes",
+                       description="Public web service on Kubernetes behind a load balancer.")
+    ctx = RoleContext(registry=registry)
+    assert architect.decide(req, ctx) == architect.decide(req, ctx)
+    assert architect.decide(req, ctx).public_endpoint is True

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from opsteam.errors import RegistryError
+from opsteam.registry import default_registry_path, load_registry, parse_registry
+
+SLUGS = {
+    "infrastructure-architect", "systems-administrator", "network-engineer",
+    "database-administrator", "site-reliability-engineer", "automation-engineer",
+}
+
+
+def test_packaged_registry_has_the_six_seats_and_team_data() -> None:
+    reg = load_registry()
+    assert {r.slug for r in reg.roles} == SLUGS
+    assert reg.role(reg.team.lead).slug == "infrastructure-architect"
+    assert len(reg.gates.change_approval) == 6 and len(reg.gates.production_readiness) == 6
+    assert [e.from_minutes for e in reg.escalation] == [0, 15, 30, 60, 120]
+    assert reg.oncall.handoff_utc == "09:00"
+    owners = {r.owner for r in reg.out_of_scope}
+    assert {"Engineering Foundation", "Quality & Security Engineering"} <= owners
+    assert {k.key: k.target for k in reg.kpis}["availability"] == 99.9
+
+
+def _broken(tmp_path: Path, mutate: object) -> Path:
+    data = yaml.safe_load(default_registry_path().read_text())
+    assert callable(mutate)
+    mutate(data)
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_unknown_field_names_file_field_and_problem(tmp_path: Path) -> None:
+    path = _broken(tmp_path, lambda d: d["roles"][2].update(colour="blue"))
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert str(path) in err.value.message
+    assert "roles[2].colour: unknown field" in err.value.message
+
+
+def test_bad_reference_is_reported(tmp_path: Path) -> None:
+    path = _broken(tmp_path, lambda d: d["oncall"].update(primary="INF-999"))
+    with pytest.raises(RegistryError, match="unknown role reference"):
+        load_registry(path)
+
+
+def test_malformed_yaml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="malformed YAML at line 3"):
+        parse_registry("version: 1\nroles: [\n", "x.yaml")
+    with pytest.raises(RegistryError, match="not found"):
+        load_registry(tmp_path / "nope.yaml")
+
+
+def test_user_registry_is_used(tmp_path: Path) -> None:
+    path = _broken(tmp_path, lambda d: d["team"].update(name="Platform Crew"))
+    assert load_registry(path).team.name == "Platform Crew"

@@ -24,12 +24,27 @@ from opsteam.registry import Registry
 ROLE = "infrastructure-architect"
 
 _COMPONENT_WORDS: dict[DesignComponent, tuple[str, ...]] = {
-    "database": ("postgres", "postgresql", "mysql", "mariadb", "rds", "aurora",
-                 "new database", "schema"),
+    "database": (
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "rds",
+        "aurora",
+        "new database",
+        "schema",
+    ),
     "cache": ("redis", "memcached", "elasticache"),
     "object-storage": ("s3", "bucket", "object storage", "blob storage"),
-    "web": ("web service", "web app", "website", "api service", "http service", "microservice",
-            "web application"),
+    "web": (
+        "web service",
+        "web app",
+        "website",
+        "api service",
+        "http service",
+        "microservice",
+        "web application",
+    ),
     "kubernetes": ("kubernetes", "k8s", "pods", "helm", "eks", "gke", "aks"),
     "server": ("server", "servers", "vm", "vms", "virtual machine", "ec2", "hosts", "bastion"),
     "load-balancer": ("load balancer", "alb", "nlb", "elb", "load balancing"),
@@ -53,8 +68,17 @@ _FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.OTHER: (),
 }
 _ORDER: tuple[DesignComponent, ...] = tuple(_COMPONENT_WORDS)
-_NEEDS_NETWORK = {"database", "cache", "server", "web", "kubernetes", "load-balancer", "dns",
-                  "vpn", "firewall"}
+_NEEDS_NETWORK = {
+    "database",
+    "cache",
+    "server",
+    "web",
+    "kubernetes",
+    "load-balancer",
+    "dns",
+    "vpn",
+    "firewall",
+}
 _NEEDS_DBA = {"database", "cache", "object-storage"}
 _STATEFUL = {"database", "cache", "object-storage"}
 _REGIONS = {Cloud.AWS: "us-east-1", Cloud.GCP: "us-central1", Cloud.AZURE: "eastus"}
@@ -94,8 +118,9 @@ def components_for(request: ChangeRequest, text: str) -> list[DesignComponent]:
     return [c for c in _ORDER if c in found]
 
 
-def choose_engine(request: ChangeRequest, components: list[DesignComponent], text: str) -> \
-        Engine | None:
+def choose_engine(
+    request: ChangeRequest, components: list[DesignComponent], text: str
+) -> Engine | None:
     if request.engine is not None:
         return request.engine
     if "database" in components:
@@ -113,7 +138,8 @@ def assignments_for(
     if "server" in comps:
         wanted["systems-administrator"] = (
             "the design includes hosts",
-            ["decommission hosts safely"] if request.type is ChangeType.REMOVE
+            ["decommission hosts safely"]
+            if request.type is ChangeType.REMOVE
             else ["provision hosts", "apply the hardening baseline", "set the patch window"],
         )
     if comps & _NEEDS_NETWORK:
@@ -151,10 +177,12 @@ def checkpoints_for(
     schema = mentions(text, registry.checkpoint("customer-schema-change").triggers)
     customer = prod or bool(mentions(text, _CUSTOMER_WORDS))
     if schema and customer and "database" in components:
-        needs.append(CheckpointNeed(
-            kind="customer-schema-change",
-            reason=f"schema change ({', '.join(schema)}) on a customer-facing database",
-        ))
+        needs.append(
+            CheckpointNeed(
+                kind="customer-schema-change",
+                reason=f"schema change ({', '.join(schema)}) on a customer-facing database",
+            )
+        )
     other = [r for r in registry.out_of_scope if mentions(text, r.triggers)]
     if other:
         owners = ", ".join(sorted({r.owner for r in other}))
@@ -188,14 +216,20 @@ def assess_risk(
 def rollback_plan(request: ChangeRequest, components: list[DesignComponent]) -> list[str]:
     stateful = bool(set(components) & _STATEFUL)
     if request.type is ChangeType.NEW:
-        steps = ["Shift traffic back (nothing depends on the new resources yet)",
-                 "Destroy only the new resources with the generated Terraform (plan reviewed)"]
+        steps = [
+            "Shift traffic back (nothing depends on the new resources yet)",
+            "Destroy only the new resources with the generated Terraform (plan reviewed)",
+        ]
     elif request.type is ChangeType.MODIFY:
-        steps = ["Re-apply the previous Terraform revision from version control",
-                 "Verify health checks and alerts return to green"]
+        steps = [
+            "Re-apply the previous Terraform revision from version control",
+            "Verify health checks and alerts return to green",
+        ]
     else:
-        steps = ["Keep the removed resources' final snapshot and configuration",
-                 "Re-create from the last Terraform revision and restore the snapshot"]
+        steps = [
+            "Keep the removed resources' final snapshot and configuration",
+            "Re-create from the last Terraform revision and restore the snapshot",
+        ]
     if stateful and request.type is not ChangeType.NEW:
         steps.insert(0, "Take a verified snapshot/backup before the change starts")
     return steps

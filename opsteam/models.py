@@ -7,7 +7,7 @@ Field names follow the team's Infrastructure Change Request form; planning hints
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
@@ -41,8 +41,20 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_clean_text)]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
+def _scalar_to_text(value: Any) -> Any:
+    """YAML reads ``timeline: 2026-12-08`` as a date; the form field is text."""
+    if isinstance(value, date | int | float) and not isinstance(value, bool):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
+
+
+Text = Annotated[
+    str, BeforeValidator(_scalar_to_text), Field(max_length=MAX_TEXT),
+    AfterValidator(_clean_text),
+]
+ShortText = Annotated[
+    str, BeforeValidator(_scalar_to_text), Field(max_length=200), AfterValidator(_clean_text)
+]
 
 
 class ChangeType(StrEnum):
@@ -111,7 +123,7 @@ def _alias(table: dict[str, str]) -> Any:
     def convert(value: Any) -> Any:
         if isinstance(value, str):
             key = value.strip().lower()
-            return table.get(key, key if key in table.values() else value.strip())
+            return table.get(key, key)
         return value
 
     return BeforeValidator(convert)

@@ -1,0 +1,35 @@
+# Two entry points (see README): `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE ?= examples/redis-cache-dev.yaml
+
+.PHONY: setup demo test validators lint bench clean
+
+$(BIN)/opsteam: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,validators,postgres]"
+	touch $@
+
+setup: $(BIN)/opsteam
+
+validators:
+	bash .ci/install-validators.sh
+
+demo: setup validators
+	OPSTEAM_HOME=$${OPSTEAM_HOME:-.opsteam-demo} $(BIN)/opsteam submit $(EXAMPLE) --out out/demo
+
+test: setup validators
+	$(BIN)/python -m pytest -n 2
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy -p opsteam
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info out .opsteam-demo

@@ -1,0 +1,3 @@
+from opsteam.cli import main
+
+main()

@@ -1,0 +1,142 @@
+"""The request graph end to end through the service API (fake validators, real roles)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from opsteam.errors import ConflictError, InputError
+from opsteam.intake import parse_requests
+from opsteam.models import ChangeRequest
+from opsteam.service import Opsteam
+from tests.conftest import RequestFactory
+from tests.fakes import ParseOnlyVerifier
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FIXED = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def example(name: str) -> ChangeRequest:
+    path = EXAMPLES / name
+    return parse_requests(path.read_bytes(), str(path))[0]
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Opsteam:
+    return Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+
+
+def test_dev_request_runs_through_without_pausing(team: Opsteam) -> None:
+    [result] = team.submit([example("redis-cache-dev.yaml")])
+    assert result.status == "completed" and result.exit_code == 0
+    assert result.pending == []
+    assert result.team == ["Infrastructure Architect", "Network Engineer",
+                           "Database Administrator", "Automation Engineer",
+                           "Site Reliability Engineer"]
+    paths = {a.path for a in result.artifacts}
+    assert {"plan/infrastructure-plan.md", "network/network-plan.md",
+            "database/database-plan.md", "monitoring/alerts.rules.yml"} <= paths
+    assert all(g.passed for g in result.gate)
+
+
+def test_out_of_scope_request_is_redirected_not_processed(team: Opsteam) -> None:
+    [result] = team.submit([example("ci-pipeline.yaml")])
+    assert result.status == "redirected"
+    assert result.redirect is not None and result.redirect.owner == "Engineering Foundation"
+    assert result.team == [] and result.artifacts == []
+
+
+def test_prod_database_pauses_then_resumes_to_completion(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    assert first.status == "awaiting-approval" and first.exit_code == 3
+    assert [p.id for p in first.pending] == ["architecture-change"]
+    assert first.artifacts and all(a.role == "Infrastructure Architect" for a in first.artifacts)
+
+    # A new service object: nothing in memory is shared with the first call.
+    later = Opsteam(home=team.home, verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+    second = later.decide(first.thread_id, "approve", by="alice")
+    assert [p.id for p in second.pending] == ["production-change"]
+    gate = {g.item: g.passed for g in second.pending[0].gate}
+    assert gate["Maintenance window scheduled"] and gate["Stakeholders notified"]
+
+    done = later.decide(first.thread_id, "approve", by="bob", reason="window agreed")
+    assert done.status == "completed"
+    assert [(d.checkpoint, d.verdict, d.by) for d in done.decisions] == [
+        ("architecture-change", "approve", "alice"), ("production-change", "approve", "bob")]
+    assert done.decisions[1].reason == "window agreed" and done.decisions[1].at == FIXED
+    assert "Database Administrator" in done.team and "Systems Administrator" not in done.team
+
+
+def test_reject_ends_the_request(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    result = team.decide(first.thread_id, "reject", reason="use the shared cluster", by="carol")
+    assert result.status == "rejected" and result.pending == []
+    assert result.decisions[-1].reason == "use the shared cluster"
+    assert "Database Administrator" not in result.team
+    with pytest.raises(ConflictError, match="not waiting"):
+        team.decide(first.thread_id, "approve")
+
+
+def test_changes_send_the_design_back_then_ask_again(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    revised = team.decide(first.thread_id, "changes", reason="add a bastion server for DBAs")
+    assert [p.id for p in revised.pending] == ["architecture-change"]
+    assert revised.pending[0].round == 2
+    assert revised.design is not None and "server" in revised.design
+
+
+def test_several_checkpoints_are_decided_one_by_one(team: Opsteam,
+                                                    make_request: RequestFactory) -> None:
+    req = make_request(
+        request="Orders schema change with payment webhook", type="Modify",
+        component="database", environment="staging", engine="postgres",
+        description="Add column to orders table; customers see it. Integrate the Stripe webhook.",
+    )
+    [first] = team.submit([req])
+    assert [p.id for p in first.pending] == ["customer-schema-change", "external-integration"]
+    with pytest.raises(InputError, match="--checkpoint"):
+        team.decide(first.thread_id, "approve")
+    one = team.decide(first.thread_id, "approve", checkpoint="external-integration")
+    assert [p.id for p in one.pending] == ["customer-schema-change"]
+    done = team.decide(first.thread_id, "approve", checkpoint="customer-schema-change")
+    assert done.status == "completed"
+    assert {d.checkpoint for d in done.decisions} == {"customer-schema-change",
+                                                      "external-integration"}
+
+
+def test_validation_failure_goes_back_for_a_bounded_fix(tmp_path: Path) -> None:
+    always = ParseOnlyVerifier(fail_paths=["terraform/main.tf"], fail_times=99)
+    team = Opsteam(home=tmp_path, verifier=always, clock=lambda: FIXED)
+    [result] = team.submit([example("redis-cache-dev.yaml")])
+    assert result.status == "failed" and result.exit_code == 1
+    tf_calls = [c for c in always.calls if "terraform/main.tf" in c]
+    assert len(tf_calls) == 3  # first try + two fixes, then reported, never hidden
+    failed = [v for v in result.validations if v.status == "failed"]
+    assert failed and "FAKE_001" in failed[0].findings[0]
+
+
+def test_transient_validation_failure_is_fixed(tmp_path: Path) -> None:
+    once = ParseOnlyVerifier(fail_paths=["terraform/main.tf"], fail_times=1)
+    team = Opsteam(home=tmp_path, verifier=once, clock=lambda: FIXED)
+    [result] = team.submit([example("redis-cache-dev.yaml")])
+    assert result.status == "completed"
+
+
+def test_bundle_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    outs = []
+    for run in ("a", "b"):
+        team = Opsteam(home=tmp_path / run, verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+        [result] = team.submit([example("web-service-k8s.yaml")], out=tmp_path / f"out-{run}")
+        assert result.bundle is not None
+        outs.append(tmp_path / f"out-{run}")
+    files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    assert files_a == files_b and len(files_a) > 5
+    for rel in files_a:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+    manifest = json.loads((outs[0] / "manifest.json").read_text())
+    assert {f["path"] for f in manifest["files"]} == {
+        str(p) for p in files_a if str(p) != "manifest.json"}

@@ -1,0 +1,289 @@
+"""Run the real linters over a written bundle and report one result per (artifact, validator).
+
+What runs for each artifact kind (validator names as reported):
+
+* terraform: ``hcl2`` (python-hcl2 parse) and ``checkov`` (terraform framework)
+* kubernetes: ``kubernetes-validate`` (--strict, schemas of Kubernetes 1.30) and ``checkov``
+  (kubernetes framework); kustomization files and the patches they list are partial objects,
+  so they get ``yaml`` only
+* ansible: ``ansible-syntax`` (ansible-playbook --syntax-check) and ``ansible-lint`` (--offline)
+* prometheus-rules: ``promtool`` (check rules)
+* grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
+* yaml: ``yaml``; markdown: nothing
+
+External programs run through a CommandRunner: batched (one checkov run per framework, one
+kubernetes-validate and one ansible-lint run per bundle) and in parallel. A missing program gives
+``not-installed`` and a tool that cannot answer gives ``error``: neither is ever a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from opsteam.models import Artifact, ValidationResult
+from opsteam.tools import checkov, formats, linters
+from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed
+from opsteam.tools.runner import CommandError, CommandResult, CommandRunner, SubprocessRunner
+
+__all__ = ["CommandRunner", "SubprocessRunner", "validate_bundle"]
+
+Key = tuple[str, str]  # (artifact path, validator name)
+# External tools are CPU-bound (checkov ~3 s each): more workers than cores only adds contention.
+MAX_PARALLEL = min(4, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One external command covering one or more files for one validator."""
+
+    validator: str
+    program: str
+    paths: tuple[str, ...]
+    argv: Callable[[str], list[str]]
+    parse: Callable[[CommandResult], dict[str, Outcome]]
+    timeout: float
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    """Which results are owed, those already known, and the paths each batch tool must scan."""
+
+    bundle_dir: Path
+    order: list[Key] = field(default_factory=list)
+    known: dict[Key, Outcome] = field(default_factory=dict)
+    batches: dict[str, list[str]] = field(default_factory=dict)
+
+    def owe(self, path: str, validator: str, outcome: Outcome | None = None) -> None:
+        key = (path, validator)
+        if key in self.order:
+            return
+        self.order.append(key)
+        if outcome is not None:
+            self.known[key] = outcome
+
+    def queue(self, batch: str, path: str, validator: str) -> None:
+        if (path, validator) not in self.order:
+            self.owe(path, validator)
+            self.batches.setdefault(batch, []).append(path)
+
+
+def validate_bundle(
+    bundle_dir: Path,
+    artifacts: Sequence[Artifact],
+    *,
+    runner: CommandRunner | None = None,
+) -> list[ValidationResult]:
+    """Validate artifacts already written under ``bundle_dir`` at ``artifact.path``."""
+    runner = runner or SubprocessRunner()
+    plan = _plan(bundle_dir, artifacts)
+    outcomes = dict(plan.known)
+    with tempfile.TemporaryDirectory(prefix="opsteam-validate-") as scratch:
+        jobs = _jobs(plan, Path(scratch))
+        if jobs:
+            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(jobs))) as pool:
+                for found in pool.map(lambda job: _run(job, runner, bundle_dir), jobs):
+                    outcomes.update(found)
+    missing = error("no verdict was produced for this file")
+    return [
+        ValidationResult(
+            path=path,
+            validator=validator,
+            status=outcomes.get((path, validator), missing).status,
+            findings=list(outcomes.get((path, validator), missing).findings),
+        )
+        for path, validator in plan.order
+    ]
+
+
+def _run(job: _Job, runner: CommandRunner, bundle_dir: Path) -> dict[Key, Outcome]:
+    program = runner.which(job.program)
+    verdicts: dict[str, Outcome]
+    if program is None:
+        verdicts = dict.fromkeys(job.paths, NOT_INSTALLED)
+    else:
+        try:
+            result = runner.run(job.argv(program), cwd=bundle_dir, timeout=job.timeout, env=job.env)
+            verdicts = job.parse(result)
+        except CommandError as exc:
+            verdicts = dict.fromkeys(job.paths, error(str(exc)))
+        except Exception as exc:  # a parser bug must surface as "not verified", never a pass
+            verdicts = dict.fromkeys(job.paths, error(f"{job.validator} internal error: {exc!r}"))
+    unanswered = error(f"{job.validator} gave no verdict for this file")
+    return {(path, job.validator): verdicts.get(path, unanswered) for path in job.paths}
+
+
+def _plan(bundle_dir: Path, artifacts: Sequence[Artifact]) -> _Plan:
+    plan = _Plan(bundle_dir)
+    texts = {a.path: _read(bundle_dir, a.path) for a in artifacts if a.kind != "markdown"}
+    patches = _patch_paths(artifacts, texts)
+    for artifact in artifacts:
+        if artifact.kind == "markdown":
+            continue
+        text = texts[artifact.path]
+        if isinstance(text, Outcome):
+            for validator in _validators_for(artifact, patches):
+                plan.owe(artifact.path, validator, text)
+            continue
+        _PLANNERS[artifact.kind](plan, artifact.path, text, patches)
+    return plan
+
+
+def _read(bundle_dir: Path, path: str) -> str | Outcome:
+    root = bundle_dir.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root):
+        return error("artifact path points outside the bundle")
+    try:
+        return target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return error("artifact file is missing from the bundle")
+    except (OSError, UnicodeDecodeError) as exc:
+        return error(f"artifact file is unreadable: {exc}")
+
+
+def _patch_paths(artifacts: Sequence[Artifact], texts: Mapping[str, str | Outcome]) -> set[str]:
+    patches: set[str] = set()
+    for artifact in artifacts:
+        text = texts.get(artifact.path)
+        if artifact.kind in ("kubernetes", "yaml") and formats.is_kustomization(artifact.path):
+            docs, _ = formats.load_yaml(text) if isinstance(text, str) else (None, None)
+            patches |= formats.kustomize_patches(artifact.path, docs or [])
+    return patches
+
+
+def _validators_for(artifact: Artifact, patches: set[str]) -> tuple[str, ...]:
+    if artifact.kind == "kubernetes":
+        partial = formats.is_kustomization(artifact.path) or artifact.path in patches
+        return ("yaml",) if partial else ("kubernetes-validate", "checkov")
+    return _VALIDATORS[artifact.kind]
+
+
+_VALIDATORS: dict[str, tuple[str, ...]] = {
+    "terraform": ("hcl2", "checkov"),
+    "ansible": ("ansible-syntax", "ansible-lint"),
+    "prometheus-rules": ("promtool",),
+    "grafana-dashboard": ("json",),
+    "json": ("json",),
+    "yaml": ("yaml",),
+}
+
+
+def _plan_terraform(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "hcl2", formats.check_hcl(text))
+    plan.queue("checkov-terraform", path, "checkov")
+
+
+def _plan_kubernetes(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    docs, parsed = formats.load_yaml(text)
+    if formats.is_kustomization(path) or path in patches:
+        plan.owe(path, "yaml", parsed)
+        return
+    if docs is None:
+        plan.owe(path, "kubernetes-validate", parsed)
+        plan.owe(path, "checkov", error("not scanned: the file is not valid YAML"))
+        return
+    problems = formats.object_problems(docs)
+    if problems:
+        plan.owe(path, "kubernetes-validate", failed(problems))
+    else:
+        plan.queue("kubernetes-validate", path, "kubernetes-validate")
+    plan.queue("checkov-kubernetes", path, "checkov")
+
+
+def _plan_ansible(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.queue("ansible-syntax", path, "ansible-syntax")
+    plan.queue("ansible-lint", path, "ansible-lint")
+
+
+def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.queue("promtool", path, "promtool")
+
+
+def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "json", formats.check_json(text, dashboard=True))
+
+
+def _plan_json(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "json", formats.check_json(text, dashboard=False))
+
+
+def _plan_yaml(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "yaml", formats.load_yaml(text)[1])
+
+
+_PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
+    "terraform": _plan_terraform,
+    "kubernetes": _plan_kubernetes,
+    "ansible": _plan_ansible,
+    "prometheus-rules": _plan_promtool,
+    "grafana-dashboard": _plan_dashboard,
+    "json": _plan_json,
+    "yaml": _plan_yaml,
+}
+
+
+def _jobs(plan: _Plan, scratch: Path) -> list[_Job]:
+    """Turn the batches into commands; slow ones (checkov, ansible-lint) first."""
+    batches = {name: tuple(paths) for name, paths in plan.batches.items()}
+    root = plan.bundle_dir
+    env = linters.ansible_env(scratch)
+    jobs: list[_Job] = []
+    for framework in checkov.FRAMEWORKS:
+        if paths := batches.get(f"checkov-{framework}", ()):
+            jobs.append(_Job(
+                "checkov", "checkov", paths,
+                partial(checkov.argv, framework=framework, paths=paths),
+                partial(checkov.parse, bundle_dir=root, paths=paths),
+                checkov.TIMEOUT_S,
+            ))  # fmt: skip
+    if paths := batches.get("ansible-lint", ()):
+        jobs.append(_Job(
+            "ansible-lint", "ansible-lint", paths,
+            partial(linters.ansible_lint_argv, project_dir=root, paths=paths),
+            partial(linters.parse_ansible_lint, paths=paths),
+            linters.LINT_TIMEOUT_S, env,
+        ))  # fmt: skip
+    if paths := batches.get("kubernetes-validate", ()):
+        jobs.append(_Job(
+            "kubernetes-validate", "kubernetes-validate", paths,
+            partial(linters.kubernetes_validate_argv, paths=paths),
+            partial(linters.parse_kubernetes_validate, paths=paths),
+            linters.TIMEOUT_S,
+        ))  # fmt: skip
+    return jobs + _per_file_jobs(batches, env)
+
+
+def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str]) -> list[_Job]:
+    """ansible-playbook stops at the first broken playbook and promtool is instant: one each."""
+    jobs = [
+        _Job(
+            "ansible-syntax", "ansible-playbook", (path,),
+            partial(linters.ansible_syntax_argv, path=path),
+            partial(_single, linters.parse_ansible_syntax, path),
+            linters.TIMEOUT_S, env,
+        )
+        for path in batches.get("ansible-syntax", ())
+    ]  # fmt: skip
+    jobs += [
+        _Job(
+            "promtool", "promtool", (path,),
+            partial(linters.promtool_argv, path=path),
+            partial(_single, partial(linters.parse_promtool, path=path), path),
+            linters.TIMEOUT_S,
+        )
+        for path in batches.get("promtool", ())
+    ]  # fmt: skip
+    return jobs
+
+
+def _single(
+    parse: Callable[[CommandResult], Outcome], path: str, result: CommandResult
+) -> dict[str, Outcome]:
+    return {path: parse(result)}

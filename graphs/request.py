@@ -7,15 +7,15 @@ intake -> scope -> architect -> [design checkpoints] -> specialists (Send, in pa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send, interrupt
 
-from opsteam.graphs import routing
 from opsteam.agents.base import RoleContext
+from opsteam.graphs import routing
 from opsteam.intake import scope_redirect
 from opsteam.models import Artifact, DecisionRecord, ValidationResult
 from opsteam.persistence import register_state
@@ -24,6 +24,11 @@ from opsteam.state import RequestState
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
 Update = dict[str, Any]
+
+
+class Node(Protocol):
+    def __call__(self, state: RequestState) -> Update: ...
+
 
 register_state(RequestState)
 
@@ -44,11 +49,17 @@ def _modules() -> dict[str, Any]:
     return {m.ROLE: m for m in (sysadmin, network, dba, automation, sre)}
 
 
-def _context(state: RequestState, registry: Registry, findings: Sequence[str] = (),
-             attempt: int = 1) -> RoleContext:
+def _context(
+    state: RequestState, registry: Registry, findings: Sequence[str] = (), attempt: int = 1
+) -> RoleContext:
     return RoleContext(
-        registry=registry, design=state.design, servers=state.servers, network=state.network,
-        database=state.database, feedback=tuple(state.feedback), findings=tuple(findings),
+        registry=registry,
+        design=state.design,
+        servers=state.servers,
+        network=state.network,
+        database=state.database,
+        feedback=tuple(state.feedback),
+        findings=tuple(findings),
         attempt=attempt,
     )
 
@@ -72,8 +83,11 @@ class _Nodes:
         redirect = scope_redirect(state.request, self.registry)
         if redirect is None:
             return {}
-        return {"redirect": redirect, "status": "redirected",
-                "summary": f"Redirected to {redirect.owner}: {redirect.reason}."}
+        return {
+            "redirect": redirect,
+            "status": "redirected",
+            "summary": f"Redirected to {redirect.owner}: {redirect.reason}.",
+        }
 
     def architect(self, state: RequestState) -> Update:
         from opsteam.agents import architect
@@ -93,7 +107,9 @@ class _Nodes:
             "worked": [self.registry.role(architect.ROLE).id],
         }
 
-    def checkpoint(self, task: dict[str, Any]) -> Update:
+    def checkpoint(self, state: Any) -> Update:
+        """Runs once per pending checkpoint (a Send); its input is the checkpoint task."""
+        task: dict[str, Any] = state
         answer = interrupt(task)
         if not isinstance(answer, dict) or answer.get("cancelled"):
             return {}
@@ -107,13 +123,19 @@ class _Nodes:
         if outcome == "rejected":
             return {"review": outcome, "status": "rejected"}
         if outcome == "changes":
-            asks = [d.reason for d in state.decisions
-                    if d.round == state.round and d.verdict == "changes"]
-            return {"review": outcome, "round": state.round + 1,
-                    "feedback": [*state.feedback, *asks]}
+            asks = [
+                d.reason
+                for d in state.decisions
+                if d.round == state.round and d.verdict == "changes"
+            ]
+            return {
+                "review": outcome,
+                "round": state.round + 1,
+                "feedback": [*state.feedback, *asks],
+            }
         return {"review": outcome}
 
-    def role(self, slug: str) -> Callable[[RequestState], Update]:
+    def role(self, slug: str) -> Node:
         module = self.roles[slug]
 
         def node(state: RequestState) -> Update:
@@ -133,7 +155,7 @@ class _Nodes:
         node.__name__ = slug.replace("-", "_")
         return node
 
-    def verify(self, slug: str) -> Callable[[RequestState], Update]:
+    def verify(self, slug: str) -> Node:
         def node(state: RequestState) -> Update:
             return {"validations": {slug: self.verifier(state.artifacts.get(slug, []))}}
 
@@ -152,8 +174,11 @@ class _Nodes:
         answer = interrupt(task)
         record = _record(answer, "production-change", state.round)
         decided = state.model_copy(update={"decisions": [*state.decisions, record]})
-        return {**update, "decisions": [record],
-                **self._apply_review(decided, routing.review([record], state.round))}
+        return {
+            **update,
+            "decisions": [record],
+            **self._apply_review(decided, routing.review([record], state.round)),
+        }
 
     def _notices(self, state: RequestState) -> list[Artifact]:
         from opsteam.notify import maintenance_artifact
@@ -167,14 +192,17 @@ class _Nodes:
         failed = routing.failures(state.all_validations())
         status = "failed" if failed else "completed"
         names = [self.registry.role(r).name for r in state.worked]
-        summary = (f"{len(state.all_artifacts())} artifact(s) from {', '.join(names)}; "
-                   + (f"{len(failed)} validation finding(s) remain." if failed
-                      else "all checks passed or reported."))
+        summary = f"{len(state.all_artifacts())} artifact(s) from {', '.join(names)}; " + (
+            f"{len(failed)} validation finding(s) remain."
+            if failed
+            else "all checks passed or reported."
+        )
         return {"status": status, "summary": summary}
 
 
-def checkpoint_task(state: RequestState, kind: str, registry: Registry,
-                    reason: str = "", gate: Sequence[Any] = ()) -> dict[str, Any]:
+def checkpoint_task(
+    state: RequestState, kind: str, registry: Registry, reason: str = "", gate: Sequence[Any] = ()
+) -> dict[str, Any]:
     """The interrupt payload a person sees: what is asked, why, and the evidence."""
     design = state.design
     if not reason and design is not None:
@@ -197,7 +225,7 @@ def build_request_graph(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     nodes = _Nodes(registry, verifier)
-    graph = StateGraph(RequestState)
+    graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)
     graph.add_node("scope", nodes.scope)
     graph.add_node("architect", nodes.architect)
@@ -223,8 +251,9 @@ def build_request_graph(
         asks = routing.design_checkpoints(state.design)
         if not asks:
             return to_specialists(state)
-        return [Send("checkpoint", checkpoint_task(state, c.kind, registry, c.reason))
-                for c in asks]
+        return [
+            Send("checkpoint", checkpoint_task(state, c.kind, registry, c.reason)) for c in asks
+        ]
 
     def after_review(state: RequestState) -> list[Send] | str:
         if state.review == "rejected":
@@ -235,8 +264,9 @@ def build_request_graph(
 
     def after_verify(slug: str, then: str) -> Callable[[RequestState], str]:
         def route(state: RequestState) -> str:
-            retry = routing.should_retry(state.validations.get(slug, []),
-                                         state.fix_attempts.get(slug, 0))
+            retry = routing.should_retry(
+                state.validations.get(slug, []), state.fix_attempts.get(slug, 0)
+            )
             return slug if retry else then
 
         return route
@@ -254,12 +284,14 @@ def build_request_graph(
         graph.add_edge(slug, "automation-engineer")
     graph.add_edge("automation-engineer", "verify_iac")
     graph.add_conditional_edges(
-        "verify_iac", after_verify("automation-engineer", "site-reliability-engineer"),
+        "verify_iac",
+        after_verify("automation-engineer", "site-reliability-engineer"),
         ["automation-engineer", "site-reliability-engineer"],
     )
     graph.add_edge("site-reliability-engineer", "verify_ops")
     graph.add_conditional_edges(
-        "verify_ops", after_verify("site-reliability-engineer", "change_gate"),
+        "verify_ops",
+        after_verify("site-reliability-engineer", "change_gate"),
         ["site-reliability-engineer", "change_gate"],
     )
     graph.add_conditional_edges("change_gate", after_gate, ["architect", "report"])

@@ -20,7 +20,10 @@ from opsteam.state import RequestState
 MAX_FIX_ATTEMPTS = 2
 SPECIALIST_NODES = ("systems-administrator", "network-engineer", "database-administrator")
 DESIGN_GATE_KINDS = (
-    "architecture-change", "external-integration", "customer-schema-change", "cross-division",
+    "architecture-change",
+    "external-integration",
+    "customer-schema-change",
+    "cross-division",
 )
 Review = Literal["approved", "rejected", "changes"]
 
@@ -69,20 +72,33 @@ def change_approval(state: RequestState, registry: Registry) -> list[GateCheck]:
     window = design.maintenance_window if design else "not scheduled"
     rollback = design.rollback_plan if design else []
     artifacts = {a.path for a in state.all_artifacts()}
-    monitoring = state.reliability is not None and any(p.startswith("monitoring/") for p in
-                                                        artifacts)
+    monitoring = state.reliability is not None and any(
+        p.startswith("monitoring/") for p in artifacts
+    )
     notice = "docs/maintenance-notice.txt" in artifacts
     evidence = {
-        "documented": (True, f"change request '{state.request.request}' recorded with all form fields"),
-        "risk": (design is not None, f"risk {design.risk.level} ({design.risk.score}/100)"
-         if design else "no design"),
+        "documented": (
+            True,
+            f"change request '{state.request.request}' recorded with all form fields",
+        ),
+        "risk": (
+            design is not None,
+            f"risk {design.risk.level} ({design.risk.score}/100)" if design else "no design",
+        ),
         "rollback": (bool(rollback), f"{len(rollback)} rollback step(s)"),
         "window": (window != "not scheduled", f"window: {window}"),
-        "stakeholder": (notice or not prod, "maintenance notification prepared" if notice
-         else "no notification needed outside production" if not prod
-         else "no maintenance notification"),
-        "monitoring": (monitoring, "alert rules and dashboard generated" if monitoring
-         else "no monitoring artifacts"),
+        "stakeholder": (
+            notice or not prod,
+            "maintenance notification prepared"
+            if notice
+            else "no notification needed outside production"
+            if not prod
+            else "no maintenance notification",
+        ),
+        "monitoring": (
+            monitoring,
+            "alert rules and dashboard generated" if monitoring else "no monitoring artifacts",
+        ),
     }
     checks = []
     for item in items:

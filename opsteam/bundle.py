@@ -35,31 +35,42 @@ def write_files(root: Path, artifacts: Sequence[Artifact]) -> None:
 
 
 def manifest(
-    artifacts: Sequence[Artifact], validations: Sequence[ValidationResult], registry: Registry,
+    artifacts: Sequence[Artifact],
+    validations: Sequence[ValidationResult],
+    registry: Registry,
     request_title: str,
 ) -> dict[str, object]:
     by_path: dict[str, list[dict[str, object]]] = {}
     for v in validations:
         by_path.setdefault(v.path, []).append(
-            {"validator": v.validator, "status": v.status.value, "message": v.message,
-             "findings": list(v.findings)}
+            {
+                "validator": v.validator,
+                "status": v.status.value,
+                "message": v.message,
+                "findings": list(v.findings),
+            }
         )
     files = []
     for a in sorted(artifacts, key=lambda a: a.path):
         content = redact_text(a.content).encode("utf-8")
-        files.append({
-            "path": a.path,
-            "role": registry.role(a.role).name,
-            "kind": a.kind,
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "validation": by_path.get(a.path, []),
-        })
+        files.append(
+            {
+                "path": a.path,
+                "role": registry.role(a.role).name,
+                "kind": a.kind,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "validation": by_path.get(a.path, []),
+            }
+        )
     return {"request": redact_text(request_title), "files": files}
 
 
 def write_bundle(
-    out_dir: Path, artifacts: Sequence[Artifact], validations: Sequence[ValidationResult],
-    registry: Registry, request_title: str,
+    out_dir: Path,
+    artifacts: Sequence[Artifact],
+    validations: Sequence[ValidationResult],
+    registry: Registry,
+    request_title: str,
 ) -> Path:
     """Write into a temporary sibling, then swap it in, so a failure leaves nothing half-done."""
     out_dir = out_dir.resolve()

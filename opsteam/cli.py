@@ -17,6 +17,7 @@ import typer
 
 from opsteam.errors import InputError, OpsteamError
 from opsteam.intake import MAX_INPUT_BYTES, parse_requests
+from opsteam.models import Verdict
 from opsteam.output import emit, emit_error
 from opsteam.redaction import RedactingFilter
 from opsteam.registry import Registry, load_registry
@@ -85,8 +86,11 @@ def _finish(results: list[RunResult], as_json: bool) -> None:
     if len(results) == 1:
         emit(data[0], as_json=as_json, render=run_view)
     else:
-        emit(data, as_json=as_json,
-             render=lambda rows: [item for row in rows for item in run_view(row)])
+        emit(
+            data,
+            as_json=as_json,
+            render=lambda rows: [item for row in rows for item in run_view(row)],
+        )
     codes = {r.exit_code for r in results}
     code = 1 if 1 in codes else 3 if 3 in codes else 0
     raise typer.Exit(code)
@@ -129,11 +133,32 @@ def approve(
             raise InputError("choose one of --reject and --changes")
         if reject and not reason.strip():
             raise InputError("--reject needs --reason TEXT")
-        verdict = "reject" if reject else "changes" if changes else "approve"
+        verdict: Verdict = "reject" if reject else "changes" if changes else "approve"
         why = changes if changes else reason
         team = Opsteam(home, _registry(registry))
-        result = team.decide(thread, verdict, checkpoint=checkpoint, all_pending=all_pending,
-                             reason=why, by=by, out=out)
+        result = team.decide(
+            thread,
+            verdict,
+            checkpoint=checkpoint,
+            all_pending=all_pending,
+            reason=why,
+            by=by,
+            out=out,
+        )
+    _finish([result], as_json)
+
+
+@app.command()
+def resume(
+    thread: Annotated[str, typer.Argument(help="Thread id of a request that stopped.")],
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Retry a request that stopped with an error, from its last saved step."""
+    with _guard(as_json):
+        result = Opsteam(home, _registry(registry)).resume(thread, out=out)
     _finish([result], as_json)
 
 
@@ -165,9 +190,14 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
             "lead": reg.role(reg.team.lead).name,
             "mission": reg.team.mission,
             "roles": [
-                {"name": r.name, "slug": r.slug, "title": r.title, "specialty": r.specialty,
-                 "primary_responsibility": r.primary_responsibility,
-                 "capabilities": list(r.capabilities)}
+                {
+                    "name": r.name,
+                    "slug": r.slug,
+                    "title": r.title,
+                    "specialty": r.specialty,
+                    "primary_responsibility": r.primary_responsibility,
+                    "capabilities": list(r.capabilities),
+                }
                 for r in reg.roles
             ],
         }

@@ -21,9 +21,30 @@ MAX_REQUESTS = 50
 
 # Infrastructure words that keep a request in scope even when it touches another division.
 _IN_SCOPE_WORDS = (
-    "server", "vm", "database", "postgres", "mysql", "redis", "cache", "network", "vpc",
-    "subnet", "firewall", "dns", "load balancer", "vpn", "kubernetes", "cluster", "bucket",
-    "s3", "backup", "monitoring", "alert", "terraform", "capacity", "storage",
+    "server",
+    "vm",
+    "database",
+    "postgres",
+    "mysql",
+    "redis",
+    "cache",
+    "network",
+    "vpc",
+    "subnet",
+    "firewall",
+    "dns",
+    "load balancer",
+    "vpn",
+    "kubernetes",
+    "cluster",
+    "bucket",
+    "s3",
+    "backup",
+    "monitoring",
+    "alert",
+    "terraform",
+    "capacity",
+    "storage",
 )
 
 
@@ -41,9 +62,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     return mapping
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def load_document(raw: bytes, source: str) -> Any:
@@ -64,7 +83,7 @@ def load_document(raw: bytes, source: str) -> Any:
                 f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

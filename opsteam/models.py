@@ -49,7 +49,9 @@ def _scalar_to_text(value: Any) -> Any:
 
 
 Text = Annotated[
-    str, BeforeValidator(_scalar_to_text), Field(max_length=MAX_TEXT),
+    str,
+    BeforeValidator(_scalar_to_text),
+    Field(max_length=MAX_TEXT),
     AfterValidator(_clean_text),
 ]
 ShortText = Annotated[
@@ -167,10 +169,9 @@ class ChangeRequest(BaseModel):
     expected_users: int | None = Field(default=None, ge=1, le=1_000_000_000)
     ports: list[int] = Field(default_factory=list, max_length=32)
     existing_cidrs: list[IPv4Network] = Field(default_factory=list, max_length=64)
-    compliance: list[Annotated[Literal["gdpr", "hipaa", "soc2", "pci-dss"],
-                               BeforeValidator(_lower)]] = Field(
-        default_factory=list, max_length=4
-    )
+    compliance: list[
+        Annotated[Literal["gdpr", "hipaa", "soc2", "pci-dss"], BeforeValidator(_lower)]
+    ] = Field(default_factory=list, max_length=4)
     integrations: list[ShortText] = Field(default_factory=list, max_length=16)
     maintenance_window: MaintenanceWindow | None = None
 
@@ -215,8 +216,14 @@ class Artifact(BaseModel):
     path: str
     role: RoleSlug
     kind: Literal[
-        "terraform", "ansible", "kubernetes", "prometheus-rules", "grafana-dashboard",
-        "markdown", "json", "yaml",
+        "terraform",
+        "ansible",
+        "kubernetes",
+        "prometheus-rules",
+        "grafana-dashboard",
+        "markdown",
+        "json",
+        "yaml",
     ]
     content: str
 

@@ -27,5 +27,6 @@ def maintenance_artifact(
         rollback_available=bool(design and design.rollback_plan),
         contact=oncall_contact(registry),
     )
-    return Artifact(path=NOTICE_PATH, role="site-reliability-engineer", kind="markdown",
-                    content=text)
+    return Artifact(
+        path=NOTICE_PATH, role="site-reliability-engineer", kind="markdown", content=text
+    )

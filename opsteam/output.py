@@ -34,8 +34,11 @@ def emit(data: Any, *, as_json: bool, render: Renderer | None = None) -> None:
         return
     console = _console()
     rendered = render(safe)
-    items = [rendered] if isinstance(rendered, str) or not isinstance(rendered, Iterable) else \
-        list(rendered)
+    items = (
+        [rendered]
+        if isinstance(rendered, str) or not isinstance(rendered, Iterable)
+        else list(rendered)
+    )
     for item in items:
         console.print(item)
 

@@ -20,10 +20,14 @@ from pydantic import BaseModel
 _ID = re.compile(r"INF\s*[-\u2010-\u2015\u2212_]?\s*(\d{3})", re.IGNORECASE)
 _SECRETS = [
     (re.compile(r"AKIA[0-9A-Z]{16}"), "[redacted-aws-key]"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
-     "[redacted-private-key]"),
-    (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)(\s*[:=]\s*)[^\s,;\"']+"),
-     r"\1\2[redacted]"),
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+        "[redacted-private-key]",
+    ),
+    (
+        re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)(\s*[:=]\s*)[^\s,;\"']+"),
+        r"\1\2[redacted]",
+    ),
     (re.compile(r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}"), "Bearer [redacted]"),
 ]
 _FALLBACK_NAME = "a team member"

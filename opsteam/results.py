@@ -12,7 +12,11 @@ from opsteam.state import RequestState
 
 Status = Literal["completed", "awaiting-approval", "rejected", "redirected", "failed", "running"]
 EXIT_CODES: dict[str, int] = {
-    "completed": 0, "redirected": 0, "rejected": 0, "awaiting-approval": 3, "failed": 1,
+    "completed": 0,
+    "redirected": 0,
+    "rejected": 0,
+    "awaiting-approval": 3,
+    "failed": 1,
     "running": 1,
 }
 
@@ -66,19 +70,34 @@ def pending_from(interrupts: Any) -> list[PendingCheckpoint]:
     pending = []
     for item in interrupts:
         task = item.value
-        pending.append(PendingCheckpoint(
-            id=task["checkpoint"], name=task["name"], reason=task["reason"],
-            round=task["round"], gate=[GateCheck.model_validate(g) for g in task["gate"]],
-        ))
+        pending.append(
+            PendingCheckpoint(
+                id=task["checkpoint"],
+                name=task["name"],
+                reason=task["reason"],
+                round=task["round"],
+                gate=[GateCheck.model_validate(g) for g in task["gate"]],
+            )
+        )
     return sorted(pending, key=lambda p: p.id)
 
 
 def build_result(
-    thread_id: str, state: RequestState, registry: Registry, interrupts: Any = (),
+    thread_id: str,
+    state: RequestState,
+    registry: Registry,
+    interrupts: Any = (),
     error: str | None = None,
+    next_nodes: tuple[str, ...] = (),
 ) -> RunResult:
     pending = pending_from(interrupts)
     status: Status = "awaiting-approval" if pending else state.status
+    if not pending and next_nodes and not error:
+        # Stopped mid-way (a role raised, or the process died): it can be resumed.
+        error = (
+            f"stopped before {', '.join(sorted(set(next_nodes)))}; "
+            f"retry with: opsteam resume {thread_id}"
+        )
     if error:
         status = "failed"
     design = state.design
@@ -87,19 +106,32 @@ def build_result(
         status=status,
         request=state.request.request,
         environment=state.request.environment.value,
-        summary=error or ("Waiting for approval: " + ", ".join(p.name for p in pending)
-                          if pending else state.summary),
+        summary=error
+        or (
+            "Waiting for approval: " + ", ".join(p.name for p in pending)
+            if pending
+            else state.summary
+        ),
         team=[registry.role(r).name for r in state.worked],
         design=design.summary if design else None,
         risk=f"{design.risk.level} ({design.risk.score}/100)" if design else None,
         pending=pending,
         decisions=list(state.decisions),
         redirect=state.redirect,
-        artifacts=[ArtifactInfo(path=a.path, role=registry.role(a.role).name, kind=a.kind)
-                   for a in state.all_artifacts()],
-        validations=[CheckResult(path=v.path, validator=v.validator, status=v.status.value,
-                                 message=v.message, findings=list(v.findings))
-                     for v in state.all_validations()],
+        artifacts=[
+            ArtifactInfo(path=a.path, role=registry.role(a.role).name, kind=a.kind)
+            for a in state.all_artifacts()
+        ],
+        validations=[
+            CheckResult(
+                path=v.path,
+                validator=v.validator,
+                status=v.status.value,
+                message=v.message,
+                findings=list(v.findings),
+            )
+            for v in state.all_validations()
+        ],
         gate=list(state.gate),
         error=error,
     )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
@@ -72,11 +73,12 @@ class Opsteam:
             yield build_request_graph(self.registry, self.verifier, saver)
 
     @staticmethod
-    def _config(thread_id: str) -> dict[str, Any]:
+    def _config(thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
-    def _run(self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str,
-             payload: Any) -> RunResult:
+    def _run(
+        self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, payload: Any
+    ) -> RunResult:
         config = self._config(thread_id)
         error = None
         try:
@@ -86,13 +88,19 @@ class Opsteam:
             error = f"{type(exc).__name__}: {exc}"
         return self._result(graph, thread_id, error)
 
-    def _result(self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str,
-                error: str | None = None) -> RunResult:
+    def _result(
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        thread_id: str,
+        error: str | None = None,
+    ) -> RunResult:
         snapshot = graph.get_state(self._config(thread_id))
         if not snapshot.values:
             raise NotFoundError(f"no request with thread id {thread_id!r}")
         state = RequestState.model_validate(snapshot.values)
-        return build_result(thread_id, state, self.registry, snapshot.interrupts, error)
+        return build_result(
+            thread_id, state, self.registry, snapshot.interrupts, error, tuple(snapshot.next)
+        )
 
     def submit(self, requests: Sequence[ChangeRequest], out: Path | None = None) -> list[RunResult]:
         results = []
@@ -101,18 +109,27 @@ class Opsteam:
                 thread_id = f"chg-{uuid.uuid4().hex[:12]}"
                 state = RequestState(thread_id=thread_id, request=request)
                 result = self._run(graph, thread_id, state)
-                target = out / f"{index + 1:02d}-{request.service_name}" if out and len(
-                    requests) > 1 else out
+                target = (
+                    out / f"{index + 1:02d}-{request.service_name}"
+                    if out and len(requests) > 1
+                    else out
+                )
                 results.append(self._maybe_write(graph, result, target))
         return results
 
-    def _maybe_write(self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult,
-                     out: Path | None) -> RunResult:
+    def _maybe_write(
+        self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult, out: Path | None
+    ) -> RunResult:
         if out is None or result.status not in ("completed", "failed") or not result.artifacts:
             return result
         state = RequestState.model_validate(graph.get_state(self._config(result.thread_id)).values)
-        path = write_bundle(out, state.all_artifacts(), state.all_validations(), self.registry,
-                            state.request.request)
+        path = write_bundle(
+            out,
+            state.all_artifacts(),
+            state.all_validations(),
+            self.registry,
+            state.request.request,
+        )
         return result.model_copy(update={"bundle": str(path)})
 
     def decide(
@@ -135,18 +152,29 @@ class Opsteam:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
             pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}
             targets = self._targets(thread_id, pending, checkpoint, all_pending, snapshot)
-            answer = {"verdict": verdict, "by": by or current_user(),
-                      "at": self.clock().isoformat(), "reason": reason.strip()}
+            answer = {
+                "verdict": verdict,
+                "by": by or current_user(),
+                "at": self.clock().isoformat(),
+                "reason": reason.strip(),
+            }
             DecisionRecord.model_validate({**answer, "checkpoint": targets[0], "round": 1})
-            resume = {pending[k].id: answer for k in targets}
+            resume: dict[str, Any] = {pending[k].id: answer for k in targets}
             if verdict != "approve":  # the others are moot once the design is going back
-                resume.update({i.id: {"cancelled": True} for k, i in pending.items()
-                               if k not in targets})
+                resume.update(
+                    {i.id: {"cancelled": True} for k, i in pending.items() if k not in targets}
+                )
             result = self._run(graph, thread_id, Command(resume=resume))
             return self._maybe_write(graph, result, out)
 
-    def _targets(self, thread_id: str, pending: dict[str, Any], checkpoint: str | None,
-                 all_pending: bool, snapshot: Any) -> list[str]:
+    def _targets(
+        self,
+        thread_id: str,
+        pending: dict[str, Any],
+        checkpoint: str | None,
+        all_pending: bool,
+        snapshot: Any,
+    ) -> list[str]:
         if not pending:
             state = RequestState.model_validate(snapshot.values)
             raise ConflictError(
@@ -154,13 +182,31 @@ class Opsteam:
             )
         if checkpoint is not None:
             if checkpoint not in pending:
-                raise InputError(f"checkpoint {checkpoint!r} is not pending; pending: "
-                                 f"{', '.join(sorted(pending))}")
+                raise InputError(
+                    f"checkpoint {checkpoint!r} is not pending; pending: "
+                    f"{', '.join(sorted(pending))}"
+                )
             return [checkpoint]
         if all_pending or len(pending) == 1:
             return sorted(pending)
-        raise InputError(f"{len(pending)} checkpoints are pending ({', '.join(sorted(pending))});"
-                         " choose one with --checkpoint or decide them together with --all")
+        raise InputError(
+            f"{len(pending)} checkpoints are pending ({', '.join(sorted(pending))});"
+            " choose one with --checkpoint or decide them together with --all"
+        )
+
+    def resume(self, thread_id: str, out: Path | None = None) -> RunResult:
+        """Retry a request that stopped with an error, from its last saved step."""
+        with self._graph() as graph:
+            snapshot = graph.get_state(self._config(thread_id))
+            if not snapshot.values:
+                raise NotFoundError(f"no request with thread id {thread_id!r}")
+            if snapshot.interrupts:
+                raise ConflictError(
+                    f"request {thread_id} is waiting for a decision; use opsteam approve"
+                )
+            if not snapshot.next:
+                raise ConflictError(f"request {thread_id} has already finished")
+            return self._maybe_write(graph, self._run(graph, thread_id, None), out)
 
     def status(self, thread_id: str) -> RunResult:
         with self._graph() as graph:

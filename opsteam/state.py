@@ -52,9 +52,7 @@ class RequestState(BaseModel):
     reliability: ReliabilityPlan | None = None
     # Keyed by role slug: a role that runs again replaces exactly its own files.
     artifacts: Annotated[dict[str, list[Artifact]], by_role] = Field(default_factory=dict)
-    validations: Annotated[dict[str, list[ValidationResult]], by_role] = Field(
-        default_factory=dict
-    )
+    validations: Annotated[dict[str, list[ValidationResult]], by_role] = Field(default_factory=dict)
     decisions: Annotated[list[DecisionRecord], operator.add] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list)
     round: int = 1

@@ -10,8 +10,12 @@ from rich.table import Table
 from rich.text import Text
 
 _STATUS_STYLE = {
-    "completed": "bold green", "awaiting-approval": "bold yellow", "rejected": "bold red",
-    "redirected": "bold cyan", "failed": "bold red", "running": "bold",
+    "completed": "bold green",
+    "awaiting-approval": "bold yellow",
+    "rejected": "bold red",
+    "redirected": "bold cyan",
+    "failed": "bold red",
+    "running": "bold",
 }
 
 
@@ -56,8 +60,10 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
             yield Text(f"{p['id']}: gate items not met: {', '.join(failing)}", style="yellow")
     tid = data["thread_id"]
     first = data["pending"][0]["id"]
-    yield Text(f"Decide with: opsteam approve {tid} --checkpoint {first} "
-               "[--reject --reason TEXT | --changes TEXT]")
+    yield Text(
+        f"Decide with: opsteam approve {tid} --checkpoint {first} "
+        "[--reject --reason TEXT | --changes TEXT]"
+    )
 
 
 def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:
@@ -65,8 +71,7 @@ def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:
         return
     table = _table("Decisions", "round", "checkpoint", "verdict", "by", "when", "why")
     for d in data["decisions"]:
-        table.add_row(str(d["round"]), d["checkpoint"], d["verdict"], d["by"], d["at"],
-                      d["reason"])
+        table.add_row(str(d["round"]), d["checkpoint"], d["verdict"], d["by"], d["at"], d["reason"])
     yield table
 
 
@@ -94,8 +99,13 @@ def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
 def runs_view(data: list[dict[str, Any]]) -> Iterator[RenderableType]:
     table = _table("Requests", "thread", "status", "environment", "request", "pending")
     for r in data:
-        table.add_row(r["thread_id"], r["status"], r["environment"], r["request"],
-                      ", ".join(p["id"] for p in r.get("pending", [])))
+        table.add_row(
+            r["thread_id"],
+            r["status"],
+            r["environment"],
+            r["request"],
+            ", ".join(p["id"] for p in r.get("pending", [])),
+        )
     yield table
 
 

@@ -35,5 +35,6 @@ class ParseOnlyVerifier:
         if failing_now and artifact.path in self.fail_paths:
             findings.append("FAKE_001 injected failure")
         status = ValidationStatus.FAILED if findings else ValidationStatus.PASSED
-        return ValidationResult(path=artifact.path, validator="fake-parse", status=status,
-                                findings=findings)
+        return ValidationResult(
+            path=artifact.path, validator="fake-parse", status=status, findings=findings
+        )

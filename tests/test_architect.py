@@ -8,7 +8,6 @@ from opsteam.registry import Registry
 from tests.conftest import RequestFactory
 
 
-
 def _assigned(registry: Registry, design: object) -> list[str]:
     return [registry.role(a.role_id).slug for a in design.assignments]  # type: ignore[attr-defined]
 
@@ -16,9 +15,12 @@ def _assigned(registry: Registry, design: object) -> list[str]:
 def test_prod_database_gets_dba_network_and_checkpoints(
     make_request: RequestFactory, registry: Registry
 ) -> None:
-    req = make_request(request="HA Postgres for billing", component="database",
-                       description="A highly available PostgreSQL database for billing.",
-                       environment="prod")
+    req = make_request(
+        request="HA Postgres for billing",
+        component="database",
+        description="A highly available PostgreSQL database for billing.",
+        environment="prod",
+    )
     design = architect.decide(req, RoleContext(registry=registry))
     assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
     assert [c.kind for c in design.checkpoints] == ["architecture-change", "production-change"]
@@ -40,21 +42,31 @@ def test_dev_cache_has_no_checkpoints_and_no_sysadmin(
 def test_only_needed_specialists_are_assigned(
     make_request: RequestFactory, registry: Registry
 ) -> None:
-    servers = make_request(request="Decommission legacy reporting server", type="Remove",
-                           component="server", description="Retire the old reporting VM.")
+    servers = make_request(
+        request="Decommission legacy reporting server",
+        type="Remove",
+        component="server",
+        description="Retire the old reporting VM.",
+    )
     design = architect.decide(servers, RoleContext(registry=registry))
     assert _assigned(registry, design) == ["systems-administrator", "network-engineer"]
-    bucket = make_request(request="S3 backup bucket", component="storage",
-                          description="An S3 bucket for nightly backups.")
+    bucket = make_request(
+        request="S3 backup bucket",
+        component="storage",
+        description="An S3 bucket for nightly backups.",
+    )
     design = architect.decide(bucket, RoleContext(registry=registry))
     assert _assigned(registry, design) == ["database-administrator"]
 
 
 def test_checkpoint_kinds_are_detected(make_request: RequestFactory, registry: Registry) -> None:
     req = make_request(
-        request="Add column to orders table", type="Modify", component="database",
+        request="Add column to orders table",
+        type="Modify",
+        component="database",
         description="ALTER TABLE orders to add column; customers see new invoice fields.",
-        integrations=["Stripe"], environment="staging",
+        integrations=["Stripe"],
+        environment="staging",
     )
     kinds = [c.kind for c in architect.decide(req, RoleContext(registry=registry)).checkpoints]
     assert kinds == ["external-integration", "customer-schema-change"]
@@ -77,17 +89,26 @@ def test_feedback_revises_the_design(make_request: RequestFactory, registry: Reg
 def test_maintenance_window_is_reported_in_utc(
     make_request: RequestFactory, registry: Registry
 ) -> None:
-    req = make_request(environment="prod", maintenance_window={
-        "start": "2026-12-01T03:00:00+01:00", "duration_minutes": 90})
+    req = make_request(
+        environment="prod",
+        maintenance_window={"start": "2026-12-01T03:00:00+01:00", "duration_minutes": 90},
+    )
     design = architect.decide(req, RoleContext(registry=registry))
     assert design.maintenance_window == "2026-12-01 02:00 - 2026-12-01 03:30 UTC"
-    assert architect.decide(make_request(environment="prod"), RoleContext(
-        registry=registry)).maintenance_window == "not scheduled"
+    assert (
+        architect.decide(
+            make_request(environment="prod"), RoleContext(registry=registry)
+        ).maintenance_window
+        == "not scheduled"
+    )
 
 
 def test_decide_is_pure(make_request: RequestFactory, registry: Registry) -> None:
-    req = make_request(environment="prod", component="kubernetes",
-                       description="Public web service on Kubernetes behind a load balancer.")
+    req = make_request(
+        environment="prod",
+        component="kubernetes",
+        description="Public web service on Kubernetes behind a load balancer.",
+    )
     ctx = RoleContext(registry=registry)
     assert architect.decide(req, ctx) == architect.decide(req, ctx)
     assert architect.decide(req, ctx).public_endpoint is True

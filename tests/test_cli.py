@@ -21,8 +21,16 @@ pytestmark = pytest.mark.slow
 
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPSTEAM_HOME": str(home), "OPSTEAM_USER": "tester"}
-    proc = subprocess.run([str(OPSTEAM), *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=600, cwd=home.parent, check=False)
+    proc = subprocess.run(
+        [str(OPSTEAM), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=600,
+        cwd=home.parent,
+        check=False,
+    )
     assert not ANY_ID.search(proc.stdout + proc.stderr)
     assert "Traceback" not in proc.stderr
     return proc
@@ -44,8 +52,18 @@ def test_pause_in_one_process_resume_in_another(tmp_path: Path) -> None:
     assert [p["id"] for p in json.loads(second.stdout)["pending"]] == ["production-change"]
 
     out = tmp_path / "bundle"
-    third = run(home, "approve", thread, "--checkpoint", "production-change",
-                "--reason", "window agreed", "--out", str(out), "--json")
+    third = run(
+        home,
+        "approve",
+        thread,
+        "--checkpoint",
+        "production-change",
+        "--reason",
+        "window agreed",
+        "--out",
+        str(out),
+        "--json",
+    )
     done = json.loads(third.stdout)
     assert done["status"] in ("completed", "failed")
     assert third.returncode == (0 if done["status"] == "completed" else 1)
@@ -70,8 +88,10 @@ def test_bad_input_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
     assert any("type:" in line for line in lines)
     assert any("colour: unknown field" in line for line in lines)
     assert all(line.startswith("error: ") for line in lines)
-    assert not (tmp_path / "home" / "checkpoints.sqlite").exists() or run(
-        tmp_path / "home", "status", "--json").stdout.strip() == "[]"
+    assert (
+        not (tmp_path / "home" / "checkpoints.sqlite").exists()
+        or run(tmp_path / "home", "status", "--json").stdout.strip() == "[]"
+    )
 
     malformed = run(tmp_path / "home", "submit", "-", stdin="{not json")
     assert malformed.returncode == 2 and "malformed JSON" in malformed.stderr

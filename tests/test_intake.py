@@ -66,21 +66,29 @@ def test_empty_oversized_and_control_text_rejected() -> None:
 
 
 def test_ci_pipeline_is_redirected(make_request: RequestFactory, registry: Registry) -> None:
-    req = make_request(request="Set up our CI pipeline", component="other",
-                       description="Set up our CI pipeline with GitHub Actions for the app.")
+    req = make_request(
+        request="Set up our CI pipeline",
+        component="other",
+        description="Set up our CI pipeline with GitHub Actions for the app.",
+    )
     redirect = scope_redirect(req, registry)
     assert redirect is not None and redirect.owner == "Engineering Foundation"
 
 
-def test_vulnerability_scanning_is_redirected(make_request: RequestFactory,
-                                              registry: Registry) -> None:
-    req = make_request(request="Weekly vulnerability scanning of images", component="other",
-                       description="Run vulnerability scanning on all our container images.")
+def test_vulnerability_scanning_is_redirected(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    req = make_request(
+        request="Weekly vulnerability scanning of images",
+        component="other",
+        description="Run vulnerability scanning on all our container images.",
+    )
     redirect = scope_redirect(req, registry)
     assert redirect is not None and redirect.owner == "Quality & Security Engineering"
 
 
-def test_infrastructure_work_that_mentions_ci_stays(make_request: RequestFactory,
-                                                    registry: Registry) -> None:
+def test_infrastructure_work_that_mentions_ci_stays(
+    make_request: RequestFactory, registry: Registry
+) -> None:
     req = make_request(description="A Redis cache; our CI pipeline will warm it after deploys.")
     assert scope_redirect(req, registry) is None

@@ -19,14 +19,28 @@ pytestmark = pytest.mark.slow
 
 def _purelib(python: Path) -> str:
     code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    return subprocess.run([str(python), "-c", code], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        [str(python), "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(dist), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = dist.glob("opsteam-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "opsteam/registry.yaml" in names and "opsteam/py.typed" in names
@@ -42,16 +56,32 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     # editable-install hooks are not loaded); the package itself comes only from the wheel.
     deps = sysconfig.get_paths()["purelib"]
     Path(_purelib(python), "deps.pth").write_text(deps + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index",
-                    str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    proc = subprocess.run([str(env_dir / "bin" / "opsteam"), "roster", "--json"], cwd=outside,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(env_dir / "bin" / "opsteam"), "roster", "--json"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["roles"]) == 6
     where = subprocess.run(
-        [str(python), "-c", "import opsteam.agents.network as n, opsteam.templates as t;"
-         "print(n.__file__); print(t.environment().get_template('network/network-plan.md.j2'))"],
-        cwd=outside, capture_output=True, text=True, check=True).stdout
+        [
+            str(python),
+            "-c",
+            "import opsteam.agents.network as n, opsteam.templates as t;"
+            "print(n.__file__); print(t.environment().get_template('network/network-plan.md.j2'))",
+        ],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(ROOT) not in where and str(env_dir) in where

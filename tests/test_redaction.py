@@ -18,8 +18,7 @@ VARIANTS = st.sampled_from(["{}", "{}".lower(), " {} ", "x{}y", "({})", "**{}**"
 
 @st.composite
 def text_with_ids(draw: st.DrawFn) -> str:
-    parts = draw(st.lists(st.tuples(st.text(max_size=30), IDS, VARIANTS), min_size=1,
-                          max_size=5))
+    parts = draw(st.lists(st.tuples(st.text(max_size=30), IDS, VARIANTS), min_size=1, max_size=5))
     out = ""
     for filler, ident, shape in parts:
         ident = ident.lower() if draw(st.booleans()) else ident
@@ -34,12 +33,15 @@ def test_text_never_keeps_an_id(text: str) -> None:
     assert not ANY_ID.search(redact_text(text))
 
 
-@given(st.recursive(
-    text_with_ids() | st.integers() | st.none(),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(text_with_ids(), children, max_size=3),
-    max_leaves=10,
-))
+@given(
+    st.recursive(
+        text_with_ids() | st.integers() | st.none(),
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(text_with_ids(), children, max_size=3)
+        ),
+        max_leaves=10,
+    )
+)
 @settings(max_examples=150)
 def test_nested_data_and_json_never_keep_an_id(value: object) -> None:
     assert not ANY_ID.search(json.dumps(redact(value), ensure_ascii=False))

@@ -9,8 +9,12 @@ from opsteam.errors import RegistryError
 from opsteam.registry import default_registry_path, load_registry, parse_registry
 
 SLUGS = {
-    "infrastructure-architect", "systems-administrator", "network-engineer",
-    "database-administrator", "site-reliability-engineer", "automation-engineer",
+    "infrastructure-architect",
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "site-reliability-engineer",
+    "automation-engineer",
 }
 
 

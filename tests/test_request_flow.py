@@ -33,12 +33,20 @@ def test_dev_request_runs_through_without_pausing(team: Opsteam) -> None:
     [result] = team.submit([example("redis-cache-dev.yaml")])
     assert result.status == "completed" and result.exit_code == 0
     assert result.pending == []
-    assert result.team == ["Infrastructure Architect", "Network Engineer",
-                           "Database Administrator", "Automation Engineer",
-                           "Site Reliability Engineer"]
+    assert result.team == [
+        "Infrastructure Architect",
+        "Network Engineer",
+        "Database Administrator",
+        "Automation Engineer",
+        "Site Reliability Engineer",
+    ]
     paths = {a.path for a in result.artifacts}
-    assert {"plan/infrastructure-plan.md", "network/network-plan.md",
-            "database/database-plan.md", "monitoring/alerts.rules.yml"} <= paths
+    assert {
+        "plan/infrastructure-plan.md",
+        "network/network-plan.md",
+        "database/database-plan.md",
+        "monitoring/alerts.rules.yml",
+    } <= paths
     assert all(g.passed for g in result.gate)
 
 
@@ -65,7 +73,9 @@ def test_prod_database_pauses_then_resumes_to_completion(team: Opsteam) -> None:
     done = later.decide(first.thread_id, "approve", by="bob", reason="window agreed")
     assert done.status == "completed"
     assert [(d.checkpoint, d.verdict, d.by) for d in done.decisions] == [
-        ("architecture-change", "approve", "alice"), ("production-change", "approve", "bob")]
+        ("architecture-change", "approve", "alice"),
+        ("production-change", "approve", "bob"),
+    ]
     assert done.decisions[1].reason == "window agreed" and done.decisions[1].at == FIXED
     assert "Database Administrator" in done.team and "Systems Administrator" not in done.team
 
@@ -88,11 +98,15 @@ def test_changes_send_the_design_back_then_ask_again(team: Opsteam) -> None:
     assert revised.design is not None and "server" in revised.design
 
 
-def test_several_checkpoints_are_decided_one_by_one(team: Opsteam,
-                                                    make_request: RequestFactory) -> None:
+def test_several_checkpoints_are_decided_one_by_one(
+    team: Opsteam, make_request: RequestFactory
+) -> None:
     req = make_request(
-        request="Orders schema change with payment webhook", type="Modify",
-        component="database", environment="staging", engine="postgres",
+        request="Orders schema change with payment webhook",
+        type="Modify",
+        component="database",
+        environment="staging",
+        engine="postgres",
         description="Add column to orders table; customers see it. Integrate the Stripe webhook.",
     )
     [first] = team.submit([req])
@@ -103,8 +117,10 @@ def test_several_checkpoints_are_decided_one_by_one(team: Opsteam,
     assert [p.id for p in one.pending] == ["customer-schema-change"]
     done = team.decide(first.thread_id, "approve", checkpoint="customer-schema-change")
     assert done.status == "completed"
-    assert {d.checkpoint for d in done.decisions} == {"customer-schema-change",
-                                                      "external-integration"}
+    assert {d.checkpoint for d in done.decisions} == {
+        "customer-schema-change",
+        "external-integration",
+    }
 
 
 def test_validation_failure_goes_back_for_a_bounded_fix(tmp_path: Path) -> None:
@@ -139,4 +155,5 @@ def test_bundle_is_byte_identical_across_runs(tmp_path: Path) -> None:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
     manifest = json.loads((outs[0] / "manifest.json").read_text())
     assert {f["path"] for f in manifest["files"]} == {
-        str(p) for p in files_a if str(p) != "manifest.json"}
+        str(p) for p in files_a if str(p) != "manifest.json"
+    }

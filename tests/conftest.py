@@ -36,3 +36,22 @@ def make_request() -> RequestFactory:
         return ChangeRequest.model_validate({**BASE_REQUEST, **fields})
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The real PostgreSQL named by OPSTEAM_TEST_POSTGRES_URL; CI must have it (no silent skip)."""
+    import os
+
+    url = os.environ.get("OPSTEAM_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set OPSTEAM_TEST_POSTGRES_URL (PostgreSQL runs on this machine)")
+        pytest.skip("set OPSTEAM_TEST_POSTGRES_URL to run the PostgreSQL tests")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"OPSTEAM_TEST_POSTGRES_URL is set but unreachable: {exc}")
+    return url

@@ -219,6 +219,7 @@ def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[
     if url is None:
         if home is None:
             raise ValueError("open_store needs a home or a url")
+        home.mkdir(parents=True, exist_ok=True)
         url = database_url(home)
     engine = make_engine(url)
     try:

@@ -1,0 +1,227 @@
+"""Bad input gives one clear line, exit 2, and changes neither the database nor the checkpoint."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_incident_flow import DESCRIPTION, TITLE, Cli, iso
+from typer.testing import CliRunner
+
+OPEN = [
+    "incident",
+    "open",
+    "--title",
+    TITLE,
+    "--description",
+    DESCRIPTION,
+    "--service",
+    "billing",
+    "--component",
+    "database",
+    "--environment",
+    "prod",
+    "--detected-at",
+    iso(0),
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPSTEAM_DATABASE_URL", "OPSTEAM_CHECKPOINT_URL", "OPSTEAM_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def snapshot(home: Path) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for name in ("opsteam.db", "checkpoints.sqlite"):
+        path = home / name
+        if not path.exists():
+            continue
+        with sqlite3.connect(path) as conn:
+            tables = [
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+            for table in tables:
+                state[f"{name}:{table}"] = sorted(map(repr, conn.execute(f"SELECT * FROM {table}")))
+    return state
+
+
+def failing(cli: Cli, *args: str, message: str) -> None:
+    before = snapshot(cli.home)
+    result = CliRunner().invoke(cli.app, [*args, "--home", str(cli.home)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert any(line.startswith("error: ") and message in line for line in lines), lines
+    assert snapshot(cli.home) == before
+
+
+@pytest.fixture
+def opened(tmp_path: Path) -> tuple[Cli, str]:
+    cli = Cli(tmp_path / "home")
+    data = cli(*OPEN, "--now", iso(1), code=3)
+    cli("incident", "update", data["id"], "--decision", "go", "--now", iso(2))
+    return cli, str(data["id"])
+
+
+def test_unknown_severity(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    failing(cli, *OPEN, "--severity", "P7", message="unknown severity 'P7'")
+    assert (
+        not (cli.home / "opsteam.db").exists()
+        or snapshot(cli.home).get("opsteam.db:incidents") == []
+    )
+
+
+def test_resolve_twice(opened: tuple[Cli, str]) -> None:
+    cli, iid = opened
+    cli("incident", "resolve", iid, "--root-cause", "disk full", "--now", iso(30))
+    failing(
+        cli,
+        "incident",
+        "resolve",
+        iid,
+        "--root-cause",
+        "again",
+        "--now",
+        iso(40),
+        message="already resolved",
+    )
+    failing(
+        cli,
+        "incident",
+        "update",
+        iid,
+        "--status",
+        "Fixing",
+        "--now",
+        iso(40),
+        message="already resolved",
+    )
+
+
+def test_times_in_the_past(opened: tuple[Cli, str]) -> None:
+    cli, iid = opened
+    failing(
+        cli,
+        "incident",
+        "update",
+        iid,
+        "--status",
+        "Identified",
+        "--now",
+        iso(-5),
+        message="before the incident was detected",
+    )
+    failing(
+        cli, "incident", "update", iid, "--note", "late", "--now", iso(1), message="is in the past"
+    )
+    failing(cli, "incident", "update", iid, "--eta", iso(3), "--now", iso(4), message="eta: ")
+    failing(cli, "incident", "tick", "--now", iso(1), message="is in the past")
+    failing(
+        cli,
+        "incident",
+        "resolve",
+        iid,
+        "--root-cause",
+        "x",
+        "--now",
+        iso(-1),
+        message="before the incident was detected",
+    )
+    failing(cli, *OPEN[:-2], "--detected-at", iso(90), "--now", iso(60), message="is in the future")
+
+
+def test_status_cannot_go_back(opened: tuple[Cli, str]) -> None:
+    cli, iid = opened
+    cli("incident", "update", iid, "--status", "Fixing", "--now", iso(5))
+    failing(
+        cli,
+        "incident",
+        "update",
+        iid,
+        "--status",
+        "Identified",
+        "--now",
+        iso(6),
+        message="cannot go back from Fixing to Identified",
+    )
+    failing(
+        cli,
+        "incident",
+        "update",
+        iid,
+        "--status",
+        "Resolved",
+        "--now",
+        iso(6),
+        message="incident resolve",
+    )
+    failing(
+        cli,
+        "incident",
+        "update",
+        iid,
+        "--status",
+        "Sleeping",
+        "--now",
+        iso(6),
+        message="unknown status",
+    )
+
+
+def test_unknown_id_duplicate_and_empty_update(opened: tuple[Cli, str]) -> None:
+    cli, iid = opened
+    failing(cli, "incident", "show", "inc-00000000", message="not found")
+    failing(cli, "incident", "update", "inc-00000000", "--note", "x", message="not found")
+    failing(cli, *OPEN, "--now", iso(9), message="already exists")
+    failing(cli, "incident", "update", iid, "--now", iso(9), message="nothing to update")
+
+
+def test_malformed_payloads_and_fields(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    broken = tmp_path / "alert.json"
+    broken.write_text('{"labels": {"severity": "critical"}\n  "oops": [')
+    failing(cli, *OPEN, "--alert", str(broken), message="malformed JSON/YAML")
+    listing = tmp_path / "alert.yaml"
+    listing.write_text("- a\n- b\n")
+    failing(cli, *OPEN, "--alert", str(listing), message="must hold a mapping")
+    failing(cli, *OPEN, "--alert", str(tmp_path / "missing.json"), message="cannot read")
+    failing(
+        cli,
+        *OPEN[:-6],
+        "--component",
+        "toaster",
+        "--environment",
+        "prod",
+        "--detected-at",
+        iso(0),
+        message="component",
+    )
+    failing(cli, *OPEN, "--now", "half past ten", message="not an ISO 8601 time")
+
+
+def test_alert_payload_drives_severity(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    alert = tmp_path / "alert.yaml"
+    alert.write_text("alerts:\n  - labels: {severity: warning, alertname: PgReplicationLag}\n")
+    args = [a if a != DESCRIPTION else "replica lag is growing" for a in OPEN]
+    data = cli(*args, "--alert", str(alert), "--now", iso(1))
+    assert data["severity"] == "P3"
+    assert data["severity_reason"] == "P3: alert payload severity 'warning'"
+    assert data["waiting_for_human"] is False
+    shown = cli("incident", "show", data["id"])
+    assert shown["timeline"][0]["message"] == f"Incident opened: {TITLE}"
+
+
+def test_human_text_output_and_exit_three(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    result = CliRunner().invoke(cli.app, [*OPEN, "--now", iso(0), "--home", str(cli.home)])
+    assert result.exit_code == 3
+    assert "Waiting for a human decision: major incident: P1 in production" in result.output
+    assert "COMMANDER: Site Reliability Engineer" in result.output
+    listed = CliRunner().invoke(cli.app, ["incident", "list", "--home", str(cli.home)])
+    assert listed.exit_code == 0 and "P1" in listed.output

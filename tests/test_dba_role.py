@@ -1,0 +1,126 @@
+"""Database Administrator: engine, sizing, backups that meet the RPO, plans, rendering."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from iac_factories import make_ctx, make_design, make_request
+
+from opsteam import naming
+from opsteam.agents import dba
+from opsteam.agents.base import RoleContext
+from opsteam.models import Engine, Environment
+from opsteam.registry import load_registry
+
+
+def bare_ctx() -> RoleContext:
+    return RoleContext(registry=load_registry())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rpo=st.integers(min_value=0, max_value=7 * 24 * 60),
+    env=st.sampled_from(list(Environment)),
+    engine=st.sampled_from([Engine.POSTGRES, Engine.MYSQL]),
+)
+def test_sql_backups_meet_any_rpo(rpo: int, env: Environment, engine: Engine) -> None:
+    policy = dba.backup_policy(engine, env, rpo)
+    assert policy.achieved_rpo_minutes <= rpo
+    assert policy.pitr
+    if rpo <= dba.PITR_GRANULARITY_MINUTES:
+        assert policy.pitr or policy.synchronous_standby
+    plan = dba.decide(
+        make_request(environment=env.value, engine=engine.value, rpo_minutes=rpo), bare_ctx()
+    )
+    assert plan.point_in_time_recovery
+    assert plan.retention_days >= 1
+    if rpo < dba.PITR_GRANULARITY_MINUTES:
+        assert plan.multi_az, "an RPO below the PITR granularity needs a synchronous standby"
+
+
+@settings(max_examples=100, deadline=None)
+@given(rpo=st.integers(min_value=0, max_value=7 * 24 * 60), env=st.sampled_from(list(Environment)))
+def test_redis_backups_meet_rpo_or_say_why_not(rpo: int, env: Environment) -> None:
+    policy = dba.backup_policy(Engine.REDIS, env, rpo)
+    assert policy.achieved_rpo_minutes <= rpo or policy.caveat
+    plan = dba.decide(
+        make_request(environment=env.value, engine="redis", rpo_minutes=rpo), bare_ctx()
+    )
+    if policy.caveat:
+        assert policy.caveat in plan.rationale
+
+
+def test_default_rpo_per_environment_and_prod_plan() -> None:
+    plan = dba.decide(make_request(environment="prod"), bare_ctx())
+    assert dba.rpo_for(make_request(environment="prod")) == 5
+    assert dba.rpo_for(make_request(environment="staging")) == 60
+    assert dba.rpo_for(make_request(environment="dev")) == 1440
+    assert plan.engine is Engine.POSTGRES and plan.version == "16"
+    assert plan.port == naming.engine_port(Engine.POSTGRES)
+    assert plan.multi_az and plan.retention_days == 30 and plan.point_in_time_recovery
+    assert "weekly 90 days" in plan.backup_schedule and "monthly 1 year" in plan.backup_schedule
+    assert plan.parameters["rds.force_ssl"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("size", "cls", "memory"),
+    [
+        ("small", "db.t4g.medium", 4),
+        ("medium", "db.r6g.large", 16),
+        ("large", "db.r6g.xlarge", 32),
+        ("xlarge", "db.r6g.2xlarge", 64),
+    ],
+)
+def test_size_drives_class_and_shared_buffers(size: str, cls: str, memory: int) -> None:
+    plan = dba.decide(make_request(size=size), bare_ctx())
+    assert plan.instance_class == cls
+    # shared_buffers is a quarter of the class memory, in 8 kB pages.
+    assert int(plan.parameters["shared_buffers"]) * 8192 == memory * 1024**3 // 4
+
+
+def test_plan_changes_with_environment() -> None:
+    dev = dba.decide(make_request(environment="dev", size="large"), bare_ctx())
+    prod = dba.decide(make_request(environment="prod", size="large"), bare_ctx())
+    assert not dev.multi_az and prod.multi_az
+    assert dev.read_replicas == 0 < prod.read_replicas
+    assert dev.retention_days < prod.retention_days
+
+
+def test_engine_choice_and_versions() -> None:
+    design = make_design(["cache"], engine=None, hosts_needed=False)
+    ctx = RoleContext(registry=load_registry(), design=design)
+    redis = dba.decide(make_request(component="cache"), ctx)
+    assert (redis.engine, redis.version, redis.port) == (Engine.REDIS, "7.1", 6379)
+    assert redis.instance_class.startswith("cache.") and redis.storage_gb == 0
+    assert not redis.point_in_time_recovery
+    mysql = dba.decide(make_request(engine="mysql"), bare_ctx())
+    assert (mysql.version, mysql.port) == ("8.0", 3306)
+    assert mysql.parameters["require_secure_transport"] == "ON"
+    # The architect's engine wins over the request hint.
+    pinned = make_design(engine=Engine.MYSQL)
+    chosen = dba.decide(make_request(engine="postgres"), make_ctx(make_request(), design=pinned))
+    assert chosen.engine is Engine.MYSQL
+
+
+def test_modify_and_remove_plans() -> None:
+    modify = dba.decide(make_request(type="Modify"), bare_ctx())
+    assert any("snapshot" in s for s in modify.migration_plan)
+    assert any("PITR" in s for s in modify.rollback_plan)
+    remove = dba.decide(make_request(type="Remove"), bare_ctx())
+    text = " ".join(remove.migration_plan)
+    assert "final snapshot" in text
+    assert text.index("approval") < text.index("deletion protection off")
+
+
+def test_render_is_deterministic_and_free_of_internal_ids() -> None:
+    request = make_request(request="Billing | <b>DB</b> ${x} {{ y }}")
+    ctx = bare_ctx()
+    first = dba.render(dba.decide(request, ctx), request, ctx)
+    second = dba.render(dba.decide(request, ctx), request, ctx)
+    assert first == second
+    [artifact] = first
+    assert artifact.path == "database/database-plan.md" and artifact.role == dba.ROLE
+    assert "INF-" not in artifact.content
+    assert "<b>" not in artifact.content
+    assert "Database Administrator" in artifact.content

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from opsteam.cli_ops import register as register_ops
 from opsteam.errors import InputError, OpsteamError
 from opsteam.intake import MAX_INPUT_BYTES, parse_requests
 from opsteam.models import Verdict
@@ -204,17 +205,11 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     emit(data, as_json=as_json, render=roster_view)
 
 
-def _register_extensions() -> None:
-    try:
-        from opsteam.cli_ops import register
-    except ImportError:  # pragma: no cover - present in every install
-        return
-    register(app)
+register_ops(app)
 
 
 def main() -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
     logging.basicConfig(level=os.environ.get("OPSTEAM_LOG", "WARNING"), handlers=[handler])
-    _register_extensions()
     app()

@@ -22,6 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from opsteam.bundle import write_bundle, write_files
+from opsteam.db import open_store, record_approval, record_change
 from opsteam.errors import ConflictError, InputError, NotFoundError
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.home import data_home
@@ -32,6 +33,8 @@ from opsteam.results import RunResult, build_result
 from opsteam.state import RequestState
 
 log = logging.getLogger("opsteam")
+# How a finished request counts in the change history (redirects were never our change).
+_OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
 
 
@@ -114,8 +117,39 @@ class Opsteam:
                     if out and len(requests) > 1
                     else out
                 )
-                results.append(self._maybe_write(graph, result, target))
+                result = self._maybe_write(graph, result, target)
+                self._record(graph, result, [])
+                results.append(result)
         return results
+
+    def _record(
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        result: RunResult,
+        decisions: Sequence[DecisionRecord],
+    ) -> None:
+        """History for KPIs and postmortems: approvals always, the change once it ended."""
+        outcome = _OUTCOMES.get(result.status)
+        if not decisions and outcome is None:
+            return
+        with open_store(self.home) as store, store.session() as session:
+            for decision in decisions:
+                record_approval(session, result.thread_id, decision)
+            if outcome is None:
+                return
+            values = graph.get_state(self._config(result.thread_id)).values
+            state = RequestState.model_validate(values)
+            plan = state.automation
+            record_change(
+                session,
+                result.thread_id,
+                state.request,
+                outcome,
+                self.clock(),
+                resources_as_code=plan.resources_as_code if plan else None,
+                resources_total=plan.resources_total if plan else None,
+                bundle_path=result.bundle,
+            )
 
     def _maybe_write(
         self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult, out: Path | None
@@ -165,7 +199,14 @@ class Opsteam:
                     {i.id: {"cancelled": True} for k, i in pending.items() if k not in targets}
                 )
             result = self._run(graph, thread_id, Command(resume=resume))
-            return self._maybe_write(graph, result, out)
+            result = self._maybe_write(graph, result, out)
+            recorded = [
+                d
+                for d in result.decisions
+                if d.at.isoformat() == answer["at"] and d.checkpoint in targets
+            ]
+            self._record(graph, result, recorded)
+            return result
 
     def _targets(
         self,
@@ -206,7 +247,17 @@ class Opsteam:
                 )
             if not snapshot.next:
                 raise ConflictError(f"request {thread_id} has already finished")
-            return self._maybe_write(graph, self._run(graph, thread_id, None), out)
+            result = self._maybe_write(graph, self._run(graph, thread_id, None), out)
+            self._record(graph, result, [])
+            return result
+
+    def state(self, thread_id: str) -> RequestState:
+        """The full typed state (decisions of every role), for the Python API and tests."""
+        with self._graph() as graph:
+            snapshot = graph.get_state(self._config(thread_id))
+            if not snapshot.values:
+                raise NotFoundError(f"no request with thread id {thread_id!r}")
+            return RequestState.model_validate(snapshot.values)
 
     def status(self, thread_id: str) -> RunResult:
         with self._graph() as graph:

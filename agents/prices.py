@@ -13,11 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from opsteam.errors import OpsteamError, describe_validation_error
+from opsteam.errors import OpsteamError
 from opsteam.models import Size
+from opsteam.yamlio import parse_model
 
 PlatformKey = Literal["aws", "gcp", "azure", "simple"]
 PLATFORMS: tuple[PlatformKey, ...] = ("aws", "gcp", "azure", "simple")
@@ -114,19 +114,7 @@ def default_prices_path() -> Path:
 
 
 def parse_prices(text: str, source: str = "prices.yaml") -> PriceTable:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise PriceTableError(f"{source}: malformed YAML{where}") from None
-    if not isinstance(data, dict):
-        raise PriceTableError(f"{source}: expected a mapping at the top level")
-    try:
-        return PriceTable.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{source}: {line}" for line in describe_validation_error(exc)]
-        raise PriceTableError(f"price table is invalid: {problems[0]}", problems) from None
+    return parse_model(text, PriceTable, source, PriceTableError, what="price table is invalid: ")
 
 
 @lru_cache(maxsize=8)

@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from opsteam.errors import RegistryError, describe_validation_error
+from opsteam.errors import RegistryError
+from opsteam.yamlio import parse_model
 
 RoleSlug = Literal[
     "infrastructure-architect",
@@ -172,19 +172,7 @@ def _read(path: Path) -> str:
 
 
 def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RegistryError(f"{source}: malformed YAML{where}") from None
-    if not isinstance(data, dict):
-        raise RegistryError(f"{source}: expected a mapping at the top level")
-    try:
-        return Registry.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{source}: {line}" for line in describe_validation_error(exc)]
-        raise RegistryError(problems[0], problems) from None
+    return parse_model(text, Registry, source, RegistryError)
 
 
 @lru_cache(maxsize=8)

@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,15 @@ class Opsteam:
         self.verifier = verifier or real_verifier
         self.clock = clock
 
+    @cached_property
+    def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        return build_request_graph(self.registry, self.verifier)
+
     @contextmanager
     def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
+        """The graph compiled once per team, bound to a freshly opened checkpointer."""
         with open_checkpointer(self.home) as saver:
-            yield build_request_graph(self.registry, self.verifier, saver)
+            yield self._compiled.copy(update={"checkpointer": saver})
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:

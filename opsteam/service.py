@@ -13,8 +13,8 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +160,9 @@ class Opsteam:
     def _maybe_write(
         self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult, out: Path | None
     ) -> RunResult:
-        if out is None or result.status not in ("completed", "failed") or not result.artifacts:
+        # Only a run that reached its report gets a bundle: a crashed one writes nothing.
+        finished = result.status in ("completed", "failed") and result.error is None
+        if out is None or not finished or not result.artifacts:
             return result
         state = RequestState.model_validate(graph.get_state(self._config(result.thread_id)).values)
         path = write_bundle(

@@ -157,3 +157,31 @@ def test_bundle_is_byte_identical_across_runs(tmp_path: Path) -> None:
     assert {f["path"] for f in manifest["files"]} == {
         str(p) for p in files_a if str(p) != "manifest.json"
     }
+
+
+def test_a_crashing_role_writes_nothing_and_can_be_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsteam.agents import network
+
+    real = network.decide
+    calls = {"n": 0}
+
+    def flaky(request: ChangeRequest, ctx: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("cloud API timed out")
+        return real(request, ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(network, "decide", flaky)
+    team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+    [broken] = team.submit([example("redis-cache-dev.yaml")], out=tmp_path / "out")
+    assert broken.status == "failed" and broken.exit_code == 1
+    assert broken.error is not None and "cloud API timed out" in broken.error
+    assert not (tmp_path / "out").exists()
+    shown = team.status(broken.thread_id)
+    assert shown.status == "failed" and "opsteam resume" in (shown.error or "")
+    fixed = team.resume(broken.thread_id, out=tmp_path / "out")
+    assert fixed.status == "completed" and (tmp_path / "out" / "manifest.json").exists()
+    with pytest.raises(ConflictError, match="already finished"):
+        team.resume(broken.thread_id)

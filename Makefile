@@ -8,7 +8,7 @@ EXAMPLE ?= examples/redis-cache-dev.yaml
 
 $(BIN)/opsteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -e ".[dev,validators,postgres]"
 	touch $@
 

@@ -192,11 +192,12 @@ class _Nodes:
         failed = routing.failures(state.all_validations())
         status = "failed" if failed else "completed"
         names = [self.registry.role(r).name for r in state.worked]
-        summary = f"{len(state.all_artifacts())} artifact(s) from {', '.join(names)}; " + (
-            f"{len(failed)} validation finding(s) remain."
-            if failed
-            else "all checks passed or reported."
+        summary = (
+            f"{len(state.all_artifacts())} artifact(s) from {', '.join(names)}; "
+            f"checks: {routing.tally(state.all_validations())}."
         )
+        if failed:
+            summary += f" {len(failed)} finding(s) remain after the team's fix attempts."
         return {"status": status, "summary": summary}
 
 

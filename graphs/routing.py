@@ -60,6 +60,14 @@ def failures(results: Sequence[ValidationResult]) -> list[str]:
     return lines
 
 
+def tally(results: Sequence[ValidationResult]) -> str:
+    """``12 passed, 1 not-installed`` (or ``none run``), for summaries."""
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none run"
+
+
 def should_retry(results: Sequence[ValidationResult], attempts: int) -> bool:
     return bool(failures(results)) and attempts < MAX_FIX_ATTEMPTS
 

@@ -19,7 +19,7 @@ from opsteam.cli_ops import register as register_ops
 from opsteam.errors import InputError, OpsteamError
 from opsteam.intake import MAX_INPUT_BYTES, parse_requests
 from opsteam.models import Verdict
-from opsteam.output import emit, emit_error
+from opsteam.output import emit, emit_error, progress_printer
 from opsteam.redaction import RedactingFilter
 from opsteam.registry import Registry, load_registry
 from opsteam.results import RunResult
@@ -109,7 +109,7 @@ def submit(
     with _guard(as_json):
         raw, source = _read_input(file)
         requests = parse_requests(raw, source)
-        team = Opsteam(home, _registry(registry))
+        team = Opsteam(home, _registry(registry), progress=progress_printer())
         results = team.submit(requests, out=out)
     _finish(results, as_json)
 
@@ -136,7 +136,7 @@ def approve(
             raise InputError("--reject needs --reason TEXT")
         verdict: Verdict = "reject" if reject else "changes" if changes else "approve"
         why = changes if changes else reason
-        team = Opsteam(home, _registry(registry))
+        team = Opsteam(home, _registry(registry), progress=progress_printer())
         result = team.decide(
             thread,
             verdict,
@@ -159,7 +159,8 @@ def resume(
 ) -> None:
     """Retry a request that stopped with an error, from its last saved step."""
     with _guard(as_json):
-        result = Opsteam(home, _registry(registry)).resume(thread, out=out)
+        team = Opsteam(home, _registry(registry), progress=progress_printer())
+        result = team.resume(thread, out=out)
     _finish([result], as_json)
 
 

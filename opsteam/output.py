@@ -6,6 +6,7 @@ Ways in (CLI, server, chat) call :func:`emit` / :func:`emit_error`; nothing else
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -51,3 +52,15 @@ def emit_error(lines: Iterable[str], *, as_json: bool = False) -> None:
         return
     for line in safe:
         sys.stderr.write(f"error: {line}\n")
+
+
+def progress_printer() -> Callable[[str], None] | None:
+    """Step-by-step progress on stderr for people at a terminal; silent for scripts."""
+    if not sys.stderr.isatty() or os.environ.get("OPSTEAM_QUIET"):
+        return None
+    console = _console(stderr=True)
+
+    def show(step: str) -> None:
+        console.print(f"  - {redact_text(step)}", style="dim")
+
+    return show

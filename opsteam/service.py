@@ -35,6 +35,17 @@ from opsteam.state import RequestState
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
+STEP_LABELS = {
+    "intake": "request received",
+    "scope": "scope checked",
+    "architect": "Infrastructure Architect designed the change",
+    "checkpoint": "checkpoint decided",
+    "design_review": "design review done",
+    "verify_iac": "validators checked the infrastructure code",
+    "verify_ops": "validators checked monitoring",
+    "change_gate": "change-approval gate evaluated",
+    "report": "report ready",
+}
 _OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
 
@@ -65,11 +76,21 @@ class Opsteam:
         registry: Registry | None = None,
         verifier: Verifier | None = None,
         clock: Clock = _utcnow,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.home = data_home(home)
+        self.progress = progress
         self.registry = registry or load_registry()
         self.verifier = verifier or real_verifier
         self.clock = clock
+
+    def _progress(self, step: str) -> None:
+        if self.progress is None or step.startswith("__"):
+            return
+        label = STEP_LABELS.get(step)
+        if label is None:
+            label = f"{self.registry.role(step).name} finished"
+        self.progress(label)
 
     @cached_property
     def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -91,7 +112,9 @@ class Opsteam:
         config = self._config(thread_id)
         error = None
         try:
-            graph.invoke(payload, config, durability="sync")
+            for update in graph.stream(payload, config, stream_mode="updates", durability="sync"):
+                for step in update:
+                    self._progress(step)
         except Exception as exc:  # a role failed: report it, keep the thread for inspection
             log.debug("run %s failed", thread_id, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"

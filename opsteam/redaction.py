@@ -31,6 +31,12 @@ _SECRETS = [
     (re.compile(r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}"), "Bearer [redacted]"),
 ]
 _FALLBACK_NAME = "a team member"
+_SEPARATOR = r"\s*[-\u2010-\u2015\u2212_]?\s*"
+
+
+# IDs of user registries (any scheme), added when such a registry is loaded.
+_CUSTOM: dict[str, str] = {}
+_custom_pattern: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +49,25 @@ def _names() -> dict[str, str]:
         return {}
 
 
+def register_ids(names: Mapping[str, str]) -> None:
+    """Also redact these internal IDs (e.g. from ``--registry my-roster.yaml``)."""
+    global _custom_pattern
+    _CUSTOM.update({_canonical(k): v for k, v in names.items()})
+    alternatives = sorted(_CUSTOM, key=len, reverse=True)
+    flexible = [_SEPARATOR.join(re.escape(part) for part in k.split("-")) for k in alternatives]
+    _custom_pattern = re.compile("|".join(flexible), re.IGNORECASE) if flexible else None
+
+
+def _canonical(identifier: str) -> str:
+    return re.sub(r"[\s\u2010-\u2015\u2212_-]+", "-", identifier.strip()).upper()
+
+
 def _replace_id(match: re.Match[str]) -> str:
     return _names().get(f"INF-{match.group(1)}", _FALLBACK_NAME)
+
+
+def _replace_custom(match: re.Match[str]) -> str:
+    return _CUSTOM.get(_canonical(match.group(0)), _FALLBACK_NAME)
 
 
 def redact_text(text: str) -> str:
@@ -52,6 +75,8 @@ def redact_text(text: str) -> str:
     previous = None
     while previous != text:  # replacements can't create new IDs, but be certain
         previous = text
+        if _custom_pattern is not None:
+            text = _custom_pattern.sub(_replace_custom, text)
         text = _ID.sub(_replace_id, text)
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)

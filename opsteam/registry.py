@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opsteam.errors import RegistryError
+from opsteam.redaction import register_ids
 from opsteam.yamlio import parse_model
 
 RoleSlug = Literal[
@@ -177,7 +178,10 @@ def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Registry:
-    return parse_registry(_read(Path(path)), source=path)
+    registry = parse_registry(_read(Path(path)), source=path)
+    # Whatever ID scheme a roster uses, its IDs must never reach users.
+    register_ids(registry.public_names())
+    return registry
 
 
 def load_registry(path: str | Path | None = None) -> Registry:

@@ -63,3 +63,18 @@ def test_malformed_yaml_and_missing_file(tmp_path: Path) -> None:
 def test_user_registry_is_used(tmp_path: Path) -> None:
     path = _broken(tmp_path, lambda d: d["team"].update(name="Platform Crew"))
     assert load_registry(path).team.name == "Platform Crew"
+
+
+def test_a_custom_id_scheme_is_redacted_too(tmp_path: Path) -> None:
+    from opsteam.redaction import redact_text
+
+    def renumber(data: dict) -> None:  # type: ignore[type-arg]
+        text = yaml.safe_dump(data).replace("INF-00", "OPS-10")
+        data.clear()
+        data.update(yaml.safe_load(text))
+
+    reg = load_registry(_broken(tmp_path, renumber))
+    assert reg.role("OPS-104").name == "Database Administrator"
+    assert redact_text("page OPS-104, then ops 101") == (
+        "page Database Administrator, then Infrastructure Architect"
+    )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from opsteam import naming
-from opsteam.agents import iac_ansible, iac_k8s, iac_terraform
+from opsteam.agents import iac_ansible, iac_k8s, iac_terraform, iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import AutomationPlan
 from opsteam.models import Artifact, ChangeRequest
@@ -74,8 +74,9 @@ def inventory(request: ChangeRequest, ctx: RoleContext) -> tuple[int, int]:
         dns = len(network.dns_records)
         designed += 1 + len(network.subnets) + len(network.rules) + lb + dns
         codified += 1 + len(iac_terraform.subnets(network)) + rules + lb + dns
-        if network.vpn:
-            designed += 1  # site-to-site VPN: not generated yet, reported as a gap
+        if iac_vpn.wanted(network):  # the site-to-site VPN, codified in terraform/vpn.tf
+            designed += 1
+            codified += 1
     if ctx.database is not None:
         designed += 1 + ctx.database.read_replicas
         codified += 1 + ctx.database.read_replicas
@@ -98,6 +99,8 @@ def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
     names = ["terraform/main.tf", "terraform/storage.tf"]
     if ctx.network is not None:
         names.append("terraform/network.tf")
+    if iac_vpn.wanted(ctx.network):
+        names.append("terraform/vpn.tf")
     if ctx.database is not None:
         names.append("terraform/database.tf")
     if iac_terraform.hosts(ctx):

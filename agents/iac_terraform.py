@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from opsteam import naming
+from opsteam.agents import iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import DatabasePlan, FirewallRule, NetworkPlan
 from opsteam.models import Artifact, ChangeRequest, ChangeType, Engine, Environment
@@ -254,6 +255,7 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
     data_subnets = [s for s in subnets(network) if s.tier == "data"] if network else []
     private = [s for s in subnets(network) if s.tier == "private"] if network else []
     dns_used: set[str] = set()
+    vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
     return {
         "request": request,
         "prefix": naming.resource_prefix(request),
@@ -284,6 +286,10 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
         if network
         else [],
         "fixes": sorted(fixes),
+        "vpn": vpn,
+        "vpn_rule_ids": vpn.rule_idents if vpn else frozenset(),
+        "bgp_asn": iac_vpn.DEFAULT_BGP_ASN,
+        "amazon_asn": iac_vpn.AMAZON_SIDE_ASN,
     }
 
 
@@ -309,7 +315,7 @@ def dns_targets(network: NetworkPlan, db: DatabasePlan | None, prefix: str) -> l
     return targets
 
 
-FILES = ("main", "network", "database", "compute", "storage")
+FILES = ("main", "network", "database", "compute", "storage", "vpn")
 
 
 def render_terraform(
@@ -323,6 +329,8 @@ def render_terraform(
         if name == "database" and ctx.database is None:
             continue
         if name == "compute" and not variables["hosts"]:
+            continue
+        if name == "vpn" and variables["vpn"] is None:
             continue
         content = render_template(f"automation/terraform/{name}.tf.j2", **variables)
         artifacts.append(

@@ -147,6 +147,13 @@ def _edge_rules(facts: Facts, vpc: IPv4Network) -> list[FirewallRule]:
     ]
 
 
+def _partner_rule(facts: Facts, peer: str, port: int) -> FirewallRule:
+    """The VPN partner reaches the app on its port over the tunnel, from its range only."""
+    app = facts.sg("app")
+    why = f"application port {port} from the VPN partner {peer} over the tunnel"
+    return _rule(f"{app}-{port}-vpn-partner", "ingress", port, peer, app, why)
+
+
 def _app_rules(facts: Facts, vpc: IPv4Network) -> list[FirewallRule]:
     """App ports only from the load balancer (or the VPC when there is none)."""
     if not facts.has_app:
@@ -165,6 +172,8 @@ def _app_rules(facts: Facts, vpc: IPv4Network) -> list[FirewallRule]:
                 f"application port {port} only from {source}",
             )
         )
+        if facts.peer_cidr:
+            rules.append(_partner_rule(facts, facts.peer_cidr, port))
         if facts.has_lb:
             rules.append(
                 _rule(

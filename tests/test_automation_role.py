@@ -123,11 +123,14 @@ def test_everything_designed_is_codified() -> None:
         assert plan.resources_as_code == plan.resources_total
 
 
-def test_vpn_gap_is_reported_not_hidden() -> None:
+def test_vpn_is_codified_not_a_gap() -> None:
     request = make_request()
     network = make_network().model_copy(update={"vpn": {"peer": "203.0.113.10"}})
     plan = automation.decide(request, make_ctx(request, network=network))
-    assert plan.resources_as_code == plan.resources_total - 1
+    without = automation.decide(request, make_ctx(request))
+    assert "terraform/vpn.tf" in plan.modules
+    assert plan.resources_total == without.resources_total + 1
+    assert plan.resources_as_code == plan.resources_total
 
 
 def test_no_hosts_no_ansible_and_no_web_no_kubernetes() -> None:

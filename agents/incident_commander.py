@@ -286,9 +286,28 @@ def check_update(incident: Incident, update: IncidentUpdate) -> None:
         check_transition(incident.status, update.status)
     if update.eta is not None:
         check_eta(update.eta, update.at)
-    changes = [update.status, update.impact, update.current_action, update.eta, update.note]
-    if update.decision is None and all(v is None for v in changes):
-        raise InputError("nothing to update: give a status, impact, action, eta, note or decision")
+    if update.decision is None and update.note is None and not changed_fields(incident, update):
+        given = {k: v for k, v in _fields(update).items() if v is not None}
+        if not given:
+            raise InputError(
+                "nothing to update: give a status, impact, action, eta, note or decision"
+            )
+        same = ", ".join(f"{k.replace('_', ' ')} is already {_show(v)}" for k, v in given.items())
+        raise InputError(f"nothing to update: {same}")
+
+
+def _fields(update: IncidentUpdate) -> dict[str, Any]:
+    return {
+        "status": update.status,
+        "impact": update.impact,
+        "current_action": update.current_action,
+        "eta": update.eta,
+    }
+
+
+def changed_fields(incident: Incident, update: IncidentUpdate) -> dict[str, Any]:
+    """The form fields this update really changes (a repeated value is no change)."""
+    return {k: v for k, v in _fields(update).items() if v is not None and v != getattr(incident, k)}
 
 
 def apply_update(incident: Incident, update: IncidentUpdate, registry: Registry) -> Incident:
@@ -302,13 +321,7 @@ def apply_update(incident: Incident, update: IncidentUpdate, registry: Registry)
         incident = incident.with_event(
             at, "human-decision", f"Human decision by {update.by}: {update.decision}"
         )
-    fields = {
-        "status": update.status,
-        "impact": update.impact,
-        "current_action": update.current_action,
-        "eta": update.eta,
-    }
-    changed = {k: v for k, v in fields.items() if v is not None and v != getattr(incident, k)}
+    changed = changed_fields(incident, update)
     if update.note is not None:
         incident = incident.with_event(at, "update", f"Note by {update.by}: {update.note}")
     if changed:

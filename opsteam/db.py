@@ -324,12 +324,20 @@ def record_approval(target: StoreOrSession, thread_id: str, decision: DecisionRe
             session.add(row)
 
 
+def check_cost_sample(month: str, amount: float) -> None:
+    """A month as YYYY-MM (01-12) and a finite, non-negative amount."""
+    problems = []
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        problems.append(f"month: {month!r} is not a month as YYYY-MM (e.g. 2026-03)")
+    if not math.isfinite(amount) or amount < 0:
+        problems.append(f"amount: {amount!r} must be a non-negative number")
+    if problems:
+        raise InputError(problems[0], problems)
+
+
 def record_cost_sample(target: StoreOrSession, month: str, amount: float) -> None:
     """The cloud spend of one month (YYYY-MM); recording a month again replaces it."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise InputError(f"month: {month!r} is not YYYY-MM")
-    if not math.isfinite(amount) or amount < 0:
-        raise InputError(f"amount: {amount!r} must be a non-negative number")
+    check_cost_sample(month, amount)
     with _transaction(target) as session:
         row = session.get(CostSampleRow, month)
         if row is None:

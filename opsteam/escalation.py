@@ -90,3 +90,12 @@ def next_escalation_at(
     if current.until_minutes is None:
         return None
     return as_utc(detected_at) + timedelta(minutes=current.until_minutes)
+
+
+def holder_of(registry: Registry, level: str, owner: str | None) -> str:
+    """Who holds an incident at ``level`` (public name), or the level itself if unknown."""
+    slug = next((r.slug for r in registry.roles if r.slug == owner), None)
+    for step in escalation_path(registry, slug):
+        if step.level == level:
+            return step.holder
+    return level

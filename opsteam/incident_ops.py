@@ -13,14 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from opsteam.agents import incident_commander as commander
-from opsteam.db import Store, open_store
+from opsteam.db import IncidentRow, Store, check_cost_sample, open_store, record_cost_sample
 from opsteam.errors import ConflictError, InputError, NotFoundError
-from opsteam.escalation import passed_levels
+from opsteam.escalation import holder_of, passed_levels
 from opsteam.graphs.incident import IncidentCommand, IncidentState, build_incident_graph
 from opsteam.incident_store import (
     get_incident_row,
@@ -30,12 +31,20 @@ from opsteam.incident_store import (
     save_incident,
     service_links,
 )
-from opsteam.incidents import Incident, IncidentReport, as_utc, check_time, incident_id
+from opsteam.incidents import (
+    Incident,
+    IncidentReport,
+    TimelineEvent,
+    as_utc,
+    check_time,
+    incident_id,
+)
 from opsteam.kpis import KpiResult, compute_kpis
 from opsteam.persistence import open_checkpointer
 from opsteam.redaction import redact_text
 from opsteam.registry import Registry
 
+MAX_PAYLOAD_BYTES = 1_000_000
 Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]
 
 
@@ -44,6 +53,12 @@ class IncidentResult:
     incident: Incident
     waiting_for_human: bool
     postmortem_path: Path | None = None
+    events: tuple[TimelineEvent, ...] = ()  # what this command added to the timeline
+
+    @property
+    def sent(self) -> list[str]:
+        """The incident updates this command sent (at opening, status or field changes)."""
+        return [e.communication for e in self.events if e.communication]
 
 
 @dataclass
@@ -63,12 +78,15 @@ class _Desk:
         return state.incident
 
     def run(self, iid: str, payload: IncidentState | Command[Any]) -> IncidentResult:
+        before = self.state(iid)
+        seen = len(before.incident.timeline) if before and before.incident else 0
         self.graph.invoke(payload, _config(iid), durability="sync")
         incident = self.current(iid)
         with self.store.session() as session:
             save_incident(session, incident)
         snapshot = self.graph.get_state(_config(iid))
-        return IncidentResult(incident, "human" in snapshot.next)
+        events = incident.timeline[seen:]
+        return IncidentResult(incident, "human" in snapshot.next, events=events)
 
     def resume(self, iid: str, command: IncidentCommand) -> IncidentResult:
         return self.run(iid, Command(resume=command.model_dump(mode="json")))
@@ -160,16 +178,62 @@ def tick(home: Path, *, now: datetime, registry: Registry) -> list[IncidentResul
         return results
 
 
+def read_payload(path: Path) -> dict[str, Any]:
+    """An alert payload file, JSON or YAML, that must hold a mapping."""
+    try:
+        if path.stat().st_size > MAX_PAYLOAD_BYTES:
+            raise InputError(f"alert: {path} is larger than {MAX_PAYLOAD_BYTES} bytes")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"alert: cannot read {path} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"alert: {path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"alert: malformed JSON/YAML in {path}{where}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"alert: {path} must hold a mapping (an alert object)")
+    return {str(k): v for k, v in data.items()}
+
+
+def record_cost(home: Path, month: str, amount_text: str) -> float:
+    """Record one month's cloud spend (replacing an earlier figure); checked before writing."""
+    month = month.strip()
+    try:
+        amount: float | None = float(amount_text.strip())
+    except ValueError:
+        amount = None
+    problems: list[str] = []
+    try:
+        check_cost_sample(month, 0.0 if amount is None else amount)
+    except InputError as exc:
+        problems += exc.lines()
+    if amount is None:
+        problems.append(f"amount: {amount_text!r} is not a number")
+    if problems or amount is None:
+        raise InputError(problems[0], problems)
+    with open_store(home) as store:
+        record_cost_sample(store, month.strip(), amount)
+    return amount
+
+
 def show_incident(home: Path, iid: str, *, registry: Registry) -> dict[str, Any]:
     with open_store(home) as store, store.session() as session:
         row = get_incident_row(session, iid)
-        return incident_view(row, names=_names(registry), timeline=True)
+        return _view(row, registry, timeline=True)
 
 
 def list_incidents(home: Path, *, open_only: bool, registry: Registry) -> list[dict[str, Any]]:
     with open_store(home) as store, store.session() as session:
         rows = list_incident_rows(session, open_only=open_only)
-        return [incident_view(r, names=_names(registry), timeline=False) for r in rows]
+        return [_view(r, registry, timeline=False) for r in rows]
+
+
+def _view(row: IncidentRow, registry: Registry, *, timeline: bool) -> dict[str, Any]:
+    view = incident_view(row, names=_names(registry), timeline=timeline)
+    view["held_by"] = holder_of(registry, row.level, row.owner)
+    return view
 
 
 def kpis(

@@ -6,11 +6,13 @@ Pure data and checks; no clock, no I/O. Times are always timezone-aware UTC.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from opsteam.errors import ConflictError, InputError
 from opsteam.models import (
@@ -25,6 +27,7 @@ from opsteam.models import (
 from opsteam.registry import RoleSlug
 
 MAX_ALERT_KEYS = 200
+SERVICE_SLUG = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
 
 
 class Severity(StrEnum):
@@ -85,6 +88,32 @@ def parse_status(value: str) -> IncidentStatus:
     raise InputError(f"status: unknown status {value.strip()!r} (expected one of {names})")
 
 
+def parse_time(text: str | None, field: str, *, default: datetime | None = None) -> datetime:
+    """ISO 8601 time or date (``default`` when absent); a time without a zone is UTC."""
+    if text is None:
+        if default is None:
+            raise InputError(f"{field}: a time is required")
+        return as_utc(default)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{field}: {text!r} is not an ISO 8601 time (e.g. 2026-03-10T10:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _service_slug(value: str) -> str:
+    if not SERVICE_SLUG.fullmatch(value):
+        raise PydanticCustomError(
+            "service_slug",
+            "{value} is not a service slug (3-40 lowercase letters, digits and hyphens, "
+            "starting with a letter, e.g. billing-db)",
+            {"value": repr(value)},
+        )
+    return value
+
+
 def _small_alert(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None and len(value) > MAX_ALERT_KEYS:
         raise ValueError(f"alert payload has more than {MAX_ALERT_KEYS} keys")
@@ -98,7 +127,7 @@ class IncidentReport(BaseModel):
 
     title: ShortText
     description: Text
-    service: str = Field(pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    service: Annotated[str, AfterValidator(_service_slug)]
     component: Annotated[Component, _alias(_COMPONENT_ALIASES)]
     environment: Annotated[Environment, _alias(_ENV_ALIASES)]
     detected_at: UtcTime

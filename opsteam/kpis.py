@@ -195,3 +195,19 @@ def compute_kpis(
             actual = iac_share(changes, start, until)
         results.append(_result(kpi, actual, detail))
     return results
+
+
+def kpi_rows(results: Sequence[KpiResult]) -> list[dict[str, object]]:
+    """What ``opsteam kpis`` shows: target, actual and status of every KPI."""
+    return [
+        {
+            "key": r.key,
+            "name": r.name,
+            "target": f"{r.comparison} {r.target:g} {r.unit}",
+            "actual": r.actual,
+            "unit": r.unit,
+            "status": r.status,
+            "detail": r.detail,
+        }
+        for r in results
+    ]

@@ -62,3 +62,15 @@ def who_is_on_call(at: datetime, registry: Registry) -> Shift:
         secondary=_seat(registry, registry.oncall.secondary, index),
         until=until,
     )
+
+
+def shift_view(shift: Shift, at: datetime, registry: Registry) -> dict[str, object]:
+    """What ``opsteam oncall`` shows: seats by public name, the shift bounds in UTC."""
+    return {
+        "at": as_utc(at).isoformat(),
+        "primary": {"role": shift.primary.role, "person": shift.primary.person},
+        "secondary": {"role": shift.secondary.role, "person": shift.secondary.person},
+        "since": shift.since.isoformat(),
+        "until": shift.until.isoformat(),
+        "handoff_utc": registry.oncall.handoff_utc,
+    }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from opsteam.cli_ops import register
@@ -166,3 +167,54 @@ def test_cli_kpis_from_the_store(
     bad = runner.invoke(app, ["kpis", "--home", str(tmp_path), "--since", "next tuesday"])
     assert bad.exit_code == 2
     assert "since" in bad.output
+
+
+def test_cli_kpis_cost_feeds_the_cost_trend(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPSTEAM_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    home = ["--home", str(tmp_path)]
+    first = runner.invoke(app, ["kpis", "cost", "2025-10", "1000", *home])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "Recorded cost for 2025-10: 1,000.00"
+    second = runner.invoke(app, ["kpis", "cost", "2026-10", "850.5", *home, "--json"])
+    assert json.loads(second.output) == {"month": "2026-10", "amount": 850.5}
+    again = runner.invoke(app, ["kpis", "cost", "2026-10", "880", *home])  # replaces the month
+    assert again.exit_code == 0, again.output
+    result = runner.invoke(app, ["kpis", *home, "--now", "2026-11-11T00:00:00Z", "--json"])
+    rows = {r["key"]: r for r in json.loads(result.output)}
+    assert rows["cost_trend"]["actual"] == -12.0
+    assert rows["cost_trend"]["status"] == "met"
+    assert rows["cost_trend"]["detail"] == "2026-10 vs 2025-10"
+
+
+@pytest.mark.parametrize(
+    ("month", "amount", "message"),
+    [
+        ("2026-13", "10", "month: '2026-13' is not a month as YYYY-MM"),
+        ("10-2026", "10", "month: '10-2026' is not a month as YYYY-MM"),
+        ("2026-10", "-5", "amount: -5.0 must be a non-negative number"),
+        ("2026-10", "ten", "amount: 'ten' is not a number"),
+        ("2026-10", "nan", "amount: nan must be a non-negative number"),
+    ],
+)
+def test_cli_kpis_cost_refuses_bad_input(
+    app: typer.Typer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    month: str,
+    amount: str,
+    message: str,
+) -> None:
+    monkeypatch.delenv("OPSTEAM_DATABASE_URL", raising=False)
+    with open_store(tmp_path) as store:
+        record_cost_sample(store, "2026-10", 1.0)
+    result = CliRunner().invoke(app, ["kpis", "cost", month, amount, "--home", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0].startswith(f"error: {message}")
+    assert "Traceback" not in result.output
+    with open_store(tmp_path) as store, store.session() as session:
+        assert [
+            (m, a) for m, a in session.execute(text("SELECT month, amount FROM cost_samples"))
+        ] == [("2026-10", 1.0)]

@@ -77,3 +77,20 @@ def test_cli_oncall_prints_public_names_only() -> None:
     bad = CliRunner().invoke(app, ["oncall", "--at", "yesterday"])
     assert bad.exit_code == 2
     assert "is not an ISO 8601 time" in bad.output
+
+
+def test_cli_oncall_text_names_the_shift_and_the_nine_utc_handoff() -> None:
+    import typer
+
+    from opsteam.cli_ops import register
+
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["oncall", "--at", "2026-11-22T08:59:00+00:00"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "On call at 2026-11-22 08:59 UTC:",
+        "  Primary:   Site Reliability Engineer",
+        "  Secondary: Systems Administrator",
+        "  Shift:     2026-11-21 09:00 UTC until 2026-11-22 09:00 UTC (daily handoff at 09:00 UTC)",
+    ]

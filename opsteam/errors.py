@@ -59,7 +59,7 @@ def describe_validation_error(exc: ValidationError, prefix: str = "") -> list[st
     for err in exc.errors(include_url=False):
         field = _location(tuple(err["loc"]))
         where = f"{prefix}{field}" if prefix else field
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if err["type"] == "extra_forbidden":
             message = "unknown field"
         elif err["type"] == "missing":

@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +90,7 @@ class OnCall(_Strict):
     primary: str
     secondary: str
     handoff_utc: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # People per role, keyed by the role's public slug (internal IDs are accepted too).
     members: dict[RoleSlug, tuple[str, ...]] = Field(default_factory=dict)
 
 
@@ -119,6 +120,22 @@ class Registry(_Strict):
     oncall: OnCall
     kpis: tuple[Kpi, ...]
     out_of_scope: tuple[Redirect, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _members_by_slug(cls, data: Any) -> Any:
+        """Let on-call members be keyed by internal ID as well as by slug."""
+        if not isinstance(data, dict):
+            return data
+        oncall, roles = data.get("oncall"), data.get("roles")
+        if not isinstance(oncall, dict) or not isinstance(roles, list):
+            return data
+        members = oncall.get("members")
+        if isinstance(members, dict):
+            slugs = {r.get("id"): r.get("slug") for r in roles if isinstance(r, dict)}
+            oncall = {**oncall, "members": {slugs.get(k, k): v for k, v in members.items()}}
+            data = {**data, "oncall": oncall}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Registry:

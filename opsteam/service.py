@@ -139,13 +139,17 @@ class Opsteam:
         with self._graph() as graph:
             for index, request in enumerate(requests):
                 thread_id = f"chg-{uuid.uuid4().hex[:12]}"
-                state = RequestState(thread_id=thread_id, request=request)
-                result = self._run(graph, thread_id, state)
                 target = (
                     out / f"{index + 1:02d}-{request.service_name}"
                     if out and len(requests) > 1
                     else out
                 )
+                state = RequestState(
+                    thread_id=thread_id,
+                    request=request,
+                    bundle_dir=str(target.resolve()) if target else "",
+                )
+                result = self._run(graph, thread_id, state)
                 result = self._maybe_write(graph, result, target)
                 self._record(graph, result, [])
                 results.append(result)
@@ -185,9 +189,13 @@ class Opsteam:
     ) -> RunResult:
         # Only a run that reached its report gets a bundle: a crashed one writes nothing.
         finished = result.status in ("completed", "failed") and result.error is None
-        if out is None or not finished or not result.artifacts:
+        if not finished or not result.artifacts:
             return result
         state = RequestState.model_validate(graph.get_state(self._config(result.thread_id)).values)
+        # A bundle asked for at submit is written when a later approval finishes the run.
+        out = out or (Path(state.bundle_dir) if state.bundle_dir else None)
+        if out is None:
+            return result
         path = write_bundle(
             out,
             state.all_artifacts(),

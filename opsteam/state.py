@@ -61,6 +61,8 @@ class RequestState(BaseModel):
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)
     summary: str = ""
+    # Where the user asked for the bundle (submit --out), used when a later approval finishes.
+    bundle_dir: str = ""
 
     def all_artifacts(self) -> list[Artifact]:
         return sorted((a for items in self.artifacts.values() for a in items), key=lambda a: a.path)

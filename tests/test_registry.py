@@ -78,3 +78,14 @@ def test_a_custom_id_scheme_is_redacted_too(tmp_path: Path) -> None:
     assert redact_text("page OPS-104, then ops 101") == (
         "page Database Administrator, then Infrastructure Architect"
     )
+
+
+def test_oncall_members_may_be_keyed_by_slug_or_internal_id(tmp_path: Path) -> None:
+    def people(data: dict) -> None:  # type: ignore[type-arg]
+        data["oncall"]["members"] = {"INF-005": ["ana", "raj"], "systems-administrator": ["li"]}
+
+    reg = load_registry(_broken(tmp_path, people))
+    assert reg.oncall.members == {
+        "site-reliability-engineer": ("ana", "raj"),
+        "systems-administrator": ("li",),
+    }

@@ -71,7 +71,7 @@ def test_prod_database_pauses_then_resumes_to_completion(team: Opsteam) -> None:
     assert gate["Maintenance window scheduled"] and gate["Stakeholders notified"]
 
     done = later.decide(first.thread_id, "approve", by="bob", reason="window agreed")
-    assert done.status == "completed"
+    assert done.status == "completed" and done.bundle is None
     assert [(d.checkpoint, d.verdict, d.by) for d in done.decisions] == [
         ("architecture-change", "approve", "alice"),
         ("production-change", "approve", "bob"),
@@ -185,3 +185,13 @@ def test_a_crashing_role_writes_nothing_and_can_be_resumed(
     assert fixed.status == "completed" and (tmp_path / "out" / "manifest.json").exists()
     with pytest.raises(ConflictError, match="already finished"):
         team.resume(broken.thread_id)
+
+
+def test_bundle_asked_for_at_submit_is_written_when_approval_finishes(tmp_path: Path) -> None:
+    team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+    [first] = team.submit([example("prod-postgres-ha.yaml")], out=tmp_path / "bundle")
+    assert first.bundle is None and not (tmp_path / "bundle").exists()
+    result = team.decide(first.thread_id, "approve")
+    result = team.decide(result.thread_id, "approve")
+    assert result.bundle == str((tmp_path / "bundle").resolve())
+    assert (tmp_path / "bundle" / "terraform" / "database.tf").exists()

@@ -297,16 +297,9 @@ def render_plan(
     """``plan/infrastructure-plan.md`` and ``plan/log-entry.md``."""
     context = {"plan": plan, "request": request, "design": design}
     return [
-        Artifact(
-            path=PLAN_PATH,
-            role=ROLE,
-            kind="markdown",
-            content=render("architect/infrastructure-plan.md.j2", **context),
-        ),
-        Artifact(
-            path=LOG_PATH,
-            role=ROLE,
-            kind="markdown",
-            content=render("architect/log-entry.md.j2", **context),
-        ),
+        Artifact(path=path, role=ROLE, kind="markdown", content=render(name, **context))
+        for path, name in (
+            (PLAN_PATH, "architect/infrastructure-plan.md.j2"),
+            (LOG_PATH, "architect/log-entry.md.j2"),
+        )
     ]

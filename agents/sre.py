@@ -15,7 +15,15 @@ from opsteam.agents.base import RoleContext
 from opsteam.agents.sre_alerts import FOR, RESPONSE, Target, alert_rules
 from opsteam.agents.sre_dashboard import dashboard
 from opsteam.decisions import AlertRule, ReliabilityPlan, Slo
-from opsteam.models import Artifact, ChangeRequest, Component, Engine, Environment, GateCheck
+from opsteam.models import (
+    Artifact,
+    ArtifactKind,
+    ChangeRequest,
+    Component,
+    Engine,
+    Environment,
+    GateCheck,
+)
 from opsteam.naming import engine_port, k8s_labels, metric_selector, namespace
 from opsteam.registry import Registry, RoleSlug
 from opsteam.templates import render as render_template
@@ -272,29 +280,13 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "dashboard": dashboard(t, LATENCY[request.environment]),
         "passed": sum(c.passed for c in plan.readiness),
     }
+    outputs: list[tuple[str, ArtifactKind, str]] = [
+        (RULES_PATH, "prometheus-rules", "sre/alerts.rules.yml.j2"),
+        (DASHBOARD_PATH, "grafana-dashboard", "sre/dashboard.json.j2"),
+        (RUNBOOK_PATH, "markdown", "sre/runbook.md.j2"),
+        (READINESS_PATH, "markdown", "sre/readiness.md.j2"),
+    ]
     return [
-        Artifact(
-            path=RULES_PATH,
-            role=ROLE,
-            kind="prometheus-rules",
-            content=render_template("sre/alerts.rules.yml.j2", **context),
-        ),
-        Artifact(
-            path=DASHBOARD_PATH,
-            role=ROLE,
-            kind="grafana-dashboard",
-            content=render_template("sre/dashboard.json.j2", **context),
-        ),
-        Artifact(
-            path=RUNBOOK_PATH,
-            role=ROLE,
-            kind="markdown",
-            content=render_template("sre/runbook.md.j2", **context),
-        ),
-        Artifact(
-            path=READINESS_PATH,
-            role=ROLE,
-            kind="markdown",
-            content=render_template("sre/readiness.md.j2", **context),
-        ),
+        Artifact(path=path, role=ROLE, kind=kind, content=render_template(name, **context))
+        for path, kind, name in outputs
     ]

@@ -72,6 +72,11 @@ def _registry(path: Path | None) -> Registry:
     return load_registry(path)
 
 
+def _team(home: Path | None, registry: Path | None) -> Opsteam:
+    """The team for one command, with step progress when a person watches the terminal."""
+    return Opsteam(home, _registry(registry), progress=progress_printer())
+
+
 def _read_input(source: str) -> tuple[bytes, str]:
     if source == "-":
         return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "stdin"
@@ -109,7 +114,7 @@ def submit(
     with _guard(as_json):
         raw, source = _read_input(file)
         requests = parse_requests(raw, source)
-        team = Opsteam(home, _registry(registry), progress=progress_printer())
+        team = _team(home, registry)
         results = team.submit(requests, out=out)
     _finish(results, as_json)
 
@@ -136,7 +141,7 @@ def approve(
             raise InputError("--reject needs --reason TEXT")
         verdict: Verdict = "reject" if reject else "changes" if changes else "approve"
         why = changes if changes else reason
-        team = Opsteam(home, _registry(registry), progress=progress_printer())
+        team = _team(home, registry)
         result = team.decide(
             thread,
             verdict,
@@ -159,7 +164,7 @@ def resume(
 ) -> None:
     """Retry a request that stopped with an error, from its last saved step."""
     with _guard(as_json):
-        team = Opsteam(home, _registry(registry), progress=progress_printer())
+        team = _team(home, registry)
         result = team.resume(thread, out=out)
     _finish([result], as_json)
 
@@ -173,7 +178,7 @@ def status(
 ) -> None:
     """Show one request, or list recent ones."""
     with _guard(as_json):
-        team = Opsteam(home, _registry(registry))
+        team = _team(home, registry)
         if thread is None:
             rows = [r.model_dump(mode="json") for r in team.threads()]
             emit(rows, as_json=as_json, render=runs_view)

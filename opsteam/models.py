@@ -209,22 +209,25 @@ def slugify(text: str) -> str:
     return slug if len(slug) >= 3 else f"{slug}-svc"
 
 
+ArtifactKind = Literal[
+    "terraform",
+    "ansible",
+    "kubernetes",
+    "prometheus-rules",
+    "grafana-dashboard",
+    "markdown",
+    "json",
+    "yaml",
+]
+
+
 class Artifact(BaseModel):
     """A file the team produced; content is rendered by templates, never by free text."""
 
     model_config = ConfigDict(frozen=True)
     path: str
     role: RoleSlug
-    kind: Literal[
-        "terraform",
-        "ansible",
-        "kubernetes",
-        "prometheus-rules",
-        "grafana-dashboard",
-        "markdown",
-        "json",
-        "yaml",
-    ]
+    kind: ArtifactKind
     content: str
 
 

@@ -47,8 +47,10 @@ def timed(label: str, rounds: int, verifier: Verifier, names: list[str]) -> None
                 start = time.perf_counter()
                 run_to_end(team, request)
                 samples.append((time.perf_counter() - start) * 1000)
-    print(f"{label:<44} n={len(samples):<4} median={statistics.median(samples):8.1f} ms  "
-          f"p90={statistics.quantiles(samples, n=10)[-1]:8.1f} ms")
+    print(
+        f"{label:<44} n={len(samples):<4} median={statistics.median(samples):8.1f} ms  "
+        f"p90={statistics.quantiles(samples, n=10)[-1]:8.1f} ms"
+    )
 
 
 def main() -> None:
@@ -57,14 +59,26 @@ def main() -> None:
     parser.add_argument("--real", action="store_true", help="also time the real validators")
     args = parser.parse_args()
     every = sorted(p.name for p in (ROOT / "examples").glob("*.yaml"))
-    timed("dev request, offline roles, SQLite", args.rounds, ParseOnlyVerifier(),
-          ["redis-cache-dev.yaml"])
-    timed("prod request, approved at 2 checkpoints", args.rounds, ParseOnlyVerifier(),
-          ["prod-postgres-ha.yaml"])
+    timed(
+        "dev request, offline roles, SQLite",
+        args.rounds,
+        ParseOnlyVerifier(),
+        ["redis-cache-dev.yaml"],
+    )
+    timed(
+        "prod request, approved at 2 checkpoints",
+        args.rounds,
+        ParseOnlyVerifier(),
+        ["prod-postgres-ha.yaml"],
+    )
     timed("all examples, offline roles", args.rounds, ParseOnlyVerifier(), every)
     if args.real:
-        timed("prod request with real validators", 1, real_verifier,
-              ["prod-postgres-ha.yaml", "web-service-k8s.yaml"])
+        timed(
+            "prod request with real validators",
+            1,
+            real_verifier,
+            ["prod-postgres-ha.yaml", "web-service-k8s.yaml"],
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak resident memory':<44} {peak:.0f} MiB")
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from opsteam.incidents import as_utc
@@ -165,6 +165,9 @@ def cost_trend(costs: Sequence[CostFact], until: datetime) -> tuple[float | None
     return trend, f"{latest} vs {_year_before(latest)}"
 
 
+DEFAULT_WINDOW = timedelta(days=30)
+
+
 def compute_kpis(
     registry: Registry,
     *,
@@ -177,8 +180,10 @@ def compute_kpis(
     """Every registry KPI with target, actual and status (met / missed / no data)."""
     until = as_utc(until)
     starts = [as_utc(i.detected_at) for i in incidents] + [as_utc(c.finished_at) for c in changes]
-    start = as_utc(since) if since is not None else min(starts, default=None)
-    window = f"{start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC" if start else "no history"
+    # Default: the last 30 days, the usual SLO window (the first record would make a fresh
+    # install's window a few seconds long and its availability meaningless).
+    start: datetime | None = as_utc(since) if since is not None else until - DEFAULT_WINDOW
+    window = f"{start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC" if starts else "no history"
     results = []
     for kpi in registry.kpis:
         actual: float | None = None

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -167,6 +168,31 @@ def resume(
         team = _team(home, registry)
         result = team.resume(thread, out=out)
     _finish([result], as_json)
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+
+
+@app.command()
+def outcome(
+    thread: Annotated[str, typer.Argument(help="Thread id of a finished request.")],
+    result: Annotated[Outcome, typer.Argument(help="How applying the change went.")],
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Record how applying a finished change went (feeds the change success rate KPI)."""
+    with _guard(as_json):
+        done = _team(home, registry).record_outcome(thread, result.value)
+    data = {"thread_id": done.thread_id, "request": done.request, "outcome": result.value}
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda d: f"Recorded: {d['request']} ({d['thread_id']}) {d['outcome']}",
+    )
 
 
 @app.command()

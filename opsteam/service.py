@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
@@ -48,6 +48,7 @@ STEP_LABELS = {
 }
 _OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
+ChangeOutcome = Literal["succeeded", "failed", "rolled-back"]
 
 
 def real_verifier(artifacts: Sequence[Artifact]) -> list[ValidationResult]:
@@ -160,9 +161,10 @@ class Opsteam:
         graph: CompiledStateGraph[Any, Any, Any, Any],
         result: RunResult,
         decisions: Sequence[DecisionRecord],
+        outcome: str | None = None,
     ) -> None:
         """History for KPIs and postmortems: approvals always, the change once it ended."""
-        outcome = _OUTCOMES.get(result.status)
+        outcome = outcome or _OUTCOMES.get(result.status)
         if not decisions and outcome is None:
             return
         with open_store(self.home) as store, store.session() as session:
@@ -288,6 +290,18 @@ class Opsteam:
                 raise ConflictError(f"request {thread_id} has already finished")
             result = self._maybe_write(graph, self._run(graph, thread_id, None), out)
             self._record(graph, result, [])
+            return result
+
+    def record_outcome(self, thread_id: str, outcome: ChangeOutcome) -> RunResult:
+        """How the change went when it was applied (e.g. rolled back), for the KPIs."""
+        with self._graph() as graph:
+            result = self._result(graph, thread_id)
+            if result.status not in ("completed", "failed") or result.error:
+                raise ConflictError(
+                    f"request {thread_id} has not finished (status: {result.status}); "
+                    "only a finished change has an outcome"
+                )
+            self._record(graph, result, [], outcome=outcome)
             return result
 
     def state(self, thread_id: str) -> RequestState:

@@ -112,3 +112,14 @@ def test_dev_request_and_redirect_complete_with_exit_0(tmp_path: Path) -> None:
     roster = run(home, "roster", "--json")
     names = [r["name"] for r in json.loads(roster.stdout)["roles"]]
     assert names[0] == "Infrastructure Architect" and len(names) == 6
+
+
+def test_recording_the_outcome_of_a_change(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    bad = tmp_path / "dev.yaml"
+    bad.write_text((EXAMPLES / "ci-pipeline.yaml").read_text())
+    redirected = json.loads(run(home, "submit", str(bad), "--json").stdout)
+    refused = run(home, "outcome", redirected["thread_id"], "rolled-back")
+    assert refused.returncode == 2 and "has not finished" in refused.stderr
+    assert run(home, "outcome", "chg-missing", "failed").returncode == 2
+    assert run(home, "outcome", redirected["thread_id"], "sideways").returncode == 2

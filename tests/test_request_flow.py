@@ -195,3 +195,17 @@ def test_bundle_asked_for_at_submit_is_written_when_approval_finishes(tmp_path: 
     result = team.decide(result.thread_id, "approve")
     assert result.bundle == str((tmp_path / "bundle").resolve())
     assert (tmp_path / "bundle" / "terraform" / "database.tf").exists()
+
+
+def test_a_rolled_back_change_counts_in_history(team: Opsteam) -> None:
+    from opsteam.db import ChangeRow, open_store
+
+    [done] = team.submit([example("redis-cache-dev.yaml")])
+    [waiting] = team.submit([example("prod-postgres-ha.yaml")])
+    with pytest.raises(ConflictError, match="has not finished"):
+        team.record_outcome(waiting.thread_id, "rolled-back")
+    team.record_outcome(done.thread_id, "rolled-back")
+    with open_store(team.home) as store, store.session() as session:
+        row = session.get(ChangeRow, done.thread_id)
+        assert row is not None and row.outcome == "rolled-back"
+        assert row.resources_total is not None and row.resources_total > 0

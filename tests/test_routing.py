@@ -1,0 +1,112 @@
+"""The request graph's routing rules, tested as plain functions (no graph compiled)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from opsteam.agents import architect
+from opsteam.agents.base import RoleContext
+from opsteam.graphs import routing
+from opsteam.models import (
+    Artifact,
+    DecisionRecord,
+    ValidationResult,
+    ValidationStatus,
+)
+from opsteam.registry import Registry
+from opsteam.state import RequestState
+from tests.conftest import RequestFactory
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _decision(kind: str, verdict: str, round_: int = 1) -> DecisionRecord:
+    return DecisionRecord.model_validate(
+        {"checkpoint": kind, "verdict": verdict, "by": "x", "at": AT, "round": round_}
+    )
+
+
+def _result(status: ValidationStatus, *findings: str) -> ValidationResult:
+    return ValidationResult(
+        path="terraform/main.tf", validator="checkov", status=status, findings=list(findings)
+    )
+
+
+def test_review_rejection_wins_then_changes_and_only_this_round_counts() -> None:
+    approve = _decision("architecture-change", "approve")
+    assert routing.review([approve], 1) == "approved"
+    assert routing.review([approve, _decision("cross-division", "changes")], 1) == "changes"
+    both = [_decision("cross-division", "changes"), _decision("architecture-change", "reject")]
+    assert routing.review(both, 1) == "rejected"
+    assert routing.review([_decision("architecture-change", "reject", 1)], 2) == "approved"
+
+
+def test_failures_and_bounded_retries() -> None:
+    failed = _result(ValidationStatus.FAILED, "CKV_AWS_1 no encryption")
+    missing = _result(ValidationStatus.NOT_INSTALLED)
+    assert routing.failures([failed, missing]) == ["terraform/main.tf: CKV_AWS_1 no encryption"]
+    assert routing.failures([_result(ValidationStatus.FAILED)]) == [
+        "terraform/main.tf: checkov failed"
+    ]
+    assert routing.should_retry([failed], 0) and routing.should_retry([failed], 1)
+    assert not routing.should_retry([failed], routing.MAX_FIX_ATTEMPTS)
+    assert not routing.should_retry([missing], 0)  # unverified is reported, not "fixed"
+    assert routing.tally([failed, missing, missing]) == "1 failed, 2 not-installed"
+
+
+def test_specialists_and_design_checkpoints_follow_the_design(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    req = make_request(
+        environment="prod",
+        component="database",
+        engine="postgres",
+        description="Add column to orders; customers see it.",
+        type="Modify",
+    )
+    design = architect.decide(req, RoleContext(registry=registry))
+    assert routing.specialists(design, registry) == ["network-engineer", "database-administrator"]
+    kinds = [c.kind for c in routing.design_checkpoints(design)]
+    assert kinds == ["customer-schema-change"]  # production approval comes at the end
+    state = RequestState(request=req, design=design)
+    assert routing.needs_production_approval(state)
+
+
+def test_change_gate_checks_each_item_from_evidence(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    req = make_request(environment="prod")
+    design = architect.decide(req, RoleContext(registry=registry))
+    bare = {
+        g.item: g.passed
+        for g in routing.change_approval(RequestState(request=req, design=design), registry)
+    }
+    assert bare["Risk assessment complete"] and bare["Rollback plan defined"]
+    assert not bare["Maintenance window scheduled"]
+    assert not bare["Stakeholders notified"] and not bare["Monitoring prepared"]
+
+    notice = Artifact(
+        path="docs/maintenance-notice.txt",
+        role="site-reliability-engineer",
+        kind="markdown",
+        content="MAINTENANCE: Scheduled",
+    )
+    rules = Artifact(
+        path="monitoring/alerts.rules.yml",
+        role="site-reliability-engineer",
+        kind="prometheus-rules",
+        content="groups: []",
+    )
+    dev = RequestState(
+        request=make_request(),
+        design=architect.decide(make_request(), RoleContext(registry=registry)),
+    )
+    dev_gate = {g.item: g.passed for g in routing.change_approval(dev, registry)}
+    assert dev_gate["Maintenance window scheduled"] and dev_gate["Stakeholders notified"]
+    with_evidence = RequestState(
+        request=req,
+        design=design,
+        artifacts={"notifications": [notice], "site-reliability-engineer": [rules]},
+    )
+    gate = {g.item: g.passed for g in routing.change_approval(with_evidence, registry)}
+    assert gate["Stakeholders notified"] and not gate["Monitoring prepared"]  # no SRE plan yet

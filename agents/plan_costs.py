@@ -2,7 +2,7 @@
 
 Pure arithmetic: the same request, design and price table always give the same numbers.
 The *low* estimate is the baseline footprint; the *high* estimate assumes autoscaling to
-double the baseline (within the environment's limit), a read replica in production, storage
+double the baseline (within the environment's limit), one more read replica in production, storage
 growth headroom and extra load-balancer traffic.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from opsteam.agents.dba import STORAGE_GB, read_replicas
 from opsteam.agents.plan_models import CostCategory, CostEstimate, CostItem, CostTable
 from opsteam.agents.prices import CloudPrices, PlatformKey, PriceTable
 from opsteam.decisions import ArchitectDesign
@@ -23,12 +24,9 @@ MAX_INSTANCES: dict[Environment, int] = {
     Environment.STAGING: 4,
     Environment.PROD: 10,
 }
-DATABASE_GB: dict[Size, int] = {
-    Size.SMALL: 20,
-    Size.MEDIUM: 100,
-    Size.LARGE: 500,
-    Size.XLARGE: 2000,
-}
+# Database storage and replica counts are the Database Administrator's, so the plan prices
+# exactly the instances the Terraform provisions.
+DATABASE_GB = STORAGE_GB
 OBJECT_GB: dict[Size, int] = {Size.SMALL: 50, Size.MEDIUM: 250, Size.LARGE: 1000, Size.XLARGE: 5000}
 LOG_GB: dict[Size, int] = {Size.SMALL: 10, Size.MEDIUM: 50, Size.LARGE: 200, Size.XLARGE: 500}
 HOST_DISK_GB: dict[Size, int] = {Size.SMALL: 30, Size.MEDIUM: 50, Size.LARGE: 100, Size.XLARGE: 200}
@@ -163,11 +161,13 @@ def _data(acc: _Items, request: ChangeRequest, design: ArchitectDesign, size: Si
     if has_sql_database(request, design):
         engine = datastore_engine(request, design).value
         price = acc.cloud.database.for_size(size)
-        nodes = 2 if prod else 1  # production runs a standby in a second zone
-        peak = nodes + (1 if prod else 0)  # plus a read replica at peak
+        replicas = read_replicas(datastore_engine(request, design), env, size)
+        per_instance = 2 if prod else 1  # production runs each instance Multi-AZ (standby)
+        nodes = per_instance * (1 + replicas)
+        peak = nodes + per_instance if prod else nodes  # plus one more read replica at peak
         acc.add(
             "database",
-            f"Primary DB ({engine})",
+            f"Primary DB ({engine})" + (f" + {replicas} read replica(s)" if replicas else ""),
             acc.cloud.services.database,
             price.instance_class,
             nodes,
@@ -196,7 +196,8 @@ def _data(acc: _Items, request: ChangeRequest, design: ArchitectDesign, size: Si
         )
     if has_cache(request, design):
         price = acc.cloud.cache.for_size(size)
-        nodes = 2 if prod else 1
+        replicas = read_replicas(Engine.REDIS, env, size)
+        nodes = 1 + (max(replicas, 1) if prod else replicas)  # primary + replicas per shard
         cost = acc.monthly(price.hourly, nodes)
         acc.add(
             "database", "Cache", acc.cloud.services.cache, price.instance_class, nodes, cost, cost

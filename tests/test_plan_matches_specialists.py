@@ -1,0 +1,67 @@
+"""The architect's priced components are the ones the specialists actually provision.
+
+A plan that prices ``db.m6g.xlarge`` x2 while the Database Administrator and the Terraform
+provision ``db.r6g.xlarge`` x4 under-states the monthly cost; these tests tie the two together.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opsteam.agents import dba
+from opsteam.agents.base import RoleContext
+from opsteam.agents.plan_costs import estimate
+from opsteam.agents.prices import PriceTable, load_prices
+from opsteam.models import Engine, Size
+from opsteam.registry import Registry
+from tests.plan_factories import make_design, make_request
+
+SIZES = list(Size)
+ENVS = ["dev", "staging", "prod"]
+
+
+@pytest.fixture(scope="module")
+def prices() -> PriceTable:
+    return load_prices()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_aws_price_table_classes_are_the_dba_classes(prices: PriceTable, size: Size) -> None:
+    aws = prices.cloud("aws")
+    assert aws.database.for_size(size).instance_class == dba.SQL_CLASSES[size][0]
+    assert aws.cache.for_size(size).instance_class == dba.CACHE_CLASSES[size][0]
+
+
+@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize("size", SIZES)
+def test_plan_database_line_matches_the_dba_decision(
+    prices: PriceTable, registry: Registry, env: str, size: Size
+) -> None:
+    request = make_request(environment=env, size=size.value, engine="postgres")
+    design = make_design(components=["database", "monitoring"], engine=Engine.POSTGRES)
+    decided = dba.decide(request, RoleContext(registry=registry, design=design))
+    instances = (1 + decided.read_replicas) * (2 if decided.multi_az else 1)
+
+    items = estimate(request, design, prices, "aws").items
+    db_line = next(i for i in items if i.use.startswith("Primary DB"))
+    storage = next(i for i in items if i.use == "Database storage")
+
+    assert db_line.size == decided.instance_class
+    assert db_line.quantity == instances
+    assert storage.size == f"{decided.storage_gb} GB"
+    assert storage.quantity == instances
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_plan_cache_nodes_match_the_dba_decision(
+    prices: PriceTable, registry: Registry, env: str
+) -> None:
+    request = make_request(environment=env, component="cache", engine="redis")
+    design = make_design(components=["cache", "monitoring"], engine=Engine.REDIS)
+    decided = dba.decide(request, RoleContext(registry=registry, design=design))
+
+    items = estimate(request, design, prices, "aws").items
+    cache = next(i for i in items if i.use == "Cache")
+
+    assert cache.size == decided.instance_class
+    assert cache.quantity == 1 + decided.read_replicas

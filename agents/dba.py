@@ -7,6 +7,7 @@ daily 30 days, weekly 90 days, monthly 1 year in production).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from opsteam import naming
@@ -186,6 +187,8 @@ def migration_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy)
             "Run schema migrations from the application's migration tool in a transaction.",
             "Verify backups: restore the first snapshot into a scratch instance and compare.",
         ]
+    if request.type is ChangeType.MODIFY and engine is not Engine.REDIS and schema_change(request):
+        return schema_migration_steps(prefix, engine)
     if request.type is ChangeType.MODIFY:
         return [
             f"Take a manual snapshot of {prefix} before the change and wait until it is available.",
@@ -209,6 +212,56 @@ def migration_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy)
     ]
 
 
+_SCHEMA_WORDS = re.compile(r"\b(schema|columns?|index(es)?|migrations?|tables?)\b", re.IGNORECASE)
+
+
+def schema_change(request: ChangeRequest) -> bool:
+    """True when the request changes tables rather than the instance (class, parameters)."""
+    return bool(_SCHEMA_WORDS.search(f"{request.request} {request.description}"))
+
+
+def schema_migration_steps(prefix: str, engine: Engine) -> list[str]:
+    """Online expand/contract steps: no table rewrite, no lock queue, no blocking index build."""
+    if engine is Engine.POSTGRES:
+        ddl = [
+            "Set `lock_timeout = '5s'` for the migration session so DDL never queues behind "
+            "long transactions and blocks traffic; retry on timeout.",
+            "Expand: add new columns as NULL-able without a volatile default (a metadata-only "
+            "change, no table rewrite); backfill existing rows in small batches if needed.",
+            "Build indexes with `CREATE INDEX CONCURRENTLY`, outside a transaction (mark that "
+            "migration step non-transactional); check `pg_index.indisvalid` and rebuild an "
+            "invalid index before continuing.",
+        ]
+    else:
+        ddl = [
+            "Run each DDL with `ALGORITHM=INSTANT` (or `INPLACE`) and `LOCK=NONE` so the "
+            "statement fails instead of copying or locking the table; set "
+            "`lock_wait_timeout` to a few seconds and retry on timeout.",
+            "Expand: add new columns as NULL-able; backfill existing rows in small batches.",
+        ]
+    return [
+        f"Take a manual snapshot of {prefix} before the change and wait until it is available.",
+        "Rehearse on a restore of the latest production snapshot in staging and time every "
+        "statement; abort if any step rewrites or locks the table for more than a few seconds.",
+        *ddl,
+        "Release the application version that uses the new schema only after the expand step "
+        "is verified; the previous release must keep working against the expanded schema.",
+        "Contract (drop or rename anything old) in a later release, never in this change.",
+        "Watch replication lag, locks, connections and error rate for 30 minutes after the change.",
+    ]
+
+
+def schema_rollback_steps(engine: Engine) -> list[str]:
+    drop_index = (
+        "`DROP INDEX CONCURRENTLY`" if engine is Engine.POSTGRES else "`DROP INDEX ... LOCK=NONE`"
+    )
+    return [
+        "Roll the application back to the previous release first; it ignores the new columns.",
+        f"Run the down-migration: {drop_index} for new indexes, then drop new columns (same "
+        "lock timeout) once no running release reads them.",
+    ]
+
+
 def rollback_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy) -> list[str]:
     restore = (
         f"Restore to a point in time just before the change (PITR, {policy.retention_days}-day "
@@ -221,6 +274,8 @@ def rollback_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy) 
             "Nothing depends on the new instance yet: destroy it with Terraform "
             "(final snapshot kept).",
         ]
+    if request.type is ChangeType.MODIFY and engine is not Engine.REDIS and schema_change(request):
+        return [*schema_rollback_steps(engine), restore]
     if request.type is ChangeType.MODIFY:
         return [
             "Revert the Terraform change (instance class / parameters) and re-apply.",

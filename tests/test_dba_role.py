@@ -124,3 +124,26 @@ def test_render_is_deterministic_and_free_of_internal_ids() -> None:
     assert "INF-" not in artifact.content
     assert "<b>" not in artifact.content
     assert "Database Administrator" in artifact.content
+
+
+def test_schema_migration_is_planned_online_not_as_an_instance_change() -> None:
+    request = make_request(
+        type="Modify",
+        engine="postgres",
+        description="Add column delivery_preferences to the orders table and an index.",
+    )
+    plan = dba.decide(request, bare_ctx())
+    steps = " ".join(plan.migration_plan)
+    assert "CREATE INDEX CONCURRENTLY" in steps and "outside a transaction" in steps
+    assert "lock_timeout" in steps
+    assert "parameter/class changes" not in steps  # not an instance change
+    rollback = " ".join(plan.rollback_plan)
+    assert "DROP INDEX CONCURRENTLY" in rollback
+    assert rollback.index("previous release") < rollback.index("down-migration")
+    mysql = dba.decide(request.model_copy(update={"engine": Engine.MYSQL}), bare_ctx())
+    assert "LOCK=NONE" in " ".join(mysql.migration_plan)
+    # A class/parameter change keeps the instance-change plan.
+    resize = dba.decide(
+        make_request(type="Modify", description="A stable, larger class."), bare_ctx()
+    )
+    assert any("parameter/class changes" in s for s in resize.migration_plan)

@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 
 from opsteam import naming
-from opsteam.agents import iac_ansible, iac_k8s, iac_terraform, iac_vpn
+from opsteam.agents import iac_ansible, iac_k8s, iac_remove, iac_terraform, iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import AutomationPlan
-from opsteam.models import Artifact, ChangeRequest
+from opsteam.models import Artifact, ChangeRequest, ChangeType
 from opsteam.registry import RoleSlug
 
 ROLE: RoleSlug = "automation-engineer"
@@ -113,7 +113,21 @@ def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
     return sorted(names)
 
 
+def _removal(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
+    """Remove requests: every listed removal is one removed {} block; nothing is created."""
+    found = len(iac_remove.removals(request, ctx))
+    return AutomationPlan(
+        modules=iac_remove.modules(request, ctx),
+        resources_as_code=found,
+        resources_total=found,
+        fixes_applied=fixes_for(ctx.findings),
+        mode="remove",
+    )
+
+
 def decide(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
+    if request.type is ChangeType.REMOVE:
+        return _removal(request, ctx)
     codified, designed = inventory(request, ctx)
     return AutomationPlan(
         modules=modules(request, ctx),
@@ -124,6 +138,8 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
 
 
 def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    if decision.mode == "remove":
+        return sorted(iac_remove.render(request, ctx), key=lambda a: a.path)
     fixes = frozenset(f.split(":", 1)[0] for f in decision.fixes_applied)
     artifacts = iac_terraform.render_terraform(request, ctx, fixes)
     artifacts += iac_ansible.render_ansible(request, ctx)

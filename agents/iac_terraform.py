@@ -16,7 +16,7 @@ from opsteam import naming
 from opsteam.agents import iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import DatabasePlan, FirewallRule, NetworkPlan
-from opsteam.models import Artifact, ChangeRequest, ChangeType, Engine, Environment
+from opsteam.models import Artifact, ChangeRequest, Engine, Environment
 from opsteam.registry import RoleSlug
 from opsteam.templates import render as render_template
 
@@ -263,7 +263,10 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
         "region": design.region if design else (request.region or "us-east-1"),
         "env": request.environment.value,
         "prod": request.environment is Environment.PROD,
-        "removing": request.type is ChangeType.REMOVE,
+        "mode": "create",
+        "required_version": "1.6.0",
+        "existing_vars": network is None,
+        "kms_key": True,
         "network": network,
         "vpc_cidr": network.vpc_cidr if network else DEFAULT_VPC_CIDR,
         "subnets": subnets(network) if network else [],

@@ -133,7 +133,7 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
             f"The {dba} owns the {facts.engine.value} instance; port "
             f"{naming.engine_port(facts.engine)} is open only from private subnets."
         )
-    if facts.hosts:
+    if facts.hosts and request.type is not ChangeType.REMOVE:
         notes.append(
             f"The {sysadmin} hardens the hosts; SSH is reachable only from "
             f"{facts.peer_cidr or facts.sg('bastion')}."

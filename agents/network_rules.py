@@ -263,5 +263,8 @@ def firewall_rules(
         wanted = set(request.ports) or set(facts.app_ports)
         rules = [r for r in rules if r.port in wanted]
     if request.type is ChangeType.REMOVE:
+        # Only what exists is removed: no rule may name a bastion the request never had.
+        bastion = facts.sg("bastion")
+        rules = [r for r in rules if bastion not in (r.source, r.destination)]
         rules = [r.model_copy(update={"description": f"remove: {r.description}"}) for r in rules]
     return rules

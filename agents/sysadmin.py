@@ -80,7 +80,20 @@ def _vpn_peer(request: ChangeRequest, ctx: RoleContext) -> str | None:
 
 
 def _ssh_source(request: ChangeRequest, ctx: RoleContext) -> str:
+    if request.type is ChangeType.REMOVE:  # no bastion is invented for hosts being retired
+        return _vpn_peer(request, ctx) or "SSM Session Manager only"
     return _vpn_peer(request, ctx) or f"{naming.resource_prefix(request)}-bastion"
+
+
+def decommissioned(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+    """The existing hosts a Remove request retires: the service's hosts, as opsteam names them.
+
+    The request names a service, not a host count, so no count is invented: every instance
+    tagged with the service and environment is in scope.
+    """
+    if request.type is not ChangeType.REMOVE or not _hosts_needed(request, ctx):
+        return []
+    return [f"{naming.resource_prefix(request)}-app"]
 
 
 def host_count(request: ChangeRequest, ctx: RoleContext) -> int:
@@ -185,16 +198,16 @@ def _config_management(request: ChangeRequest) -> str:
 
 
 def _decommission(request: ChangeRequest, ctx: RoleContext) -> list[str]:
-    prefix, env, service = (
-        naming.resource_prefix(request),
-        request.environment,
-        request.service_name,
-    )
+    env, service = request.environment, request.service_name
     network = ctx.registry.role("network-engineer").name
     sre = ctx.registry.role("site-reliability-engineer").name
-    hosts = ", ".join(f"{h.name} (x{h.count})" for h in _hosts(request, ctx))
+    tags = ", ".join(f"{k}={v}" for k, v in naming.tags(request).items() if k != "ManagedBy")
+    hosts = ", ".join(decommissioned(request, ctx)) or f"the {service} hosts"
+    scope = f"{hosts} (every instance tagged {tags})"
     return [
-        f"Drain: deregister {prefix}-app from load balancer target groups and wait for "
+        f"Inventory: list the instances in scope, {scope}, and confirm the list with the "
+        "requester; anything not on the list stays untouched",
+        f"Drain: deregister {hosts} from load balancer target groups and wait for "
         "in-flight connections to finish",
         f"Final backup: snapshot every volume of {hosts}; keep snapshots "
         f"{SNAPSHOT_RETENTION_DAYS[env]} days",
@@ -202,7 +215,7 @@ def _decommission(request: ChangeRequest, ctx: RoleContext) -> list[str]:
         f"Remove monitoring targets and alerts for {service} with the {sre}",
         "Revoke credentials: SSH keys, instance profiles, secrets and database users of the hosts",
         "Wipe: schedule deletion of the volumes' KMS data keys so remaining data is unreadable",
-        f"Terminate the instances of {prefix} and remove them from the Ansible inventory",
+        f"Terminate {hosts} and remove them from the Ansible inventory",
     ]
 
 
@@ -216,6 +229,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ServerBaseline:
         patch_window=patch_window(request),
         config_management=_config_management(request),
         decommission_steps=_decommission(request, ctx) if removing else [],
+        decommissioned=decommissioned(request, ctx),
     )
 
 

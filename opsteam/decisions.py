@@ -80,6 +80,8 @@ class ServerBaseline(_Decision):
     patch_window: str
     config_management: str
     decommission_steps: list[str] = Field(default_factory=list)
+    # Remove requests: the existing hosts being retired (never counted as new hosts).
+    decommissioned: list[str] = Field(default_factory=list)
 
 
 class Subnet(_Decision):
@@ -150,6 +152,8 @@ class AutomationPlan(_Decision):
     resources_as_code: int = Field(ge=0)
     resources_total: int = Field(ge=0)
     fixes_applied: list[str] = Field(default_factory=list)
+    # "create" (New), "modify" (changes against existing infrastructure) or "remove".
+    mode: Literal["create", "modify", "remove"] = "create"
 
 
 class Slo(_Decision):

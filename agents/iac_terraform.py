@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from opsteam import naming
-from opsteam.agents import iac_vpn
+from opsteam.agents import iac_routes, iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import DatabasePlan, FirewallRule, NetworkPlan
 from opsteam.models import Artifact, ChangeRequest, Engine, Environment
@@ -256,13 +256,28 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
     private = [s for s in subnets(network) if s.tier == "private"] if network else []
     dns_used: set[str] = set()
     vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
+    prod = request.environment is Environment.PROD
+    public = [s for s in subnets(network) if s.tier == "public"] if network else []
+    nats, tables = (
+        iac_routes.routing(
+            network,
+            {s.name: s.ident for s in subnets(network)},
+            prefix,
+            prod=prod,
+            nat=bool(public and (private or data_subnets)),
+        )
+        if network
+        else ([], [])
+    )
     return {
         "request": request,
         "prefix": naming.resource_prefix(request),
         "tags": naming.tags(request),
         "region": design.region if design else (request.region or "us-east-1"),
         "env": request.environment.value,
-        "prod": request.environment is Environment.PROD,
+        "prod": prod,
+        "nats": nats,
+        "private_tables": tables,
         "mode": "create",
         "required_version": "1.6.0",
         "existing_vars": network is None,
@@ -280,7 +295,7 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
         "hosts_default_sg": not all(host_groups(groups, ctx, prefix).values()),
         "lb_http": any(r.skip for g in groups for r in g.rules),
         "host_subnets": private or data_subnets,
-        "public_subnets": [s for s in subnets(network) if s.tier == "public"] if network else [],
+        "public_subnets": public,
         "hosts": hosts(ctx),
         "ami": {h.ident: ami_filter(h.os) for h in hosts(ctx)},
         "buckets": bucket_purposes(ctx),

@@ -74,9 +74,13 @@ def test_gateway_customer_gateway_connection_and_route_follow_the_plan() -> None
     assert conn["static_routes_only"] is True
     [route] = blocks(tf, "resource", "aws_vpn_connection_route").values()
     assert route["destination_cidr_block"] == PARTNER
-    [prop] = blocks(tf, "resource", "aws_vpn_gateway_route_propagation").values()
-    assert prop["route_table_id"] == "${aws_route_table.private.id}"
-    assert 'aws_route_table" "private"' in bundle(request, ctx)["terraform/network.tf"].content
+    props = blocks(tf, "resource", "aws_vpn_gateway_route_propagation").values()
+    tables = blocks(
+        bundle(request, ctx)["terraform/network.tf"].content, "resource", "aws_route_table"
+    )
+    private = {f"${{aws_route_table.{name}.id}}" for name in tables if name != "public"}
+    assert len(private) == 3  # prod: one private route table per zone
+    assert {p["route_table_id"] for p in props} == private  # every one learns the partner
 
 
 def test_both_tunnels_use_ikev2_and_the_plans_strong_ciphers() -> None:

@@ -130,6 +130,17 @@ def choose_engine(
     return None
 
 
+def _in_place_data_change(request: ChangeRequest, comps: set[DesignComponent]) -> bool:
+    """A change inside an existing data store (schema, parameters) that moves no traffic."""
+    return (
+        request.type is ChangeType.MODIFY
+        and bool(comps)
+        and comps <= _STATEFUL
+        and not request.ports
+        and not request.existing_cidrs
+    )
+
+
 def assignments_for(
     request: ChangeRequest, components: list[DesignComponent], registry: Registry
 ) -> list[Assignment]:
@@ -142,7 +153,7 @@ def assignments_for(
             if request.type is ChangeType.REMOVE
             else ["provision hosts", "apply the hardening baseline", "set the patch window"],
         )
-    if comps & _NEEDS_NETWORK:
+    if comps & _NEEDS_NETWORK and not _in_place_data_change(request, comps):
         tasks = ["plan VPC and subnets", "least-privilege firewall rules"]
         if comps & {"dns", "load-balancer", "web"}:
             tasks.append("DNS and load balancer / TLS")

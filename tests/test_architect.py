@@ -112,3 +112,26 @@ def test_decide_is_pure(make_request: RequestFactory, registry: Registry) -> Non
     ctx = RoleContext(registry=registry)
     assert architect.decide(req, ctx) == architect.decide(req, ctx)
     assert architect.decide(req, ctx).public_endpoint is True
+
+
+def test_an_in_place_schema_change_needs_only_the_dba(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    schema = make_request(
+        request="Add delivery preferences to the orders schema",
+        type="Modify",
+        component="database",
+        description="Schema migration on the orders PostgreSQL database: add column.",
+        environment="prod",
+    )
+    design = architect.decide(schema, RoleContext(registry=registry))
+    assert _assigned(registry, design) == ["database-administrator"]
+    opened = make_request(
+        request="Open the orders database to the reporting subnet",
+        type="Modify",
+        component="database",
+        description="Allow the reporting subnet to reach the orders PostgreSQL database.",
+        ports=[5432],
+    )
+    design = architect.decide(opened, RoleContext(registry=registry))
+    assert _assigned(registry, design) == ["network-engineer", "database-administrator"]

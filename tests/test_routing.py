@@ -65,7 +65,7 @@ def test_specialists_and_design_checkpoints_follow_the_design(
         type="Modify",
     )
     design = architect.decide(req, RoleContext(registry=registry))
-    assert routing.specialists(design, registry) == ["network-engineer", "database-administrator"]
+    assert routing.specialists(design, registry) == ["database-administrator"]  # in place
     kinds = [c.kind for c in routing.design_checkpoints(design)]
     assert kinds == ["customer-schema-change"]  # production approval comes at the end
     state = RequestState(request=req, design=design)

@@ -187,7 +187,9 @@ class _Nodes:
         return [notice] if notice else []
 
     def report(self, state: RequestState) -> Update:
-        if state.status in ("rejected", "redirected"):
+        if state.status == "rejected":
+            return {"summary": rejection_summary(state, self.registry)}
+        if state.status == "redirected":
             return {}
         failed = routing.failures(state.all_validations())
         status = "failed" if failed else "completed"
@@ -199,6 +201,16 @@ class _Nodes:
         if failed:
             summary += f" {len(failed)} finding(s) remain after the team's fix attempts."
         return {"status": status, "summary": summary}
+
+
+def rejection_summary(state: RequestState, registry: Registry) -> str:
+    """Who stopped the request, where and why (the latest rejection)."""
+    rejected = [d for d in state.decisions if d.verdict == "reject"]
+    if not rejected:
+        return "Rejected."
+    last = max(rejected, key=lambda d: d.at)
+    where = registry.checkpoint(last.checkpoint).name
+    return f"Rejected at {where} by {last.by}: {last.reason}"
 
 
 def checkpoint_task(

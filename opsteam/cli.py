@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from opsteam.cli_ops import register as register_ops
 from opsteam.errors import InputError, OpsteamError
 from opsteam.intake import MAX_INPUT_BYTES, parse_requests
 from opsteam.models import Verdict
-from opsteam.output import emit, emit_error, progress_printer
+from opsteam.output import emit, emit_error, emit_help, progress_printer
 from opsteam.redaction import RedactingFilter
 from opsteam.registry import Registry, load_registry
 from opsteam.results import RunResult
@@ -82,10 +83,15 @@ def _read_input(source: str) -> tuple[bytes, str]:
     if source == "-":
         return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "stdin"
     path = Path(source)
-    if not path.is_file():
+    if path.is_dir():
+        raise InputError(f"{source}: is a directory; give a request file (YAML or JSON)")
+    if not path.exists():
         raise InputError(f"{source}: no such file")
-    with path.open("rb") as handle:
-        return handle.read(MAX_INPUT_BYTES + 1), source
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1), source
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
 
 
 def _finish(results: list[RunResult], as_json: bool) -> None:
@@ -96,7 +102,11 @@ def _finish(results: list[RunResult], as_json: bool) -> None:
         emit(
             data,
             as_json=as_json,
-            render=lambda rows: [item for row in rows for item in run_view(row)],
+            render=lambda rows: [
+                item
+                for index, row in enumerate(rows)
+                for item in ([Text("")] if index else []) + list(run_view(row))
+            ],
         )
     codes = {r.exit_code for r in results}
     code = 1 if 1 in codes else 3 if 3 in codes else 0
@@ -244,4 +254,35 @@ def main() -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
     logging.basicConfig(level=os.environ.get("OPSTEAM_LOG", "WARNING"), handlers=[handler])
-    app()
+    sys.exit(_run_app(sys.argv[1:]))
+
+
+def _framework_error(name: str) -> type[Exception]:
+    """Typer raises click's exceptions (vendored in newer Typer): find them by name."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_UsageError = _framework_error("UsageError")
+_ClickException = _framework_error("ClickException")
+
+
+def _run_app(args: list[str]) -> int:
+    """Run the command; a usage mistake becomes one ``error:`` line and exit 2, like bad input."""
+    try:
+        code = app(args=args, standalone_mode=False)
+    except _UsageError as exc:
+        message: str = exc.format_message()  # type: ignore[attr-defined]
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            emit_help(message)
+            return 2
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        emit_error([message.replace("Value error, ", "") + hint])
+        return 2
+    except _ClickException as exc:
+        emit_error([exc.format_message()])  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", 1))
+    except typer.Abort:
+        emit_error(["aborted"])
+        return 1
+    return code if isinstance(code, int) else 0

@@ -50,7 +50,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
             parts.append(f"[{item}]")
         else:
             parts.append(f".{item}" if parts else str(item))
-    return "".join(parts) or "(top level)"
+    return "".join(parts)
 
 
 def describe_validation_error(exc: ValidationError, prefix: str = "") -> list[str]:
@@ -58,11 +58,23 @@ def describe_validation_error(exc: ValidationError, prefix: str = "") -> list[st
     lines = []
     for err in exc.errors(include_url=False):
         field = _location(tuple(err["loc"]))
-        where = f"{prefix}{field}" if prefix else field
         message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if err["type"] == "extra_forbidden":
             message = "unknown field"
         elif err["type"] == "missing":
             message = "required field is missing"
-        lines.append(f"{where}: {message}")
+        elif err["type"] in _SHOW_INPUT and isinstance(err.get("input"), str | int | float):
+            message += f", got {_shown(err['input'])}"
+        # Whole-model checks name their fields in the message itself.
+        where = f"{prefix}{field}: " if field else prefix
+        lines.append(f"{where}{message}")
     return lines
+
+
+# Problems where echoing what was typed helps (a typo in an enum value, a bad pattern).
+_SHOW_INPUT = {"enum", "literal_error", "string_pattern_mismatch"}
+
+
+def _shown(value: str | int | float) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -18,6 +18,13 @@ from opsteam.registry import Registry
 
 MAX_INPUT_BYTES = 256 * 1024
 MAX_REQUESTS = 50
+_KINDS = {
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+}
 
 # Infrastructure words that keep a request in scope even when it touches another division.
 _IN_SCOPE_WORDS = (
@@ -52,12 +59,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
 
 
+class _DuplicateKey(Exception):
+    """A mapping names the same key twice (turned into an InputError naming the source)."""
+
+
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         if key in mapping:
-            raise InputError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+            raise _DuplicateKey(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -65,23 +76,41 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
 def load_document(raw: bytes, source: str) -> Any:
     """Parse JSON or YAML (JSON is tried first when the text looks like JSON)."""
     if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{source}: input is {len(raw)} bytes, limit is {MAX_INPUT_BYTES}")
+        raise InputError(
+            f"{source}: input is larger than {MAX_INPUT_BYTES // 1024} KiB; "
+            f"the limit is {MAX_INPUT_BYTES} bytes"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{source}: input is not UTF-8 text") from None
     if not text.strip():
         raise InputError(f"{source}: input is empty")
+    try:
+        return _parse(text, source)
+    except RecursionError:
+        raise InputError(f"{source}: input is nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def _parse(text: str, source: str) -> Any:
     if text.lstrip()[:1] in "[{":
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
+        except ValueError as exc:
+            raise InputError(f"{source}: malformed JSON: {exc}") from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
@@ -106,7 +135,9 @@ def parse_requests(raw: bytes, source: str = "input") -> list[ChangeRequest]:
     for index, item in enumerate(items):
         prefix = f"{source}: " if len(items) == 1 else f"{source}: request[{index}]."
         if not isinstance(item, dict):
-            problems.append(f"{prefix.rstrip('.')} must be a mapping of form fields")
+            what = f"{source}: the request" if len(items) == 1 else prefix.rstrip(".")
+            got = type(item).__name__ if item is not None else "nothing"
+            problems.append(f"{what} must be a mapping of form fields, got {_KINDS.get(got, got)}")
             continue
         try:
             requests.append(ChangeRequest.model_validate(item))

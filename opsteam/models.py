@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -25,6 +26,8 @@ from pydantic import (
 from opsteam.registry import CheckpointKind, RoleSlug
 
 MAX_TEXT = 8_000
+MAX_SHORT = 200
+MAX_REASON = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -48,14 +51,18 @@ def _scalar_to_text(value: Any) -> Any:
     return value
 
 
+# The length limit comes first so it applies to the string itself ("at most N characters").
 Text = Annotated[
     str,
+    StringConstraints(max_length=MAX_TEXT),
     BeforeValidator(_scalar_to_text),
-    Field(max_length=MAX_TEXT),
     AfterValidator(_clean_text),
 ]
 ShortText = Annotated[
-    str, BeforeValidator(_scalar_to_text), Field(max_length=200), AfterValidator(_clean_text)
+    str,
+    StringConstraints(max_length=MAX_SHORT),
+    BeforeValidator(_scalar_to_text),
+    AfterValidator(_clean_text),
 ]
 
 
@@ -271,6 +278,22 @@ class DecisionRecord(BaseModel):
     at: datetime
     reason: str = ""
     round: int = 1
+
+
+def _clean_optional(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    return value.strip()
+
+
+class DecisionInput(BaseModel):
+    """What a person types when deciding: checked before anything resumes or is recorded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    by: ShortText
+    reason: Annotated[
+        str, StringConstraints(max_length=MAX_REASON), AfterValidator(_clean_optional)
+    ] = ""
 
 
 class GateCheck(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,6 +17,23 @@ from rich.console import Console, RenderableType
 from opsteam.redaction import redact, redact_text
 
 Renderer = Callable[[Any], RenderableType | Iterable[RenderableType]]
+# Terminal control characters (ANSI escapes, bells...) are shown, never obeyed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _printable(value: Any) -> Any:
+    """Neutralise control characters in every string a terminal will render."""
+    if isinstance(value, str):
+        return _visible(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
 
 
 def _console(stderr: bool = False) -> Console:
@@ -34,7 +52,7 @@ def emit(data: Any, *, as_json: bool, render: Renderer | None = None) -> None:
         sys.stdout.flush()
         return
     console = _console()
-    rendered = render(safe)
+    rendered = render(_printable(safe))
     items = (
         [rendered]
         if isinstance(rendered, str) or not isinstance(rendered, Iterable)
@@ -51,7 +69,12 @@ def emit_error(lines: Iterable[str], *, as_json: bool = False) -> None:
         sys.stderr.write(json.dumps({"errors": safe}, ensure_ascii=False) + "\n")
         return
     for line in safe:
-        sys.stderr.write(f"error: {line}\n")
+        sys.stderr.write(f"error: {_visible(line)}\n")
+
+
+def emit_help(text: str) -> None:
+    """Usage/help text produced by the command-line framework (already plain text)."""
+    sys.stderr.write(redact_text(text).rstrip("\n") + "\n")
 
 
 def progress_printer() -> Callable[[str], None] | None:

@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -142,9 +142,16 @@ class Registry(_Strict):
         ids = [r.id for r in self.roles]
         slugs = [r.slug for r in self.roles]
         if len(set(ids)) != len(ids):
-            raise ValueError("role ids must be unique")
+            raise ValueError("roles: role ids must be unique")
         if sorted(slugs) != sorted(set(slugs)) or len(slugs) != 6:
-            raise ValueError("roles must list each of the six seats exactly once")
+            raise ValueError("roles: must list each of the six seats exactly once")
+        kinds = [c.kind for c in self.checkpoints]
+        missing = [k for k in get_args(CheckpointKind) if k not in kinds]
+        if missing or len(set(kinds)) != len(kinds):
+            raise ValueError(
+                "checkpoints: must list each checkpoint kind exactly once"
+                + (f" (missing: {', '.join(missing)})" if missing else "")
+            )
         known = set(ids)
         refs = [self.team.lead, self.oncall.primary, self.oncall.secondary]
         refs += [s.role for s in self.request_flow if s.role]
@@ -152,7 +159,10 @@ class Registry(_Strict):
         refs += [e.role for e in self.escalation if e.role not in ("component", "human")]
         unknown = sorted({r for r in refs if r not in known})
         if unknown:
-            raise ValueError(f"unknown role reference(s): {', '.join(unknown)}")
+            raise ValueError(
+                "team.lead, oncall, request_flow or escalation: "
+                f"unknown role reference(s): {', '.join(unknown)}"
+            )
         return self
 
     def role(self, key: str) -> Role:
@@ -185,6 +195,8 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RegistryError(f"{path}: registry file not found") from None
+    except IsADirectoryError:
+        raise RegistryError(f"{path}: is a directory; give a registry YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: cannot read registry ({exc})") from None
 

@@ -7,6 +7,7 @@ and turns snapshots into :class:`RunResult` objects. No formatting happens here.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import logging
 import os
 import tempfile
@@ -21,13 +22,21 @@ from typing import Any, Literal
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
+from pydantic import ValidationError
 
 from opsteam.bundle import write_bundle, write_files
 from opsteam.db import open_store, record_approval, record_change
-from opsteam.errors import ConflictError, InputError, NotFoundError
+from opsteam.errors import ConflictError, InputError, NotFoundError, describe_validation_error
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.home import data_home
-from opsteam.models import Artifact, ChangeRequest, DecisionRecord, ValidationResult, Verdict
+from opsteam.models import (
+    Artifact,
+    ChangeRequest,
+    DecisionInput,
+    DecisionRecord,
+    ValidationResult,
+    Verdict,
+)
 from opsteam.persistence import open_checkpointer
 from opsteam.registry import Registry, load_registry
 from opsteam.results import RunResult, build_result
@@ -65,7 +74,20 @@ def _utcnow() -> datetime:
 
 
 def current_user() -> str:
-    return os.environ.get("OPSTEAM_USER") or getpass.getuser()
+    """$OPSTEAM_USER, else the login name; a process without one still gets a name."""
+    try:
+        return os.environ.get("OPSTEAM_USER") or getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def decision_input(by: str | None, reason: str) -> DecisionInput:
+    """Who and why, checked (no control characters, bounded length) before anything resumes."""
+    try:
+        return DecisionInput(by=by if by is not None else current_user(), reason=reason)
+    except ValidationError as exc:
+        problems = describe_validation_error(exc, prefix="decision ")
+        raise InputError(problems[0], problems) from None
 
 
 class Opsteam:
@@ -102,6 +124,27 @@ class Opsteam:
         """The graph compiled once per team, bound to a freshly opened checkpointer."""
         with open_checkpointer(self.home) as saver:
             yield self._compiled.copy(update={"checkpointer": saver})
+
+    @contextmanager
+    def _exclusive(self, thread_id: str) -> Iterator[None]:
+        """One decision (or resume) per request at a time: a second process is told so."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no advisory locks on this platform
+            yield
+            return
+        locks = self.home / "locks"
+        locks.mkdir(exist_ok=True)
+        name = hashlib.sha256(thread_id.encode()).hexdigest()[:24]
+        with (locks / f"{name}.lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConflictError(
+                    f"request {thread_id} is being decided or resumed by another process; "
+                    f"check with: opsteam status {thread_id}"
+                ) from None
+            yield
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
@@ -221,7 +264,10 @@ class Opsteam:
         if verdict in ("reject", "changes") and not reason.strip():
             what = "--reason" if verdict == "reject" else "feedback text"
             raise InputError(f"a {verdict} decision needs {what}")
-        with self._graph() as graph:
+        if checkpoint is not None and all_pending:
+            raise InputError("choose one of --checkpoint and --all")
+        who = decision_input(by, reason)
+        with self._exclusive(thread_id), self._graph() as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
@@ -229,9 +275,9 @@ class Opsteam:
             targets = self._targets(thread_id, pending, checkpoint, all_pending, snapshot)
             answer = {
                 "verdict": verdict,
-                "by": by or current_user(),
+                "by": who.by,
                 "at": self.clock().isoformat(),
-                "reason": reason.strip(),
+                "reason": who.reason,
             }
             DecisionRecord.model_validate({**answer, "checkpoint": targets[0], "round": 1})
             resume: dict[str, Any] = {pending[k].id: answer for k in targets}
@@ -259,6 +305,11 @@ class Opsteam:
     ) -> list[str]:
         if not pending:
             state = RequestState.model_validate(snapshot.values)
+            if snapshot.next:
+                raise ConflictError(
+                    f"request {thread_id} is not waiting for a decision: another process is "
+                    f"applying one, or it stopped with an error (see: opsteam status {thread_id})"
+                )
             raise ConflictError(
                 f"request {thread_id} is not waiting for a decision (status: {state.status})"
             )
@@ -278,7 +329,7 @@ class Opsteam:
 
     def resume(self, thread_id: str, out: Path | None = None) -> RunResult:
         """Retry a request that stopped with an error, from its last saved step."""
-        with self._graph() as graph:
+        with self._exclusive(thread_id), self._graph() as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
@@ -296,6 +347,11 @@ class Opsteam:
         """How the change went when it was applied (e.g. rolled back), for the KPIs."""
         with self._graph() as graph:
             result = self._result(graph, thread_id)
+            if result.status in ("rejected", "redirected"):
+                raise ConflictError(
+                    f"request {thread_id} was {result.status}, so no change was made; "
+                    "only a completed or failed change has an outcome"
+                )
             if result.status not in ("completed", "failed") or result.error:
                 raise ConflictError(
                     f"request {thread_id} has not finished (status: {result.status}); "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import RenderableType
@@ -19,11 +20,23 @@ _STATUS_STYLE = {
 }
 
 
-def _table(title: str, *columns: str) -> Table:
+def _table(title: str, *columns: str, keep: tuple[str, ...] = ()) -> Table:
+    """Columns named in ``keep`` (IDs people copy) never wrap; the others fold to fit."""
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in keep)
     return table
+
+
+def _when(value: str) -> str:
+    """``2026-12-01T02:00:41.661804Z`` -> ``2026-12-01 02:00:41 UTC`` (the JSON keeps it all)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
@@ -45,12 +58,27 @@ def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     yield from _checks(data)
     if data.get("bundle"):
         yield Text(f"Bundle written to {data['bundle']}")
+    yield from _next_step(data)
+
+
+def _next_step(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """What a person can do next with a finished request."""
+    tid = data["thread_id"]
+    if data["status"] == "completed":
+        yield Text(
+            "Next: apply the change, then record how it went with: "
+            f"opsteam outcome {tid} succeeded|failed|rolled-back"
+        )
 
 
 def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
     if not data.get("pending"):
         return
-    table = _table("Waiting for a human decision", "checkpoint", "what", "why")
+    rounds = {p["round"] for p in data["pending"]}
+    title = "Waiting for a human decision"
+    if max(rounds) > 1:
+        title += f" (round {max(rounds)}, after requested changes)"
+    table = _table(title, "checkpoint", "what", "why", keep=("checkpoint",))
     for p in data["pending"]:
         table.add_row(p["id"], p["name"], p["reason"])
     yield table
@@ -59,19 +87,25 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
         if failing:
             yield Text(f"{p['id']}: gate items not met: {', '.join(failing)}", style="yellow")
     tid = data["thread_id"]
+    choices = "[--reject --reason TEXT | --changes TEXT]"
+    if len(data["pending"]) == 1:
+        yield Text(f"Decide with: opsteam approve {tid} {choices}")
+        return
     first = data["pending"][0]["id"]
-    yield Text(
-        f"Decide with: opsteam approve {tid} --checkpoint {first} "
-        "[--reject --reason TEXT | --changes TEXT]"
-    )
+    yield Text(f"Decide each with: opsteam approve {tid} --checkpoint {first} {choices}")
+    yield Text(f"or all at once with: opsteam approve {tid} --all {choices}")
 
 
 def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:
     if not data.get("decisions"):
         return
-    table = _table("Decisions", "round", "checkpoint", "verdict", "by", "when", "why")
+    rounds = any(d["round"] > 1 for d in data["decisions"])
+    columns: tuple[str, ...] = ("round",) if rounds else ()
+    columns += ("checkpoint", "verdict", "by", "when", "why")
+    table = _table("Decisions", *columns, keep=("checkpoint", "verdict"))
     for d in data["decisions"]:
-        table.add_row(str(d["round"]), d["checkpoint"], d["verdict"], d["by"], d["at"], d["reason"])
+        row = [d["checkpoint"], d["verdict"], d["by"], _when(d["at"]), d["reason"]]
+        table.add_row(*([str(d["round"])] if rounds else []), *row)
     yield table
 
 
@@ -97,22 +131,23 @@ def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
 
 
 def runs_view(data: list[dict[str, Any]]) -> Iterator[RenderableType]:
-    table = _table("Requests", "thread", "status", "environment", "request", "pending")
+    if not data:
+        yield Text("No requests yet. Submit one with: opsteam submit FILE")
+        return
+    table = _table("Requests", "thread", "status", "env", "request", keep=("thread", "status"))
     for r in data:
+        waiting = [f"- {p['id']}" for p in r.get("pending", [])]
         table.add_row(
-            r["thread_id"],
-            r["status"],
-            r["environment"],
-            r["request"],
-            ", ".join(p["id"] for p in r.get("pending", [])),
+            r["thread_id"], "\n".join([r["status"], *waiting]), r["environment"], r["request"]
         )
     yield table
+    yield Text("Details: opsteam status THREAD")
 
 
 def roster_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     yield Text(f"{data['team']} (lead: {data['lead']})", style="bold")
     yield Text(data["mission"])
-    table = _table("Roster", "role", "slug", "specialty", "responsibility")
+    table = _table("Roster", "role", "slug", "specialty", "responsibility", keep=("slug",))
     for r in data["roles"]:
         table.add_row(r["name"], r["slug"], r["specialty"], r["primary_responsibility"])
     yield table

@@ -120,6 +120,23 @@ def test_recording_the_outcome_of_a_change(tmp_path: Path) -> None:
     bad.write_text((EXAMPLES / "ci-pipeline.yaml").read_text())
     redirected = json.loads(run(home, "submit", str(bad), "--json").stdout)
     refused = run(home, "outcome", redirected["thread_id"], "rolled-back")
-    assert refused.returncode == 2 and "has not finished" in refused.stderr
+    assert refused.returncode == 2 and "was redirected, so no change was made" in refused.stderr
     assert run(home, "outcome", "chg-missing", "failed").returncode == 2
     assert run(home, "outcome", redirected["thread_id"], "sideways").returncode == 2
+
+
+def test_usage_mistakes_are_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for args, needle in [
+        (("submit",), "Missing argument"),
+        (("submit", "--bogus", "x"), "No such option: --bogus"),
+        (("outcome", "chg-x", "maybe"), "'maybe' is not one of"),
+        (("submit", str(tmp_path)), "is a directory"),
+    ]:
+        proc = run(home, *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+        assert "Value error" not in lines[0]
+    assert not (home / "checkpoints.sqlite").exists()
+    assert run(home, "--help").returncode == 0

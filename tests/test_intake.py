@@ -30,7 +30,10 @@ def test_one_request_and_a_list_parse() -> None:
         (b'{"request": ', "malformed JSON at line 1"),
         (b"", "input is empty"),
         (b"\xff\xfe", "not UTF-8"),
-        (b"a: 1\na: 2\n", "duplicate key 'a' at line 2"),
+        (b"a: 1\na: 2\n", "req.yaml: duplicate key 'a' at line 2"),
+        (b"[" * 100_000, "req.yaml: input is nested too deeply"),
+        (b'{"request": NaN}', "req.yaml: malformed JSON: NaN is not a valid JSON value"),
+        (b"just text\n", "req.yaml: the request must be a mapping of form fields, got text"),
         (b"[]", "list of requests is empty"),
         (b"- just a string\n", "must be a mapping"),
     ],
@@ -92,3 +95,22 @@ def test_infrastructure_work_that_mentions_ci_stays(
 ) -> None:
     req = make_request(description="A Redis cache; our CI pipeline will warm it after deploys.")
     assert scope_redirect(req, registry) is None
+
+
+def test_length_limits_speak_of_characters_and_the_real_limit() -> None:
+    with pytest.raises(InputError) as err:
+        parse_requests(_yaml(description="x" * 9000), "r.yaml")
+    assert err.value.lines() == ["r.yaml: description: String should have at most 8000 characters"]
+    with pytest.raises(InputError) as err:
+        parse_requests(b"#" * (4 * MAX_INPUT_BYTES), "big.yaml")
+    assert err.value.lines() == [
+        f"big.yaml: input is larger than 256 KiB; the limit is {MAX_INPUT_BYTES} bytes"
+    ]
+
+
+def test_a_wrong_enum_value_is_echoed_back() -> None:
+    with pytest.raises(InputError) as err:
+        parse_requests(_yaml(environment="qa"), "r.yaml")
+    assert err.value.lines() == [
+        "r.yaml: environment: Input should be 'dev', 'staging' or 'prod', got 'qa'"
+    ]

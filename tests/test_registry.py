@@ -89,3 +89,28 @@ def test_oncall_members_may_be_keyed_by_slug_or_internal_id(tmp_path: Path) -> N
         "site-reliability-engineer": ("ana", "raj"),
         "systems-administrator": ("li",),
     }
+
+
+def test_every_checkpoint_kind_must_be_in_the_roster(tmp_path: Path) -> None:
+    def drop(data: dict[str, list[dict[str, str]]]) -> None:
+        data["checkpoints"] = [c for c in data["checkpoints"] if c["kind"] != "production-change"]
+
+    path = _broken(tmp_path, drop)
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert err.value.lines() == [
+        f"{path}: checkpoints: must list each checkpoint kind exactly once"
+        " (missing: production-change)"
+    ]
+
+
+def test_duplicate_ids_and_a_directory_name_the_problem(tmp_path: Path) -> None:
+    def twin(data: dict[str, list[dict[str, str]]]) -> None:
+        data["roles"][2]["id"] = data["roles"][0]["id"]
+
+    path = _broken(tmp_path, twin)
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert err.value.lines() == [f"{path}: roles: role ids must be unique"]
+    with pytest.raises(RegistryError, match="is a directory"):
+        load_registry(tmp_path)

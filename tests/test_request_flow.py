@@ -209,3 +209,34 @@ def test_a_rolled_back_change_counts_in_history(team: Opsteam) -> None:
         row = session.get(ChangeRow, done.thread_id)
         assert row is not None and row.outcome == "rolled-back"
         assert row.resources_total is not None and row.resources_total > 0
+
+
+def test_a_rejection_says_where_by_whom_and_why(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    result = team.decide(first.thread_id, "reject", reason="use the shared cluster", by="carol")
+    assert result.summary == (
+        "Rejected at Architecture-changing proposal by carol: use the shared cluster"
+    )
+    with pytest.raises(ConflictError, match="was rejected, so no change was made"):
+        team.record_outcome(first.thread_id, "succeeded")
+
+
+def test_decision_text_is_checked_before_anything_resumes(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    with pytest.raises(InputError, match="decision by: contains control characters"):
+        team.decide(first.thread_id, "approve", by="\x1b[31mmallory")
+    with pytest.raises(InputError, match="decision reason: String should have at most"):
+        team.decide(first.thread_id, "approve", reason="x" * 5000, by="alice")
+    with pytest.raises(InputError, match="choose one of --checkpoint and --all"):
+        team.decide(first.thread_id, "approve", checkpoint="architecture-change", all_pending=True)
+    still = team.status(first.thread_id)
+    assert [p.id for p in still.pending] == ["architecture-change"] and still.decisions == []
+
+
+def test_a_second_decider_on_the_same_request_is_turned_away(team: Opsteam) -> None:
+    [first] = team.submit([example("prod-postgres-ha.yaml")])
+    with team._exclusive(first.thread_id), pytest.raises(ConflictError, match="another process"):
+        team.decide(first.thread_id, "approve", by="bob")
+    assert team.status(first.thread_id).decisions == []
+    done = team.decide(first.thread_id, "approve", by="bob")
+    assert [d.by for d in done.decisions] == ["bob"]

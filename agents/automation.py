@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from opsteam import naming
-from opsteam.agents import iac_ansible, iac_k8s, iac_remove, iac_terraform, iac_vpn
+from opsteam.agents import iac_ansible, iac_k8s, iac_modify, iac_remove, iac_terraform, iac_vpn
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import AutomationPlan
 from opsteam.models import Artifact, ChangeRequest, ChangeType
@@ -125,9 +125,31 @@ def _removal(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     )
 
 
+def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
+    """Modify requests: the changed resources only; existing infrastructure is referenced."""
+    changed = iac_modify.change(request, ctx).resources
+    names = iac_modify.modules(request, ctx)
+    if iac_terraform.hosts(ctx):  # existing hosts keep their baseline through Ansible
+        names.append("ansible/site.yml")
+    if iac_k8s.wanted(ctx):
+        names += [
+            "kubernetes/base",
+            *(f"kubernetes/overlays/{e}" for e in ("dev", "staging", "prod")),
+        ]
+    return AutomationPlan(
+        modules=sorted(names),
+        resources_as_code=changed,
+        resources_total=changed,
+        fixes_applied=fixes_for(ctx.findings),
+        mode="modify",
+    )
+
+
 def decide(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     if request.type is ChangeType.REMOVE:
         return _removal(request, ctx)
+    if request.type is ChangeType.MODIFY:
+        return _modification(request, ctx)
     codified, designed = inventory(request, ctx)
     return AutomationPlan(
         modules=modules(request, ctx),
@@ -141,7 +163,10 @@ def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -
     if decision.mode == "remove":
         return sorted(iac_remove.render(request, ctx), key=lambda a: a.path)
     fixes = frozenset(f.split(":", 1)[0] for f in decision.fixes_applied)
-    artifacts = iac_terraform.render_terraform(request, ctx, fixes)
+    if decision.mode == "modify":
+        artifacts = iac_modify.render(request, ctx)
+    else:
+        artifacts = iac_terraform.render_terraform(request, ctx, fixes)
     artifacts += iac_ansible.render_ansible(request, ctx)
     artifacts += iac_k8s.render_kubernetes(request, ctx)
     return sorted(artifacts, key=lambda a: a.path)

@@ -282,6 +282,7 @@ def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> di
         "required_version": "1.6.0",
         "existing_vars": network is None,
         "kms_key": True,
+        "existing": False,
         "network": network,
         "vpc_cidr": network.vpc_cidr if network else DEFAULT_VPC_CIDR,
         "subnets": subnets(network) if network else [],

@@ -14,7 +14,7 @@ from opsteam.agents import architect, automation, iac_vpn, network
 from opsteam.agents.base import RoleContext
 from opsteam.decisions import NetworkPlan
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ChangeRequest
+from opsteam.models import Artifact, ChangeRequest, ChangeType
 from opsteam.registry import load_registry
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
@@ -22,9 +22,15 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vpn-firewall.ya
 PARTNER = "192.168.40.0/24"
 
 
-def example() -> tuple[ChangeRequest, RoleContext]:
-    """The VPN example as the graph sees it: the architect's design, then the network plan."""
+def example(*, new: bool = False) -> tuple[ChangeRequest, RoleContext]:
+    """The VPN example as the graph sees it: the architect's design, then the network plan.
+
+    The example is a Modify request (the VPC exists); ``new=True`` asks for the same VPN as
+    part of a new stack, where the VPC and its route tables are created alongside.
+    """
     [request] = parse_requests(EXAMPLE.read_bytes(), str(EXAMPLE))
+    if new:
+        request = request.model_copy(update={"type": ChangeType.NEW})
     registry = load_registry()
     design = architect.decide(request, RoleContext(registry=registry))
     plan = network.decide(request, RoleContext(registry=registry, design=design))
@@ -60,7 +66,7 @@ def test_the_vpn_example_is_fully_codified() -> None:
 
 
 def test_gateway_customer_gateway_connection_and_route_follow_the_plan() -> None:
-    request, ctx = example()
+    request, ctx = example(new=True)
     tf = vpn_tf(request, ctx)
     [vgw] = blocks(tf, "resource", "aws_vpn_gateway").values()
     assert vgw["vpc_id"] == "${aws_vpc.main.id}"
@@ -112,7 +118,7 @@ def test_peer_ip_is_a_required_validated_variable_and_asn_has_a_default() -> Non
 
 
 def test_partner_rules_come_from_the_network_plan_and_live_in_vpn_tf() -> None:
-    request, ctx = example()
+    request, ctx = example(new=True)
     assert ctx.network is not None
     partner = [r for r in ctx.network.rules if r.source == PARTNER]
     assert [(r.direction, r.port) for r in partner] == [("ingress", 8443)]
@@ -170,3 +176,23 @@ def test_vpn_rendering_is_deterministic_and_has_no_internal_ids() -> None:
     assert first == second
     assert "INF-" not in first
     assert hcl2.loads(first)
+
+
+def test_the_modify_example_attaches_to_the_existing_vpc_and_route_tables() -> None:
+    request, ctx = example()
+    files = bundle(request, ctx)
+    assert "terraform/network.tf" not in files  # the VPC exists: nothing network-wide is created
+    tf = files["terraform/vpn.tf"].content
+    [vgw] = blocks(tf, "resource", "aws_vpn_gateway").values()
+    assert vgw["vpc_id"] == "${var.vpc_id}"
+    [prop] = blocks(tf, "resource", "aws_vpn_gateway_route_propagation").values()
+    assert prop["count"] == "${length(var.private_route_table_ids)}"
+    assert prop["route_table_id"] == "${var.private_route_table_ids[count.index]}"
+    [rule] = blocks(tf, "resource", "aws_security_group_rule").values()
+    assert rule["cidr_blocks"] == [PARTNER]
+    assert rule["security_group_id"] == "${var.shipping_api_prod_app_security_group_id}"
+    change = files["terraform/change.tf"].content
+    assert not blocks(change, "resource")  # only variables for what exists
+    for name in ("vpc_id", "private_route_table_ids", "kms_key_arn"):
+        variable = blocks(change, "variable")[name]
+        assert variable["description"] and "default" not in variable

@@ -153,7 +153,7 @@ def parameters(engine: Engine, memory_gib: int) -> dict[str, str]:
             "innodb_buffer_pool_size": str(mem_bytes * 3 // 4),
             "slow_query_log": "1",
             "long_query_time": "0.5",
-            "require_secure_transport": "ON",
+            "require_secure_transport": "1",  # RDS takes 1/0 (ON/OFF)
         }
     return {"maxmemory-policy": "volatile-lru", "timeout": "300", "tcp-keepalive": "60"}
 
@@ -170,7 +170,7 @@ PARAMETER_REASONS: dict[str, str] = {
     "innodb_buffer_pool_size": "75% of instance memory, bytes",
     "slow_query_log": "slow query log on",
     "long_query_time": "log statements slower than 500 ms",
-    "require_secure_transport": "reject unencrypted client connections",
+    "require_secure_transport": "1 (ON): reject unencrypted client connections",
     "maxmemory-policy": "evict only keys with a TTL when memory is full",
     "timeout": "close idle client connections after 300 s",
     "tcp-keepalive": "detect dead peers after 60 s",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from opsteam.agents import sre_removal as removal
 from opsteam.agents.base import RoleContext
 from opsteam.agents.sre_alerts import FOR, RESPONSE, Target, alert_rules
 from opsteam.agents.sre_dashboard import dashboard
@@ -165,14 +166,65 @@ def _hardening(request: ChangeRequest, ctx: RoleContext, t: Target) -> tuple[boo
     return False, "servers are planned but no hardening baseline was produced"
 
 
+def _removal_known(request: ChangeRequest, alerts: list[AlertRule]) -> dict[str, tuple[bool, str]]:
+    """Readiness evidence for a Remove: the watch of the removal, not the removed service."""
+    svc, minutes = request.service_name, removal.window_minutes(request)
+    return {
+        "infrastructure provisioned": (
+            False,
+            "removal code prepared (decommission procedure), not yet applied "
+            "(applied after change approval)",
+        ),
+        "security hardening applied": (
+            True,
+            f"not applicable: nothing is created; access to {svc} is revoked by the "
+            "decommission procedure",
+        ),
+        "monitoring configured": (
+            True,
+            f"removal-watch dashboard {DASHBOARD_PATH}: targets up and traffic for {svc}",
+        ),
+        "alerts defined": (
+            bool(alerts),
+            f"{len(alerts)} removal-watch rules in {RULES_PATH} (P2, fire if {svc} is still "
+            f"up or serving {minutes} min into the removal); no SLO alerts for a removed service",
+        ),
+        "runbooks created": (
+            True,
+            f"{RUNBOOK_PATH}: removal-watch response and when to delete {svc}'s alert rules, "
+            "dashboard and on-call route",
+        ),
+        "dr tested": (False, "final snapshot not yet taken; restore path is the rollback"),
+    }
+
+
 def readiness(
     request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
 ) -> list[GateCheck]:
     """The registry's production-readiness items, each with honest evidence."""
     given = _evidence(ctx)
+    known = (
+        _removal_known(request, alerts)
+        if removal.is_removal(request)
+        else _service_known(request, ctx, t, alerts)
+    )
+    checks = []
+    for item in ctx.registry.gates.production_readiness:
+        key = item.strip().lower()
+        if key in given:
+            checks.append(GateCheck(item=item, passed=True, evidence=given[key]))
+            continue
+        passed, evidence = known.get(key, (False, "no evidence available; confirm manually"))
+        checks.append(GateCheck(item=item, passed=passed, evidence=evidence))
+    return checks
+
+
+def _service_known(
+    request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
+) -> dict[str, tuple[bool, str]]:
     hardened, hardening_evidence = _hardening(request, ctx, t)
     counts = ", ".join(f"{s}: {sum(a.severity == s for a in alerts)}" for s in RESPONSE)
-    known: dict[str, tuple[bool, str]] = {
+    return {
         "infrastructure provisioned": (
             False,
             "infrastructure code prepared, not yet applied "
@@ -190,22 +242,14 @@ def readiness(
         ),
         "dr tested": (False, "restore drill scheduled, not yet run"),
     }
-    checks = []
-    for item in ctx.registry.gates.production_readiness:
-        key = item.strip().lower()
-        if key in given:
-            checks.append(GateCheck(item=item, passed=True, evidence=given[key]))
-            continue
-        passed, evidence = known.get(key, (False, "no evidence available; confirm manually"))
-        checks.append(GateCheck(item=item, passed=passed, evidence=evidence))
-    return checks
 
 
 def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     t = target(request, ctx)
-    alerts = alert_rules(t, LATENCY[request.environment])
+    removing = removal.is_removal(request)
+    alerts = removal.watch_rules(t) if removing else alert_rules(t, LATENCY[request.environment])
     return ReliabilityPlan(
-        slos=slos(request, ctx, t),
+        slos=[] if removing else slos(request, ctx, t),
         alerts=alerts,
         readiness=readiness(request, ctx, t, alerts),
         runbook_title=f"Runbook: {request.service_name} ({request.environment.value})",
@@ -277,16 +321,38 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "has_database": ctx.database is not None,
         "has_network": ctx.network is not None,
         "has_servers": ctx.servers is not None,
-        "dashboard": dashboard(t, LATENCY[request.environment]),
         "passed": sum(c.passed for c in plan.readiness),
+        **_variant(t),
     }
+    removing = removal.is_removal(request)
     outputs: list[tuple[str, ArtifactKind, str]] = [
         (RULES_PATH, "prometheus-rules", "sre/alerts.rules.yml.j2"),
         (DASHBOARD_PATH, "grafana-dashboard", "sre/dashboard.json.j2"),
-        (RUNBOOK_PATH, "markdown", "sre/runbook.md.j2"),
+        (
+            RUNBOOK_PATH,
+            "markdown",
+            "sre/removal-runbook.md.j2" if removing else "sre/runbook.md.j2",
+        ),
         (READINESS_PATH, "markdown", "sre/readiness.md.j2"),
     ]
     return [
         Artifact(path=path, role=ROLE, kind=kind, content=render_template(name, **context))
         for path, kind, name in outputs
     ]
+
+
+def _variant(t: Target) -> dict[str, object]:
+    """What differs when the request removes the service: watch rules, dashboard, cleanup."""
+    request = t.request
+    if not removal.is_removal(request):
+        return {
+            "group": f"{request.service_name}-{request.environment.value}.rules",
+            "dashboard": dashboard(t, LATENCY[request.environment]),
+        }
+    return {
+        "group": removal.group_name(request),
+        "dashboard": dashboard(t, LATENCY[request.environment], removal.watch_panels(t)),
+        "window_minutes": removal.window_minutes(request),
+        "quiet_hours": removal.QUIET_HOURS,
+        "cleanup": removal.cleanup(t),
+    }

@@ -72,12 +72,25 @@ def _panels(t: Target, latency_objective: float) -> list[Panel]:
     return panels
 
 
-def dashboard(t: Target, latency_objective: float) -> dict[str, Any]:
-    """A Grafana dashboard model (schema 39) with a Prometheus datasource variable."""
-    ns = namespace(t.request)
-    uid = "opsteam-" + hashlib.sha256(ns.encode()).hexdigest()[:12]
+def dashboard_uid(t: Target, suffix: str = "") -> str:
+    """The service dashboard's uid (``suffix`` names another dashboard of the same service)."""
+    key = namespace(t.request) + suffix
+    return "opsteam-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def dashboard(
+    t: Target, latency_objective: float, removal_watch: list[Panel] | None = None
+) -> dict[str, Any]:
+    """A Grafana dashboard model (schema 39) with a Prometheus datasource variable.
+
+    With ``removal_watch`` panels it is the watch of a removal: its own uid and title, so it
+    never overwrites the dashboard of the service being removed.
+    """
+    watch = removal_watch is not None
+    uid = dashboard_uid(t, "/removal-watch" if watch else "")
+    chosen = removal_watch if removal_watch is not None else _panels(t, latency_objective)
     panels = []
-    for index, (title, expr, unit) in enumerate(_panels(t, latency_objective)):
+    for index, (title, expr, unit) in enumerate(chosen):
         panels.append(
             {
                 "id": index + 1,
@@ -91,7 +104,8 @@ def dashboard(t: Target, latency_objective: float) -> dict[str, Any]:
         )
     return {
         "uid": uid,
-        "title": f"{t.request.service_name} ({t.request.environment.value})",
+        "title": f"{t.request.service_name} ({t.request.environment.value})"
+        + (" removal watch" if watch else ""),
         "tags": ["opsteam", t.request.service_name, t.request.environment.value],
         "timezone": "utc",
         "schemaVersion": 39,

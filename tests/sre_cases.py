@@ -43,6 +43,10 @@ def cases(registry: Registry) -> dict[str, Case]:
     web = make_design()
     return {
         "web-postgres-prod": (make_request(), RoleContext(registry=registry, design=web)),
+        "remove-web-prod": (
+            make_request(type="Remove"),
+            RoleContext(registry=registry, design=web),
+        ),
         "web-mysql-staging": (
             make_request(environment="staging"),
             RoleContext(

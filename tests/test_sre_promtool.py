@@ -31,6 +31,7 @@ def _promtool() -> str:
     "name",
     [
         "web-postgres-prod",
+        "remove-web-prod",
         "web-mysql-staging",
         "cache-only-dev",
         "servers-prod",

@@ -31,6 +31,19 @@ VPC_PREFIX: dict[Environment, int] = {
     Environment.PROD: 16,
 }
 
+# The network plan's VPC range for a Modify whose request names none: the existing VPC's
+# range is then an input of the Terraform (``var.vpc_cidr``), never a newly chosen range.
+EXISTING_VPC = "existing VPC, passed as variables"
+VPC_CIDR_VARIABLE = "var.vpc_cidr"
+# Where traffic from "the VPC" may come from when its range is not known: private space only.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+def vpc_ranges(vpc_cidr: str) -> list[str]:
+    """The VPC range as CIDRs: itself, or the private ranges when it is the existing-VPC marker."""
+    return list(PRIVATE_RANGES) if vpc_cidr == EXISTING_VPC else [vpc_cidr]
+
+
 # AWS refuses subnets smaller than /28.
 SMALLEST_SUBNET = 28
 

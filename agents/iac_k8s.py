@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from opsteam import naming
 from opsteam.agents.base import RoleContext
+from opsteam.agents.cidr import vpc_ranges
 from opsteam.models import Artifact, ChangeRequest, Environment, Size
 from opsteam.registry import RoleSlug
 from opsteam.templates import render as render_template
@@ -70,7 +71,7 @@ def _egress(ctx: RoleContext) -> list[dict[str, object]]:
     rules: list[dict[str, object]] = []
     if ctx.database is not None and ctx.network is not None:
         cidrs = [s.cidr for s in ctx.network.subnets if s.tier == "data"]
-        cidrs = cidrs or [ctx.network.vpc_cidr]
+        cidrs = cidrs or vpc_ranges(ctx.network.vpc_cidr)
         rules.append({"port": ctx.database.port, "cidrs": cidrs})
     return rules
 
@@ -96,7 +97,7 @@ def k8s_vars(request: ChangeRequest, ctx: RoleContext) -> dict[str, object]:
             if network is not None and network.load_balancer is not None
             else "/healthz"
         ),
-        "ingress_cidrs": [network.vpc_cidr] if network is not None else [],
+        "ingress_cidrs": vpc_ranges(network.vpc_cidr) if network is not None else [],
         "egress": _egress(ctx),
         "resources": RESOURCES[request.size],
         "replicas": low,

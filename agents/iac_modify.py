@@ -20,6 +20,7 @@ from typing import Literal
 from opsteam import naming
 from opsteam.agents import iac_vpn
 from opsteam.agents.base import RoleContext
+from opsteam.agents.cidr import VPC_CIDR_VARIABLE
 from opsteam.agents.iac_terraform import dns_targets, ident, security_groups
 from opsteam.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.registry import RoleSlug
@@ -138,6 +139,7 @@ def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     network = ctx.network
     groups = security_groups(network, ctx.database, prefix) if network else []
     spec = iac_vpn.spec(network, groups) if network and found.vpn else None
+    rules = [(g.ident, r) for g in groups for r in g.rules] if found.scope == "rules" else []
     content = render_template(
         "automation/terraform/change.tf.j2",
         **common,
@@ -145,7 +147,8 @@ def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
         db=ctx.database,
         lb=network.load_balancer if network else None,
         existing_groups=_groups(request, ctx, found.scope),
-        rules=[(g.ident, r) for g in groups for r in g.rules] if found.scope == "rules" else [],
+        rules=rules,
+        vpc_variable=any(r.cidr == VPC_CIDR_VARIABLE for _, r in rules),
     )
     artifacts = [
         Artifact(path="terraform/main.tf", role=ROLE, kind="terraform", content=main),

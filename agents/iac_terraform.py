@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from opsteam import naming
 from opsteam.agents import iac_routes, iac_vpn
 from opsteam.agents.base import RoleContext
+from opsteam.agents.cidr import EXISTING_VPC, VPC_CIDR_VARIABLE
 from opsteam.decisions import DatabasePlan, FirewallRule, NetworkPlan
 from opsteam.models import Artifact, ChangeRequest, Engine, Environment
 from opsteam.registry import RoleSlug
@@ -123,8 +124,10 @@ def security_groups(
     for rule in network.rules:
         own, other = _owner_and_peer(rule, network)
         other = _peer(rule, other, network, fixes)
+        if other == EXISTING_VPC:  # a Modify: the existing VPC's range is an input
+            other = VPC_CIDR_VARIABLE
         for name in (own, other):
-            if not is_cidr(name) and name not in groups:
+            if not is_cidr(name) and name != VPC_CIDR_VARIABLE and name not in groups:
                 groups[name] = SecurityGroup(ident=ident(name, used), name=name)
         icmp = rule.protocol == "icmp"
         groups[own].rules.append(
@@ -134,8 +137,8 @@ def security_groups(
                 protocol=rule.protocol,
                 from_port=-1 if icmp else rule.port,
                 to_port=-1 if icmp else rule.port,
-                cidr=other if is_cidr(other) else None,
-                peer=None if is_cidr(other) else groups[other].ident,
+                cidr=other if is_cidr(other) or other == VPC_CIDR_VARIABLE else None,
+                peer=None if is_cidr(other) or other == VPC_CIDR_VARIABLE else groups[other].ident,
                 description=rule.description or f"{rule.direction} {rule.name}",
             )
         )

@@ -12,14 +12,16 @@ from ipaddress import IPv4Network
 
 from opsteam import naming
 from opsteam.agents.base import RoleContext
-from opsteam.agents.cidr import carve_subnets, choose_vpc, vpc_prefix
+from opsteam.agents.cidr import EXISTING_VPC, carve_subnets, choose_vpc, vpc_prefix
 from opsteam.agents.network_rules import Facts, facts_for, firewall_rules
-from opsteam.decisions import DnsRecord, LoadBalancer, NetworkPlan, Subnet
+from opsteam.decisions import DnsRecord, FirewallRule, LoadBalancer, NetworkPlan, Subnet
 from opsteam.models import Artifact, ChangeRequest, ChangeType, Component, Engine, Environment
 from opsteam.registry import RoleSlug
 from opsteam.templates import render as render_template
 
 ROLE: RoleSlug = "network-engineer"
+# What a Modify changes at the edge: the load balancer's listeners and the records that point at it.
+_EDGE = (Component.LOAD_BALANCER, Component.DNS, Component.NETWORK)
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 DEFAULT_HEALTH_PATH = "/healthz"
@@ -99,13 +101,13 @@ def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
     )
 
 
-def _vpn(facts: Facts, vpc: IPv4Network) -> dict[str, str]:
+def _vpn(facts: Facts, vpc: str) -> dict[str, str]:
     if not facts.has("vpn"):
         return {}
     settings = {
         "type": "site-to-site",
         "ike_version": "ikev2",
-        "local_cidr": str(vpc),
+        "local_cidr": vpc,
         "encryption": "aes256-gcm16",
         "integrity": "sha2-256",
         "dh_group": "20",
@@ -121,6 +123,11 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     dba = ctx.registry.role("database-administrator").name
     sysadmin = ctx.registry.role("systems-administrator").name
     notes = [f"VPC range chosen to avoid {len(request.existing_cidrs)} existing range(s)."]
+    if request.type is ChangeType.MODIFY:
+        notes = [
+            "Modify: works in the existing network; no VPC or subnet is created. "
+            "Only the rules, records and listeners listed here change."
+        ]
     if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
         notes.append("Modify: only the rules listed change; every other rule stays as it is.")
     if request.type is ChangeType.REMOVE:
@@ -143,17 +150,56 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     return notes
 
 
+def existing_vpc(request: ChangeRequest, peer: str | None) -> IPv4Network | None:
+    """A Modify's existing VPC: the first existing range that is not the VPN partner's."""
+    partner = IPv4Network(peer, strict=False) if peer else None
+    return next(
+        (n for n in request.existing_cidrs if partner is None or not n.overlaps(partner)), None
+    )
+
+
+def _modify_rules(request: ChangeRequest, facts: Facts, vpc: str) -> list[FirewallRule]:
+    """Only the rules the Modify changes (the Terraform takes an unknown VPC range as input)."""
+    rules = firewall_rules(request, facts, vpc, [])
+    if request.component in _EDGE:
+        alb = facts.sg("alb")
+        return [r for r in rules if alb in (r.source, r.destination)]
+    if request.component is Component.VPN and facts.peer_cidr:
+        return [r for r in rules if facts.peer_cidr in (r.source, r.destination)]
+    return rules
+
+
+def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
+    """A Modify works in the network that exists: no new range, no subnets."""
+    found = existing_vpc(request, facts.peer_cidr)
+    vpc = str(found) if found is not None else EXISTING_VPC
+    records = _dns(request, facts)
+    if request.component in _EDGE and facts.has_lb:
+        records = [d for d in records if d.value == facts.sg("alb")]
+    return NetworkPlan(
+        vpc_cidr=vpc,
+        subnets=[],
+        rules=_modify_rules(request, facts, vpc),
+        dns_records=records,
+        load_balancer=_load_balancer(request, facts),
+        vpn=_vpn(facts, vpc),
+        notes=_notes(request, facts, ctx),
+    )
+
+
 def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
     facts = facts_for(request, ctx)
+    if request.type is ChangeType.MODIFY:
+        return _modify(request, facts, ctx)
     vpc, subnets = _subnets(request, facts)
     private = [s.cidr for s in subnets if s.tier == "private"]
     return NetworkPlan(
         vpc_cidr=str(vpc),
         subnets=[] if request.type is ChangeType.REMOVE else subnets,
-        rules=firewall_rules(request, facts, vpc, private),
+        rules=firewall_rules(request, facts, str(vpc), private),
         dns_records=_dns(request, facts),
         load_balancer=_load_balancer(request, facts),
-        vpn=_vpn(facts, vpc),
+        vpn=_vpn(facts, str(vpc)),
         notes=_notes(request, facts, ctx),
     )
 
@@ -165,5 +211,6 @@ def render(decision: NetworkPlan, request: ChangeRequest, ctx: RoleContext) -> l
         request=request,
         author=ctx.registry.role(ROLE).name,
         prefix=naming.resource_prefix(request),
+        existing_vpc=EXISTING_VPC,
     )
     return [Artifact(path="network/network-plan.md", role=ROLE, kind="markdown", content=content)]

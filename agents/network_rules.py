@@ -9,7 +9,6 @@ data stores end up on the internet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Network
 from typing import Literal
 
 from opsteam import naming
@@ -125,15 +124,13 @@ def _rule(
     )
 
 
-def _edge_rules(facts: Facts, vpc: IPv4Network) -> list[FirewallRule]:
+def _edge_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
     """Load balancer listeners: the only rules that may admit the internet."""
     if not facts.has_lb:
         return []
     alb = facts.sg("alb")
     if not facts.public:
-        return [
-            _rule(f"{alb}-https-vpc", "ingress", 443, str(vpc), alb, "HTTPS from inside the VPC")
-        ]
+        return [_rule(f"{alb}-https-vpc", "ingress", 443, vpc, alb, "HTTPS from inside the VPC")]
     return [
         _rule(f"{alb}-https", "ingress", 443, ANYWHERE, alb, "HTTPS from the internet"),
         _rule(
@@ -154,12 +151,12 @@ def _partner_rule(facts: Facts, peer: str, port: int) -> FirewallRule:
     return _rule(f"{app}-{port}-vpn-partner", "ingress", port, peer, app, why)
 
 
-def _app_rules(facts: Facts, vpc: IPv4Network) -> list[FirewallRule]:
+def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
     """App ports only from the load balancer (or the VPC when there is none)."""
     if not facts.has_app:
         return []
     app, alb = facts.sg("app"), facts.sg("alb")
-    source = alb if facts.has_lb else str(vpc)
+    source = alb if facts.has_lb else vpc
     rules = []
     for port in facts.app_ports:
         rules.append(
@@ -255,8 +252,9 @@ def _admin_rules(facts: Facts) -> list[FirewallRule]:
 
 
 def firewall_rules(
-    request: ChangeRequest, facts: Facts, vpc: IPv4Network, private: list[str]
+    request: ChangeRequest, facts: Facts, vpc: str, private: list[str]
 ) -> list[FirewallRule]:
+    """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets."""
     rules = _edge_rules(facts, vpc) + _app_rules(facts, vpc)
     rules += _data_rules(facts, private) + _admin_rules(facts)
     if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:

@@ -23,8 +23,7 @@ from opsteam.decisions import (
 )
 from opsteam.models import ChangeRequest, Engine
 from opsteam.registry import load_registry
-
-ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+from tests.factories import ZONES, design
 
 
 def make_request(**overrides: Any) -> ChangeRequest:
@@ -49,20 +48,13 @@ def make_design(
     engine: Engine | None = Engine.POSTGRES,
     hosts_needed: bool = True,
 ) -> ArchitectDesign:
-    return ArchitectDesign(
+    return design(
         summary="design",
         components=components or ["web", "database", "object-storage", "server", "load-balancer"],
         assignments=[Assignment(role_id="x", reason="r", tasks=["t"])],
-        checkpoints=[],
         risk=RiskAssessment(level="medium", score=40, factors=["f"]),
-        rollback_plan=["revert"],
-        maintenance_window="not required (dev)",
-        cloud="aws",
-        region="us-east-1",
-        zones=ZONES,
         engine=engine,
         hosts_needed=hosts_needed,
-        public_endpoint=True,
     )
 
 

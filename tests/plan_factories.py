@@ -6,6 +6,7 @@ from typing import Any
 
 from opsteam.decisions import ArchitectDesign, RiskAssessment
 from opsteam.models import ChangeRequest, CheckpointNeed
+from tests.factories import design
 
 WEB_REQUEST: dict[str, Any] = {
     "request": "Billing API",
@@ -26,21 +27,17 @@ def make_request(**fields: Any) -> ChangeRequest:
 
 
 def make_design(**fields: Any) -> ArchitectDesign:
-    base: dict[str, Any] = {
-        "summary": "Web API on Kubernetes with a PostgreSQL database",
-        "components": ["web", "kubernetes", "database", "dns", "load-balancer", "monitoring"],
-        "assignments": [],
-        "checkpoints": [
-            CheckpointNeed(kind="architecture-change", reason="new database"),
-            CheckpointNeed(kind="production-change", reason="production"),
-        ],
-        "risk": RiskAssessment(level="medium", score=45, factors=["production data"]),
-        "rollback_plan": ["Revert the release", "Restore the pre-change snapshot"],
-        "maintenance_window": "2026-12-01T02:00Z - 2026-12-01T04:00Z",
-        "cloud": "aws",
-        "region": "us-east-1",
-        "zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-        "engine": "postgres",
-        "public_endpoint": True,
-    }
-    return ArchitectDesign.model_validate({**base, **fields})
+    return design(
+        **{
+            "summary": "Web API on Kubernetes with a PostgreSQL database",
+            "components": ["web", "kubernetes", "database", "dns", "load-balancer", "monitoring"],
+            "checkpoints": [
+                CheckpointNeed(kind="architecture-change", reason="new database"),
+                CheckpointNeed(kind="production-change", reason="production"),
+            ],
+            "risk": RiskAssessment(level="medium", score=45, factors=["production data"]),
+            "rollback_plan": ["Revert the release", "Restore the pre-change snapshot"],
+            "maintenance_window": "2026-12-01T02:00Z - 2026-12-01T04:00Z",
+            **fields,
+        }
+    )

@@ -10,9 +10,10 @@ import pytest
 from opsteam import naming
 from opsteam.agents import network
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import ArchitectDesign, NetworkPlan, RiskAssessment
+from opsteam.decisions import ArchitectDesign, NetworkPlan
 from opsteam.models import ChangeRequest, Engine
 from opsteam.registry import load_registry
+from tests.factories import design, role_ctx
 
 ANYWHERE = "0.0.0.0/0"
 
@@ -34,27 +35,11 @@ def make_request(**overrides: Any) -> ChangeRequest:
 
 
 def make_design(**overrides: Any) -> ArchitectDesign:
-    fields: dict[str, Any] = {
-        "summary": "web service with a database",
-        "components": ["web", "kubernetes", "load-balancer", "database"],
-        "assignments": [],
-        "checkpoints": [],
-        "risk": RiskAssessment(level="medium", score=40, factors=[]),
-        "rollback_plan": ["revert"],
-        "maintenance_window": "not required (dev)",
-        "cloud": "aws",
-        "region": "us-east-1",
-        "zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-        "engine": Engine.POSTGRES,
-        "hosts_needed": False,
-        "public_endpoint": True,
-    }
-    fields.update(overrides)
-    return ArchitectDesign.model_validate(fields)
+    return design(**overrides)
 
 
 def ctx(design: ArchitectDesign | None = None) -> RoleContext:
-    return RoleContext(registry=load_registry(), design=design)
+    return role_ctx(design)
 
 
 def plan_for(request: ChangeRequest, design: ArchitectDesign | None = None) -> NetworkPlan:

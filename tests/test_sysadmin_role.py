@@ -13,6 +13,7 @@ from opsteam.agents.base import RoleContext
 from opsteam.decisions import ArchitectDesign, RiskAssessment, ServerBaseline
 from opsteam.models import ChangeRequest, Size
 from opsteam.registry import load_registry
+from tests.factories import design, role_ctx
 
 
 def make_request(**overrides: Any) -> ChangeRequest:
@@ -32,25 +33,22 @@ def make_request(**overrides: Any) -> ChangeRequest:
 
 
 def make_design(**overrides: Any) -> ArchitectDesign:
-    fields: dict[str, Any] = {
-        "summary": "batch hosts",
-        "components": ["server"],
-        "assignments": [],
-        "checkpoints": [],
-        "risk": RiskAssessment(level="low", score=10, factors=[]),
-        "rollback_plan": ["terminate new hosts"],
-        "maintenance_window": "not required (dev)",
-        "cloud": "aws",
-        "region": "us-east-1",
-        "zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-        "hosts_needed": True,
-    }
-    fields.update(overrides)
-    return ArchitectDesign.model_validate(fields)
+    return design(
+        **{
+            "summary": "batch hosts",
+            "components": ["server"],
+            "risk": RiskAssessment(level="low", score=10, factors=[]),
+            "rollback_plan": ["terminate new hosts"],
+            "engine": None,
+            "hosts_needed": True,
+            "public_endpoint": False,
+            **overrides,
+        }
+    )
 
 
 def ctx(design: ArchitectDesign | None = None) -> RoleContext:
-    return RoleContext(registry=load_registry(), design=design)
+    return role_ctx(design)
 
 
 def baseline(request: ChangeRequest, design: ArchitectDesign | None = None) -> ServerBaseline:

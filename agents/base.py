@@ -14,14 +14,17 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from opsteam.decisions import (
+from opsteam.domain.decisions import (
     ArchitectDesign,
     DatabasePlan,
     NetworkPlan,
     ServerBaseline,
 )
-from opsteam.models import Artifact, ChangeRequest
-from opsteam.registry import Registry, RoleSlug
+from opsteam.domain.models import Artifact, ChangeRequest, Finding
+from opsteam.domain.registry import Registry, RoleSlug
+from opsteam.domain.text import mentions
+
+__all__ = ["RoleContext", "RoleModule", "mentions"]
 
 DecisionT = TypeVar("DecisionT", bound=BaseModel)
 
@@ -37,7 +40,7 @@ class RoleContext:
     database: DatabasePlan | None = None
     feedback: Sequence[str] = ()
     # Validator findings from an earlier attempt, so the role can fix its artifacts.
-    findings: Sequence[str] = ()
+    findings: Sequence[Finding] = ()
     attempt: int = 1
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -50,15 +53,3 @@ class RoleModule(Protocol[DecisionT]):
     def render(
         self, decision: DecisionT, request: ChangeRequest, ctx: RoleContext
     ) -> list[Artifact]: ...
-
-
-def mentions(text: str, keywords: Sequence[str]) -> list[str]:
-    """Keywords present in ``text`` as whole words or phrases (text is lower-cased)."""
-    import re
-
-    found = []
-    for word in keywords:
-        pattern = r"(?<![a-z0-9])" + re.escape(word.lower()) + r"(?![a-z0-9])"
-        if re.search(pattern, text):
-            found.append(word)
-    return found

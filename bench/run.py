@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from opsteam.application.service import Opsteam, real_verifier  # noqa: E402
+from opsteam.domain.models import Artifact, ChangeRequest, ValidationResult  # noqa: E402
 from opsteam.intake import parse_requests  # noqa: E402
-from opsteam.models import Artifact, ChangeRequest, ValidationResult  # noqa: E402
-from opsteam.service import Opsteam, real_verifier  # noqa: E402
 from tests.fakes import ParseOnlyVerifier  # noqa: E402
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]

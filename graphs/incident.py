@@ -17,12 +17,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import interrupt
 from pydantic import BaseModel, ConfigDict, Field
 
-from opsteam.agents import incident_commander as commander
-from opsteam.comms import DocLink, render_postmortem
-from opsteam.escalation import HUMAN_NAME, passed_levels
-from opsteam.incidents import Incident, IncidentReport, UtcTime
-from opsteam.persistence import register_state
-from opsteam.registry import Registry
+from opsteam.agents.sre import incidents as commander
+from opsteam.agents.sre.comms import DocLink, render_postmortem
+from opsteam.agents.sre.escalation import HUMAN_NAME, passed_levels
+from opsteam.application.checkpoints import register_state
+from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
+from opsteam.domain.registry import Registry
 
 WAIT = "wait"
 HUMAN = "human"

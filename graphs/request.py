@@ -15,12 +15,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send, interrupt
 
 from opsteam.agents.base import RoleContext
+from opsteam.application.checkpoints import register_state
+from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationResult
+from opsteam.domain.registry import Registry
 from opsteam.graphs import routing
+from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
-from opsteam.models import Artifact, DecisionRecord, ValidationResult
-from opsteam.persistence import register_state
-from opsteam.registry import Registry
-from opsteam.state import RequestState
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
 Update = dict[str, Any]
@@ -44,13 +44,17 @@ DOWNSTREAM = (*SLOTS, "notifications")
 
 
 def _modules() -> dict[str, Any]:
-    from opsteam.agents import automation, dba, network, sre, sysadmin
+    from opsteam.agents.automation import role as automation
+    from opsteam.agents.dba import role as dba
+    from opsteam.agents.network import role as network
+    from opsteam.agents.sre import role as sre
+    from opsteam.agents.sysadmin import role as sysadmin
 
     return {m.ROLE: m for m in (sysadmin, network, dba, automation, sre)}
 
 
 def _context(
-    state: RequestState, registry: Registry, findings: Sequence[str] = (), attempt: int = 1
+    state: RequestState, registry: Registry, findings: Sequence[Finding] = (), attempt: int = 1
 ) -> RoleContext:
     return RoleContext(
         registry=registry,
@@ -90,7 +94,7 @@ class _Nodes:
         }
 
     def architect(self, state: RequestState) -> Update:
-        from opsteam.agents import architect
+        from opsteam.agents.architect import role as architect
 
         ctx = _context(state, self.registry)
         design = architect.decide(state.request, ctx)
@@ -181,7 +185,7 @@ class _Nodes:
         }
 
     def _notices(self, state: RequestState) -> list[Artifact]:
-        from opsteam.notify import maintenance_artifact
+        from opsteam.agents.sre.notify import maintenance_artifact
 
         notice = maintenance_artifact(state.request, state.design, self.registry)
         return [notice] if notice else []

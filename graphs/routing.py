@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from opsteam.decisions import ArchitectDesign
-from opsteam.models import (
+from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.models import (
     CheckpointNeed,
     DecisionRecord,
     Environment,
+    Finding,
     GateCheck,
     ValidationResult,
     ValidationStatus,
 )
-from opsteam.registry import Registry
-from opsteam.state import RequestState
+from opsteam.domain.registry import Registry
+from opsteam.graphs.state import RequestState
 
 MAX_FIX_ATTEMPTS = 2
 SPECIALIST_NODES = ("systems-administrator", "network-engineer", "database-administrator")
@@ -49,15 +50,20 @@ def review(decisions: Sequence[DecisionRecord], round_: int) -> Review:
     return "approved"
 
 
-def failures(results: Sequence[ValidationResult]) -> list[str]:
-    """Findings to hand back to the role that produced failing artifacts."""
-    lines: list[str] = []
+def failures(results: Sequence[ValidationResult]) -> list[Finding]:
+    """Findings to hand back to the role that produced failing artifacts (errors only)."""
+    found: list[Finding] = []
     for result in results:
         if result.status is ValidationStatus.FAILED:
-            lines += [f"{result.path}: {f}" for f in result.findings] or [
-                f"{result.path}: {result.validator} failed"
+            found += result.errors or [
+                Finding(
+                    validator=result.validator,
+                    check_id=result.validator,
+                    file=result.path,
+                    message=f"{result.validator} failed",
+                )
             ]
-    return lines
+    return found
 
 
 def tally(results: Sequence[ValidationResult]) -> str:

@@ -1,3 +1,3 @@
-from opsteam.cli import main
+from opsteam.interfaces.cli.app import main
 
 main()

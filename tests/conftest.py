@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from opsteam.models import ChangeRequest
-from opsteam.registry import Registry, load_registry
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.registry import Registry, load_registry
 
 RequestFactory = Callable[..., ChangeRequest]
 

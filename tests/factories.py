@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import ArchitectDesign, RiskAssessment
-from opsteam.registry import load_registry
+from opsteam.domain.decisions import ArchitectDesign, RiskAssessment
+from opsteam.domain.registry import load_registry
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsteam import naming
-from opsteam.agents import dba
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import (
+from opsteam.agents.dba import role as dba
+from opsteam.domain import naming
+from opsteam.domain.decisions import (
     ArchitectDesign,
     Assignment,
     DatabasePlan,
@@ -21,8 +21,8 @@ from opsteam.decisions import (
     ServerBaseline,
     Subnet,
 )
-from opsteam.models import ChangeRequest, Engine
-from opsteam.registry import load_registry
+from opsteam.domain.models import ChangeRequest, Engine
+from opsteam.domain.registry import load_registry
 from tests.factories import ZONES, design
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from opsteam.db import normalize_url
+from opsteam.application.db import normalize_url
 
 ENV = "OPSTEAM_TEST_POSTGRES_URL"
 

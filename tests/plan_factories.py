@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsteam.decisions import ArchitectDesign, RiskAssessment
-from opsteam.models import ChangeRequest, CheckpointNeed
+from opsteam.domain.decisions import ArchitectDesign, RiskAssessment
+from opsteam.domain.models import ChangeRequest, CheckpointNeed
 from tests.factories import design
 
 WEB_REQUEST: dict[str, Any] = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import DatabasePlan, HostSpec, ServerBaseline
-from opsteam.models import ChangeRequest
-from opsteam.registry import Registry
+from opsteam.domain.decisions import DatabasePlan, HostSpec, ServerBaseline
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
 
 Case = tuple[ChangeRequest, RoleContext]

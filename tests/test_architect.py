@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from opsteam.agents import architect
+from opsteam.agents.architect import role as architect
 from opsteam.agents.base import RoleContext
-from opsteam.registry import Registry
+from opsteam.domain.registry import Registry
 from tests.conftest import RequestFactory
 
 

@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 
-from opsteam.agents.architect_plan import LOG_PATH, PLAN_PATH, build_plan, render_plan
-from opsteam.agents.plan_models import InfrastructurePlan
-from opsteam.agents.prices import PriceTable, PriceTableError, default_prices_path, load_prices
-from opsteam.decisions import ArchitectDesign
-from opsteam.models import ChangeRequest
-from opsteam.registry import Registry
+from opsteam.agents.architect.plan import LOG_PATH, PLAN_PATH, build_plan, render_plan
+from opsteam.agents.architect.plan_models import InfrastructurePlan
+from opsteam.agents.architect.prices import (
+    PriceTable,
+    PriceTableError,
+    default_prices_path,
+    load_prices,
+)
+from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
 
 # Every heading of the seed infrastructure plan template, in order.

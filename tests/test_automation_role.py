@@ -10,11 +10,13 @@ import yaml
 from hcl2.utils import SerializationOptions
 from iac_factories import make_ctx, make_design, make_network, make_request
 
-from opsteam import naming
-from opsteam.agents import automation, dba
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import FirewallRule, NetworkPlan
-from opsteam.models import Artifact, ChangeRequest, Engine, Environment
+from opsteam.agents.dba import role as dba
+from opsteam.domain import naming
+from opsteam.domain.decisions import FirewallRule, NetworkPlan
+from opsteam.domain.models import Artifact, ChangeRequest, Engine, Environment
+from tests.fakes import checkov_finding
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 
@@ -158,17 +160,22 @@ def test_findings_drive_remediation() -> None:
     first = make_ctx(request, network=network)
     tf = bundle(request, first)["terraform/network.tf"].content
     assert resources(tf, "aws_security_group_rule")["ssh_anywhere"]["cidr_blocks"] == ["0.0.0.0/0"]
-    findings = ["CKV_AWS_24 aws_security_group_rule.ssh_anywhere: port 22 open", "noise", "x"]
+    findings = [
+        checkov_finding(
+            "CKV_AWS_24", "aws_security_group_rule.ssh_anywhere", "terraform/network.tf"
+        )
+    ]
     retry = make_ctx(request, network=network, findings=findings, attempt=2)
     plan = automation.decide(request, retry)
     assert plan.fixes_applied == [f"CKV_AWS_24: {automation.KNOWN_FIXES['CKV_AWS_24']}"]
     fixed = {a.path: a for a in automation.render(plan, request, retry)}["terraform/network.tf"]
     rule = resources(fixed.content, "aws_security_group_rule")["ssh_anywhere"]
     assert rule["cidr_blocks"] == [network.vpc_cidr]
-    assert automation.check_ids(["CKV2_AWS_5 x", "CKV_AWS_24 y", "CKV2_AWS_5 z"]) == [
-        "CKV2_AWS_5",
-        "CKV_AWS_24",
+    repeated = [
+        checkov_finding(c, "r.x", "terraform/main.tf")
+        for c in ("CKV2_AWS_5", "CKV_AWS_24", "CKV2_AWS_5")
     ]
+    assert automation.check_ids(repeated) == ["CKV2_AWS_5", "CKV_AWS_24"]
 
 
 def test_rendering_is_deterministic_and_has_no_internal_ids() -> None:

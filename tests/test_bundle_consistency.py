@@ -10,11 +10,11 @@ import hcl2
 import pytest
 import yaml
 
+from opsteam.application.service import Opsteam
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.naming import engine_port
+from opsteam.graphs.state import RequestState
 from opsteam.intake import parse_requests
-from opsteam.models import ChangeRequest
-from opsteam.naming import engine_port
-from opsteam.service import Opsteam
-from opsteam.state import RequestState
 from tests.fakes import ParseOnlyVerifier
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsteam.agents.cidr import (
+from opsteam.agents.network.cidr import (
     SEARCH_SPACE,
     SMALLEST_SUBNET,
     TIERS,
@@ -16,7 +16,7 @@ from opsteam.agents.cidr import (
     choose_vpc,
     vpc_prefix,
 )
-from opsteam.models import Environment
+from opsteam.domain.models import Environment
 
 _BASES = [int(IPv4Network(n).network_address) for n in ("10.0.0.0/8", "172.16.0.0/12")]
 

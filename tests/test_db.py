@@ -10,7 +10,7 @@ import ops_db
 import pytest
 import sqlalchemy as sa
 
-from opsteam.db import (
+from opsteam.application.db import (
     ApprovalRow,
     ChangeRow,
     CostSampleRow,
@@ -20,8 +20,8 @@ from opsteam.db import (
     record_change,
     record_cost_sample,
 )
-from opsteam.errors import InputError
-from opsteam.models import ChangeRequest, DecisionRecord
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import ChangeRequest, DecisionRecord
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 db_url = ops_db.db_url  # fixtures: SQLite, and Postgres when configured
@@ -178,5 +178,5 @@ def test_open_store_from_home_uses_sqlite_under_the_home(
 ) -> None:
     monkeypatch.delenv("OPSTEAM_DATABASE_URL", raising=False)
     with open_store(tmp_path) as store:
-        assert str(store.engine.url) == f"sqlite:///{tmp_path / 'opsteam.db'}"
-    assert (tmp_path / "opsteam.db").is_file()
+        assert str(store.engine.url) == f"sqlite:///{tmp_path / 'opsteam.application.db'}"
+    assert (tmp_path / "opsteam.application.db").is_file()

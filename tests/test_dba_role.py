@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from iac_factories import make_ctx, make_design, make_request
 
-from opsteam import naming
-from opsteam.agents import dba
 from opsteam.agents.base import RoleContext
-from opsteam.models import Engine, Environment
-from opsteam.registry import load_registry
+from opsteam.agents.dba import role as dba
+from opsteam.domain import naming
+from opsteam.domain.models import Engine, Environment
+from opsteam.domain.registry import load_registry
 
 
 def bare_ctx() -> RoleContext:

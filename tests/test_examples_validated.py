@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from opsteam.application.results import RunResult
+from opsteam.application.service import Opsteam, real_verifier
+from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
+from opsteam.graphs.state import RequestState
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ValidationResult, ValidationStatus
-from opsteam.results import RunResult
-from opsteam.service import Opsteam, real_verifier
-from opsteam.state import RequestState
 from opsteam.tools.runner import SubprocessRunner
 
 pytestmark = pytest.mark.validators
@@ -84,7 +84,7 @@ def expected_validators(artifact: Artifact) -> set[str]:
 
 def problems(results: list[ValidationResult]) -> list[str]:
     return [
-        f"{v.path} [{v.validator}] {v.status.value}: {'; '.join(v.findings) or '-'}"
+        f"{v.path} [{v.validator}] {v.status.value}: {'; '.join(map(str, v.findings)) or '-'}"
         for v in results
         if v.status is not ValidationStatus.PASSED
     ]

@@ -9,11 +9,14 @@ import hcl2
 import pytest
 from hcl2.utils import SerializationOptions
 
-from opsteam.agents import architect, automation, dba, network
+from opsteam.agents.architect import role as architect
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
+from opsteam.agents.dba import role as dba
+from opsteam.agents.network import role as network
+from opsteam.domain.models import Artifact, ChangeRequest
+from opsteam.domain.registry import load_registry
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ChangeRequest
-from opsteam.registry import load_registry
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from iac_factories import make_ctx, make_request
 
-from opsteam.agents import automation, dba
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.models import ChangeRequest
+from opsteam.agents.dba import role as dba
+from opsteam.domain.models import ChangeRequest
 
 pytestmark = pytest.mark.validators
 

@@ -10,11 +10,16 @@ import hcl2
 from hcl2.utils import SerializationOptions
 from iac_factories import make_ctx, make_design, make_request
 
-from opsteam.agents import architect, automation, dba, iac_remove, network, sysadmin
+from opsteam.agents.architect import role as architect
+from opsteam.agents.automation import remove as iac_remove
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
+from opsteam.agents.dba import role as dba
+from opsteam.agents.network import role as network
+from opsteam.agents.sysadmin import role as sysadmin
+from opsteam.domain.models import Artifact, ChangeRequest
+from opsteam.domain.registry import load_registry
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ChangeRequest
-from opsteam.registry import load_registry
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "decommission-server.yaml"

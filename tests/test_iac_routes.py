@@ -9,8 +9,8 @@ import pytest
 from hcl2.utils import SerializationOptions
 from iac_factories import ZONES, make_ctx, make_request
 
-from opsteam.agents import automation
-from opsteam.models import Artifact
+from opsteam.agents.automation import role as automation
+from opsteam.domain.models import Artifact
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 

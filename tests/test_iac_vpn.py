@@ -10,12 +10,15 @@ from hcl2.utils import SerializationOptions
 from iac_factories import make_ctx, make_network
 from iac_factories import make_request as make_iac_request
 
-from opsteam.agents import architect, automation, iac_vpn, network
+from opsteam.agents.architect import role as architect
+from opsteam.agents.automation import role as automation
+from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import NetworkPlan
+from opsteam.agents.network import role as network
+from opsteam.domain.decisions import NetworkPlan
+from opsteam.domain.models import Artifact, ChangeRequest, ChangeType
+from opsteam.domain.registry import load_registry
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ChangeRequest, ChangeType
-from opsteam.registry import load_registry
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vpn-firewall.yaml"

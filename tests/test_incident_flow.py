@@ -17,13 +17,13 @@ import typer
 from langgraph.types import Command
 from typer.testing import CliRunner, Result
 
-from opsteam import incident_ops as ops
-from opsteam.cli_ops import register
-from opsteam.db import open_store, record_change
+from opsteam.application import incidents as ops
+from opsteam.application.checkpoints import open_checkpointer
+from opsteam.application.db import open_store, record_change
+from opsteam.domain.incidents import IncidentReport, incident_id
+from opsteam.domain.registry import load_registry
 from opsteam.graphs.incident import IncidentCommand, build_incident_graph
-from opsteam.incidents import IncidentReport, incident_id
-from opsteam.persistence import open_checkpointer
-from opsteam.registry import load_registry
+from opsteam.interfaces.cli.ops import register
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 TITLE = "Primary database unreachable"
@@ -356,4 +356,4 @@ def test_incident_flow_on_postgres(
     resolved = cli("incident", "resolve", iid, "--root-cause", "disk full", "--now", iso(20))
     assert "| Time to recover | 20 min |" in resolved["postmortem"]
     assert cli("incident", "show", iid)["status"] == "Resolved"
-    assert not (tmp_path / "opsteam.db").exists()  # nothing fell back to SQLite
+    assert not (tmp_path / "opsteam.application.db").exists()  # nothing fell back to SQLite

@@ -10,7 +10,18 @@ from typing import Any
 
 import pytest
 
-from opsteam.agents.incident_commander import (
+from opsteam.agents.sre.comms import (
+    maintenance_type,
+    render_incident_update,
+    render_maintenance_notice,
+)
+from opsteam.agents.sre.escalation import (
+    escalation_path,
+    level_at,
+    next_escalation_at,
+    passed_levels,
+)
+from opsteam.agents.sre.incidents import (
     IncidentUpdate,
     alert_severity,
     apply_update,
@@ -18,12 +29,10 @@ from opsteam.agents.incident_commander import (
     route,
     triage,
 )
-from opsteam.comms import maintenance_type, render_incident_update, render_maintenance_notice
-from opsteam.errors import ConflictError, InputError
-from opsteam.escalation import escalation_path, level_at, next_escalation_at, passed_levels
-from opsteam.incidents import IncidentReport, IncidentStatus, Severity, check_transition
-from opsteam.models import ChangeRequest
-from opsteam.registry import Registry, load_registry
+from opsteam.domain.errors import ConflictError, InputError
+from opsteam.domain.incidents import IncidentReport, IncidentStatus, Severity, check_transition
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.registry import Registry, load_registry
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from opsteam.errors import InputError
+from opsteam.domain.errors import InputError
+from opsteam.domain.registry import Registry
 from opsteam.intake import MAX_INPUT_BYTES, parse_requests, scope_redirect
-from opsteam.registry import Registry
 from tests.conftest import BASE_REQUEST, RequestFactory
 
 

@@ -11,10 +11,10 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from opsteam.cli_ops import register
-from opsteam.db import open_store, record_change, record_cost_sample
-from opsteam.kpis import ChangeFact, CostFact, IncidentFact, KpiResult, compute_kpis
-from opsteam.registry import load_registry
+from opsteam.application.db import open_store, record_change, record_cost_sample
+from opsteam.application.kpis import ChangeFact, CostFact, IncidentFact, KpiResult, compute_kpis
+from opsteam.domain.registry import load_registry
+from opsteam.interfaces.cli.ops import register
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 11, tzinfo=UTC)  # 10 days = 14400 minutes

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from opsteam.models import ValidationStatus
-from opsteam.service import Opsteam, real_verifier
+from opsteam.application.service import Opsteam, real_verifier
+from opsteam.domain.models import ValidationStatus
 from opsteam.tools.runner import SubprocessRunner
 from tests.test_examples_validated import EXAMPLES, problems, run_to_the_end
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import hcl2
 import yaml
 
-from opsteam.agents import network
+from opsteam.agents.automation.modify import render as render_modify
 from opsteam.agents.base import RoleContext
-from opsteam.agents.cidr import EXISTING_VPC
-from opsteam.agents.iac_modify import render as render_modify
-from opsteam.registry import load_registry
+from opsteam.agents.network import role as network
+from opsteam.agents.network.cidr import EXISTING_VPC
+from opsteam.domain.registry import load_registry
 from tests.test_iac_modify import OPTIONS, bundle, example
 from tests.test_network_role import make_design, make_request, plan_for
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from opsteam import naming
-from opsteam.agents import network
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import ArchitectDesign, NetworkPlan
-from opsteam.models import ChangeRequest, Engine
-from opsteam.registry import load_registry
+from opsteam.agents.network import role as network
+from opsteam.domain import naming
+from opsteam.domain.decisions import ArchitectDesign, NetworkPlan
+from opsteam.domain.models import ChangeRequest, Engine
+from opsteam.domain.registry import load_registry
 from tests.factories import design, role_ctx
 
 ANYWHERE = "0.0.0.0/0"

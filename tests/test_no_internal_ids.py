@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsteam.agents import dba
-from opsteam.errors import InputError
+from opsteam.agents.dba import role as dba
+from opsteam.application.service import Opsteam
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import Artifact, ChangeRequest
 from opsteam.intake import parse_requests
-from opsteam.models import Artifact, ChangeRequest
-from opsteam.output import emit, emit_error
-from opsteam.service import Opsteam
-from opsteam.views import run_view
+from opsteam.interfaces.cli.views import run_view
+from opsteam.interfaces.output import emit, emit_error
 from tests.conftest import BASE_REQUEST
 from tests.fakes import ParseOnlyVerifier
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from typer.testing import CliRunner
 
-from opsteam.oncall import Seat, shift_index, who_is_on_call
-from opsteam.registry import Registry, load_registry
+from opsteam.application.oncall import Seat, shift_index, who_is_on_call
+from opsteam.domain.registry import Registry, load_registry
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_members_rotate_one_shift_each(registry: Registry) -> None:
 def test_cli_oncall_prints_public_names_only() -> None:
     import typer
 
-    from opsteam.cli_ops import register
+    from opsteam.interfaces.cli.ops import register
 
     app = typer.Typer()
     register(app)
@@ -82,7 +82,7 @@ def test_cli_oncall_prints_public_names_only() -> None:
 def test_cli_oncall_text_names_the_shift_and_the_nine_utc_handoff() -> None:
     import typer
 
-    from opsteam.cli_ops import register
+    from opsteam.interfaces.cli.ops import register
 
     app = typer.Typer()
     register(app)

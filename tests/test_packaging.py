@@ -46,7 +46,7 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     assert "opsteam/registry.yaml" in names and "opsteam/py.typed" in names
     assert "opsteam/data/prices.yaml" in names
     assert any(n.startswith("opsteam/prompts/") and n.endswith(".j2") for n in names)
-    assert "opsteam/agents/network.py" in names
+    assert "opsteam/agents/network/role.py" in names
     assert not any(n.startswith(("agents/", "tools/", "graphs/", "prompts/")) for n in names)
 
     env_dir = tmp_path / "venv"
@@ -76,7 +76,7 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
         [
             str(python),
             "-c",
-            "import opsteam.agents.network as n, opsteam.templates as t;"
+            "import opsteam.agents.network.role as n, opsteam.prompts as t;"
             "print(n.__file__); print(t.environment().get_template('network/network-plan.md.j2'))",
         ],
         cwd=outside,

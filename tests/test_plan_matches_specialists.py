@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from opsteam.agents import dba
+from opsteam.agents.architect.costs import estimate
+from opsteam.agents.architect.prices import PriceTable, load_prices
 from opsteam.agents.base import RoleContext
-from opsteam.agents.plan_costs import estimate
-from opsteam.agents.prices import PriceTable, load_prices
-from opsteam.models import Engine, Size
-from opsteam.registry import Registry
+from opsteam.agents.dba import role as dba
+from opsteam.domain.models import Engine, Size
+from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
 
 SIZES = list(Size)

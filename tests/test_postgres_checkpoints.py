@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from opsteam.application.service import Opsteam
 from opsteam.intake import parse_requests
-from opsteam.service import Opsteam
 from tests.fakes import ParseOnlyVerifier
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

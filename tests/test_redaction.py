@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsteam.output import to_json
-from opsteam.redaction import redact, redact_text
+from opsteam.domain.redaction import redact, redact_text
+from opsteam.interfaces.output import to_json
 
 ANY_ID = re.compile(r"INF\s*[-\u2010-\u2015\u2212_]?\s*\d{3}", re.IGNORECASE)
 IDS = st.sampled_from([f"INF-00{i}" for i in range(1, 7)])

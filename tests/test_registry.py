@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opsteam.errors import RegistryError
-from opsteam.registry import default_registry_path, load_registry, parse_registry
+from opsteam.domain.errors import RegistryError
+from opsteam.domain.registry import default_registry_path, load_registry, parse_registry
 
 SLUGS = {
     "infrastructure-architect",
@@ -66,7 +66,7 @@ def test_user_registry_is_used(tmp_path: Path) -> None:
 
 
 def test_a_custom_id_scheme_is_redacted_too(tmp_path: Path) -> None:
-    from opsteam.redaction import redact_text
+    from opsteam.domain.redaction import redact_text
 
     def renumber(data: dict) -> None:  # type: ignore[type-arg]
         text = yaml.safe_dump(data).replace("INF-00", "OPS-10")

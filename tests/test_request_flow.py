@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from opsteam.errors import ConflictError, InputError
+from opsteam.application.service import Opsteam
+from opsteam.domain.errors import ConflictError, InputError
+from opsteam.domain.models import ChangeRequest
 from opsteam.intake import parse_requests
-from opsteam.models import ChangeRequest
-from opsteam.service import Opsteam
 from tests.conftest import RequestFactory
 from tests.fakes import ParseOnlyVerifier
 
@@ -131,7 +131,7 @@ def test_validation_failure_goes_back_for_a_bounded_fix(tmp_path: Path) -> None:
     tf_calls = [c for c in always.calls if "terraform/main.tf" in c]
     assert len(tf_calls) == 3  # first try + two fixes, then reported, never hidden
     failed = [v for v in result.validations if v.status == "failed"]
-    assert failed and "FAKE_001" in failed[0].findings[0]
+    assert failed and failed[0].findings[0].check_id == "FAKE_001"
 
 
 def test_transient_validation_failure_is_fixed(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_bundle_is_byte_identical_across_runs(tmp_path: Path) -> None:
 def test_a_crashing_role_writes_nothing_and_can_be_resumed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opsteam.agents import network
+    from opsteam.agents.network import role as network
 
     real = network.decide
     calls = {"n": 0}
@@ -198,7 +198,7 @@ def test_bundle_asked_for_at_submit_is_written_when_approval_finishes(tmp_path: 
 
 
 def test_a_rolled_back_change_counts_in_history(team: Opsteam) -> None:
-    from opsteam.db import ChangeRow, open_store
+    from opsteam.application.db import ChangeRow, open_store
 
     [done] = team.submit([example("redis-cache-dev.yaml")])
     [waiting] = team.submit([example("prod-postgres-ha.yaml")])

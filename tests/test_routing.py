@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from opsteam.agents import architect
+from opsteam.agents.architect import role as architect
 from opsteam.agents.base import RoleContext
-from opsteam.graphs import routing
-from opsteam.models import (
+from opsteam.domain.models import (
     Artifact,
     DecisionRecord,
     ValidationResult,
     ValidationStatus,
 )
-from opsteam.registry import Registry
-from opsteam.state import RequestState
+from opsteam.domain.registry import Registry
+from opsteam.graphs import routing
+from opsteam.graphs.state import RequestState
 from tests.conftest import RequestFactory
+from tests.fakes import checkov_finding
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -26,9 +27,10 @@ def _decision(kind: str, verdict: str, round_: int = 1) -> DecisionRecord:
     )
 
 
-def _result(status: ValidationStatus, *findings: str) -> ValidationResult:
+def _result(status: ValidationStatus, *check_ids: str) -> ValidationResult:
+    findings = [checkov_finding(c, "aws_s3_bucket.data", "terraform/main.tf") for c in check_ids]
     return ValidationResult(
-        path="terraform/main.tf", validator="checkov", status=status, findings=list(findings)
+        path="terraform/main.tf", validator="checkov", status=status, findings=findings
     )
 
 
@@ -42,12 +44,13 @@ def test_review_rejection_wins_then_changes_and_only_this_round_counts() -> None
 
 
 def test_failures_and_bounded_retries() -> None:
-    failed = _result(ValidationStatus.FAILED, "CKV_AWS_1 no encryption")
+    failed = _result(ValidationStatus.FAILED, "CKV_AWS_1")
     missing = _result(ValidationStatus.NOT_INSTALLED)
-    assert routing.failures([failed, missing]) == ["terraform/main.tf: CKV_AWS_1 no encryption"]
-    assert routing.failures([_result(ValidationStatus.FAILED)]) == [
-        "terraform/main.tf: checkov failed"
+    assert [(f.check_id, f.file) for f in routing.failures([failed, missing])] == [
+        ("CKV_AWS_1", "terraform/main.tf")
     ]
+    [unnamed] = routing.failures([_result(ValidationStatus.FAILED)])
+    assert (unnamed.check_id, unnamed.message) == ("checkov", "checkov failed")
     assert routing.should_retry([failed], 0) and routing.should_retry([failed], 1)
     assert not routing.should_retry([failed], routing.MAX_FIX_ATTEMPTS)
     assert not routing.should_retry([missing], 0)  # unverified is reported, not "fixed"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from opsteam.agents import sre
-from opsteam.registry import Registry
+from opsteam.agents.sre import role as sre
+from opsteam.domain.registry import Registry
 from tests.sre_cases import cases
 
 pytestmark = pytest.mark.validators

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import yaml
 
-from opsteam.agents import sre
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import ReliabilityPlan
+from opsteam.agents.sre import role as sre
+from opsteam.domain.decisions import ReliabilityPlan
+from opsteam.domain.registry import Registry
 from opsteam.graphs import routing
-from opsteam.registry import Registry
 from tests.plan_factories import make_design, make_request
 from tests.test_bundle_consistency import example, run
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from opsteam.agents import sre
 from opsteam.agents.base import RoleContext
-from opsteam.agents.sre_alerts import ksm_label
-from opsteam.decisions import ReliabilityPlan
-from opsteam.models import Artifact, ChangeRequest
-from opsteam.naming import k8s_labels, namespace
-from opsteam.registry import Registry
+from opsteam.agents.sre import role as sre
+from opsteam.agents.sre.alerts import ksm_label
+from opsteam.domain.decisions import ReliabilityPlan
+from opsteam.domain.models import Artifact, ChangeRequest
+from opsteam.domain.naming import k8s_labels, namespace
+from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
 from tests.sre_cases import baseline, cases
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from opsteam import naming
-from opsteam.agents import sysadmin
 from opsteam.agents.base import RoleContext
-from opsteam.decisions import ArchitectDesign, RiskAssessment, ServerBaseline
-from opsteam.models import ChangeRequest, Size
-from opsteam.registry import load_registry
+from opsteam.agents.sysadmin import role as sysadmin
+from opsteam.domain import naming
+from opsteam.domain.decisions import ArchitectDesign, RiskAssessment, ServerBaseline
+from opsteam.domain.models import ChangeRequest, Size
+from opsteam.domain.registry import load_registry
 from tests.factories import design, role_ctx
 
 

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsteam.templates import comment, environment, hcl_string, render, yaml_string
+from opsteam.prompts import comment, environment, hcl_string, render, yaml_string
 
 # What a request field can hold: the models refuse control characters.
 USER_CHARS = st.characters(blacklist_categories=("Cc", "Cs"))

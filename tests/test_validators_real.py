@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from opsteam.models import Artifact, ValidationResult, ValidationStatus
+from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
 from opsteam.tools.runner import SubprocessRunner
 from opsteam.tools.validators import validate_bundle
 
@@ -230,7 +230,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
 
 
 def ids(result: ValidationResult) -> list[str]:
-    return [line.split(":", 1)[0] for line in result.findings]
+    return [line.split(":", 1)[0] for line in map(str, result.findings)]
 
 
 def test_terraform_good_passes_and_unencrypted_bucket_fails(results: Results) -> None:
@@ -242,7 +242,7 @@ def test_terraform_good_passes_and_unencrypted_bucket_fails(results: Results) ->
     bad = results[("terraform/bad.tf", "checkov")]
     assert bad.status is FAILED
     assert "CKV_AWS_145" in ids(bad)  # not encrypted with KMS
-    assert all("aws_s3_bucket.plain" in line for line in bad.findings)
+    assert all("aws_s3_bucket.plain" in line for line in map(str, bad.findings))
 
 
 def test_kubernetes_unknown_field_fails_strict_schema(results: Results) -> None:
@@ -250,7 +250,7 @@ def test_kubernetes_unknown_field_fails_strict_schema(results: Results) -> None:
     assert results[("kubernetes/base/good.yaml", "kubernetes-validate")].status is PASSED
     bad = results[("kubernetes/base/bad.yaml", "kubernetes-validate")]
     assert bad.status is FAILED
-    assert any("replicaz" in line and "deployment/web" in line for line in bad.findings)
+    assert any("replicaz" in line and "deployment/web" in line for line in map(str, bad.findings))
 
 
 def test_kubernetes_hardened_deployment_passes_checkov(results: Results) -> None:
@@ -272,7 +272,7 @@ def test_promtool_rejects_invalid_promql(results: Results) -> None:
     assert results[("monitoring/good.rules.yml", "promtool")].status is PASSED
     bad = results[("monitoring/bad.rules.yml", "promtool")]
     assert bad.status is FAILED
-    assert any("Broken" in line and "parse" in line for line in bad.findings)
+    assert any("Broken" in line and "parse" in line for line in map(str, bad.findings))
 
 
 def test_ansible_broken_play_fails_syntax_and_good_play_is_clean(results: Results) -> None:
@@ -283,7 +283,7 @@ def test_ansible_broken_play_fails_syntax_and_good_play_is_clean(results: Result
     assert good_lint.status is PASSED, good_lint.findings
     bad = results[("ansible/broken.yml", "ansible-syntax")]
     assert bad.status is FAILED
-    assert any("conflicting action statements" in line for line in bad.findings)
+    assert any("conflicting action statements" in line for line in map(str, bad.findings))
     assert results[("ansible/broken.yml", "ansible-lint")].status is FAILED
 
 

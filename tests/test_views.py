@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from opsteam.output import emit, emit_error
-from opsteam.views import roster_view, run_view, runs_view
+from opsteam.interfaces.cli.views import roster_view, run_view, runs_view
+from opsteam.interfaces.output import emit, emit_error
 
 THREAD = "chg-0123456789ab"
 

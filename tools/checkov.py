@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from opsteam.domain.models import Finding
 from opsteam.tools.outcomes import PASSED, Outcome, error, failed, finding, tail
 from opsteam.tools.runner import CommandResult
 
@@ -48,7 +49,7 @@ def _attribute(
     reports: list[dict[str, Any]], bundle_dir: Path, paths: Sequence[str]
 ) -> dict[str, Outcome]:
     locate = _Locator(bundle_dir, paths)
-    findings: dict[str, list[str]] = {path: [] for path in paths}
+    findings: dict[str, list[Finding]] = {path: [] for path in paths}
     unparsed: set[str] = set()
     for report in reports:
         results = report.get("results")
@@ -67,20 +68,25 @@ def _attribute(
     return {path: _verdict(path, findings[path], unparsed) for path in paths}
 
 
-def _add_failure(check: dict[str, Any], locate: _Locator, findings: dict[str, list[str]]) -> None:
+def _add_failure(
+    check: dict[str, Any], locate: _Locator, findings: dict[str, list[Finding]]
+) -> None:
     path = locate(str(check.get("file_abs_path") or ""), str(check.get("repo_file_path") or ""))
     if path is None:
         return  # a file outside this batch (e.g. a module checkov followed)
-    where = str(check.get("resource") or "")
     lines = check.get("file_line_range")
-    if isinstance(lines, list) and lines and isinstance(lines[0], int):
-        where = f"{where}, line {lines[0]}" if where else f"line {lines[0]}"
-    check_id = str(check.get("check_id") or "checkov")
-    message = str(check.get("check_name") or "check failed")
-    findings[path].append(finding(check_id, message, where))
+    line = lines[0] if isinstance(lines, list) and lines and isinstance(lines[0], int) else None
+    findings[path].append(
+        finding(
+            str(check.get("check_id") or "checkov"),
+            str(check.get("check_name") or "check failed"),
+            resource=str(check.get("resource") or ""),
+            line=line,
+        )
+    )
 
 
-def _verdict(path: str, found: list[str], unparsed: set[str]) -> Outcome:
+def _verdict(path: str, found: list[Finding], unparsed: set[str]) -> Outcome:
     if path in unparsed:
         return error("checkov could not parse the file, so it was not scanned")
     return failed(found) if found else PASSED

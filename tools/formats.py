@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from opsteam.domain.models import Finding
 from opsteam.tools.outcomes import NOT_INSTALLED, PASSED, Outcome, failed, finding
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -22,9 +23,9 @@ def load_yaml(text: str) -> tuple[list[Any] | None, Outcome]:
         docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
+        line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, failed([finding("yaml-parse", str(problem), where)])
+        return None, failed([finding("yaml-parse", str(problem), line=line)])
     return docs, PASSED
 
 
@@ -33,14 +34,14 @@ def check_json(text: str, *, dashboard: bool) -> Outcome:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return failed([finding("json-parse", exc.msg, f"line {exc.lineno}")])
+        return failed([finding("json-parse", exc.msg, line=exc.lineno)])
     if not dashboard:
         return PASSED
     problems = dashboard_problems(data)
     return failed(problems) if problems else PASSED
 
 
-def dashboard_problems(data: Any) -> list[str]:
+def dashboard_problems(data: Any) -> list[Finding]:
     """Minimal Grafana shape: title, a panels list, each data panel with targets.
 
     Accepts both the bare dashboard and the API envelope ``{"dashboard": {...}}``. Row panels
@@ -50,7 +51,7 @@ def dashboard_problems(data: Any) -> list[str]:
         data = data["dashboard"]
     if not isinstance(data, dict):
         return [finding("dashboard-shape", "top level is not a JSON object")]
-    problems: list[str] = []
+    problems: list[Finding] = []
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append(finding("dashboard-title", "dashboard has no title"))
@@ -62,12 +63,12 @@ def dashboard_problems(data: Any) -> list[str]:
     return problems
 
 
-def _panel_problems(panels: Iterable[Any], prefix: str) -> list[str]:
-    problems: list[str] = []
+def _panel_problems(panels: Iterable[Any], prefix: str) -> list[Finding]:
+    problems: list[Finding] = []
     for index, panel in enumerate(panels, start=1):
         label = f"{prefix} {index}"
         if not isinstance(panel, dict):
-            problems.append(finding("panel-shape", "panel is not an object", label))
+            problems.append(finding("panel-shape", "panel is not an object", resource=label))
             continue
         if isinstance(panel.get("title"), str) and panel["title"]:
             label = f"{label} {panel['title']!r}"
@@ -79,7 +80,7 @@ def _panel_problems(panels: Iterable[Any], prefix: str) -> list[str]:
             continue
         targets = panel.get("targets")
         if not isinstance(targets, list) or not targets:
-            problems.append(finding("panel-targets", "panel has no targets", label))
+            problems.append(finding("panel-targets", "panel has no targets", resource=label))
     return problems
 
 
@@ -94,29 +95,30 @@ def check_hcl(text: str) -> Outcome:
         hcl2.loads(text, serialization_options=options)
     except Exception as exc:  # lark raises many error types; all mean "does not parse"
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
-        where = f"line {line}, column {column}" if isinstance(line, int) and line > 0 else ""
+        del column
+        at = line if isinstance(line, int) and line > 0 else None
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         message = re.sub(r"\s*at line \d+, column \d+\.?$", "", message)
-        return failed([finding("hcl-parse", message, where)])
+        return failed([finding("hcl-parse", message, line=at)])
     return PASSED
 
 
-def object_problems(docs: list[Any]) -> list[str]:
+def object_problems(docs: list[Any]) -> list[Finding]:
     """Objects kubernetes-validate cannot even name (it crashes on them), as findings."""
-    problems: list[str] = []
+    problems: list[Finding] = []
     if not docs:
         return [finding("k8s-object", "file holds no Kubernetes objects")]
     for index, doc in enumerate(docs, start=1):
         where = f"document {index}"
         if not isinstance(doc, dict):
-            problems.append(finding("k8s-object", "document is not a mapping", where))
+            problems.append(finding("k8s-object", "document is not a mapping", resource=where))
             continue
         missing = [key for key in ("apiVersion", "kind") if not isinstance(doc.get(key), str)]
         metadata = doc.get("metadata")
         if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
             missing.append("metadata.name")
         if missing:
-            problems.append(finding("k8s-object", f"missing {', '.join(missing)}", where))
+            problems.append(finding("k8s-object", f"missing {', '.join(missing)}", resource=where))
     return problems
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from opsteam.models import ValidationStatus
+from opsteam.domain.models import Finding, ValidationStatus
 from opsteam.tools.outcomes import PASSED, Outcome, error, failed, finding, tail
 from opsteam.tools.runner import CommandResult
 
@@ -50,7 +50,7 @@ def _k8s_verdict(lines: dict[str, list[str]], result: CommandResult) -> Outcome:
         for text in lines["ERROR"]:
             match = _K8S_FAIL.match(text)
             if match:
-                found.append(finding("k8s-schema", match.group(2), match.group(1)))
+                found.append(finding("k8s-schema", match.group(2), resource=match.group(1)))
             else:
                 found.append(finding("k8s-schema", text))
         return failed(found)
@@ -81,7 +81,7 @@ def parse_promtool(result: CommandResult, path: str) -> Outcome:
             line = line[len(path) + 2 :]
         where, _, message = line.partition(": ")
         if re.fullmatch(r"\d+:\d+", where):
-            found.append(finding("promtool", message, f"line {where.split(':')[0]}"))
+            found.append(finding("promtool", message, line=int(where.split(":")[0])))
         else:
             found.append(finding("promtool", line))
     return failed(found)
@@ -116,20 +116,19 @@ def parse_ansible_syntax(result: CommandResult) -> Outcome:
         if line.startswith("[ERROR]:"):
             messages.append([line[len("[ERROR]:") :], ""])
         elif line.startswith("Origin:") and messages:
-            messages[-1][1] = _origin(line[len("Origin:") :].strip())
-    found = [finding("syntax-check", message, origin) for message, origin in messages]
+            messages[-1][1] = line[len("Origin:") :].strip()
+    found = [
+        finding("syntax-check", message, line=_origin_line(origin)) for message, origin in messages
+    ]
     if not found:
         found.append(finding("syntax-check", tail(result.stderr or result.stdout)))
     return failed(found)
 
 
-def _origin(origin: str) -> str:
-    """``/abs/path/site.yml:5:7`` -> ``line 5, column 7`` (the result already names the file)."""
-    match = re.search(r":(\d+):(\d+)$", origin) or re.search(r":(\d+)()$", origin)
-    if match is None:
-        return origin
-    line, column = match.groups()
-    return f"line {line}, column {column}" if column else f"line {line}"
+def _origin_line(origin: str) -> int | None:
+    """``/abs/path/site.yml:5:7`` -> 5 (the result already names the file)."""
+    match = re.search(r":(\d+)(?::\d+)?$", origin)
+    return int(match.group(1)) if match else None
 
 
 def ansible_lint_argv(program: str, project_dir: Path, paths: Sequence[str]) -> list[str]:
@@ -153,8 +152,8 @@ def parse_ansible_lint(result: CommandResult, paths: Sequence[str]) -> dict[str,
         return dict.fromkeys(paths, error(f"ansible-lint printed no JSON: {tail(result.stderr)}"))
     if not isinstance(issues, list):
         return dict.fromkeys(paths, error("ansible-lint report has an unexpected shape"))
-    problems: dict[str, list[str]] = {path: [] for path in paths}
-    warnings: dict[str, list[str]] = {path: [] for path in paths}
+    problems: dict[str, list[Finding]] = {path: [] for path in paths}
+    warnings: dict[str, list[Finding]] = {path: [] for path in paths}
     for issue in issues:
         if not isinstance(issue, dict):
             continue
@@ -165,13 +164,14 @@ def parse_ansible_lint(result: CommandResult, paths: Sequence[str]) -> dict[str,
         if path not in problems:
             continue
         line = _lint_line(location)
-        text = finding(
+        minor = issue.get("severity") in ("minor", "info")
+        found = finding(
             str(issue.get("check_name", "ansible-lint")),
             str(issue.get("description", "")),
-            f"line {line}" if line else "",
+            line=line,
+            severity="warning" if minor else "error",
         )
-        minor = issue.get("severity") in ("minor", "info")
-        (warnings if minor else problems)[path].append(f"warning: {text}" if minor else text)
+        (warnings if minor else problems)[path].append(found)
     return {
         path: failed(problems[path] + warnings[path])
         if problems[path]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from opsteam.models import ValidationStatus
+from opsteam.domain.models import Finding, FindingSeverity, ValidationStatus
 
 MAX_FINDING = 300
 
@@ -15,28 +15,35 @@ MAX_FINDING = 300
 @dataclass(frozen=True)
 class Outcome:
     status: ValidationStatus
-    findings: tuple[str, ...] = field(default=())
+    findings: tuple[Finding, ...] = field(default=())
 
 
 PASSED = Outcome(ValidationStatus.PASSED)
 NOT_INSTALLED = Outcome(ValidationStatus.NOT_INSTALLED)
 
 
-def failed(findings: list[str]) -> Outcome:
+def failed(findings: list[Finding]) -> Outcome:
     """A failure always carries at least one finding, so a reader can see why."""
-    return Outcome(ValidationStatus.FAILED, tuple(findings) or ("unspecified failure",))
+    return Outcome(ValidationStatus.FAILED, tuple(findings) or (finding("unspecified", "failed"),))
 
 
-def error(reason: str) -> Outcome:
+def error(reason: str, check: str = "not-verified") -> Outcome:
     """The validator could not give a verdict: the file was not verified."""
-    return Outcome(ValidationStatus.ERROR, (clip(reason),))
+    return Outcome(ValidationStatus.ERROR, (finding(check, reason),))
 
 
-def finding(check: str, message: str, where: str = "") -> str:
-    """One line: check id, short message, and the resource or location it is about."""
-    text = " ".join(message.split())
-    line = f"{check}: {text}" + (f" ({where})" if where else "")
-    return clip(line)
+def finding(
+    check: str,
+    message: str,
+    *,
+    resource: str = "",
+    line: int | None = None,
+    severity: FindingSeverity = "error",
+) -> Finding:
+    """A finding as the tool reported it; the runner fills in the validator and the file."""
+    return Finding(
+        check_id=check, message=clip(message), resource=resource, line=line, severity=severity
+    )
 
 
 def clip(text: str) -> str:

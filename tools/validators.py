@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from opsteam.models import Artifact, ValidationResult
+from opsteam.domain.models import Artifact, ValidationResult
 from opsteam.tools import checkov, formats, linters
 from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed
 from opsteam.tools.runner import CommandError, CommandResult, CommandRunner, SubprocessRunner
@@ -96,7 +96,10 @@ def validate_bundle(
             path=path,
             validator=validator,
             status=outcomes.get((path, validator), missing).status,
-            findings=list(outcomes.get((path, validator), missing).findings),
+            findings=[
+                f.model_copy(update={"validator": validator, "file": path})
+                for f in outcomes.get((path, validator), missing).findings
+            ],
         )
         for path, validator in plan.order
     ]

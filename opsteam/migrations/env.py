@@ -1,6 +1,6 @@
 """Alembic environment: runs online on the connection opsteam hands over.
 
-``opsteam.db.upgrade_to_head`` passes an open connection in ``config.attributes``; the
+``opsteam.application.db.upgrade_to_head`` passes an open connection in ``config.attributes``; the
 alembic command line may instead set ``sqlalchemy.url``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from opsteam.db import Base, make_engine
+from opsteam.application.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,180 @@
+"""Typed sections of the architect's infrastructure plan (seed plan template).
+
+Every number in ``plan/infrastructure-plan.md`` comes from these models, so the document,
+the log entry and ``ArchitectDesign.plan`` (``model_dump(mode="json")``) agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from opsteam.agents.architect.prices import PlatformKey
+
+CostTable = Literal["compute", "database", "storage", "networking", "security"]
+Priority = Literal["P0", "P1", "P2", "P3"]
+CostCategory = Literal["Cloud infrastructure", "SaaS tools", "Domains/DNS", "Security tools"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CostItem(_Section):
+    """One priced line: a component table row and a contribution to the cost summary."""
+
+    table: CostTable
+    category: CostCategory
+    use: str
+    service: str
+    size: str
+    quantity: int = Field(ge=0)
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CostItem:
+        if self.low > self.high:
+            raise ValueError("low estimate must not exceed high estimate")
+        return self
+
+
+class CostEstimate(_Section):
+    platform: str
+    items: list[CostItem]
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+
+
+class PlatformOption(_Section):
+    key: PlatformKey
+    label: str
+    pros: str
+    cons: str
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+    suitable: bool
+    limitation: str = ""
+
+
+class CurrentStateRow(_Section):
+    component: str
+    current: str
+    status: str
+    notes: str
+
+
+class PainPoint(_Section):
+    issue: str
+    impact: str
+    priority: Priority
+
+
+class CategoryTotal(_Section):
+    category: CostCategory
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+
+
+class OneTimeCost(_Section):
+    item: str
+    cost: int = Field(ge=0)
+    notes: str
+
+
+class TrafficTier(_Section):
+    tier: str
+    users: str
+    changes: str
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+    current: bool
+
+
+class ScalingRule(_Section):
+    metric: str
+    scale_up: str
+    scale_down: str
+    limits: str
+
+
+class DrTarget(_Section):
+    system: str
+    rto: str
+    rpo: str
+    cost_impact: str
+
+
+class BackupItem(_Section):
+    data: str
+    frequency: str
+    retention: str
+    location: str
+
+
+class Requirement(_Section):
+    name: str
+    detail: str
+
+
+class RoadmapPhase(_Section):
+    phase: int = Field(ge=1)
+    tasks: str
+    timeline: str
+    dependencies: str
+
+
+class Vendor(_Section):
+    category: str
+    vendor: str
+    contract: str
+    renewal: str
+
+
+class Criterion(_Section):
+    criterion: str
+    weight: int = Field(ge=0, le=100)
+
+
+class InfrastructurePlan(_Section):
+    """All sections of the infrastructure plan template, as facts."""
+
+    title: str
+    generated: str  # ISO date from the price table (or a date passed in), never the clock
+    stage: Literal["Startup", "Growth", "Scale"]
+    executive_summary: list[str]
+    current_state: list[CurrentStateRow]
+    pain_points: list[PainPoint]
+    options: list[PlatformOption]
+    platform: PlatformKey
+    platform_label: str
+    rationale: list[str]
+    diagram: str
+    estimate: CostEstimate
+    category_totals: list[CategoryTotal]
+    one_time: list[OneTimeCost]
+    tiers: list[TrafficTier]
+    autoscaling: list[ScalingRule]
+    dr_targets: list[DrTarget]
+    backups: list[BackupItem]
+    recovery_steps: list[str]
+    security: list[Requirement]
+    compliance: list[Requirement]
+    tooling: list[Requirement]
+    roadmap: list[RoadmapPhase]
+    vendors: list[Vendor]
+    criteria: list[Criterion]
+    phase: str
+    escalations: list[str]
+    components_planned: int = Field(ge=0)
+    price_as_of: str
+    price_source: str
+
+    @property
+    def monthly_low(self) -> int:
+        return self.estimate.low
+
+    @property
+    def monthly_high(self) -> int:
+        return self.estimate.high

@@ -1,0 +1,145 @@
+"""Remove requests: the automation engineer codifies a removal, never new infrastructure.
+
+What is removed comes from the other roles' decisions: the hosts the systems administrator
+retires, the rules, DNS records and load balancer the network engineer lists for deletion,
+and the database the administrator snapshots before it goes. Each becomes a Terraform
+``removed {}`` block (Terraform 1.7+) at the address opsteam bundles give that resource, and
+the whole procedure (final snapshot first, Terraform last) is rendered as
+``docs/decommission.md``. Nothing here creates a resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opsteam.agents.automation.terraform import ident, security_groups
+from opsteam.agents.base import RoleContext
+from opsteam.domain import naming
+from opsteam.domain.models import Artifact, ChangeRequest, Engine
+from opsteam.domain.registry import RoleSlug
+from opsteam.prompts import render as render_template
+
+ROLE: RoleSlug = "automation-engineer"
+MIN_TERRAFORM = "1.7.0"  # the first release with removed {} blocks
+DECOMMISSION_DOC = "docs/decommission.md"
+
+
+@dataclass(frozen=True)
+class Removal:
+    address: str  # the Terraform address opsteam bundles give the resource
+    what: str
+    owner: RoleSlug  # the role whose decision lists it
+
+
+def _network(ctx: RoleContext, prefix: str) -> list[Removal]:
+    network = ctx.network
+    if network is None:
+        return []
+    owner: RoleSlug = "network-engineer"
+    found: list[Removal] = []
+    groups = security_groups(network, ctx.database, prefix)
+    for group in groups:
+        for rule in group.rules:
+            what = f"rule {rule.ident} of {group.name} ({rule.description})"
+            found.append(Removal(f"aws_security_group_rule.{rule.ident}", what, owner))
+    for group in groups:
+        what = f"security group {group.name}"
+        found.append(Removal(f"aws_security_group.{group.ident}", what, owner))
+    used: set[str] = set()
+    for record in network.dns_records:
+        address = f"aws_route53_record.{ident(f'dns_{record.name}', used)}"
+        found.append(Removal(address, f"DNS record {record.name} ({record.type})", owner))
+    if network.load_balancer is not None:
+        lb = network.load_balancer.name
+        listeners = ["aws_lb_listener.https"]
+        if network.load_balancer.scheme == "internet-facing":
+            listeners.append("aws_lb_listener.http_redirect")
+        for address in (*listeners, "aws_lb_target_group.main", "aws_lb.main"):
+            found.append(Removal(address, f"load balancer {lb}: {address.split('.')[0]}", owner))
+    return found
+
+
+def _database(ctx: RoleContext, prefix: str) -> list[Removal]:
+    db = ctx.database
+    if db is None:
+        return []
+    owner: RoleSlug = "database-administrator"
+    if db.engine is Engine.REDIS:
+        what = f"Redis replication group {prefix} (final snapshot first)"
+        return [Removal("aws_elasticache_replication_group.main", what, owner)]
+    replicas = [
+        Removal(f"aws_db_instance.replica_{i}", f"read replica {prefix}-replica-{i}", owner)
+        for i in range(1, db.read_replicas + 1)
+    ]
+    primary = Removal(
+        "aws_db_instance.main", f"{db.engine.value} instance {prefix} (final snapshot first)", owner
+    )
+    return [*replicas, primary]  # replicas before their source
+
+
+def removals(request: ChangeRequest, ctx: RoleContext) -> list[Removal]:
+    """Everything the decisions list for removal, in the order it must go."""
+    prefix = naming.resource_prefix(request)
+    hosts = ctx.servers.decommissioned if ctx.servers is not None else []
+    found = [
+        Removal(f"aws_instance.{ident(name)}", f"instances of {name}", "systems-administrator")
+        for name in hosts
+    ]
+    return found + _network(ctx, prefix) + _database(ctx, prefix)
+
+
+def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+    names = [DECOMMISSION_DOC, "terraform/main.tf"]
+    if removals(request, ctx):
+        names.append("terraform/removed.tf")
+    return sorted(names)
+
+
+def _main_tf(request: ChangeRequest, ctx: RoleContext) -> str:
+    design = ctx.design
+    return render_template(
+        "automation/terraform/main.tf.j2",
+        request=request,
+        prefix=naming.resource_prefix(request),
+        tags=naming.tags(request),
+        region=design.region if design else (request.region or "us-east-1"),
+        env=request.environment.value,
+        mode="remove",
+        required_version=MIN_TERRAFORM,
+        existing_vars=False,
+        kms_key=False,
+    )
+
+
+def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    found = removals(request, ctx)
+    prefix = naming.resource_prefix(request)
+    artifacts = [
+        Artifact(
+            path="terraform/main.tf", role=ROLE, kind="terraform", content=_main_tf(request, ctx)
+        )
+    ]
+    if found:
+        content = render_template(
+            "automation/terraform/removed.tf.j2", prefix=prefix, removals=found
+        )
+        artifacts.append(
+            Artifact(path="terraform/removed.tf", role=ROLE, kind="terraform", content=content)
+        )
+    doc = render_template(
+        "automation/decommission.md.j2",
+        request=request,
+        prefix=prefix,
+        removals=found,
+        names={r.owner: ctx.registry.role(r.owner).name for r in found},
+        author=ctx.registry.role(ROLE).name,
+        sysadmin=ctx.registry.role("systems-administrator").name,
+        network_name=ctx.registry.role("network-engineer").name,
+        dba=ctx.registry.role("database-administrator").name,
+        servers=ctx.servers,
+        network=ctx.network,
+        database=ctx.database,
+        min_terraform=MIN_TERRAFORM,
+    )
+    artifacts.append(Artifact(path=DECOMMISSION_DOC, role=ROLE, kind="markdown", content=doc))
+    return artifacts

@@ -1,0 +1,360 @@
+"""The Database Administrator: engine, sizing, HA, backups that meet the RPO, tuning, plans.
+
+``decide`` is pure: the same request and context always give the same :class:`DatabasePlan`.
+Backup policy follows the team handbook (continuous WAL + hourly snapshots; hourly kept 7 days,
+daily 30 days, weekly 90 days, monthly 1 year in production).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from opsteam.agents.base import RoleContext
+from opsteam.domain import naming
+from opsteam.domain.decisions import DatabasePlan
+from opsteam.domain.models import (
+    Artifact,
+    ChangeRequest,
+    ChangeType,
+    Component,
+    Engine,
+    Environment,
+    Size,
+)
+from opsteam.domain.registry import RoleSlug
+from opsteam.prompts import render as render_template
+
+ROLE: RoleSlug = "database-administrator"
+
+VERSIONS: dict[Engine, str] = {Engine.POSTGRES: "16", Engine.MYSQL: "8.0", Engine.REDIS: "7.1"}
+DEFAULT_RPO_MINUTES: dict[Environment, int] = {
+    Environment.PROD: 5,
+    Environment.STAGING: 60,
+    Environment.DEV: 1440,
+}
+RETENTION_DAYS: dict[Environment, int] = {
+    Environment.PROD: 30,
+    Environment.STAGING: 14,
+    Environment.DEV: 7,
+}
+# Instance class and its memory (GiB) per size; RDS and ElastiCache families.
+SQL_CLASSES: dict[Size, tuple[str, int]] = {
+    Size.SMALL: ("db.t4g.medium", 4),
+    Size.MEDIUM: ("db.r6g.large", 16),
+    Size.LARGE: ("db.r6g.xlarge", 32),
+    Size.XLARGE: ("db.r6g.2xlarge", 64),
+}
+CACHE_CLASSES: dict[Size, tuple[str, int]] = {
+    Size.SMALL: ("cache.t4g.medium", 3),
+    Size.MEDIUM: ("cache.r6g.large", 13),
+    Size.LARGE: ("cache.r6g.xlarge", 26),
+    Size.XLARGE: ("cache.r6g.2xlarge", 52),
+}
+STORAGE_GB: dict[Size, int] = {Size.SMALL: 20, Size.MEDIUM: 100, Size.LARGE: 500, Size.XLARGE: 1000}
+# RDS ships transaction logs to S3 every 5 minutes: the PITR recovery point.
+PITR_GRANULARITY_MINUTES = 5
+REDIS_SNAPSHOT_MINUTES = 1440  # ElastiCache automatic snapshots are daily
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """How recoverable the data is; ``achieved_rpo_minutes`` is the worst-case loss."""
+
+    rpo_minutes: int
+    pitr: bool
+    synchronous_standby: bool
+    snapshot_interval_minutes: int
+    retention_days: int
+    achieved_rpo_minutes: int
+    schedule: str
+    caveat: str = ""
+
+
+def choose_engine(request: ChangeRequest, ctx: RoleContext) -> Engine:
+    if ctx.design is not None and ctx.design.engine is not None:
+        return ctx.design.engine
+    if request.engine is not None:
+        return request.engine
+    components = ctx.design.components if ctx.design is not None else []
+    if request.component is Component.CACHE or (
+        "cache" in components and "database" not in components
+    ):
+        return Engine.REDIS
+    return Engine.POSTGRES
+
+
+def rpo_for(request: ChangeRequest) -> int:
+    if request.rpo_minutes is not None:
+        return request.rpo_minutes
+    return DEFAULT_RPO_MINUTES[request.environment]
+
+
+def _long_term(env: Environment) -> str:
+    if env is Environment.PROD:
+        return "hourly snapshots kept 7 days, daily 30 days, weekly 90 days, monthly 1 year"
+    return f"daily snapshots kept {RETENTION_DAYS[env]} days"
+
+
+def backup_policy(engine: Engine, env: Environment, rpo: int) -> BackupPolicy:
+    """The cheapest backup policy whose worst-case data loss is within ``rpo`` minutes."""
+    retention = RETENTION_DAYS[env]
+    if engine is Engine.REDIS:
+        # ElastiCache takes one automatic snapshot a day; there is no log to replay.
+        interval = REDIS_SNAPSHOT_MINUTES
+        caveat = ""
+        if rpo < interval:
+            caveat = (
+                f"Redis snapshots run daily, so an RPO of {rpo} min holds only for node failures "
+                "(replicas); treat the cache as rebuildable from the system of record."
+            )
+        schedule = f"daily automatic snapshot; kept {retention} days"
+        return BackupPolicy(rpo, False, False, interval, retention, interval, schedule, caveat)
+    interval = 60 if env is Environment.PROD or rpo <= 60 else 1440
+    sync = rpo < PITR_GRANULARITY_MINUTES
+    achieved = 0 if sync else PITR_GRANULARITY_MINUTES
+    logs = "WAL" if engine is Engine.POSTGRES else "binlog"
+    schedule = f"continuous {logs} archiving (PITR, {PITR_GRANULARITY_MINUTES}-minute granularity)"
+    if sync:
+        schedule += " + synchronous Multi-AZ standby"
+    schedule += f" + snapshot every {_every(interval)}; {_long_term(env)}"
+    caveat = ""
+    if sync:
+        caveat = (
+            f"An RPO of {rpo} min is met for instance/AZ loss by the synchronous standby; "
+            f"logical errors are recoverable to within {PITR_GRANULARITY_MINUTES} min via PITR."
+        )
+    return BackupPolicy(rpo, True, sync, interval, retention, achieved, schedule, caveat)
+
+
+def _every(minutes: int) -> str:
+    return "hour" if minutes == 60 else f"{minutes // 60} hours"
+
+
+def read_replicas(engine: Engine, env: Environment, size: Size) -> int:
+    if engine is Engine.REDIS:  # replicas per shard; prod needs one per extra AZ
+        return {Environment.PROD: 2, Environment.STAGING: 1, Environment.DEV: 0}[env]
+    if env is Environment.PROD:
+        return {Size.SMALL: 0, Size.MEDIUM: 1, Size.LARGE: 1, Size.XLARGE: 2}[size]
+    if env is Environment.STAGING and size is Size.XLARGE:
+        return 1
+    return 0
+
+
+def parameters(engine: Engine, memory_gib: int) -> dict[str, str]:
+    """Parameter-group values, in the units the engine expects."""
+    mem_bytes = memory_gib * 1024**3
+    if engine is Engine.POSTGRES:
+        return {
+            "max_connections": str(min(5000, mem_bytes // 9_531_392)),
+            "shared_buffers": str(mem_bytes // 4 // 8192),  # 25% of memory, 8 kB pages
+            "effective_cache_size": str(mem_bytes * 3 // 4 // 8192),  # 75%, 8 kB pages
+            "work_mem": str(max(4096, memory_gib * 1024 // 64)),  # kB
+            "maintenance_work_mem": str(min(2 * 1024 * 1024, memory_gib * 1024 * 1024 // 16)),
+            "log_min_duration_statement": "500",
+            "log_statement": "ddl",
+            "rds.force_ssl": "1",
+        }
+    if engine is Engine.MYSQL:
+        return {
+            "max_connections": str(min(5000, mem_bytes // 12_582_880)),
+            "innodb_buffer_pool_size": str(mem_bytes * 3 // 4),
+            "slow_query_log": "1",
+            "long_query_time": "0.5",
+            "require_secure_transport": "1",  # RDS takes 1/0 (ON/OFF)
+        }
+    return {"maxmemory-policy": "volatile-lru", "timeout": "300", "tcp-keepalive": "60"}
+
+
+PARAMETER_REASONS: dict[str, str] = {
+    "max_connections": "sized from instance memory (RDS default formula), capped at 5000",
+    "shared_buffers": "25% of instance memory, in 8 kB pages",
+    "effective_cache_size": "75% of instance memory, in 8 kB pages (planner hint)",
+    "work_mem": "per sort/hash operation, kB; kept small to bound total memory",
+    "maintenance_work_mem": "kB for VACUUM and index builds, 1/16 of memory up to 2 GiB",
+    "log_min_duration_statement": "log statements slower than 500 ms",
+    "log_statement": "log all DDL for the audit trail",
+    "rds.force_ssl": "reject unencrypted client connections",
+    "innodb_buffer_pool_size": "75% of instance memory, bytes",
+    "slow_query_log": "slow query log on",
+    "long_query_time": "log statements slower than 500 ms",
+    "require_secure_transport": "1 (ON): reject unencrypted client connections",
+    "maxmemory-policy": "evict only keys with a TTL when memory is full",
+    "timeout": "close idle client connections after 300 s",
+    "tcp-keepalive": "detect dead peers after 60 s",
+}
+
+
+def migration_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy) -> list[str]:
+    prefix = naming.resource_prefix(request)
+    if request.type is ChangeType.NEW:
+        return [
+            f"Provision {prefix} from the Terraform in this bundle (no data to migrate).",
+            "Create application roles with least privilege; store credentials in the secrets "
+            "manager, never in code.",
+            "Run schema migrations from the application's migration tool in a transaction.",
+            "Verify backups: restore the first snapshot into a scratch instance and compare.",
+        ]
+    if request.type is ChangeType.MODIFY and engine is not Engine.REDIS and schema_change(request):
+        return schema_migration_steps(prefix, engine)
+    if request.type is ChangeType.MODIFY:
+        return [
+            f"Take a manual snapshot of {prefix} before the change and wait until it is available.",
+            "Apply the change in staging first with production-like data volume.",
+            "Apply parameter/class changes in the maintenance window; Multi-AZ fails over "
+            "to the standby first to keep downtime to a failover (about 1-2 minutes)."
+            if engine is not Engine.REDIS
+            else "Apply node changes in the maintenance window; replicas are promoted one by one.",
+            "Schema changes: expand (additive, backward compatible) then contract in a later "
+            "release; never drop or rename a column in the same release that stops using it.",
+            "Watch replication lag, connections and error rate for 30 minutes after the change.",
+        ]
+    return [
+        f"Confirm with the data owner that {prefix} has no remaining readers or writers "
+        "(connections at zero for 7 days).",
+        f"Take a final snapshot and keep it for {max(policy.retention_days, 30)} days; "
+        "export to the backup bucket if retention beyond that is required.",
+        "Only after written approval at the production checkpoint: turn deletion protection "
+        "off, then delete the instance with a final snapshot.",
+        "Remove the parameter group, subnet group and alarms once the instance is gone.",
+    ]
+
+
+_SCHEMA_WORDS = re.compile(r"\b(schema|columns?|index(es)?|migrations?|tables?)\b", re.IGNORECASE)
+
+
+def schema_change(request: ChangeRequest) -> bool:
+    """True when the request changes tables rather than the instance (class, parameters)."""
+    return bool(_SCHEMA_WORDS.search(f"{request.request} {request.description}"))
+
+
+def schema_migration_steps(prefix: str, engine: Engine) -> list[str]:
+    """Online expand/contract steps: no table rewrite, no lock queue, no blocking index build."""
+    if engine is Engine.POSTGRES:
+        ddl = [
+            "Set `lock_timeout = '5s'` for the migration session so DDL never queues behind "
+            "long transactions and blocks traffic; retry on timeout.",
+            "Expand: add new columns as NULL-able without a volatile default (a metadata-only "
+            "change, no table rewrite); backfill existing rows in small batches if needed.",
+            "Build indexes with `CREATE INDEX CONCURRENTLY`, outside a transaction (mark that "
+            "migration step non-transactional); check `pg_index.indisvalid` and rebuild an "
+            "invalid index before continuing.",
+        ]
+    else:
+        ddl = [
+            "Run each DDL with `ALGORITHM=INSTANT` (or `INPLACE`) and `LOCK=NONE` so the "
+            "statement fails instead of copying or locking the table; set "
+            "`lock_wait_timeout` to a few seconds and retry on timeout.",
+            "Expand: add new columns as NULL-able; backfill existing rows in small batches.",
+        ]
+    return [
+        f"Take a manual snapshot of {prefix} before the change and wait until it is available.",
+        "Rehearse on a restore of the latest production snapshot in staging and time every "
+        "statement; abort if any step rewrites or locks the table for more than a few seconds.",
+        *ddl,
+        "Release the application version that uses the new schema only after the expand step "
+        "is verified; the previous release must keep working against the expanded schema.",
+        "Contract (drop or rename anything old) in a later release, never in this change.",
+        "Watch replication lag, locks, connections and error rate for 30 minutes after the change.",
+    ]
+
+
+def schema_rollback_steps(engine: Engine) -> list[str]:
+    drop_index = (
+        "`DROP INDEX CONCURRENTLY`" if engine is Engine.POSTGRES else "`DROP INDEX ... LOCK=NONE`"
+    )
+    return [
+        "Roll the application back to the previous release first; it ignores the new columns.",
+        f"Run the down-migration: {drop_index} for new indexes, then drop new columns (same "
+        "lock timeout) once no running release reads them.",
+    ]
+
+
+def rollback_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy) -> list[str]:
+    restore = (
+        f"Restore to a point in time just before the change (PITR, {policy.retention_days}-day "
+        "window) or from the pre-change snapshot."
+        if policy.pitr
+        else "Restore the pre-change snapshot into a new replication group and repoint clients."
+    )
+    if request.type is ChangeType.NEW:
+        return [
+            "Nothing depends on the new instance yet: destroy it with Terraform "
+            "(final snapshot kept).",
+        ]
+    if request.type is ChangeType.MODIFY and engine is not Engine.REDIS and schema_change(request):
+        return [*schema_rollback_steps(engine), restore]
+    if request.type is ChangeType.MODIFY:
+        return [
+            "Revert the Terraform change (instance class / parameters) and re-apply.",
+            "For schema changes, run the down-migration; the expand/contract order keeps "
+            "the previous release compatible.",
+            restore,
+        ]
+    return [
+        "Before deletion: re-enable deletion protection and cancel the removal.",
+        "After deletion: restore the final snapshot into a new instance with the same name "
+        "and parameter group, then repoint clients.",
+    ]
+
+
+def _rationale(
+    request: ChangeRequest, engine: Engine, cls: str, mem: int, policy: BackupPolicy, replicas: int
+) -> list[str]:
+    env = request.environment
+    lines = [
+        f"{engine.value} {VERSIONS[engine]}: current major version with the longest support.",
+        f"{cls} ({mem} GiB) for a {request.size.value} workload.",
+        f"RPO {policy.rpo_minutes} min: worst-case data loss with this plan is "
+        f"{policy.achieved_rpo_minutes} min.",
+        f"Retention {policy.retention_days} days of automated backups in {env.value}.",
+    ]
+    if env is Environment.PROD:
+        lines.append("Multi-AZ with automatic failover: production must survive an AZ loss.")
+    if replicas:
+        lines.append(f"{replicas} read replica(s) to offload reads and speed up failover.")
+    if policy.caveat:
+        lines.append(policy.caveat)
+    lines.append("Encryption at rest (KMS) and in transit (TLS enforced); deletion protection on.")
+    return lines
+
+
+def decide(request: ChangeRequest, ctx: RoleContext) -> DatabasePlan:
+    engine = choose_engine(request, ctx)
+    env = request.environment
+    policy = backup_policy(engine, env, rpo_for(request))
+    table = CACHE_CLASSES if engine is Engine.REDIS else SQL_CLASSES
+    cls, mem = table[request.size]
+    replicas = read_replicas(engine, env, request.size)
+    multi_az = env is Environment.PROD or policy.synchronous_standby
+    if engine is Engine.REDIS and multi_az:
+        replicas = max(replicas, 1)  # automatic failover needs a replica in another AZ
+    return DatabasePlan(
+        engine=engine,
+        version=VERSIONS[engine],
+        port=naming.engine_port(engine),
+        instance_class=cls,
+        storage_gb=0 if engine is Engine.REDIS else STORAGE_GB[request.size],
+        multi_az=multi_az,
+        read_replicas=replicas,
+        backup_schedule=policy.schedule,
+        retention_days=policy.retention_days,
+        point_in_time_recovery=policy.pitr,
+        parameters=parameters(engine, mem),
+        migration_plan=migration_plan(request, engine, policy),
+        rollback_plan=rollback_plan(request, engine, policy),
+        rationale=_rationale(request, engine, cls, mem, policy, replicas),
+    )
+
+
+def render(decision: DatabasePlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    content = render_template(
+        "dba/database-plan.md.j2",
+        plan=decision,
+        request=request,
+        role_name=ctx.registry.role(ROLE).name,
+        prefix=naming.resource_prefix(request),
+        reasons=PARAMETER_REASONS,
+        rpo=rpo_for(request),
+    )
+    return [Artifact(path="database/database-plan.md", role=ROLE, kind="markdown", content=content)]

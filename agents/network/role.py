@@ -1,0 +1,223 @@
+"""The Network Engineer: address plan, least-privilege rules, DNS, load balancing and VPN.
+
+``decide`` is pure: the same request and design always give the same :class:`NetworkPlan`.
+Every rule names the narrowest source that still lets the service work, because a security
+group opened "just for now" is how data stores end up on the internet.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Network
+
+from opsteam.agents.base import RoleContext
+from opsteam.agents.network.cidr import EXISTING_VPC, carve_subnets, choose_vpc, vpc_prefix
+from opsteam.agents.network.rules import Facts, facts_for, firewall_rules
+from opsteam.domain import naming
+from opsteam.domain.decisions import DnsRecord, FirewallRule, LoadBalancer, NetworkPlan, Subnet
+from opsteam.domain.models import (
+    Artifact,
+    ChangeRequest,
+    ChangeType,
+    Component,
+    Engine,
+    Environment,
+)
+from opsteam.domain.registry import RoleSlug
+from opsteam.prompts import render as render_template
+
+ROLE: RoleSlug = "network-engineer"
+# What a Modify changes at the edge: the load balancer's listeners and the records that point at it.
+_EDGE = (Component.LOAD_BALANCER, Component.DNS, Component.NETWORK)
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+DEFAULT_HEALTH_PATH = "/healthz"
+DNS_TTL: dict[Environment, int] = {
+    Environment.DEV: 60,
+    Environment.STAGING: 60,
+    Environment.PROD: 300,
+}
+
+_FQDN = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|app))\b")
+_HEALTH = re.compile(r"(/[a-z0-9_/-]*health[a-z0-9_/-]*)")
+
+
+def _subnets(request: ChangeRequest, facts: Facts) -> tuple[IPv4Network, list[Subnet]]:
+    vpc = choose_vpc(request.existing_cidrs, vpc_prefix(request.environment))
+    carved = carve_subnets(vpc, facts.zones)
+    subnets = [
+        Subnet(name=f"{facts.prefix}-{tier}-{zone}", tier=tier, zone=zone, cidr=str(net))
+        for tier, zone, net in carved
+    ]
+    return vpc, subnets
+
+
+def _domain(request: ChangeRequest, facts: Facts) -> str:
+    service, env = request.service_name, request.environment.value
+    if not facts.public:
+        return f"{service}.{env}.internal"
+    found = _FQDN.search(request.text)
+    if found:
+        return found.group(1)
+    return (
+        f"{service}.example.com"
+        if request.environment is Environment.PROD
+        else (f"{service}.{env}.example.com")
+    )
+
+
+def _dns(request: ChangeRequest, facts: Facts) -> list[DnsRecord]:
+    ttl = DNS_TTL[request.environment]
+    env, service = request.environment.value, request.service_name
+    records: list[DnsRecord] = []
+    if facts.has_lb or facts.has("dns"):
+        target = facts.sg("alb") if facts.has_lb else facts.sg("app")
+        kind = "ALIAS" if facts.has_lb else "CNAME"
+        records.append(DnsRecord(name=_domain(request, facts), type=kind, value=target, ttl=ttl))
+    if facts.has("database") and facts.engine is not None:
+        tier = "cache" if facts.engine is Engine.REDIS else "db"
+        records.append(
+            DnsRecord(
+                name=f"{service}-{tier}.{env}.internal", type="CNAME", value=facts.sg(tier), ttl=ttl
+            )
+        )
+    if facts.has("cache") and facts.engine is not Engine.REDIS:
+        records.append(
+            DnsRecord(
+                name=f"{service}-cache.{env}.internal",
+                type="CNAME",
+                value=facts.sg("cache"),
+                ttl=ttl,
+            )
+        )
+    return records
+
+
+def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
+    if not facts.has_lb:
+        return None
+    health = _HEALTH.search(request.description.lower())
+    return LoadBalancer(
+        name=facts.sg("alb"),
+        scheme="internet-facing" if facts.public else "internal",
+        listener_port=443,
+        target_port=facts.app_ports[0],
+        tls_policy=TLS_POLICY,
+        certificate=_domain(request, facts),
+        health_check_path=health.group(1) if health else DEFAULT_HEALTH_PATH,
+    )
+
+
+def _vpn(facts: Facts, vpc: str) -> dict[str, str]:
+    if not facts.has("vpn"):
+        return {}
+    settings = {
+        "type": "site-to-site",
+        "ike_version": "ikev2",
+        "local_cidr": vpc,
+        "encryption": "aes256-gcm16",
+        "integrity": "sha2-256",
+        "dh_group": "20",
+        "routing": "static",
+        "tunnels": "2",
+    }
+    if facts.peer_cidr:
+        settings["peer_cidr"] = facts.peer_cidr
+    return settings
+
+
+def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
+    dba = ctx.registry.role("database-administrator").name
+    sysadmin = ctx.registry.role("systems-administrator").name
+    notes = [f"VPC range chosen to avoid {len(request.existing_cidrs)} existing range(s)."]
+    if request.type is ChangeType.MODIFY:
+        notes = [
+            "Modify: works in the existing network; no VPC or subnet is created. "
+            "Only the rules, records and listeners listed here change."
+        ]
+    if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
+        notes.append("Modify: only the rules listed change; every other rule stays as it is.")
+    if request.type is ChangeType.REMOVE:
+        notes.append(
+            "Remove: delete the listed rules and DNS records after traffic drains; "
+            "the VPC and subnets are kept until no other service uses them."
+        )
+    if facts.engine is not None and facts.has("database"):
+        notes.append(
+            f"The {dba} owns the {facts.engine.value} instance; port "
+            f"{naming.engine_port(facts.engine)} is open only from private subnets."
+        )
+    if facts.hosts and request.type is not ChangeType.REMOVE:
+        notes.append(
+            f"The {sysadmin} hardens the hosts; SSH is reachable only from "
+            f"{facts.peer_cidr or facts.sg('bastion')}."
+        )
+    if facts.has("vpn") and facts.peer_cidr is None:
+        notes.append("VPN peer CIDR unknown: the requester must supply the on-premises range.")
+    return notes
+
+
+def existing_vpc(request: ChangeRequest, peer: str | None) -> IPv4Network | None:
+    """A Modify's existing VPC: the first existing range that is not the VPN partner's."""
+    partner = IPv4Network(peer, strict=False) if peer else None
+    return next(
+        (n for n in request.existing_cidrs if partner is None or not n.overlaps(partner)), None
+    )
+
+
+def _modify_rules(request: ChangeRequest, facts: Facts, vpc: str) -> list[FirewallRule]:
+    """Only the rules the Modify changes (the Terraform takes an unknown VPC range as input)."""
+    rules = firewall_rules(request, facts, vpc, [])
+    if request.component in _EDGE:
+        alb = facts.sg("alb")
+        return [r for r in rules if alb in (r.source, r.destination)]
+    if request.component is Component.VPN and facts.peer_cidr:
+        return [r for r in rules if facts.peer_cidr in (r.source, r.destination)]
+    return rules
+
+
+def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
+    """A Modify works in the network that exists: no new range, no subnets."""
+    found = existing_vpc(request, facts.peer_cidr)
+    vpc = str(found) if found is not None else EXISTING_VPC
+    records = _dns(request, facts)
+    if request.component in _EDGE and facts.has_lb:
+        records = [d for d in records if d.value == facts.sg("alb")]
+    return NetworkPlan(
+        vpc_cidr=vpc,
+        subnets=[],
+        rules=_modify_rules(request, facts, vpc),
+        dns_records=records,
+        load_balancer=_load_balancer(request, facts),
+        vpn=_vpn(facts, vpc),
+        notes=_notes(request, facts, ctx),
+    )
+
+
+def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
+    facts = facts_for(request, ctx)
+    if request.type is ChangeType.MODIFY:
+        return _modify(request, facts, ctx)
+    vpc, subnets = _subnets(request, facts)
+    private = [s.cidr for s in subnets if s.tier == "private"]
+    return NetworkPlan(
+        vpc_cidr=str(vpc),
+        subnets=[] if request.type is ChangeType.REMOVE else subnets,
+        rules=firewall_rules(request, facts, str(vpc), private),
+        dns_records=_dns(request, facts),
+        load_balancer=_load_balancer(request, facts),
+        vpn=_vpn(facts, str(vpc)),
+        notes=_notes(request, facts, ctx),
+    )
+
+
+def render(decision: NetworkPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    content = render_template(
+        "network/network-plan.md.j2",
+        plan=decision,
+        request=request,
+        author=ctx.registry.role(ROLE).name,
+        prefix=naming.resource_prefix(request),
+        existing_vpc=EXISTING_VPC,
+    )
+    return [Artifact(path="network/network-plan.md", role=ROLE, kind="markdown", content=content)]

@@ -1,0 +1,268 @@
+"""Least-privilege firewall rules for the network plan, and the facts they derive from.
+
+Split from :mod:`opsteam.agents.network.role` so the rule logic (the security-critical part) can be
+read and tested on its own. Only the load balancer listeners may admit 0.0.0.0/0; every other
+rule names a security group or a private CIDR, because a rule opened "just for now" is how
+data stores end up on the internet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from opsteam.agents.base import RoleContext, mentions
+from opsteam.domain import naming
+from opsteam.domain.decisions import DesignComponent, FirewallRule
+from opsteam.domain.models import ChangeRequest, ChangeType, Component, Engine, Environment
+
+Direction = Literal["ingress", "egress"]
+ANYWHERE = "0.0.0.0/0"
+DEFAULT_APP_PORT = 8080
+DEFAULT_REGION = "us-east-1"
+SSH_PORT = 22
+REDIS_PORT = naming.engine_port(Engine.REDIS)
+ZONE_COUNT: dict[Environment, int] = {
+    Environment.DEV: 2,
+    Environment.STAGING: 2,
+    Environment.PROD: 3,
+}
+# Components a request implies when no architect design is available (unit tests, replays).
+_IMPLIED: dict[Component, tuple[DesignComponent, ...]] = {
+    Component.SERVER: ("server",),
+    Component.NETWORK: ("load-balancer", "web"),
+    Component.DATABASE: ("database",),
+    Component.CACHE: ("cache",),
+    Component.STORAGE: ("object-storage",),
+    Component.KUBERNETES: ("kubernetes", "web", "load-balancer"),
+    Component.DNS: ("dns",),
+    Component.LOAD_BALANCER: ("load-balancer", "web"),
+    Component.FIREWALL: ("firewall",),
+    Component.VPN: ("vpn",),
+    Component.MONITORING: ("monitoring",),
+    Component.OTHER: (),
+}
+_HOST_WORDS = ("server", "vm", "virtual machine", "host", "instance", "ec2", "bastion")
+_PUBLIC_WORDS = ("public", "internet", "internet-facing", "customers", "customer-facing")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the plan is derived from, resolved once from the design or the request."""
+
+    prefix: str
+    components: tuple[DesignComponent, ...]
+    zones: tuple[str, ...]
+    engine: Engine | None
+    public: bool
+    hosts: bool
+    app_ports: tuple[int, ...]
+    peer_cidr: str | None
+
+    def has(self, *names: DesignComponent) -> bool:
+        return any(n in self.components for n in names)
+
+    @property
+    def has_lb(self) -> bool:
+        return self.public or self.has("load-balancer", "web")
+
+    @property
+    def has_app(self) -> bool:
+        return self.has_lb or self.hosts or self.has("kubernetes", "server", "firewall")
+
+    def sg(self, tier: str) -> str:
+        return f"{self.prefix}-{tier}"
+
+
+def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
+    design = ctx.design
+    if design is not None:
+        components = tuple(design.components)
+        zones = tuple(design.zones)
+        engine = design.engine or request.engine
+        public = design.public_endpoint
+        hosts = design.hosts_needed or "server" in components
+    else:
+        components = _IMPLIED[request.component]
+        region = request.region or DEFAULT_REGION
+        zones = tuple(f"{region}{z}" for z in "abc"[: ZONE_COUNT[request.environment]])
+        engine = request.engine
+        public = bool(mentions(request.text, _PUBLIC_WORDS))
+        hosts = "server" in components or bool(mentions(request.text, _HOST_WORDS))
+    # Asking for port 22 means there are hosts to reach: the SSH rule then stays restricted.
+    hosts = hosts or SSH_PORT in request.ports
+    if engine is None and "database" in components:
+        engine = Engine.POSTGRES
+    data_ports = {naming.engine_port(engine)} if engine else set()
+    app_ports = tuple(p for p in request.ports if p != SSH_PORT and p not in data_ports)
+    peer = (
+        str(request.existing_cidrs[0]) if request.existing_cidrs and "vpn" in components else None
+    )
+    return Facts(
+        prefix=naming.resource_prefix(request),
+        components=components,
+        zones=zones,
+        engine=engine,
+        public=public,
+        hosts=hosts,
+        app_ports=app_ports or (DEFAULT_APP_PORT,),
+        peer_cidr=peer,
+    )
+
+
+def _rule(
+    name: str, direction: Direction, port: int, source: str, destination: str, why: str
+) -> FirewallRule:
+    return FirewallRule(
+        name=name,
+        direction=direction,
+        protocol="tcp",
+        port=port,
+        source=source,
+        destination=destination,
+        description=why,
+    )
+
+
+def _edge_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
+    """Load balancer listeners: the only rules that may admit the internet."""
+    if not facts.has_lb:
+        return []
+    alb = facts.sg("alb")
+    if not facts.public:
+        return [_rule(f"{alb}-https-vpc", "ingress", 443, vpc, alb, "HTTPS from inside the VPC")]
+    return [
+        _rule(f"{alb}-https", "ingress", 443, ANYWHERE, alb, "HTTPS from the internet"),
+        _rule(
+            f"{alb}-http-redirect",
+            "ingress",
+            80,
+            ANYWHERE,
+            alb,
+            "HTTP only to answer with a 301 redirect to HTTPS; never forwarded",
+        ),
+    ]
+
+
+def _partner_rule(facts: Facts, peer: str, port: int) -> FirewallRule:
+    """The VPN partner reaches the app on its port over the tunnel, from its range only."""
+    app = facts.sg("app")
+    why = f"application port {port} from the VPN partner {peer} over the tunnel"
+    return _rule(f"{app}-{port}-vpn-partner", "ingress", port, peer, app, why)
+
+
+def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
+    """App ports only from the load balancer (or the VPC when there is none)."""
+    if not facts.has_app:
+        return []
+    app, alb = facts.sg("app"), facts.sg("alb")
+    source = alb if facts.has_lb else vpc
+    rules = []
+    for port in facts.app_ports:
+        rules.append(
+            _rule(
+                f"{app}-{port}",
+                "ingress",
+                port,
+                source,
+                app,
+                f"application port {port} only from {source}",
+            )
+        )
+        if facts.peer_cidr:
+            rules.append(_partner_rule(facts, facts.peer_cidr, port))
+        if facts.has_lb:
+            rules.append(
+                _rule(
+                    f"{alb}-to-app-{port}",
+                    "egress",
+                    port,
+                    alb,
+                    app,
+                    f"load balancer forwards to targets on {port}",
+                )
+            )
+    return rules
+
+
+def _data_rules(facts: Facts, private: list[str]) -> list[FirewallRule]:
+    """Data stores accept their one port from the private (app) subnets and nothing else."""
+    stores: list[tuple[str, int, str]] = []
+    if facts.has("database") and facts.engine is not None:
+        tier = "cache" if facts.engine is Engine.REDIS else "db"
+        stores.append((tier, naming.engine_port(facts.engine), facts.engine.value))
+    if facts.has("cache") and all(port != REDIS_PORT for _, port, _ in stores):
+        stores.append(("cache", REDIS_PORT, "redis"))
+    rules: list[FirewallRule] = []
+    for tier, port, label in stores:
+        target = facts.sg(tier)
+        for index, cidr in enumerate(private, start=1):
+            rules.append(
+                _rule(
+                    f"{target}-{port}-private-{index}",
+                    "ingress",
+                    port,
+                    cidr,
+                    target,
+                    f"{label} only from private subnet {cidr}",
+                )
+            )
+        if facts.has_app:
+            rules.append(
+                _rule(
+                    f"{facts.sg('app')}-to-{tier}",
+                    "egress",
+                    port,
+                    facts.sg("app"),
+                    target,
+                    f"app reaches {label} on {port}",
+                )
+            )
+    return rules
+
+
+def _admin_rules(facts: Facts) -> list[FirewallRule]:
+    """SSH from the bastion or the VPN peer only, and updates over 443 as the only way out."""
+    rules: list[FirewallRule] = []
+    app = facts.sg("app")
+    if facts.hosts:
+        source = facts.peer_cidr or facts.sg("bastion")
+        rules.append(
+            _rule(
+                f"{app}-ssh",
+                "ingress",
+                SSH_PORT,
+                source,
+                app,
+                f"SSH only from {source}; never from the internet",
+            )
+        )
+    if facts.has_app:
+        rules.append(
+            _rule(
+                f"{app}-egress-https",
+                "egress",
+                443,
+                app,
+                ANYWHERE,
+                "HTTPS out via NAT for OS/package updates and cloud APIs only",
+            )
+        )
+    return rules
+
+
+def firewall_rules(
+    request: ChangeRequest, facts: Facts, vpc: str, private: list[str]
+) -> list[FirewallRule]:
+    """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets."""
+    rules = _edge_rules(facts, vpc) + _app_rules(facts, vpc)
+    rules += _data_rules(facts, private) + _admin_rules(facts)
+    if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
+        wanted = set(request.ports) or set(facts.app_ports)
+        rules = [r for r in rules if r.port in wanted]
+    if request.type is ChangeType.REMOVE:
+        # Only what exists is removed: no rule may name a bastion the request never had.
+        bastion = facts.sg("bastion")
+        rules = [r for r in rules if bastion not in (r.source, r.destination)]
+        rules = [r.model_copy(update={"description": f"remove: {r.description}"}) for r in rules]
+    return rules

@@ -1,0 +1,72 @@
+"""The one typed state of the request graph.
+
+Each role writes only its own slice; lists that parallel branches write to have reducers.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from opsteam.domain.decisions import (
+    ArchitectDesign,
+    AutomationPlan,
+    DatabasePlan,
+    NetworkPlan,
+    ReliabilityPlan,
+    ServerBaseline,
+)
+from opsteam.domain.models import (
+    Artifact,
+    ChangeRequest,
+    DecisionRecord,
+    GateCheck,
+    Redirect,
+    ValidationResult,
+)
+
+RunStatus = Literal["running", "completed", "rejected", "redirected", "failed"]
+
+
+def by_role(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each role's latest output replaces its previous one (parallel roles merge)."""
+    return {**old, **new}
+
+
+def add_unique(old: list[str], new: list[str]) -> list[str]:
+    return old + [x for x in new if x not in old]
+
+
+class RequestState(BaseModel):
+    thread_id: str = ""
+    request: ChangeRequest
+    status: RunStatus = "running"
+    redirect: Redirect | None = None
+    design: ArchitectDesign | None = None
+    servers: ServerBaseline | None = None
+    network: NetworkPlan | None = None
+    database: DatabasePlan | None = None
+    automation: AutomationPlan | None = None
+    reliability: ReliabilityPlan | None = None
+    # Keyed by role slug: a role that runs again replaces exactly its own files.
+    artifacts: Annotated[dict[str, list[Artifact]], by_role] = Field(default_factory=dict)
+    validations: Annotated[dict[str, list[ValidationResult]], by_role] = Field(default_factory=dict)
+    decisions: Annotated[list[DecisionRecord], operator.add] = Field(default_factory=list)
+    feedback: list[str] = Field(default_factory=list)
+    round: int = 1
+    review: Literal["", "approved", "rejected", "changes"] = ""
+    fix_attempts: dict[str, int] = Field(default_factory=dict)
+    gate: list[GateCheck] = Field(default_factory=list)
+    worked: Annotated[list[str], add_unique] = Field(default_factory=list)
+    summary: str = ""
+    # Where the user asked for the bundle (submit --out), used when a later approval finishes.
+    bundle_dir: str = ""
+
+    def all_artifacts(self) -> list[Artifact]:
+        return sorted((a for items in self.artifacts.values() for a in items), key=lambda a: a.path)
+
+    def all_validations(self) -> list[ValidationResult]:
+        found = (v for items in self.validations.values() for v in items)
+        return sorted(found, key=lambda v: (v.path, v.validator))

@@ -1,0 +1,93 @@
+"""Writing the team's artifacts to disk: every file through redaction, all or nothing.
+
+The manifest holds no clock or thread id, so the same request gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import Artifact, ValidationResult
+from opsteam.domain.redaction import redact_text
+from opsteam.domain.registry import Registry
+
+MANIFEST = "manifest.json"
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"artifact path escapes the bundle: {path}")
+    return rel
+
+
+def write_files(root: Path, artifacts: Sequence[Artifact]) -> None:
+    for artifact in artifacts:
+        target = root.joinpath(*_safe_relative(artifact.path).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(redact_text(artifact.content), encoding="utf-8", newline="\n")
+
+
+def manifest(
+    artifacts: Sequence[Artifact],
+    validations: Sequence[ValidationResult],
+    registry: Registry,
+    request_title: str,
+) -> dict[str, object]:
+    by_path: dict[str, list[dict[str, object]]] = {}
+    for v in validations:
+        by_path.setdefault(v.path, []).append(
+            {
+                "validator": v.validator,
+                "status": v.status.value,
+                "message": v.message,
+                "findings": [f.model_dump(mode="json") for f in v.findings],
+            }
+        )
+    files = []
+    for a in sorted(artifacts, key=lambda a: a.path):
+        content = redact_text(a.content).encode("utf-8")
+        files.append(
+            {
+                "path": a.path,
+                "role": registry.role(a.role).name,
+                "kind": a.kind,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "validation": by_path.get(a.path, []),
+            }
+        )
+    return {"request": redact_text(request_title), "files": files}
+
+
+def write_bundle(
+    out_dir: Path,
+    artifacts: Sequence[Artifact],
+    validations: Sequence[ValidationResult],
+    registry: Registry,
+    request_title: str,
+) -> Path:
+    """Write into a temporary sibling, then swap it in, so a failure leaves nothing half-done."""
+    out_dir = out_dir.resolve()
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).exists():
+        raise InputError(f"{out_dir}: exists and is not an opsteam bundle; choose an empty dir")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".opsteam-", dir=out_dir.parent))
+    try:
+        write_files(staging, artifacts)
+        data = manifest(artifacts, validations, registry, request_title)
+        (staging / MANIFEST).write_text(
+            json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,346 @@
+"""The history store (SQLAlchemy 2, typed ORM): incidents, changes, approvals, costs.
+
+SQLite under the data home by default, Postgres by URL (``$OPSTEAM_DATABASE_URL``). The
+schema is owned by the Alembic migrations in :mod:`opsteam.migrations`, applied on open.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.home import database_url
+from opsteam.domain.models import ChangeRequest, DecisionRecord
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC, always returns aware UTC datetimes (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused by the store")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    service: Mapped[str] = mapped_column(String(40), index=True)
+    component: Mapped[str] = mapped_column(String(32))
+    environment: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(2))
+    severity_reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    impact: Mapped[str] = mapped_column(Text)
+    current_action: Mapped[str] = mapped_column(Text)
+    eta: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(40))
+    awaiting_human: Mapped[str | None] = mapped_column(Text)
+    detected_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    postmortem: Mapped[str | None] = mapped_column(Text)
+    alert: Mapped[dict[str, Any] | None]
+    events: Mapped[list[IncidentEventRow]] = relationship(
+        back_populates="incident", order_by="IncidentEventRow.seq", cascade="all, delete-orphan"
+    )
+
+
+class IncidentEventRow(Base):
+    __tablename__ = "incident_events"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    communication: Mapped[str | None] = mapped_column(Text)
+    incident: Mapped[IncidentRow] = relationship(back_populates="events")
+
+
+class ChangeRow(Base):
+    __tablename__ = "changes"
+
+    thread_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(40), index=True)
+    component: Mapped[str] = mapped_column(String(32))
+    environment: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    resources_as_code: Mapped[int | None]
+    resources_total: Mapped[int | None]
+    bundle_path: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("thread_id", "checkpoint", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    thread_id: Mapped[str] = mapped_column(String(100), index=True)
+    checkpoint: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    round: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CostSampleRow(Base):
+    __tablename__ = "cost_samples"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    amount: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
+
+
+def normalize_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use the psycopg 3 driver the postgres extra installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn: Any, record: Any) -> None:
+            del record
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrations_dir() -> Path:
+    return Path(str(resources.files("opsteam.migrations")))
+
+
+def upgrade_to_head(url: str | Engine) -> None:
+    """Apply every Alembic migration (idempotent); finds scripts inside the package."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    if not isinstance(url, Engine):
+        engine.dispose()
+
+
+class Store:
+    """A handle on the history database; each ``session()`` is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Commit on success, roll back everything on any error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+_UPGRADED: set[str] = set()
+
+
+@contextmanager
+def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[Store]:
+    """Open (and migrate once per process) the store of ``home`` or of an explicit URL."""
+    if url is None:
+        if home is None:
+            raise ValueError("open_store needs a home or a url")
+        home.mkdir(parents=True, exist_ok=True)
+        url = database_url(home)
+    engine = make_engine(url)
+    try:
+        if url not in _UPGRADED:
+            upgrade_to_head(engine)
+            _UPGRADED.add(url)
+        yield Store(engine)
+    finally:
+        engine.dispose()
+
+
+# ---- writes the request flow calls -------------------------------------------------------
+
+CHANGE_OUTCOMES = ("succeeded", "failed", "rolled-back", "rejected")
+StoreOrSession = Store | Session
+
+
+@contextmanager
+def _transaction(target: StoreOrSession) -> Iterator[Session]:
+    """A Store opens its own transaction; a caller's Session keeps the caller's."""
+    if isinstance(target, Store):
+        with target.session() as session:
+            yield session
+    else:
+        yield target
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InputError(f"{field}: must include a timezone")
+    return value.astimezone(UTC)
+
+
+def record_change(
+    target: StoreOrSession,
+    thread_id: str,
+    request: ChangeRequest,
+    outcome: str,
+    at: datetime,
+    *,
+    created_at: datetime | None = None,
+    resources_as_code: int | None = None,
+    resources_total: int | None = None,
+    bundle_path: str | None = None,
+) -> None:
+    """Record (or update) how a request thread ended; everything is checked before writing."""
+    problems = []
+    if not thread_id.strip() or len(thread_id) > 100:
+        problems.append("thread_id: must be 1-100 characters")
+    if outcome not in CHANGE_OUTCOMES:
+        problems.append(f"outcome: {outcome!r} is not one of {', '.join(CHANGE_OUTCOMES)}")
+    counts = (resources_as_code, resources_total)
+    if any(c is not None and c < 0 for c in counts) or (
+        None not in counts and (resources_as_code or 0) > (resources_total or 0)
+    ):
+        problems.append("resources: need 0 <= resources_as_code <= resources_total")
+    if problems:
+        raise InputError(problems[0], problems)
+    finished = _aware(at, "at")
+    created = _aware(created_at, "created_at") if created_at else finished
+    values: dict[str, Any] = {
+        "title": request.request,
+        "service": request.service_name,
+        "component": request.component.value,
+        "environment": request.environment.value,
+        "type": request.type.value,
+        "outcome": outcome,
+        "created_at": created,
+        "finished_at": finished,
+        "resources_as_code": resources_as_code,
+        "resources_total": resources_total,
+        "bundle_path": bundle_path,
+    }
+    with _transaction(target) as session:
+        row = session.get(ChangeRow, thread_id)
+        if row is None:
+            session.add(ChangeRow(thread_id=thread_id, **values))
+        else:
+            values["created_at"] = row.created_at if created_at is None else created
+            for key, value in values.items():
+                setattr(row, key, value)
+
+
+def record_approval(target: StoreOrSession, thread_id: str, decision: DecisionRecord) -> None:
+    """Record who decided what at a checkpoint; the same round is recorded once."""
+    if not thread_id.strip() or len(thread_id) > 100:
+        raise InputError("thread_id: must be 1-100 characters")
+    at = _aware(decision.at, "at")
+    with _transaction(target) as session:
+        existing = session.scalar(
+            select(ApprovalRow).where(
+                ApprovalRow.thread_id == thread_id,
+                ApprovalRow.checkpoint == decision.checkpoint,
+                ApprovalRow.round == decision.round,
+            )
+        )
+        row = existing or ApprovalRow(
+            thread_id=thread_id, checkpoint=decision.checkpoint, round=decision.round
+        )
+        row.verdict, row.by, row.at, row.reason = decision.verdict, decision.by, at, decision.reason
+        if existing is None:
+            session.add(row)
+
+
+def check_cost_sample(month: str, amount: float) -> None:
+    """A month as YYYY-MM (01-12) and a finite, non-negative amount."""
+    problems = []
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        problems.append(f"month: {month!r} is not a month as YYYY-MM (e.g. 2026-03)")
+    if not math.isfinite(amount) or amount < 0:
+        problems.append(f"amount: {amount!r} must be a non-negative number")
+    if problems:
+        raise InputError(problems[0], problems)
+
+
+def record_cost_sample(target: StoreOrSession, month: str, amount: float) -> None:
+    """The cloud spend of one month (YYYY-MM); recording a month again replaces it."""
+    check_cost_sample(month, amount)
+    with _transaction(target) as session:
+        row = session.get(CostSampleRow, month)
+        if row is None:
+            session.add(CostSampleRow(month=month, amount=amount))
+        else:
+            row.amount = amount

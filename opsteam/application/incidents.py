@@ -1,0 +1,256 @@
+"""Incident commands: check, run the incident graph, mirror the result into the store.
+
+Every command is checked against the current incident *before* the graph runs, so bad input
+changes neither the checkpoint nor the database. The clock is always a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from opsteam.agents.sre import incidents as commander
+from opsteam.agents.sre.escalation import holder_of, passed_levels
+from opsteam.application.checkpoints import open_checkpointer
+from opsteam.application.db import (
+    IncidentRow,
+    Store,
+    check_cost_sample,
+    open_store,
+    record_cost_sample,
+)
+from opsteam.application.incident_store import (
+    get_incident_row,
+    incident_view,
+    kpi_history,
+    list_incident_rows,
+    save_incident,
+    service_links,
+)
+from opsteam.application.kpis import KpiResult, compute_kpis
+from opsteam.domain.errors import ConflictError, InputError, NotFoundError
+from opsteam.domain.incidents import (
+    Incident,
+    IncidentReport,
+    TimelineEvent,
+    as_utc,
+    check_time,
+    incident_id,
+)
+from opsteam.domain.redaction import redact_text
+from opsteam.domain.registry import Registry
+from opsteam.graphs.incident import IncidentCommand, IncidentState, build_incident_graph
+
+MAX_PAYLOAD_BYTES = 1_000_000
+Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]
+
+
+@dataclass(frozen=True)
+class IncidentResult:
+    incident: Incident
+    waiting_for_human: bool
+    postmortem_path: Path | None = None
+    events: tuple[TimelineEvent, ...] = ()  # what this command added to the timeline
+
+    @property
+    def sent(self) -> list[str]:
+        """The incident updates this command sent (at opening, status or field changes)."""
+        return [e.communication for e in self.events if e.communication]
+
+
+@dataclass
+class _Desk:
+    registry: Registry
+    store: Store
+    graph: Graph
+
+    def state(self, iid: str) -> IncidentState | None:
+        values = self.graph.get_state(_config(iid)).values
+        return IncidentState.model_validate(values) if values else None
+
+    def current(self, iid: str) -> Incident:
+        state = self.state(iid)
+        if state is None or state.incident is None:
+            raise NotFoundError(f"incident {iid!r} not found")
+        return state.incident
+
+    def run(self, iid: str, payload: IncidentState | Command[Any]) -> IncidentResult:
+        before = self.state(iid)
+        seen = len(before.incident.timeline) if before and before.incident else 0
+        self.graph.invoke(payload, _config(iid), durability="sync")
+        incident = self.current(iid)
+        with self.store.session() as session:
+            save_incident(session, incident)
+        snapshot = self.graph.get_state(_config(iid))
+        events = incident.timeline[seen:]
+        return IncidentResult(incident, "human" in snapshot.next, events=events)
+
+    def resume(self, iid: str, command: IncidentCommand) -> IncidentResult:
+        return self.run(iid, Command(resume=command.model_dump(mode="json")))
+
+
+def _config(iid: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": iid}}
+
+
+@contextmanager
+def _desk(home: Path, registry: Registry) -> Iterator[_Desk]:
+    with open_store(home) as store, open_checkpointer(home) as saver:
+        yield _Desk(registry, store, build_incident_graph(registry, saver))
+
+
+def open_incident(
+    home: Path, report: IncidentReport, *, now: datetime, registry: Registry
+) -> IncidentResult:
+    """Triage, route and escalate a new incident as of ``now``."""
+    now = as_utc(now)
+    if report.detected_at > now:
+        raise InputError(f"detected_at: {report.detected_at.isoformat()} is in the future")
+    iid = incident_id(report)
+    with _desk(home, registry) as desk:
+        if desk.state(iid) is not None:
+            raise ConflictError(f"incident {iid} already exists for this report")
+        return desk.run(iid, IncidentState(report=report, now=now))
+
+
+def update_incident(
+    home: Path, iid: str, update: commander.IncidentUpdate, *, registry: Registry
+) -> IncidentResult:
+    """Status / impact / action / ETA / note / human decision, in one timeline step."""
+    with _desk(home, registry) as desk:
+        commander.check_update(desk.current(iid), update)
+        return desk.resume(iid, IncidentCommand(kind="update", at=update.at, update=update))
+
+
+def resolve_incident(
+    home: Path, iid: str, resolution: commander.Resolution, *, registry: Registry
+) -> IncidentResult:
+    """Resolve and draft the postmortem, linking the service's runbook and alert rules."""
+    with _desk(home, registry) as desk:
+        incident = desk.current(iid)
+        commander.check_resolution(incident, resolution)
+        with desk.store.session() as session:
+            links = service_links(
+                session, incident.report.service, incident.report.environment.value
+            )
+        command = IncidentCommand(
+            kind="resolve", at=resolution.at, resolution=resolution, links=links
+        )
+        result = desk.resume(iid, command)
+    return replace(result, postmortem_path=write_postmortem(home, result.incident))
+
+
+def write_postmortem(home: Path, incident: Incident) -> Path | None:
+    """The postmortem as a file under the data home (redacted, like every way out)."""
+    if incident.postmortem is None:
+        return None
+    path = home / "postmortems" / f"{incident.id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact_text(incident.postmortem), encoding="utf-8")
+    return path
+
+
+def tick(home: Path, *, now: datetime, registry: Registry) -> list[IncidentResult]:
+    """Escalate every open incident whose window passed; report every open incident."""
+    now = as_utc(now)
+    with _desk(home, registry) as desk:
+        with desk.store.session() as session:
+            ids = [row.id for row in list_incident_rows(session, open_only=True)]
+        incidents = [desk.current(iid) for iid in ids]
+        for incident in incidents:  # all checks first: a bad time changes nothing
+            check_time(incident, now, what="now")
+        results = []
+        for incident in incidents:
+            due = passed_levels(
+                registry,
+                detected_at=incident.report.detected_at,
+                since_level=incident.level,
+                now=now,
+                owner=incident.owner,
+            )
+            if due:
+                results.append(desk.resume(incident.id, IncidentCommand(kind="tick", at=now)))
+            else:
+                results.append(IncidentResult(incident, incident.awaiting_human is not None))
+        return results
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    """An alert payload file, JSON or YAML, that must hold a mapping."""
+    try:
+        if path.stat().st_size > MAX_PAYLOAD_BYTES:
+            raise InputError(f"alert: {path} is larger than {MAX_PAYLOAD_BYTES} bytes")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"alert: cannot read {path} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"alert: {path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"alert: malformed JSON/YAML in {path}{where}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"alert: {path} must hold a mapping (an alert object)")
+    return {str(k): v for k, v in data.items()}
+
+
+def record_cost(home: Path, month: str, amount_text: str) -> float:
+    """Record one month's cloud spend (replacing an earlier figure); checked before writing."""
+    month = month.strip()
+    try:
+        amount: float | None = float(amount_text.strip())
+    except ValueError:
+        amount = None
+    problems: list[str] = []
+    try:
+        check_cost_sample(month, 0.0 if amount is None else amount)
+    except InputError as exc:
+        problems += exc.lines()
+    if amount is None:
+        problems.append(f"amount: {amount_text!r} is not a number")
+    if problems or amount is None:
+        raise InputError(problems[0], problems)
+    with open_store(home) as store:
+        record_cost_sample(store, month.strip(), amount)
+    return amount
+
+
+def show_incident(home: Path, iid: str, *, registry: Registry) -> dict[str, Any]:
+    with open_store(home) as store, store.session() as session:
+        row = get_incident_row(session, iid)
+        return _view(row, registry, timeline=True)
+
+
+def list_incidents(home: Path, *, open_only: bool, registry: Registry) -> list[dict[str, Any]]:
+    with open_store(home) as store, store.session() as session:
+        rows = list_incident_rows(session, open_only=open_only)
+        return [_view(r, registry, timeline=False) for r in rows]
+
+
+def _view(row: IncidentRow, registry: Registry, *, timeline: bool) -> dict[str, Any]:
+    view = incident_view(row, names=_names(registry), timeline=timeline)
+    view["held_by"] = holder_of(registry, row.level, row.owner)
+    return view
+
+
+def kpis(
+    home: Path, *, since: datetime | None, now: datetime, registry: Registry
+) -> list[KpiResult]:
+    with open_store(home) as store, store.session() as session:
+        incidents, changes, costs = kpi_history(session)
+    return compute_kpis(
+        registry, incidents=incidents, changes=changes, costs=costs, since=since, until=now
+    )
+
+
+def _names(registry: Registry) -> dict[str, str]:
+    return {r.slug: r.name for r in registry.roles}

@@ -1,0 +1,137 @@
+"""What a caller gets back about a request: built from the graph snapshot, public names only."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
+from opsteam.domain.registry import Registry
+from opsteam.graphs.state import RequestState
+
+Status = Literal["completed", "awaiting-approval", "rejected", "redirected", "failed", "running"]
+EXIT_CODES: dict[str, int] = {
+    "completed": 0,
+    "redirected": 0,
+    "rejected": 0,
+    "awaiting-approval": 3,
+    "failed": 1,
+    "running": 1,
+}
+
+
+class PendingCheckpoint(BaseModel):
+    id: str
+    name: str
+    reason: str
+    round: int
+    gate: list[GateCheck] = Field(default_factory=list)
+
+
+class ArtifactInfo(BaseModel):
+    path: str
+    role: str
+    kind: str
+
+
+class CheckResult(BaseModel):
+    path: str
+    validator: str
+    status: str
+    message: str
+    findings: list[Finding]
+
+
+class RunResult(BaseModel):
+    thread_id: str
+    status: Status
+    request: str
+    environment: str
+    summary: str
+    team: list[str]
+    design: str | None = None
+    risk: str | None = None
+    pending: list[PendingCheckpoint] = Field(default_factory=list)
+    decisions: list[DecisionRecord] = Field(default_factory=list)
+    redirect: Redirect | None = None
+    artifacts: list[ArtifactInfo] = Field(default_factory=list)
+    validations: list[CheckResult] = Field(default_factory=list)
+    gate: list[GateCheck] = Field(default_factory=list)
+    error: str | None = None
+    bundle: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+
+def pending_from(interrupts: Any) -> list[PendingCheckpoint]:
+    pending = []
+    for item in interrupts:
+        task = item.value
+        pending.append(
+            PendingCheckpoint(
+                id=task["checkpoint"],
+                name=task["name"],
+                reason=task["reason"],
+                round=task["round"],
+                gate=[GateCheck.model_validate(g) for g in task["gate"]],
+            )
+        )
+    return sorted(pending, key=lambda p: p.id)
+
+
+def build_result(
+    thread_id: str,
+    state: RequestState,
+    registry: Registry,
+    interrupts: Any = (),
+    error: str | None = None,
+    next_nodes: tuple[str, ...] = (),
+) -> RunResult:
+    pending = pending_from(interrupts)
+    status: Status = "awaiting-approval" if pending else state.status
+    if not pending and next_nodes and not error:
+        # Stopped mid-way (a role raised, or the process died): it can be resumed.
+        error = (
+            f"stopped before {', '.join(sorted(set(next_nodes)))}; "
+            f"retry with: opsteam resume {thread_id}"
+        )
+    if error:
+        status = "failed"
+    design = state.design
+    return RunResult(
+        thread_id=thread_id,
+        status=status,
+        request=state.request.request,
+        environment=state.request.environment.value,
+        summary=error
+        or (
+            "Waiting for approval: " + ", ".join(p.name for p in pending)
+            if pending
+            else state.summary
+        ),
+        team=[registry.role(r).name for r in state.worked],
+        design=design.summary if design else None,
+        risk=f"{design.risk.level} ({design.risk.score}/100)" if design else None,
+        pending=pending,
+        decisions=list(state.decisions),
+        redirect=state.redirect,
+        artifacts=[
+            ArtifactInfo(path=a.path, role=registry.role(a.role).name, kind=a.kind)
+            for a in state.all_artifacts()
+        ],
+        validations=[
+            CheckResult(
+                path=v.path,
+                validator=v.validator,
+                status=v.status.value,
+                message=v.message,
+                findings=list(v.findings),
+            )
+            for v in state.all_validations()
+        ],
+        gate=list(state.gate),
+        error=error,
+    )

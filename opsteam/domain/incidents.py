@@ -1,0 +1,235 @@
+"""The incident record and its rules: severities, the forward-only status line, the timeline.
+
+Pure data and checks; no clock, no I/O. Times are always timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from opsteam.domain.errors import ConflictError, InputError
+from opsteam.domain.models import (
+    _COMPONENT_ALIASES,
+    _ENV_ALIASES,
+    Component,
+    Environment,
+    ShortText,
+    Text,
+    _alias,
+)
+from opsteam.domain.registry import RoleSlug
+
+MAX_ALERT_KEYS = 200
+SERVICE_SLUG = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
+
+
+class Severity(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "Investigating"
+    IDENTIFIED = "Identified"
+    FIXING = "Fixing"
+    RESOLVED = "Resolved"
+
+
+STATUS_ORDER: tuple[IncidentStatus, ...] = tuple(IncidentStatus)
+
+EventKind = Literal[
+    "opened",
+    "triaged",
+    "routed",
+    "escalated",
+    "human-requested",
+    "human-decision",
+    "status",
+    "update",
+    "resolved",
+    "postmortem",
+]
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; naive times are refused (logic never guesses a zone)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a timezone, e.g. 2026-12-01T02:00:00Z")
+    return value.astimezone(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+def parse_severity(value: str) -> Severity:
+    key = value.strip().upper()
+    try:
+        return Severity(key)
+    except ValueError:
+        raise InputError(
+            f"severity: unknown severity {value.strip()!r} (expected P1, P2, P3 or P4)"
+        ) from None
+
+
+def parse_status(value: str) -> IncidentStatus:
+    for status in IncidentStatus:
+        if status.value.lower() == value.strip().lower():
+            return status
+    names = ", ".join(s.value for s in IncidentStatus)
+    raise InputError(f"status: unknown status {value.strip()!r} (expected one of {names})")
+
+
+def parse_time(text: str | None, field: str, *, default: datetime | None = None) -> datetime:
+    """ISO 8601 time or date (``default`` when absent); a time without a zone is UTC."""
+    if text is None:
+        if default is None:
+            raise InputError(f"{field}: a time is required")
+        return as_utc(default)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{field}: {text!r} is not an ISO 8601 time (e.g. 2026-03-10T10:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _service_slug(value: str) -> str:
+    if not SERVICE_SLUG.fullmatch(value):
+        raise PydanticCustomError(
+            "service_slug",
+            "{value} is not a service slug (3-40 lowercase letters, digits and hyphens, "
+            "starting with a letter, e.g. billing-db)",
+            {"value": repr(value)},
+        )
+    return value
+
+
+def _small_alert(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None and len(value) > MAX_ALERT_KEYS:
+        raise ValueError(f"alert payload has more than {MAX_ALERT_KEYS} keys")
+    return value
+
+
+class IncidentReport(BaseModel):
+    """What the reporter (a person or an alert) says: the input of triage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: ShortText
+    description: Text
+    service: Annotated[str, AfterValidator(_service_slug)]
+    component: Annotated[Component, _alias(_COMPONENT_ALIASES)]
+    environment: Annotated[Environment, _alias(_ENV_ALIASES)]
+    detected_at: UtcTime
+    severity: Severity | None = None  # the reporter's own call overrides triage
+    alert: Annotated[dict[str, Any] | None, AfterValidator(_small_alert)] = None
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.title, self.description, self.component.value]).lower()
+
+
+def incident_id(report: IncidentReport) -> str:
+    """A stable public id: the same report (title, service, environment, time) is one incident."""
+    key = "|".join(
+        [report.title, report.service, report.environment.value, report.detected_at.isoformat()]
+    )
+    return "inc-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+
+
+class TimelineEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    seq: int = Field(ge=1)
+    at: UtcTime
+    kind: EventKind
+    message: str
+    communication: str | None = None  # the rendered incident update, when one was sent
+
+
+class HumanDecision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    by: ShortText
+    at: UtcTime
+    decision: Text
+
+
+class Incident(BaseModel):
+    """An incident as the commander tracks it; every change appends to the timeline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^inc-[0-9a-f]{8}$")
+    report: IncidentReport
+    severity: Severity
+    severity_reason: str
+    status: IncidentStatus = IncidentStatus.INVESTIGATING
+    impact: str
+    current_action: str
+    eta: UtcTime | None = None
+    owner: RoleSlug | None = None
+    owner_reason: str = ""
+    level: str = ""  # the escalation level that holds the incident now
+    awaiting_human: str | None = None  # why a human decision is pending
+    decisions: tuple[HumanDecision, ...] = ()
+    resolved_at: UtcTime | None = None
+    root_cause: str | None = None
+    follow_ups: tuple[str, ...] = ()
+    postmortem: str | None = None
+    timeline: tuple[TimelineEvent, ...] = ()
+
+    @property
+    def is_major(self) -> bool:
+        return self.severity is Severity.P1 and self.report.environment is Environment.PROD
+
+    @property
+    def last_at(self) -> datetime:
+        return self.timeline[-1].at if self.timeline else self.report.detected_at
+
+    def with_event(
+        self, at: datetime, kind: EventKind, message: str, communication: str | None = None
+    ) -> Incident:
+        event = TimelineEvent(
+            seq=len(self.timeline) + 1,
+            at=at,
+            kind=kind,
+            message=message,
+            communication=communication,
+        )
+        return self.model_copy(update={"timeline": (*self.timeline, event)})
+
+
+def check_transition(current: IncidentStatus, new: IncidentStatus) -> None:
+    """Statuses only move forward; a resolved incident stays resolved."""
+    if current is IncidentStatus.RESOLVED:
+        raise ConflictError("incident is already resolved")
+    if STATUS_ORDER.index(new) < STATUS_ORDER.index(current):
+        raise ConflictError(f"status cannot go back from {current.value} to {new.value}")
+
+
+def check_time(incident: Incident, at: datetime, *, what: str = "time") -> None:
+    """Commands happen in order: never before detection nor before the last timeline entry."""
+    at = as_utc(at)
+    if at < incident.report.detected_at:
+        raise InputError(
+            f"{what}: {at.isoformat()} is before the incident was detected "
+            f"({incident.report.detected_at.isoformat()})"
+        )
+    if at < incident.last_at:
+        raise InputError(
+            f"{what}: {at.isoformat()} is in the past (last update {incident.last_at.isoformat()})"
+        )
+
+
+def check_eta(eta: datetime, now: datetime) -> None:
+    if as_utc(eta) < as_utc(now):
+        raise InputError(f"eta: {as_utc(eta).isoformat()} is in the past")

@@ -1,0 +1,58 @@
+"""Names, labels and well-known ports shared by every artifact.
+
+Roles that work in parallel (network, database) must agree on facts without reading each
+other; these pure functions are the agreement.
+"""
+
+from __future__ import annotations
+
+from opsteam.domain.models import ChangeRequest, Engine, Environment
+
+ENGINE_PORTS: dict[Engine, int] = {
+    Engine.POSTGRES: 5432,
+    Engine.MYSQL: 3306,
+    Engine.REDIS: 6379,
+}
+
+ENV_REPLICAS: dict[Environment, int] = {
+    Environment.DEV: 1,
+    Environment.STAGING: 2,
+    Environment.PROD: 3,
+}
+
+
+def engine_port(engine: Engine) -> int:
+    return ENGINE_PORTS[engine]
+
+
+def resource_prefix(request: ChangeRequest) -> str:
+    """Prefix for cloud resources, e.g. ``billing-db-prod``."""
+    return f"{request.service_name}-{request.environment.value}"
+
+
+def namespace(request: ChangeRequest) -> str:
+    return f"{request.service_name}-{request.environment.value}"
+
+
+def k8s_labels(request: ChangeRequest) -> dict[str, str]:
+    """Labels every Kubernetes object carries; alert rules select on the same ones."""
+    return {
+        "app.kubernetes.io/name": request.service_name,
+        "app.kubernetes.io/part-of": request.service_name,
+        "app.kubernetes.io/managed-by": "opsteam",
+        "environment": request.environment.value,
+    }
+
+
+def metric_selector(request: ChangeRequest) -> dict[str, str]:
+    """Prometheus label matchers for the service (kube-state-metrics + scrape labels)."""
+    return {"namespace": namespace(request), "service": request.service_name}
+
+
+def tags(request: ChangeRequest) -> dict[str, str]:
+    """Cloud resource tags (Terraform ``tags``)."""
+    return {
+        "Service": request.service_name,
+        "Environment": request.environment.value,
+        "ManagedBy": "opsteam",
+    }

@@ -1,0 +1,223 @@
+"""The team roster (registry.yaml) as typed, validated data.
+
+The registry says *who* each role is; the agent modules say *how* it thinks.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from opsteam.domain.errors import RegistryError
+from opsteam.domain.redaction import register_ids
+from opsteam.domain.yamlio import parse_model
+
+RoleSlug = Literal[
+    "infrastructure-architect",
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "site-reliability-engineer",
+    "automation-engineer",
+]
+CheckpointKind = Literal[
+    "architecture-change",
+    "external-integration",
+    "customer-schema-change",
+    "cross-division",
+    "production-change",
+]
+MAX_REGISTRY_BYTES = 1_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(_Strict):
+    id: str = Field(pattern=r"^[A-Z]{2,5}-\d{3}$")
+    slug: RoleSlug
+    name: str = Field(min_length=1)
+    title: str
+    specialty: str
+    primary_responsibility: str
+    capabilities: tuple[str, ...]
+    triggers: tuple[str, ...]
+    handoffs: tuple[RoleSlug, ...]
+    tools: tuple[str, ...]
+
+
+class Team(_Strict):
+    slug: str
+    name: str
+    mission: str
+    division: str
+    lead: str
+
+
+class FlowStep(_Strict):
+    step: str
+    role: str | None = None
+    roles: tuple[str, ...] = ()
+    parallel: bool = False
+    does: tuple[str, ...]
+
+
+class CheckpointSpec(_Strict):
+    kind: CheckpointKind
+    name: str
+    triggers: tuple[str, ...]
+
+
+class Gates(_Strict):
+    change_approval: tuple[str, ...]
+    production_readiness: tuple[str, ...]
+
+
+class EscalationLevel(_Strict):
+    level: str
+    role: str  # a role id, "component" (the incident's component owner) or "human"
+    from_minutes: int = Field(ge=0)
+    until_minutes: int | None = None
+
+
+class OnCall(_Strict):
+    primary: str
+    secondary: str
+    handoff_utc: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # People per role, keyed by the role's public slug (internal IDs are accepted too).
+    members: dict[RoleSlug, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class Kpi(_Strict):
+    key: str
+    name: str
+    target: float
+    comparison: Literal[">=", ">", "<", "<="]
+    unit: str
+    measurement: str
+
+
+class Redirect(_Strict):
+    topic: str
+    owner: str
+    triggers: tuple[str, ...]
+
+
+class Registry(_Strict):
+    version: Literal[1]
+    team: Team
+    roles: tuple[Role, ...]
+    request_flow: tuple[FlowStep, ...]
+    checkpoints: tuple[CheckpointSpec, ...]
+    gates: Gates
+    escalation: tuple[EscalationLevel, ...]
+    oncall: OnCall
+    kpis: tuple[Kpi, ...]
+    out_of_scope: tuple[Redirect, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _members_by_slug(cls, data: Any) -> Any:
+        """Let on-call members be keyed by internal ID as well as by slug."""
+        if not isinstance(data, dict):
+            return data
+        oncall, roles = data.get("oncall"), data.get("roles")
+        if not isinstance(oncall, dict) or not isinstance(roles, list):
+            return data
+        members = oncall.get("members")
+        if isinstance(members, dict):
+            slugs = {r.get("id"): r.get("slug") for r in roles if isinstance(r, dict)}
+            oncall = {**oncall, "members": {slugs.get(k, k): v for k, v in members.items()}}
+            data = {**data, "oncall": oncall}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Registry:
+        ids = [r.id for r in self.roles]
+        slugs = [r.slug for r in self.roles]
+        if len(set(ids)) != len(ids):
+            raise ValueError("roles: role ids must be unique")
+        if sorted(slugs) != sorted(set(slugs)) or len(slugs) != 6:
+            raise ValueError("roles: must list each of the six seats exactly once")
+        kinds = [c.kind for c in self.checkpoints]
+        missing = [k for k in get_args(CheckpointKind) if k not in kinds]
+        if missing or len(set(kinds)) != len(kinds):
+            raise ValueError(
+                "checkpoints: must list each checkpoint kind exactly once"
+                + (f" (missing: {', '.join(missing)})" if missing else "")
+            )
+        known = set(ids)
+        refs = [self.team.lead, self.oncall.primary, self.oncall.secondary]
+        refs += [s.role for s in self.request_flow if s.role]
+        refs += [r for s in self.request_flow for r in s.roles]
+        refs += [e.role for e in self.escalation if e.role not in ("component", "human")]
+        unknown = sorted({r for r in refs if r not in known})
+        if unknown:
+            raise ValueError(
+                "team.lead, oncall, request_flow or escalation: "
+                f"unknown role reference(s): {', '.join(unknown)}"
+            )
+        return self
+
+    def role(self, key: str) -> Role:
+        """Look a role up by internal id or public slug."""
+        for r in self.roles:
+            if key in (r.id, r.slug):
+                return r
+        raise KeyError(key)
+
+    def public_names(self) -> dict[str, str]:
+        return {r.id: r.name for r in self.roles}
+
+    def checkpoint(self, kind: str) -> CheckpointSpec:
+        for c in self.checkpoints:
+            if c.kind == kind:
+                return c
+        raise KeyError(kind)
+
+
+def default_registry_path() -> Path:
+    """The registry shipped with the package (works from a wheel and a checkout)."""
+    return Path(str(resources.files("opsteam").joinpath("registry.yaml")))
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_REGISTRY_BYTES:
+            raise RegistryError(f"{path}: registry is {size} bytes, limit {MAX_REGISTRY_BYTES}")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: registry file not found") from None
+    except IsADirectoryError:
+        raise RegistryError(f"{path}: is a directory; give a registry YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read registry ({exc})") from None
+
+
+def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
+    return parse_model(text, Registry, source, RegistryError)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int) -> Registry:
+    registry = parse_registry(_read(Path(path)), source=path)
+    # Whatever ID scheme a roster uses, its IDs must never reach users.
+    register_ids(registry.public_names())
+    return registry
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load the roster: explicit path, else $OPSTEAM_REGISTRY, else the packaged one."""
+    chosen = Path(path or os.environ.get("OPSTEAM_REGISTRY") or default_registry_path())
+    try:
+        mtime = chosen.stat().st_mtime_ns
+    except OSError:
+        raise RegistryError(f"{chosen}: registry file not found") from None
+    return _load_cached(str(chosen), mtime)

@@ -1,0 +1,329 @@
+"""CLI for operations: ``incident open|update|resolve|list|show|tick``, ``oncall``, ``kpis``.
+
+Exit codes: 0 ok, 3 waiting for a human decision, 2 bad input (one line per problem),
+1 failure. Everything printed goes through :mod:`opsteam.interfaces.output`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
+from opsteam.application import incidents as ops
+from opsteam.application.kpis import kpi_rows
+from opsteam.application.oncall import shift_view, who_is_on_call
+from opsteam.domain.errors import InputError, OpsteamError, describe_validation_error
+from opsteam.domain.home import data_home
+from opsteam.domain.incidents import IncidentReport, parse_severity, parse_status, parse_time
+from opsteam.domain.registry import Registry, load_registry
+from opsteam.interfaces.cli import incident_views as views
+from opsteam.interfaces.output import emit, emit_error
+
+EXIT_WAITING = 3
+
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data home (else OPSTEAM_HOME).")]
+NowOpt = Annotated[
+    str | None, typer.Option("--now", "--at", help="Clock override, ISO time (default: now).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+IdArg = Annotated[str, typer.Argument(help="Incident id, e.g. inc-1a2b3c4d.")]
+
+
+def _now(text: str | None, field: str = "now") -> datetime:
+    return parse_time(text, field, default=datetime.now(UTC))
+
+
+def _home(home: Path | None) -> Path:
+    """The data home, refused with one line when it cannot be a directory."""
+    try:
+        return data_home(home)
+    except OSError as exc:
+        why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror
+        where = home or "$OPSTEAM_HOME"
+        raise InputError(f"home: cannot use {where} as the data directory ({why})") from None
+
+
+def _run(action: Callable[[], int], *, as_json: bool) -> None:
+    """Run a command; map errors to exit codes with one line per problem, no traceback."""
+    try:
+        code = action()
+    except OpsteamError as exc:
+        emit_error(exc.lines(), as_json=as_json)
+        raise typer.Exit(exc.exit_code) from None
+    except ValidationError as exc:
+        emit_error(describe_validation_error(exc), as_json=as_json)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        emit_error([f"unexpected failure: {type(exc).__name__}: {exc}"], as_json=as_json)
+        raise typer.Exit(1) from None
+    if code:
+        raise typer.Exit(code)
+
+
+def _emit_result(result: ops.IncidentResult, registry: Registry, as_json: bool) -> int:
+    emit(views.summary(result, registry), as_json=as_json, render=views.render_summary)
+    return EXIT_WAITING if result.waiting_for_human else 0
+
+
+INCIDENT_HELP = (
+    "Incident response: open, update, resolve, list, show and escalate incidents.\n\n"
+    "The Site Reliability Engineer commands; the incident goes Investigating -> Identified -> "
+    "Fixing -> Resolved, a postmortem is drafted on resolution, and 'tick' escalates what "
+    "nobody resolved in time.\n\n"
+    "Exit codes: 0 ok, 3 waiting for a human decision, 2 bad input (nothing changed), 1 failure."
+)
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", "--now", help="When this happens, ISO 8601 (no zone = UTC; default now)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``incident``, ``oncall`` and ``kpis`` to the main application."""
+    incident = typer.Typer(help=INCIDENT_HELP, no_args_is_help=True)
+    app.add_typer(incident, name="incident")
+
+    @incident.command("open")
+    def open_cmd(
+        title: Annotated[str, typer.Option(help="Brief description of the incident.")],
+        description: Annotated[str, typer.Option(help="What is happening, as observed.")],
+        service: Annotated[str, typer.Option(help="Affected service slug, e.g. billing-db.")],
+        component: Annotated[
+            str,
+            typer.Option(
+                help="server, kubernetes, network, dns, firewall, load-balancer, "
+                "vpn, database, cache, storage, monitoring or other."
+            ),
+        ],
+        environment: Annotated[str, typer.Option(help="dev, staging or prod.")] = "prod",
+        detected_at: Annotated[
+            str | None, typer.Option(help="When it was detected, ISO 8601 (default: --at).")
+        ] = None,
+        severity: Annotated[
+            str | None, typer.Option(help="P1-P4; overrides triage (else alert or wording).")
+        ] = None,
+        alert: Annotated[
+            Path | None, typer.Option(help="Alert payload file, JSON or YAML (Alertmanager ok).")
+        ] = None,
+        home: HomeOpt = None,
+        now: AtOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Open an incident: triage, route to the component owner, start the escalation clock."""
+
+        def action() -> int:
+            registry = load_registry()
+            clock = _now(now)
+            report = IncidentReport.model_validate(
+                {
+                    "title": title,
+                    "description": description,
+                    "service": service,
+                    "component": component,
+                    "environment": environment,
+                    "detected_at": parse_time(detected_at, "detected_at", default=clock),
+                    "severity": parse_severity(severity) if severity else None,
+                    "alert": ops.read_payload(alert) if alert else None,
+                }
+            )
+            result = ops.open_incident(_home(home), report, now=clock, registry=registry)
+            return _emit_result(result, registry, as_json)
+
+        _run(action, as_json=as_json)
+
+    @incident.command("update")
+    def update_cmd(
+        incident_id: IdArg,
+        status: Annotated[
+            str | None, typer.Option(help="Identified or Fixing (forward only).")
+        ] = None,
+        impact: Annotated[str | None, typer.Option(help="What is affected now.")] = None,
+        action_text: Annotated[
+            str | None, typer.Option("--action", help="What is being done now.")
+        ] = None,
+        eta: Annotated[
+            str | None, typer.Option(help="Estimated resolution, ISO 8601, not in the past.")
+        ] = None,
+        note: Annotated[str | None, typer.Option(help="A note for the timeline.")] = None,
+        decision: Annotated[
+            str | None,
+            typer.Option(help="A human decision; answers a pending decision (use with --by)."),
+        ] = None,
+        by: Annotated[str, typer.Option(help="Who updates or decides.")] = "incident commander",
+        home: HomeOpt = None,
+        now: AtOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Update status, impact, action or ETA, add a note, or record a human decision.
+
+        A status or field change sends an incident update. Resolve with 'incident resolve'.
+        """
+
+        def action() -> int:
+            registry = load_registry()
+            update = IncidentUpdate(
+                at=_now(now, "at"),
+                status=parse_status(status) if status else None,
+                impact=impact,
+                current_action=action_text,
+                eta=parse_time(eta, "eta") if eta else None,
+                note=note,
+                decision=decision,
+                by=by,
+            )
+            result = ops.update_incident(_home(home), incident_id, update, registry=registry)
+            return _emit_result(result, registry, as_json)
+
+        _run(action, as_json=as_json)
+
+    @incident.command("resolve")
+    def resolve_cmd(
+        incident_id: IdArg,
+        root_cause: Annotated[str, typer.Option(help="What caused the incident.")],
+        follow_up: Annotated[
+            list[str] | None, typer.Option(help="A follow-up action (repeatable).")
+        ] = None,
+        by: Annotated[str, typer.Option(help="Who resolves.")] = "incident commander",
+        home: HomeOpt = None,
+        now: AtOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Resolve the incident, send the final update and draft the postmortem.
+
+        The postmortem is also written to <home>/postmortems/ID.md.
+        """
+
+        def action() -> int:
+            registry = load_registry()
+            resolution = Resolution(
+                at=_now(now, "at"), root_cause=root_cause, follow_ups=follow_up or [], by=by
+            )
+            result = ops.resolve_incident(_home(home), incident_id, resolution, registry=registry)
+            return _emit_result(result, registry, as_json)
+
+        _run(action, as_json=as_json)
+
+    @incident.command("list")
+    def list_cmd(
+        all_: Annotated[bool, typer.Option("--all", help="Include resolved incidents.")] = False,
+        home: HomeOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List open incidents (all with --all)."""
+
+        def action() -> int:
+            rows = ops.list_incidents(_home(home), open_only=not all_, registry=load_registry())
+            emit(rows, as_json=as_json, render=views.render_list)
+            return 0
+
+        _run(action, as_json=as_json)
+
+    @incident.command("show")
+    def show_cmd(incident_id: IdArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+        """Show one incident: fields, timeline with every update sent, postmortem."""
+
+        def action() -> int:
+            data = ops.show_incident(_home(home), incident_id, registry=load_registry())
+            emit(data, as_json=as_json, render=views.render_show)
+            return 0
+
+        _run(action, as_json=as_json)
+
+    @incident.command("tick")
+    def tick_cmd(home: HomeOpt = None, now: AtOpt = None, as_json: JsonOpt = False) -> None:
+        """Escalate every open incident whose escalation window has passed.
+
+        Meant for a scheduler; exit 3 when any incident waits for a human decision.
+        """
+
+        def action() -> int:
+            registry = load_registry()
+            results = ops.tick(_home(home), now=_now(now), registry=registry)
+            data = [views.summary(r, registry) for r in results]
+            emit(data, as_json=as_json, render=views.render_tick)
+            return EXIT_WAITING if any(r.waiting_for_human for r in results) else 0
+
+        _run(action, as_json=as_json)
+
+    app.command("oncall")(_oncall)
+    kpis = typer.Typer()
+    kpis.callback(invoke_without_command=True)(_kpis)
+    # a negative amount is an argument to refuse with a clear line, not an unknown option
+    kpis.command("cost", context_settings={"ignore_unknown_options": True})(_kpis_cost)
+    app.add_typer(kpis, name="kpis")
+
+
+def _oncall(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", "--now", help="ISO 8601 time (no zone = UTC; default now)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who is on call (primary and secondary) and until the next daily handoff."""
+
+    def action() -> int:
+        when, registry = _now(at, "at"), load_registry()
+        emit(
+            shift_view(who_is_on_call(when, registry), when, registry),
+            as_json=as_json,
+            render=views.render_oncall,
+        )
+        return 0
+
+    _run(action, as_json=as_json)
+
+
+def _kpis(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Window start, ISO date or time.")] = None,
+    home: HomeOpt = None,
+    now: Annotated[
+        str | None, typer.Option("--now", "--at", help="Window end, ISO time (default: now).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """KPI table from history: target, actual and status (met / missed / no data).
+
+    Record each month's cloud spend with 'opsteam kpis cost MONTH AMOUNT' to feed the cost trend.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+
+    def action() -> int:
+        clock = _now(now)
+        start = parse_time(since, "since") if since else None
+        if start is not None and start > clock:
+            raise InputError(f"since: {start.isoformat()} is after now ({clock.isoformat()})")
+        results = ops.kpis(_home(home), since=start, now=clock, registry=load_registry())
+        emit(kpi_rows(results), as_json=as_json, render=views.render_kpis)
+        return 0
+
+    _run(action, as_json=as_json)
+
+
+def _kpis_cost(
+    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+    amount: Annotated[str, typer.Argument(help="Cloud spend of that month, >= 0.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record one month's cloud spend for the cost trend KPI (a month again replaces it)."""
+
+    def action() -> int:
+        value = ops.record_cost(_home(home), month, amount)
+        data = {"month": month.strip(), "amount": value}
+        emit(
+            data,
+            as_json=as_json,
+            render=lambda d: f"Recorded cost for {d['month']}: {d['amount']:,.2f}",
+        )
+        return 0
+
+    _run(action, as_json=as_json)

@@ -1,0 +1,168 @@
+"""Rich views of already-redacted data (plain dicts from :func:`opsteam.interfaces.output.emit`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+_STATUS_STYLE = {
+    "completed": "bold green",
+    "awaiting-approval": "bold yellow",
+    "rejected": "bold red",
+    "redirected": "bold cyan",
+    "failed": "bold red",
+    "running": "bold",
+}
+
+
+def _table(title: str, *columns: str, keep: tuple[str, ...] = ()) -> Table:
+    """Columns named in ``keep`` (IDs people copy) never wrap; the others fold to fit."""
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in keep)
+    return table
+
+
+def _when(value: str) -> str:
+    """``2026-12-01T02:00:41.661804Z`` -> ``2026-12-01 02:00:41 UTC`` (the JSON keeps it all)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
+    status = data["status"]
+    yield Text.assemble(
+        (f"{status.upper()}", _STATUS_STYLE.get(status, "bold")),
+        f"  {data['request']}  [{data['environment']}]  thread {data['thread_id']}",
+    )
+    yield Text(data["summary"])
+    if data.get("redirect"):
+        r = data["redirect"]
+        yield Text(f"Owner: {r['owner']} ({r['topic']})")
+    if data.get("team"):
+        yield Text("Team: " + ", ".join(data["team"]))
+    if data.get("design"):
+        yield Text(f"Design: {data['design']}  Risk: {data['risk']}")
+    yield from _pending(data)
+    yield from _decisions(data)
+    yield from _checks(data)
+    if data.get("bundle"):
+        yield Text(f"Bundle written to {data['bundle']}")
+    yield from _next_step(data)
+
+
+def _next_step(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """What a person can do next with a finished request."""
+    tid = data["thread_id"]
+    if data["status"] == "completed":
+        yield Text(
+            "Next: apply the change, then record how it went with: "
+            f"opsteam outcome {tid} succeeded|failed|rolled-back"
+        )
+
+
+def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
+    if not data.get("pending"):
+        return
+    rounds = {p["round"] for p in data["pending"]}
+    title = "Waiting for a human decision"
+    if max(rounds) > 1:
+        title += f" (round {max(rounds)}, after requested changes)"
+    table = _table(title, "checkpoint", "what", "why", keep=("checkpoint",))
+    for p in data["pending"]:
+        table.add_row(p["id"], p["name"], p["reason"])
+    yield table
+    for p in data["pending"]:
+        failing = [g["item"] for g in p.get("gate", []) if not g["passed"]]
+        if failing:
+            yield Text(f"{p['id']}: gate items not met: {', '.join(failing)}", style="yellow")
+    tid = data["thread_id"]
+    choices = "[--reject --reason TEXT | --changes TEXT]"
+    if len(data["pending"]) == 1:
+        yield Text(f"Decide with: opsteam approve {tid} {choices}")
+        return
+    first = data["pending"][0]["id"]
+    yield Text(f"Decide each with: opsteam approve {tid} --checkpoint {first} {choices}")
+    yield Text(f"or all at once with: opsteam approve {tid} --all {choices}")
+
+
+def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:
+    if not data.get("decisions"):
+        return
+    rounds = any(d["round"] > 1 for d in data["decisions"])
+    columns: tuple[str, ...] = ("round",) if rounds else ()
+    columns += ("checkpoint", "verdict", "by", "when", "why")
+    table = _table("Decisions", *columns, keep=("checkpoint", "verdict"))
+    for d in data["decisions"]:
+        row = [d["checkpoint"], d["verdict"], d["by"], _when(d["at"]), d["reason"]]
+        table.add_row(*([str(d["round"])] if rounds else []), *row)
+    yield table
+
+
+def finding_text(finding: dict[str, Any]) -> str:
+    """``CKV_AWS_24: message (resource, line 5)`` from a finding's JSON form."""
+    where = ", ".join(
+        part
+        for part in (
+            finding.get("resource") or "",
+            f"line {finding['line']}" if finding.get("line") else "",
+        )
+        if part
+    )
+    prefix = "warning: " if finding.get("severity") == "warning" else ""
+    text = f"{prefix}{finding['check_id']}: {finding['message']}"
+    return f"{text} ({where})" if where else text
+
+
+def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
+    if data.get("artifacts"):
+        by_status: dict[str, int] = {}
+        for v in data.get("validations", []):
+            by_status[v["status"]] = by_status.get(v["status"], 0) + 1
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "none run"
+        yield Text(f"Artifacts: {len(data['artifacts'])}; validations: {counts}")
+    for v in data.get("validations", []):
+        if v["status"] != "passed":
+            yield Text(f"  {v['path']}: {v['message']}", style="yellow")
+            for finding in v["findings"][:5]:
+                yield Text(f"    {finding_text(finding)}")
+    if data.get("gate"):
+        table = _table("Change approval gate", "item", "ok", "evidence")
+        for g in data["gate"]:
+            table.add_row(g["item"], "yes" if g["passed"] else "NO", g["evidence"])
+        yield table
+    if data.get("error"):
+        yield Text(f"Error: {data['error']}", style="red")
+
+
+def runs_view(data: list[dict[str, Any]]) -> Iterator[RenderableType]:
+    if not data:
+        yield Text("No requests yet. Submit one with: opsteam submit FILE")
+        return
+    table = _table("Requests", "thread", "status", "env", "request", keep=("thread", "status"))
+    for r in data:
+        waiting = [f"- {p['id']}" for p in r.get("pending", [])]
+        table.add_row(
+            r["thread_id"], "\n".join([r["status"], *waiting]), r["environment"], r["request"]
+        )
+    yield table
+    yield Text("Details: opsteam status THREAD")
+
+
+def roster_view(data: dict[str, Any]) -> Iterator[RenderableType]:
+    yield Text(f"{data['team']} (lead: {data['lead']})", style="bold")
+    yield Text(data["mission"])
+    table = _table("Roster", "role", "slug", "specialty", "responsibility", keep=("slug",))
+    for r in data["roles"]:
+        table.add_row(r["name"], r["slug"], r["specialty"], r["primary_responsibility"])
+    yield table

@@ -178,5 +178,5 @@ def test_open_store_from_home_uses_sqlite_under_the_home(
 ) -> None:
     monkeypatch.delenv("OPSTEAM_DATABASE_URL", raising=False)
     with open_store(tmp_path) as store:
-        assert str(store.engine.url) == f"sqlite:///{tmp_path / 'opsteam.application.db'}"
-    assert (tmp_path / "opsteam.application.db").is_file()
+        assert str(store.engine.url) == f"sqlite:///{tmp_path / 'opsteam.db'}"
+    assert (tmp_path / "opsteam.db").is_file()

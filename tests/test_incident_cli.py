@@ -36,7 +36,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def snapshot(home: Path) -> dict[str, Any]:
     state: dict[str, Any] = {}
-    for name in ("opsteam.application.db", "checkpoints.sqlite"):
+    for name in ("opsteam.db", "checkpoints.sqlite"):
         path = home / name
         if not path.exists():
             continue
@@ -71,7 +71,7 @@ def test_unknown_severity(tmp_path: Path) -> None:
     cli = Cli(tmp_path / "home")
     failing(cli, *OPEN, "--severity", "P7", message="unknown severity 'P7'")
     assert (
-        not (cli.home / "opsteam.application.db").exists()
+        not (cli.home / "opsteam.db").exists()
         or snapshot(cli.home).get("opsteam.application.db:incidents") == []
     )
 

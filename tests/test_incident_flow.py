@@ -356,4 +356,4 @@ def test_incident_flow_on_postgres(
     resolved = cli("incident", "resolve", iid, "--root-cause", "disk full", "--now", iso(20))
     assert "| Time to recover | 20 min |" in resolved["postmortem"]
     assert cli("incident", "show", iid)["status"] == "Resolved"
-    assert not (tmp_path / "opsteam.application.db").exists()  # nothing fell back to SQLite
+    assert not (tmp_path / "opsteam.db").exists()  # nothing fell back to SQLite

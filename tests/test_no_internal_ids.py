@@ -20,8 +20,8 @@ from opsteam.domain.errors import InputError
 from opsteam.domain.models import Artifact, ChangeRequest
 from opsteam.intake import parse_requests
 from opsteam.interfaces.cli.views import run_view
-from opsteam.interfaces.output import emit, emit_error
 from tests.conftest import BASE_REQUEST
+from tests.exits import emit, emit_error
 from tests.fakes import ParseOnlyVerifier
 
 ANY_ID = re.compile(r"INF\s*[-_]?\s*\d{3}", re.IGNORECASE)

@@ -66,7 +66,7 @@ def test_user_registry_is_used(tmp_path: Path) -> None:
 
 
 def test_a_custom_id_scheme_is_redacted_too(tmp_path: Path) -> None:
-    from opsteam.domain.redaction import redact_text
+    from opsteam.domain.redaction import Redactor
 
     def renumber(data: dict) -> None:  # type: ignore[type-arg]
         text = yaml.safe_dump(data).replace("INF-00", "OPS-10")
@@ -75,7 +75,7 @@ def test_a_custom_id_scheme_is_redacted_too(tmp_path: Path) -> None:
 
     reg = load_registry(_broken(tmp_path, renumber))
     assert reg.role("OPS-104").name == "Database Administrator"
-    assert redact_text("page OPS-104, then ops 101") == (
+    assert Redactor.for_registry(reg).text("page OPS-104, then ops 101") == (
         "page Database Administrator, then Infrastructure Architect"
     )
 

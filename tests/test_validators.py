@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
+from opsteam.domain.settings import load_settings as S
 from opsteam.tools import checkov, linters
 from opsteam.tools.formats import check_hcl, check_json, kustomize_patches
 from opsteam.tools.runner import CommandError, CommandResult, SubprocessRunner, locate
@@ -410,13 +411,20 @@ def test_locate_prefers_explicit_checkov_then_tools_home_then_path(tmp_path: Pat
     on_path = exe("path/checkov")
     home_tool = exe("tools/checkov/bin/checkov")
     env = {"PATH": str(on_path.parent), "OPSTEAM_TOOLS": str(tmp_path / "tools")}
-    assert locate("checkov", env, sys.prefix) == str(home_tool)
-    assert locate("checkov", {**env, "OPSTEAM_CHECKOV": str(on_path)}, "/x") == str(on_path)
-    assert locate("checkov", {**env, "OPSTEAM_CHECKOV": str(tmp_path / "nope")}, "/x") is None
-    assert locate("checkov", {"PATH": env["PATH"], "HOME": str(tmp_path)}, "/x") == str(on_path)
+    assert locate("checkov", S(env), sys.prefix, env["PATH"]) == str(home_tool)
+    assert locate("checkov", S({**env, "OPSTEAM_CHECKOV": str(on_path)}), "/x", env["PATH"]) == str(
+        on_path
+    )
+    assert (
+        locate("checkov", S({**env, "OPSTEAM_CHECKOV": str(tmp_path / "nope")}), "/x", env["PATH"])
+        is None
+    )
+    assert locate(
+        "checkov", S({"OPSTEAM_TOOLS": str(tmp_path / "no-tools")}), "/x", env["PATH"]
+    ) == str(on_path)
     venv_tool = exe("venv/bin/promtool")
-    assert locate("promtool", {"PATH": ""}, str(venv_tool.parent.parent)) == str(venv_tool)
-    assert locate("promtool", {"PATH": str(tmp_path / "empty")}, str(tmp_path / "none")) is None
+    assert locate("promtool", S({}), str(venv_tool.parent.parent), "") == str(venv_tool)
+    assert locate("promtool", S({}), str(tmp_path / "none"), str(tmp_path / "empty")) is None
 
 
 def test_subprocess_runner_merges_env_and_raises_on_timeout_or_missing(tmp_path: Path) -> None:

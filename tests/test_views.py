@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from opsteam.interfaces.cli.views import roster_view, run_view, runs_view
-from opsteam.interfaces.output import emit, emit_error
+from tests.exits import emit, emit_error
 
 THREAD = "chg-0123456789ab"
 

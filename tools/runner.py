@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from opsteam.domain.settings import Settings, load_settings, tools_home
+
 CHECKOV = "checkov"
 
 
@@ -51,16 +53,7 @@ class CommandRunner(Protocol):
         """
 
 
-def tools_home(environ: Mapping[str, str]) -> Path:
-    """Where the isolated tool venvs live (``$OPSTEAM_TOOLS`` or ~/.cache/opsteam-tools)."""
-    configured = environ.get("OPSTEAM_TOOLS")
-    if configured:
-        return Path(configured)
-    home = environ.get("HOME") or str(Path.home())
-    return Path(home) / ".cache" / "opsteam-tools"
-
-
-def locate(program: str, environ: Mapping[str, str], prefix: str) -> str | None:
+def locate(program: str, settings: Settings, prefix: str, path: str | None = None) -> str | None:
     """Resolve a tool the way CI installs it; None means not installed.
 
     checkov lives in its own venv (its pins clash with ours): ``$OPSTEAM_CHECKOV``, then the
@@ -69,16 +62,16 @@ def locate(program: str, environ: Mapping[str, str], prefix: str) -> str | None:
     """
     candidates: list[Path] = []
     if program == CHECKOV:
-        explicit = environ.get("OPSTEAM_CHECKOV")
-        if explicit:
-            return explicit if _executable(Path(explicit)) else None
-        candidates.append(tools_home(environ) / "checkov" / "bin" / "checkov")
+        explicit = settings.checkov
+        if explicit is not None:
+            return str(explicit) if _executable(explicit) else None
+        candidates.append(tools_home(settings) / "checkov" / "bin" / "checkov")
     else:
         candidates.append(Path(prefix) / "bin" / program)
     for candidate in candidates:
         if _executable(candidate):
             return str(candidate)
-    return shutil.which(program, path=environ.get("PATH", os.defpath))
+    return shutil.which(program, path=os.defpath if path is None else path)
 
 
 def _executable(path: Path) -> bool:
@@ -89,7 +82,7 @@ class SubprocessRunner:
     """The real runner: no shell, captured text output, hard timeout."""
 
     def which(self, program: str) -> str | None:
-        return locate(program, os.environ, sys.prefix)
+        return locate(program, load_settings(), sys.prefix, os.environ.get("PATH", os.defpath))
 
     def run(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import Artifact, ValidationResult
-from opsteam.domain.redaction import redact_text
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 
 MANIFEST = "manifest.json"
@@ -27,11 +27,12 @@ def _safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def write_files(root: Path, artifacts: Sequence[Artifact]) -> None:
+def write_files(root: Path, artifacts: Sequence[Artifact], redactor: Redactor) -> None:
+    """Each artifact at its path under ``root``, through the exit (redacted, masked)."""
     for artifact in artifacts:
         target = root.joinpath(*_safe_relative(artifact.path).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(redact_text(artifact.content), encoding="utf-8", newline="\n")
+        target.write_text(redactor.text(artifact.content), encoding="utf-8", newline="\n")
 
 
 def manifest(
@@ -40,6 +41,7 @@ def manifest(
     registry: Registry,
     request_title: str,
 ) -> dict[str, object]:
+    redactor = Redactor.for_registry(registry)
     by_path: dict[str, list[dict[str, object]]] = {}
     for v in validations:
         by_path.setdefault(v.path, []).append(
@@ -52,7 +54,7 @@ def manifest(
         )
     files = []
     for a in sorted(artifacts, key=lambda a: a.path):
-        content = redact_text(a.content).encode("utf-8")
+        content = redactor.text(a.content).encode("utf-8")
         files.append(
             {
                 "path": a.path,
@@ -62,7 +64,8 @@ def manifest(
                 "validation": by_path.get(a.path, []),
             }
         )
-    return {"request": redact_text(request_title), "files": files}
+    data: dict[str, object] = redactor.value({"request": request_title, "files": files})
+    return data
 
 
 def write_bundle(
@@ -79,7 +82,7 @@ def write_bundle(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".opsteam-", dir=out_dir.parent))
     try:
-        write_files(staging, artifacts)
+        write_files(staging, artifacts, Redactor.for_registry(registry))
         data = manifest(artifacts, validations, registry, request_title)
         (staging / MANIFEST).write_text(
             json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8"

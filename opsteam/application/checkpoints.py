@@ -19,7 +19,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
 
-from opsteam.domain.home import checkpoint_url
+from opsteam.domain.settings import checkpoint_url
 
 _STATE_ROOTS: list[type[BaseModel]] = []
 

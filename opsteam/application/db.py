@@ -35,8 +35,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.home import database_url
 from opsteam.domain.models import ChangeRequest, DecisionRecord
+from opsteam.domain.settings import database_url
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

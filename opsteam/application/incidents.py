@@ -20,6 +20,7 @@ from langgraph.types import Command
 
 from opsteam.agents.sre import incidents as commander
 from opsteam.agents.sre.escalation import holder_of, passed_levels
+from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.db import (
     IncidentRow,
@@ -36,7 +37,7 @@ from opsteam.application.incident_store import (
     save_incident,
     service_links,
 )
-from opsteam.application.kpis import KpiResult, compute_kpis
+from opsteam.application.kpis import KpiResult, compute_kpis, kpi_rows
 from opsteam.domain.errors import ConflictError, InputError, NotFoundError
 from opsteam.domain.incidents import (
     Incident,
@@ -46,12 +47,20 @@ from opsteam.domain.incidents import (
     check_time,
     incident_id,
 )
-from opsteam.domain.redaction import redact_text
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs.incident import IncidentCommand, IncidentState, build_incident_graph
 
 MAX_PAYLOAD_BYTES = 1_000_000
 Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]
+
+__all__ = [
+    "IncidentReport",
+    "IncidentResult",
+    "IncidentUpdate",
+    "Resolution",
+    "kpi_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -146,16 +155,17 @@ def resolve_incident(
             kind="resolve", at=resolution.at, resolution=resolution, links=links
         )
         result = desk.resume(iid, command)
-    return replace(result, postmortem_path=write_postmortem(home, result.incident))
+    path = write_postmortem(home, result.incident, Redactor.for_registry(registry))
+    return replace(result, postmortem_path=path)
 
 
-def write_postmortem(home: Path, incident: Incident) -> Path | None:
+def write_postmortem(home: Path, incident: Incident, redactor: Redactor) -> Path | None:
     """The postmortem as a file under the data home (redacted, like every way out)."""
     if incident.postmortem is None:
         return None
     path = home / "postmortems" / f"{incident.id}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact_text(incident.postmortem), encoding="utf-8")
+    path.write_text(redactor.text(incident.postmortem), encoding="utf-8")
     return path
 
 

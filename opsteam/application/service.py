@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
-import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +33,6 @@ from opsteam.domain.errors import (
     NotFoundError,
     describe_validation_error,
 )
-from opsteam.domain.home import data_home
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -43,7 +41,9 @@ from opsteam.domain.models import (
     ValidationResult,
     Verdict,
 )
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, load_registry
+from opsteam.domain.settings import data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.state import RequestState
 
@@ -70,7 +70,7 @@ def real_verifier(artifacts: Sequence[Artifact]) -> list[ValidationResult]:
     from opsteam.tools.validators import validate_bundle
 
     with tempfile.TemporaryDirectory(prefix="opsteam-verify-") as scratch:
-        write_files(Path(scratch), artifacts)
+        write_files(Path(scratch), artifacts, Redactor({}))
         return validate_bundle(Path(scratch), artifacts)
 
 
@@ -81,7 +81,7 @@ def _utcnow() -> datetime:
 def current_user() -> str:
     """$OPSTEAM_USER, else the login name; a process without one still gets a name."""
     try:
-        return os.environ.get("OPSTEAM_USER") or getpass.getuser()
+        return load_settings().user or getpass.getuser()
     except (OSError, KeyError):
         return "unknown"
 

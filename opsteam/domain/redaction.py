@@ -1,7 +1,11 @@
-"""The single exit: internal role IDs become public names, secrets are masked.
+"""The single exit: a roster's internal IDs become public names, secrets are masked.
 
-Everything shown to a person or a program (CLI text, JSON, errors, logs, artifacts written
-to disk, interrupt payloads) passes through :func:`redact` or :func:`redact_text`.
+A :class:`Redactor` is built from the loaded registry (no module state changes when a roster
+is loaded). It replaces only that roster's real IDs, as whole tokens in any case and with any
+dash or space between prefix and number: ``INF-003`` and ``inf 003`` are the Network Engineer,
+while ``INF-0003``, ``INF-123`` or ``INF-2024`` are the user's own text and stay as written.
+Everything shown to a person or a program passes through :meth:`Redactor.text` /
+:meth:`Redactor.value`, and log records through :class:`RedactingFormatter`.
 """
 
 from __future__ import annotations
@@ -11,99 +15,86 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-# Any ID of the internal scheme, including look-alike dashes, spacing and case variants.
-_ID = re.compile(r"INF\s*[-\u2010-\u2015\u2212_]?\s*(\d{3})", re.IGNORECASE)
-_SECRETS = [
-    (re.compile(r"AKIA[0-9A-Z]{16}"), "[redacted-aws-key]"),
-    (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
-        "[redacted-private-key]",
-    ),
-    (
-        re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)(\s*[:=]\s*)[^\s,;\"']+"),
-        r"\1\2[redacted]",
-    ),
-    (re.compile(r"(?i)\bbearer\s+[a-z0-9._~+/=-]{8,}"), "Bearer [redacted]"),
-]
-_FALLBACK_NAME = "a team member"
-_SEPARATOR = r"\s*[-\u2010-\u2015\u2212_]?\s*"
+from opsteam.domain.secrets import mask_secrets
+
+if TYPE_CHECKING:
+    from opsteam.domain.registry import Registry
+
+_DASHES = "\u2010-\u2015\u2212\u2011_-"
+_ID_SHAPE = re.compile(r"^([A-Za-z]+)[\s" + _DASHES + r"]*(\d+)$")
 
 
-# IDs of user registries (any scheme), added when such a registry is loaded.
-_CUSTOM: dict[str, str] = {}
-_custom_pattern: re.Pattern[str] | None = None
+def _canonical(prefix: str, number: str) -> str:
+    return f"{prefix.upper()}-{number}"
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    from opsteam.domain.registry import load_registry
+class Redactor:
+    """Maps internal IDs to public names and masks secrets; immutable, cheap to call."""
 
-    try:
-        return {k.upper(): v for k, v in load_registry().public_names().items()}
-    except Exception:  # a broken registry must never make redaction leak
-        return {}
+    def __init__(self, public_names: Mapping[str, str]) -> None:
+        self._names: dict[str, str] = {}
+        alternatives = []
+        for identifier, name in public_names.items():
+            shape = _ID_SHAPE.match(identifier.strip())
+            if shape is None:
+                raise ValueError(f"internal id {identifier!r} is not PREFIX-NUMBER")
+            prefix, number = shape.groups()
+            self._names[_canonical(prefix, number)] = name
+            alternatives.append(re.escape(prefix) + r"[ " + _DASHES + r"]?" + re.escape(number))
+        body = "|".join(sorted(alternatives, key=len, reverse=True))
+        # Whole tokens: no letter or digit before, no digit after (INF-0030 is not INF-003).
+        self._pattern = (
+            re.compile(r"(?<![A-Za-z0-9])(?:" + body + r")(?![0-9])", re.IGNORECASE)
+            if body
+            else None
+        )
 
+    @classmethod
+    def for_registry(cls, registry: Registry) -> Redactor:
+        return cls(registry.public_names())
 
-def register_ids(names: Mapping[str, str]) -> None:
-    """Also redact these internal IDs (e.g. from ``--registry my-roster.yaml``)."""
-    global _custom_pattern
-    _CUSTOM.update({_canonical(k): v for k, v in names.items()})
-    alternatives = sorted(_CUSTOM, key=len, reverse=True)
-    flexible = [_SEPARATOR.join(re.escape(part) for part in k.split("-")) for k in alternatives]
-    _custom_pattern = re.compile("|".join(flexible), re.IGNORECASE) if flexible else None
+    def _replace(self, match: re.Match[str]) -> str:
+        shape = _ID_SHAPE.match(match.group(0).replace(" ", "-"))
+        assert shape is not None  # the pattern only matches PREFIX-NUMBER shapes
+        return self._names[_canonical(*shape.groups())]
 
+    def ids(self, text: str) -> list[str]:
+        """The roster IDs ``text`` contains (as written), for checks and tests."""
+        return [m.group(0) for m in self._pattern.finditer(text)] if self._pattern else []
 
-def _canonical(identifier: str) -> str:
-    return re.sub(r"[\s\u2010-\u2015\u2212_-]+", "-", identifier.strip()).upper()
+    def text(self, text: str) -> str:
+        """Public names instead of internal IDs, then secrets masked."""
+        if self._pattern is not None:
+            text = self._pattern.sub(self._replace, text)
+        return mask_secrets(text)
 
-
-def _replace_id(match: re.Match[str]) -> str:
-    return _names().get(f"INF-{match.group(1)}", _FALLBACK_NAME)
-
-
-def _replace_custom(match: re.Match[str]) -> str:
-    return _CUSTOM.get(_canonical(match.group(0)), _FALLBACK_NAME)
-
-
-def redact_text(text: str) -> str:
-    """Replace internal IDs with public role names and mask secrets."""
-    previous = None
-    while previous != text:  # replacements can't create new IDs, but be certain
-        previous = text
-        if _custom_pattern is not None:
-            text = _custom_pattern.sub(_replace_custom, text)
-        text = _ID.sub(_replace_id, text)
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def redact(value: Any) -> Any:
-    """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, BaseModel):
-        return redact(value.model_dump(mode="json", by_alias=True))
-    if isinstance(value, Mapping):
-        return {redact(k): redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [redact(v) for v in value]
-    if isinstance(value, Enum):
-        return redact(value.value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+    def value(self, value: Any) -> Any:
+        """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, BaseModel):
+            return self.value(value.model_dump(mode="json", by_alias=True))
+        if isinstance(value, Mapping):
+            return {self.value(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.value(v) for v in value]
+        if isinstance(value, Enum):
+            return self.value(value.value)
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return value
 
 
-class RedactingFilter(logging.Filter):
-    """Log records shown to users go through the same exit."""
+class RedactingFormatter(logging.Formatter):
+    """Formats a record (message, arguments and traceback) and sends it through the exit."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_text(record.getMessage())
-        record.args = None
-        return True
+    def __init__(self, redactor: Redactor, fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor.text(super().format(record))

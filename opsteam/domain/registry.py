@@ -5,7 +5,6 @@ The registry says *who* each role is; the agent modules say *how* it thinks.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opsteam.domain.errors import RegistryError
-from opsteam.domain.redaction import register_ids
+from opsteam.domain.settings import Settings, load_settings
 from opsteam.domain.yamlio import parse_model
 
 RoleSlug = Literal[
@@ -207,17 +206,20 @@ def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Registry:
-    registry = parse_registry(_read(Path(path)), source=path)
-    # Whatever ID scheme a roster uses, its IDs must never reach users.
-    register_ids(registry.public_names())
-    return registry
+    return parse_registry(_read(Path(path)), source=path)
 
 
-def load_registry(path: str | Path | None = None) -> Registry:
+def load_registry(path: str | Path | None = None, *, settings: Settings | None = None) -> Registry:
     """Load the roster: explicit path, else $OPSTEAM_REGISTRY, else the packaged one."""
-    chosen = Path(path or os.environ.get("OPSTEAM_REGISTRY") or default_registry_path())
+    configured = (settings or load_settings()).registry
+    chosen = Path(path or configured or default_registry_path())
     try:
         mtime = chosen.stat().st_mtime_ns
     except OSError:
         raise RegistryError(f"{chosen}: registry file not found") from None
     return _load_cached(str(chosen), mtime)
+
+
+def default_registry() -> Registry:
+    """The roster shipped with the package, whatever the environment says."""
+    return load_registry(default_registry_path())

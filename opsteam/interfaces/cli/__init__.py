@@ -1,1 +1,1 @@
-"""cli layer."""
+"""The command line: a thin translation to the application layer."""

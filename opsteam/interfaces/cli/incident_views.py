@@ -6,14 +6,16 @@ Data in, lines or a Rich table out; :mod:`opsteam.interfaces.output` redacts and
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from opsteam.agents.sre.escalation import holder_of
-from opsteam.application.incidents import IncidentResult
 from opsteam.domain.incidents import Incident
 from opsteam.domain.registry import Registry
+
+if TYPE_CHECKING:
+    from opsteam.application.incidents import IncidentResult
 
 
 def last_communication(incident: Incident) -> str | None:

@@ -1,7 +1,7 @@
 """CLI for operations: ``incident open|update|resolve|list|show|tick``, ``oncall``, ``kpis``.
 
 Exit codes: 0 ok, 3 waiting for a human decision, 2 bad input (one line per problem),
-1 failure. Everything printed goes through :mod:`opsteam.interfaces.output`.
+1 failure. Everything printed goes through the invocation's :class:`Output`.
 """
 
 from __future__ import annotations
@@ -9,29 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
-from opsteam.application import incidents as ops
-from opsteam.application.kpis import kpi_rows
-from opsteam.application.oncall import shift_view, who_is_on_call
-from opsteam.domain.errors import InputError, OpsteamError, describe_validation_error
-from opsteam.domain.home import data_home
-from opsteam.domain.incidents import IncidentReport, parse_severity, parse_status, parse_time
-from opsteam.domain.registry import Registry, load_registry
+from opsteam.domain.errors import InputError
+from opsteam.domain.incidents import parse_severity, parse_status, parse_time
 from opsteam.interfaces.cli import incident_views as views
-from opsteam.interfaces.output import emit, emit_error
+from opsteam.interfaces.cli.errors import guarded
+from opsteam.interfaces.cli.invocation import Invocation
+from opsteam.interfaces.cli.options import AtOpt, HomeOpt, JsonOpt, RegistryOpt
+
+if TYPE_CHECKING:
+    from opsteam.application.incidents import IncidentResult
 
 EXIT_WAITING = 3
-
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data home (else OPSTEAM_HOME).")]
-NowOpt = Annotated[
-    str | None, typer.Option("--now", "--at", help="Clock override, ISO time (default: now).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 IdArg = Annotated[str, typer.Argument(help="Incident id, e.g. inc-1a2b3c4d.")]
 
 
@@ -39,35 +31,17 @@ def _now(text: str | None, field: str = "now") -> datetime:
     return parse_time(text, field, default=datetime.now(UTC))
 
 
-def _home(home: Path | None) -> Path:
-    """The data home, refused with one line when it cannot be a directory."""
-    try:
-        return data_home(home)
-    except OSError as exc:
-        why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror
-        where = home or "$OPSTEAM_HOME"
-        raise InputError(f"home: cannot use {where} as the data directory ({why})") from None
-
-
-def _run(action: Callable[[], int], *, as_json: bool) -> None:
-    """Run a command; map errors to exit codes with one line per problem, no traceback."""
-    try:
+def _run(invocation: Invocation, action: Callable[[], int], *, as_json: bool) -> None:
+    """Run a command through the shared error handler; a non-zero return is the exit code."""
+    with guarded(invocation, as_json):
         code = action()
-    except OpsteamError as exc:
-        emit_error(exc.lines(), as_json=as_json)
-        raise typer.Exit(exc.exit_code) from None
-    except ValidationError as exc:
-        emit_error(describe_validation_error(exc), as_json=as_json)
-        raise typer.Exit(2) from None
-    except Exception as exc:
-        emit_error([f"unexpected failure: {type(exc).__name__}: {exc}"], as_json=as_json)
-        raise typer.Exit(1) from None
     if code:
         raise typer.Exit(code)
 
 
-def _emit_result(result: ops.IncidentResult, registry: Registry, as_json: bool) -> int:
-    emit(views.summary(result, registry), as_json=as_json, render=views.render_summary)
+def _emit_result(invocation: Invocation, result: IncidentResult, as_json: bool) -> int:
+    data = views.summary(result, invocation.registry)
+    invocation.output.emit(data, as_json=as_json, render=views.render_summary)
     return EXIT_WAITING if result.waiting_for_human else 0
 
 
@@ -78,10 +52,6 @@ INCIDENT_HELP = (
     "nobody resolved in time.\n\n"
     "Exit codes: 0 ok, 3 waiting for a human decision, 2 bad input (nothing changed), 1 failure."
 )
-AtOpt = Annotated[
-    str | None,
-    typer.Option("--at", "--now", help="When this happens, ISO 8601 (no zone = UTC; default now)."),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -112,15 +82,19 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Alert payload file, JSON or YAML (Alertmanager ok).")
         ] = None,
         home: HomeOpt = None,
+        registry: RegistryOpt = None,
         now: AtOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Open an incident: triage, route to the component owner, start the escalation clock."""
 
+        invocation = Invocation(home, registry)
+
         def action() -> int:
-            registry = load_registry()
+            from opsteam.application import incidents as ops
+
             clock = _now(now)
-            report = IncidentReport.model_validate(
+            report = ops.IncidentReport.model_validate(
                 {
                     "title": title,
                     "description": description,
@@ -132,10 +106,12 @@ def register(app: typer.Typer) -> None:
                     "alert": ops.read_payload(alert) if alert else None,
                 }
             )
-            result = ops.open_incident(_home(home), report, now=clock, registry=registry)
-            return _emit_result(result, registry, as_json)
+            result = ops.open_incident(
+                invocation.home, report, now=clock, registry=invocation.registry
+            )
+            return _emit_result(invocation, result, as_json)
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     @incident.command("update")
     def update_cmd(
@@ -157,6 +133,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         by: Annotated[str, typer.Option(help="Who updates or decides.")] = "incident commander",
         home: HomeOpt = None,
+        registry: RegistryOpt = None,
         now: AtOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -164,10 +141,12 @@ def register(app: typer.Typer) -> None:
 
         A status or field change sends an incident update. Resolve with 'incident resolve'.
         """
+        invocation = Invocation(home, registry)
 
         def action() -> int:
-            registry = load_registry()
-            update = IncidentUpdate(
+            from opsteam.application import incidents as ops
+
+            update = ops.IncidentUpdate(
                 at=_now(now, "at"),
                 status=parse_status(status) if status else None,
                 impact=impact,
@@ -177,10 +156,12 @@ def register(app: typer.Typer) -> None:
                 decision=decision,
                 by=by,
             )
-            result = ops.update_incident(_home(home), incident_id, update, registry=registry)
-            return _emit_result(result, registry, as_json)
+            result = ops.update_incident(
+                invocation.home, incident_id, update, registry=invocation.registry
+            )
+            return _emit_result(invocation, result, as_json)
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     @incident.command("resolve")
     def resolve_cmd(
@@ -191,6 +172,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         by: Annotated[str, typer.Option(help="Who resolves.")] = "incident commander",
         home: HomeOpt = None,
+        registry: RegistryOpt = None,
         now: AtOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -198,58 +180,85 @@ def register(app: typer.Typer) -> None:
 
         The postmortem is also written to <home>/postmortems/ID.md.
         """
+        invocation = Invocation(home, registry)
 
         def action() -> int:
-            registry = load_registry()
-            resolution = Resolution(
+            from opsteam.application import incidents as ops
+
+            resolution = ops.Resolution(
                 at=_now(now, "at"), root_cause=root_cause, follow_ups=follow_up or [], by=by
             )
-            result = ops.resolve_incident(_home(home), incident_id, resolution, registry=registry)
-            return _emit_result(result, registry, as_json)
+            result = ops.resolve_incident(
+                invocation.home, incident_id, resolution, registry=invocation.registry
+            )
+            return _emit_result(invocation, result, as_json)
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     @incident.command("list")
     def list_cmd(
         all_: Annotated[bool, typer.Option("--all", help="Include resolved incidents.")] = False,
         home: HomeOpt = None,
+        registry: RegistryOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """List open incidents (all with --all)."""
 
+        invocation = Invocation(home, registry)
+
         def action() -> int:
-            rows = ops.list_incidents(_home(home), open_only=not all_, registry=load_registry())
-            emit(rows, as_json=as_json, render=views.render_list)
+            from opsteam.application import incidents as ops
+
+            rows = ops.list_incidents(
+                invocation.home, open_only=not all_, registry=invocation.registry
+            )
+            invocation.output.emit(rows, as_json=as_json, render=views.render_list)
             return 0
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     @incident.command("show")
-    def show_cmd(incident_id: IdArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    def show_cmd(
+        incident_id: IdArg,
+        home: HomeOpt = None,
+        registry: RegistryOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
         """Show one incident: fields, timeline with every update sent, postmortem."""
 
+        invocation = Invocation(home, registry)
+
         def action() -> int:
-            data = ops.show_incident(_home(home), incident_id, registry=load_registry())
-            emit(data, as_json=as_json, render=views.render_show)
+            from opsteam.application import incidents as ops
+
+            data = ops.show_incident(invocation.home, incident_id, registry=invocation.registry)
+            invocation.output.emit(data, as_json=as_json, render=views.render_show)
             return 0
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     @incident.command("tick")
-    def tick_cmd(home: HomeOpt = None, now: AtOpt = None, as_json: JsonOpt = False) -> None:
+    def tick_cmd(
+        home: HomeOpt = None,
+        registry: RegistryOpt = None,
+        now: AtOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
         """Escalate every open incident whose escalation window has passed.
 
         Meant for a scheduler; exit 3 when any incident waits for a human decision.
         """
+        invocation = Invocation(home, registry)
 
         def action() -> int:
-            registry = load_registry()
-            results = ops.tick(_home(home), now=_now(now), registry=registry)
-            data = [views.summary(r, registry) for r in results]
-            emit(data, as_json=as_json, render=views.render_tick)
+            from opsteam.application import incidents as ops
+
+            results = ops.tick(invocation.home, now=_now(now), registry=invocation.registry)
+            data = [views.summary(r, invocation.registry) for r in results]
+            invocation.output.emit(data, as_json=as_json, render=views.render_tick)
             return EXIT_WAITING if any(r.waiting_for_human for r in results) else 0
 
-        _run(action, as_json=as_json)
+        _run(invocation, action, as_json=as_json)
 
     app.command("oncall")(_oncall)
     kpis = typer.Typer()
@@ -265,25 +274,30 @@ def _oncall(
         typer.Option("--at", "--now", help="ISO 8601 time (no zone = UTC; default now)."),
     ] = None,
     as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
 ) -> None:
     """Who is on call (primary and secondary) and until the next daily handoff."""
+    invocation = Invocation(registry_option=registry)
 
     def action() -> int:
-        when, registry = _now(at, "at"), load_registry()
-        emit(
-            shift_view(who_is_on_call(when, registry), when, registry),
+        from opsteam.application.oncall import shift_view, who_is_on_call
+
+        when, roster = _now(at, "at"), invocation.registry
+        invocation.output.emit(
+            shift_view(who_is_on_call(when, roster), when, roster),
             as_json=as_json,
             render=views.render_oncall,
         )
         return 0
 
-    _run(action, as_json=as_json)
+    _run(invocation, action, as_json=as_json)
 
 
 def _kpis(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(help="Window start, ISO date or time.")] = None,
     home: HomeOpt = None,
+    registry: RegistryOpt = None,
     now: Annotated[
         str | None, typer.Option("--now", "--at", help="Window end, ISO time (default: now).")
     ] = None,
@@ -296,34 +310,43 @@ def _kpis(
     if ctx.invoked_subcommand is not None:
         return
 
+    invocation = Invocation(home, registry)
+
     def action() -> int:
+        from opsteam.application import incidents as ops
+
         clock = _now(now)
         start = parse_time(since, "since") if since else None
         if start is not None and start > clock:
             raise InputError(f"since: {start.isoformat()} is after now ({clock.isoformat()})")
-        results = ops.kpis(_home(home), since=start, now=clock, registry=load_registry())
-        emit(kpi_rows(results), as_json=as_json, render=views.render_kpis)
+        results = ops.kpis(invocation.home, since=start, now=clock, registry=invocation.registry)
+        invocation.output.emit(ops.kpi_rows(results), as_json=as_json, render=views.render_kpis)
         return 0
 
-    _run(action, as_json=as_json)
+    _run(invocation, action, as_json=as_json)
 
 
 def _kpis_cost(
     month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
     amount: Annotated[str, typer.Argument(help="Cloud spend of that month, >= 0.")],
     home: HomeOpt = None,
+    registry: RegistryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record one month's cloud spend for the cost trend KPI (a month again replaces it)."""
 
+    invocation = Invocation(home, registry)
+
     def action() -> int:
-        value = ops.record_cost(_home(home), month, amount)
+        from opsteam.application import incidents as ops
+
+        value = ops.record_cost(invocation.home, month, amount)
         data = {"month": month.strip(), "amount": value}
-        emit(
+        invocation.output.emit(
             data,
             as_json=as_json,
             render=lambda d: f"Recorded cost for {d['month']}: {d['amount']:,.2f}",
         )
         return 0
 
-    _run(action, as_json=as_json)
+    _run(invocation, action, as_json=as_json)

@@ -166,3 +166,11 @@ def roster_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     for r in data["roles"]:
         table.add_row(r["name"], r["slug"], r["specialty"], r["primary_responsibility"])
     yield table
+
+
+def runs_detail(rows: list[dict[str, Any]]) -> Iterator[RenderableType]:
+    """Several results in full, one after another (a submitted list of requests)."""
+    for index, row in enumerate(rows):
+        if index:
+            yield Text("")
+        yield from run_view(row)

@@ -1,0 +1,113 @@
+"""Secret masking: recognise credentials by pattern and by structure, replace them in place.
+
+Hand-written rules rather than a detector library: the usual libraries judge by file type
+and entropy (``DB_PASSWORD=hunter2x`` in plain text passes them), and masking must work on
+free text offline. Each rule names what it masked, so a reader knows what was there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MASK = "[redacted]"
+# Names whose value is a secret when assigned (``DB_PASSWORD=value``, ``password: value``):
+# snake/kebab/dotted names ending in a secret word (camelCase fields such as
+# ``automountServiceAccountToken`` are settings, not secrets), and a few well-known variables.
+_SECRET_WORD = (
+    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|private[_-]?key|client[_-]?secret|credentials?)"
+)
+_SECRET_NAME = (
+    r"(?<![A-Za-z0-9_.-])(?:(?:[A-Za-z0-9]+[_.-])*" + _SECRET_WORD + r"|pgpassword|mysql_pwd)"
+    r"(?![A-Za-z0-9])"
+)
+# Values that are settings or references, never secrets (``manage_password = true``).
+_NOT_A_VALUE = r"(?!(?:true|false|null|none|yes|no)\b)(?!(?:var|local|data|module)\.)(?![\[{<$])"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    replace: Callable[[re.Match[str]], str]
+
+
+def _whole(kind: str) -> Callable[[re.Match[str]], str]:
+    return lambda _m: f"[redacted-{kind}]"
+
+
+def _keep_prefix(match: re.Match[str]) -> str:
+    return f"{match.group('keep')}{MASK}"
+
+
+_RULES: tuple[_Rule, ...] = (
+    # PEM private keys, complete or cut short (a BEGIN line with no END line).
+    _Rule(
+        "private-key",
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY-----"
+            r"|[\s\S]*\Z)"
+        ),
+        _whole("private-key"),
+    ),
+    # user:password@ in any URL scheme (postgresql://, mysql://, redis://, https://...).
+    _Rule(
+        "url-password",
+        re.compile(r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)"),
+        _keep_prefix,
+    ),
+    _Rule(
+        "aws-key",
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"),
+        _whole("aws-key"),
+    ),
+    _Rule(
+        "github-token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+        _whole("token"),
+    ),
+    _Rule("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), _whole("token")),
+    _Rule("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _whole("token")),
+    _Rule(
+        "api-key",
+        re.compile(r"\b(?:sk-[A-Za-z0-9_-]{20,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})"),
+        _whole("token"),
+    ),
+    _Rule(
+        "jwt",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+        _whole("token"),
+    ),
+    _Rule(
+        "bearer",
+        re.compile(r"(?P<keep>\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+        _keep_prefix,
+    ),
+    # NAME=value, NAME: value, "name": "value" for secret-looking names.
+    _Rule(
+        "assignment",
+        re.compile(
+            r"(?P<keep>"
+            + _SECRET_NAME
+            + r"[\"']?\s*(?:=|:)\s*[\"']?)"
+            + _NOT_A_VALUE
+            + r"[^\s\"',;]+",
+            re.IGNORECASE,
+        ),
+        _keep_prefix,
+    ),
+)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every recognised secret replaced by a ``[redacted...]`` marker."""
+    for rule in _RULES:
+        text = rule.pattern.sub(rule.replace, text)
+    return text
+
+
+def secret_kinds(text: str) -> list[str]:
+    """Which kinds of secret ``text`` holds (empty when none), for clear refusals."""
+    return [rule.kind for rule in _RULES if rule.pattern.search(text)]

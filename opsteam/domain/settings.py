@@ -1,0 +1,83 @@
+"""Configuration, read in one place: ``OPSTEAM_*`` environment variables (pydantic-settings).
+
+Everything that used to peek at ``os.environ`` asks :func:`load_settings` instead, so a test
+(or an embedding program) can pass its own mapping and nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+class Settings(BaseSettings):
+    """Every knob opsteam reads from its environment; all optional, safe defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="OPSTEAM_", extra="ignore", frozen=True)
+
+    home: Path | None = Field(default=None, description="data directory (runs, history)")
+    registry: Path | None = Field(default=None, description="your own registry.yaml")
+    database_url: str | None = Field(default=None, description="history store (SQLAlchemy URL)")
+    checkpoint_url: str | None = Field(default=None, description="checkpoints (Postgres URL)")
+    user: str | None = Field(default=None, description="who decides, when --by is not given")
+    log: str = Field(default="WARNING", description="log level")
+    debug: bool = Field(default=False, description="show tracebacks of internal errors")
+    quiet: bool = Field(default=False, description="no progress lines on stderr")
+    strict: bool = Field(default=False, description="a missing validator fails the run")
+    tools: Path | None = Field(default=None, description="where isolated validator venvs live")
+    checkov: Path | None = Field(default=None, description="explicit checkov executable")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default: the process environment)."""
+    if environ is None:
+        return Settings()
+    values = {
+        key.removeprefix("OPSTEAM_").lower(): value
+        for key, value in environ.items()
+        if key.startswith("OPSTEAM_") and value != ""
+    }
+    return Settings.model_validate(values)
+
+
+def user_data_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("opsteam"))
+
+
+def data_home(explicit: str | Path | None = None, settings: Settings | None = None) -> Path:
+    """The data directory: ``explicit``, else ``$OPSTEAM_HOME``, else the user data dir."""
+    settings = settings or load_settings()
+    home = Path(explicit) if explicit else settings.home or user_data_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def database_url(home: Path, settings: Settings | None = None) -> str:
+    """SQLAlchemy URL of the history store; ``$OPSTEAM_DATABASE_URL`` selects Postgres."""
+    settings = settings or load_settings()
+    return settings.database_url or f"sqlite:///{home / 'opsteam.db'}"
+
+
+def checkpoint_url(home: Path, settings: Settings | None = None) -> str:
+    """Where graph checkpoints live: a Postgres URL, or a SQLite file under the home."""
+    settings = settings or load_settings()
+    url = settings.checkpoint_url or settings.database_url
+    if url and url.startswith(_POSTGRES):
+        return url.replace("postgresql+psycopg://", "postgresql://")
+    return str(home / "checkpoints.sqlite")
+
+
+def tools_home(settings: Settings | None = None) -> Path:
+    """Where the isolated tool venvs live (``$OPSTEAM_TOOLS`` or ~/.cache/opsteam-tools)."""
+    settings = settings or load_settings()
+    if settings.tools is not None:
+        return settings.tools
+    return Path(os.path.expanduser("~")) / ".cache" / "opsteam-tools"

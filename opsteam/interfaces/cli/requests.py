@@ -1,0 +1,196 @@
+"""Request commands: ``submit``, ``approve``, ``resume``, ``outcome``, ``status``, ``roster``.
+
+A thin translation to :mod:`opsteam.application.service`; exit codes 0 completed, 3 waiting
+for approval, 2 bad input, 1 failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import Verdict
+from opsteam.interfaces.cli import views
+from opsteam.interfaces.cli.errors import guarded
+from opsteam.interfaces.cli.invocation import Invocation
+from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
+
+if TYPE_CHECKING:
+    from opsteam.application.results import RunResult
+
+MAX_INPUT_BYTES = 256 * 1024
+
+
+def _read_input(source: str) -> tuple[bytes, str]:
+    if source == "-":
+        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "stdin"
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{source}: is a directory; give a request file (YAML or JSON)")
+    if not path.exists():
+        raise InputError(f"{source}: no such file")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1), source
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+
+
+def finish(invocation: Invocation, results: list[RunResult], as_json: bool) -> None:
+    """Print the results and leave with the worst exit code among them."""
+    data: Any = [r.model_dump(mode="json") for r in results]
+    if len(results) == 1:
+        invocation.output.emit(data[0], as_json=as_json, render=views.run_view)
+    else:
+        invocation.output.emit(data, as_json=as_json, render=views.runs_detail)
+    codes = {r.exit_code for r in results}
+    raise typer.Exit(1 if 1 in codes else 3 if 3 in codes else 0)
+
+
+def submit(
+    file: Annotated[str, typer.Argument(help="Request file (YAML or JSON), or - for stdin.")],
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Submit one change request (or a list) to the team."""
+    from opsteam.intake import parse_requests
+
+    invocation = Invocation(home, registry)
+    with guarded(invocation, as_json):
+        raw, source = _read_input(file)
+        requests = parse_requests(raw, source)
+        results = invocation.team().submit(requests, out=out)
+    finish(invocation, results, as_json)
+
+
+def approve(
+    thread: Annotated[str, typer.Argument(help="Thread id printed by submit.")],
+    checkpoint: Annotated[
+        str | None, typer.Option(help="Checkpoint id to decide.", show_default=False)
+    ] = None,
+    all_pending: Annotated[bool, typer.Option("--all", help="Decide every pending one.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject (needs --reason).")] = False,
+    reason: Annotated[str, typer.Option(help="Why (required with --reject).")] = "",
+    changes: Annotated[str, typer.Option("--changes", help="Request changes: feedback.")] = "",
+    by: Annotated[
+        str | None,
+        typer.Option(help="Who decides (default: $OPSTEAM_USER or login).", show_default=False),
+    ] = None,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Approve, reject or request changes at a pending checkpoint; the run resumes."""
+    invocation = Invocation(home, registry)
+    with guarded(invocation, as_json):
+        if reject and changes:
+            raise InputError("choose one of --reject and --changes")
+        if reject and not reason.strip():
+            raise InputError("--reject needs --reason TEXT")
+        verdict: Verdict = "reject" if reject else "changes" if changes else "approve"
+        result = invocation.team().decide(
+            thread,
+            verdict,
+            checkpoint=checkpoint,
+            all_pending=all_pending,
+            reason=changes if changes else reason,
+            by=by,
+            out=out,
+        )
+    finish(invocation, [result], as_json)
+
+
+def resume(
+    thread: Annotated[str, typer.Argument(help="Thread id of a request that stopped.")],
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Retry a request that stopped with an error, from its last saved step."""
+    invocation = Invocation(home, registry)
+    with guarded(invocation, as_json):
+        result = invocation.team().resume(thread, out=out)
+    finish(invocation, [result], as_json)
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+
+
+def outcome(
+    thread: Annotated[str, typer.Argument(help="Thread id of a finished request.")],
+    result: Annotated[Outcome, typer.Argument(help="How applying the change went.")],
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Record how applying a finished change went (feeds the change success rate KPI)."""
+    invocation = Invocation(home, registry)
+    with guarded(invocation, as_json):
+        done = invocation.team().record_outcome(thread, result.value)
+    data = {"thread_id": done.thread_id, "request": done.request, "outcome": result.value}
+    invocation.output.emit(
+        data,
+        as_json=as_json,
+        render=lambda d: f"Recorded: {d['request']} ({d['thread_id']}) {d['outcome']}",
+    )
+
+
+def status(
+    thread: Annotated[
+        str | None, typer.Argument(help="Thread id; omit to list.", show_default=False)
+    ] = None,
+    as_json: JsonOpt = False,
+    home: HomeOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Show one request, or list recent ones."""
+    invocation = Invocation(home, registry)
+    with guarded(invocation, as_json):
+        team = invocation.team()
+        if thread is None:
+            rows = [r.model_dump(mode="json") for r in team.threads()]
+            invocation.output.emit(rows, as_json=as_json, render=views.runs_view)
+            return
+        result = team.status(thread)
+    invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=views.run_view)
+
+
+def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
+    """The team, by public name."""
+    invocation = Invocation(registry_option=registry)
+    with guarded(invocation, as_json):
+        reg = invocation.registry
+        data = {
+            "team": reg.team.name,
+            "lead": reg.role(reg.team.lead).name,
+            "mission": reg.team.mission,
+            "roles": [
+                {
+                    "name": r.name,
+                    "slug": r.slug,
+                    "title": r.title,
+                    "specialty": r.specialty,
+                    "primary_responsibility": r.primary_responsibility,
+                    "capabilities": list(r.capabilities),
+                }
+                for r in reg.roles
+            ],
+        }
+    invocation.output.emit(data, as_json=as_json, render=views.roster_view)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (submit, approve, resume, outcome, status, roster):
+        app.command()(command)

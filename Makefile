@@ -21,12 +21,14 @@ demo: setup validators
 	OPSTEAM_HOME=$${OPSTEAM_HOME:-.opsteam-demo} $(BIN)/opsteam submit $(EXAMPLE) --out out/demo
 
 test: setup validators
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=
+	$(BIN)/python .ci/coverage_summary.py
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p opsteam
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -15,39 +15,16 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import interrupt
-from pydantic import BaseModel, ConfigDict, Field
 
 from opsteam.agents.sre import incidents as commander
-from opsteam.agents.sre.comms import DocLink, render_postmortem
+from opsteam.agents.sre.comms import render_postmortem
 from opsteam.agents.sre.escalation import HUMAN_NAME, passed_levels
-from opsteam.application.checkpoints import register_state
-from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
+from opsteam.domain.incidents import Incident
 from opsteam.domain.registry import Registry
+from opsteam.graphs.state import IncidentCommand, IncidentState
 
 WAIT = "wait"
 HUMAN = "human"
-CommandKind = Literal["update", "tick", "resolve"]
-
-
-class IncidentCommand(BaseModel):
-    """What a resume delivers: an update (incl. a human decision), a clock tick, a resolution."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: CommandKind
-    at: UtcTime
-    update: commander.IncidentUpdate | None = None
-    resolution: commander.Resolution | None = None
-    links: list[DocLink] = Field(default_factory=list)
-
-
-class IncidentState(BaseModel):
-    report: IncidentReport
-    now: UtcTime
-    incident: Incident | None = None
-    command: IncidentCommand | None = None
-
-
-register_state(IncidentState)
 
 
 def _incident(state: IncidentState) -> Incident:

@@ -15,7 +15,6 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send, interrupt
 
 from opsteam.agents.base import RoleContext
-from opsteam.application.checkpoints import register_state
 from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationResult
 from opsteam.domain.registry import Registry
 from opsteam.graphs import routing
@@ -29,8 +28,6 @@ Update = dict[str, Any]
 class Node(Protocol):
     def __call__(self, state: RequestState) -> Update: ...
 
-
-register_state(RequestState)
 
 # Which state slice each role writes.
 SLOTS = {

@@ -8,8 +8,10 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from opsteam.agents.sre import incidents as commander
+from opsteam.agents.sre.comms import DocLink
 from opsteam.domain.decisions import (
     ArchitectDesign,
     AutomationPlan,
@@ -18,6 +20,7 @@ from opsteam.domain.decisions import (
     ReliabilityPlan,
     ServerBaseline,
 )
+from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -70,3 +73,24 @@ class RequestState(BaseModel):
     def all_validations(self) -> list[ValidationResult]:
         found = (v for items in self.validations.values() for v in items)
         return sorted(found, key=lambda v: (v.path, v.validator))
+
+
+CommandKind = Literal["update", "tick", "resolve"]
+
+
+class IncidentCommand(BaseModel):
+    """What a resume delivers: an update (incl. a human decision), a clock tick, a resolution."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: CommandKind
+    at: UtcTime
+    update: commander.IncidentUpdate | None = None
+    resolution: commander.Resolution | None = None
+    links: list[DocLink] = Field(default_factory=list)
+
+
+class IncidentState(BaseModel):
+    report: IncidentReport
+    now: UtcTime
+    incident: Incident | None = None
+    command: IncidentCommand | None = None

@@ -22,7 +22,8 @@ from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.db import open_store, record_change
 from opsteam.domain.incidents import IncidentReport, incident_id
 from opsteam.domain.registry import load_registry
-from opsteam.graphs.incident import IncidentCommand, build_incident_graph
+from opsteam.graphs.incident import build_incident_graph
+from opsteam.graphs.state import IncidentCommand
 from opsteam.interfaces.cli.ops import register
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -21,15 +21,6 @@ from pydantic import BaseModel
 
 from opsteam.domain.settings import checkpoint_url
 
-_STATE_ROOTS: list[type[BaseModel]] = []
-
-
-def register_state(model: type[BaseModel]) -> type[BaseModel]:
-    """Declare a graph state type whose nested models may be stored in checkpoints."""
-    if model not in _STATE_ROOTS:
-        _STATE_ROOTS.append(model)
-    return model
-
 
 def _walk(tp: Any, seen: set[type]) -> None:
     if isinstance(tp, type) and tp not in seen:
@@ -46,9 +37,17 @@ def _walk(tp: Any, seen: set[type]) -> None:
         _walk(arg, seen)
 
 
+def state_roots() -> tuple[type[BaseModel], ...]:
+    """Every graph state stored in checkpoints, named here once, whatever was imported."""
+    from opsteam.graphs.state import IncidentState, RequestState
+
+    return (RequestState, IncidentState)
+
+
 def allowlist(*roots: type[BaseModel]) -> set[tuple[str, str]]:
+    """(module, name) of every model and enum the states can hold: nothing else deserialises."""
     seen: set[type] = set()
-    for root in roots or tuple(_STATE_ROOTS):
+    for root in roots or state_roots():
         _walk(root, seen)
     return {(t.__module__, t.__name__) for t in seen}
 

@@ -133,6 +133,22 @@ class ChangeRow(Base):
     bundle_path: Mapped[str | None] = mapped_column(Text)
 
 
+class RequestRow(Base):
+    """One row per request thread: what listings show, kept current after every step."""
+
+    __tablename__ = "requests"
+
+    thread_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(40))
+    environment: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24))
+    summary: Mapped[str] = mapped_column(Text)
+    pending: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ApprovalRow(Base):
     __tablename__ = "approvals"
     __table_args__ = (UniqueConstraint("thread_id", "checkpoint", "round"),)
@@ -344,3 +360,32 @@ def record_cost_sample(target: StoreOrSession, month: str, amount: float) -> Non
             session.add(CostSampleRow(month=month, amount=amount))
         else:
             row.amount = amount
+
+
+def record_request(
+    target: StoreOrSession,
+    thread_id: str,
+    request: ChangeRequest,
+    *,
+    status: str,
+    summary: str,
+    pending: list[dict[str, Any]],
+    at: datetime,
+) -> None:
+    """Insert or refresh the request's listing row (idempotent: the same step twice is one row)."""
+    now = _aware(at, "at")
+    with _transaction(target) as session:
+        row = session.get(RequestRow, thread_id)
+        if row is None:
+            row = RequestRow(thread_id=thread_id, created_at=now)
+            session.add(row)
+        row.title, row.service = request.request, request.service_name
+        row.environment, row.status = request.environment.value, status
+        row.summary, row.pending, row.updated_at = summary, pending, now
+
+
+def recent_requests(target: StoreOrSession, limit: int) -> list[RequestRow]:
+    """Most recently updated first; one indexed query, flat in the number of stored requests."""
+    with _transaction(target) as session:
+        query = select(RequestRow).order_by(RequestRow.updated_at.desc()).limit(limit)
+        return list(session.scalars(query))

@@ -49,7 +49,8 @@ from opsteam.domain.incidents import (
 )
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.graphs.incident import IncidentCommand, IncidentState, build_incident_graph
+from opsteam.graphs.incident import build_incident_graph
+from opsteam.graphs.state import IncidentCommand, IncidentState
 
 MAX_PAYLOAD_BYTES = 1_000_000
 Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -41,6 +42,23 @@ class CheckResult(BaseModel):
     status: str
     message: str
     findings: list[Finding]
+
+
+class PendingRef(BaseModel):
+    id: str
+    name: str
+
+
+class RequestSummary(BaseModel):
+    """One line of a listing, read from the history store's index (never the checkpoints)."""
+
+    thread_id: str
+    status: Status
+    request: str
+    environment: str
+    summary: str
+    pending: list[PendingRef] = Field(default_factory=list)
+    updated_at: datetime
 
 
 class RunResult(BaseModel):

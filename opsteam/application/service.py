@@ -25,8 +25,14 @@ from pydantic import ValidationError
 
 from opsteam.application.bundle import write_bundle, write_files
 from opsteam.application.checkpoints import open_checkpointer
-from opsteam.application.db import open_store, record_approval, record_change
-from opsteam.application.results import RunResult, build_result
+from opsteam.application.db import (
+    open_store,
+    recent_requests,
+    record_approval,
+    record_change,
+    record_request,
+)
+from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.domain.errors import (
     ConflictError,
     InputError,
@@ -133,23 +139,23 @@ class Opsteam:
     @contextmanager
     def _exclusive(self, thread_id: str) -> Iterator[None]:
         """One decision (or resume) per request at a time: a second process is told so."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - no advisory locks on this platform
-            yield
-            return
+        from filelock import FileLock, Timeout
+
         locks = self.home / "locks"
         locks.mkdir(exist_ok=True)
         name = hashlib.sha256(thread_id.encode()).hexdigest()[:24]
-        with (locks / f"{name}.lock").open("w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ConflictError(
-                    f"request {thread_id} is being decided or resumed by another process; "
-                    f"check with: opsteam status {thread_id}"
-                ) from None
+        lock = FileLock(locks / f"{name}.lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise ConflictError(
+                f"request {thread_id} is being decided or resumed by another process; "
+                f"check with: opsteam status {thread_id}"
+            ) from None
+        try:
             yield
+        finally:
+            lock.release()
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
@@ -213,9 +219,16 @@ class Opsteam:
     ) -> None:
         """History for KPIs and postmortems: approvals always, the change once it ended."""
         outcome = outcome or _OUTCOMES.get(result.status)
-        if not decisions and outcome is None:
-            return
         with open_store(self.home) as store, store.session() as session:
+            record_request(
+                session,
+                result.thread_id,
+                self._request_of(graph, result.thread_id),
+                status=result.status,
+                summary=result.summary,
+                pending=[{"id": p.id, "name": p.name} for p in result.pending],
+                at=self.clock(),
+            )
             for decision in decisions:
                 record_approval(session, result.thread_id, decision)
             if outcome is None:
@@ -233,6 +246,12 @@ class Opsteam:
                 resources_total=plan.resources_total if plan else None,
                 bundle_path=result.bundle,
             )
+
+    def _request_of(
+        self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str
+    ) -> ChangeRequest:
+        values = graph.get_state(self._config(thread_id)).values
+        return RequestState.model_validate(values).request
 
     def _maybe_write(
         self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult, out: Path | None
@@ -377,13 +396,19 @@ class Opsteam:
         with self._graph() as graph:
             return self._result(graph, thread_id)
 
-    def threads(self, limit: int = 50) -> list[RunResult]:
-        """Most recent requests first."""
-        with open_checkpointer(self.home) as saver:
-            seen: list[str] = []
-            for item in saver.list(None):
-                tid = item.config["configurable"]["thread_id"]
-                if tid.startswith("chg-") and tid not in seen:
-                    seen.append(tid)
-        with self._graph() as graph:
-            return [self._result(graph, tid) for tid in seen[:limit]]
+    def threads(self, limit: int = 50) -> list[RequestSummary]:
+        """Most recently updated requests first, from the history store's index."""
+        with open_store(self.home) as store:
+            rows = recent_requests(store, limit)
+        return [
+            RequestSummary(
+                thread_id=r.thread_id,
+                status=r.status,
+                request=r.title,
+                environment=r.environment,
+                summary=r.summary,
+                pending=r.pending,
+                updated_at=r.updated_at,
+            )
+            for r in rows
+        ]

@@ -1,9 +1,10 @@
 """The one shape every role has.
 
-A role module exposes ``ROLE`` (its public slug), a pure ``decide(request, ctx)`` that returns
+A role package exposes ``ROLE`` (its public slug), a pure ``decide(request, ctx)`` that returns
 its typed decision, and ``render(decision, request, ctx)`` that turns the decision into
 artifacts through packaged templates. The graph wires these; roles never read each other's
-internals, only the decisions handed to them in :class:`RoleContext`.
+internals, only the decisions handed to them in :class:`RoleContext`. The architect's design
+is always there: no role guesses what the architect would have said.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pydantic import BaseModel
 
 from opsteam.domain.decisions import (
     ArchitectDesign,
+    AutomationPlan,
     DatabasePlan,
     NetworkPlan,
     ServerBaseline,
+    StoragePlan,
 )
 from opsteam.domain.models import Artifact, ChangeRequest, Finding
 from opsteam.domain.registry import Registry, RoleSlug
@@ -31,13 +34,16 @@ DecisionT = TypeVar("DecisionT", bound=BaseModel)
 
 @dataclass(frozen=True)
 class RoleContext:
-    """What a role may read: the registry, earlier decisions, feedback and findings."""
+    """What a role may read: the registry, the design, earlier decisions and findings."""
 
     registry: Registry
-    design: ArchitectDesign | None = None
+    design: ArchitectDesign
     servers: ServerBaseline | None = None
     network: NetworkPlan | None = None
     database: DatabasePlan | None = None
+    storage: StoragePlan | None = None
+    automation: AutomationPlan | None = None
+    # People's requested changes, oldest first (the architect revises the design with them).
     feedback: Sequence[str] = ()
     # Validator findings from an earlier attempt, so the role can fix its artifacts.
     findings: Sequence[Finding] = ()

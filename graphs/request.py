@@ -7,6 +7,7 @@ intake -> scope -> architect -> [design checkpoints] -> specialists (Send, in pa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -33,10 +34,11 @@ class Node(Protocol):
 SLOTS = {
     "systems-administrator": "servers",
     "network-engineer": "network",
-    "database-administrator": "database",
+    "database-administrator": "data",
     "automation-engineer": "automation",
     "site-reliability-engineer": "reliability",
 }
+PLAN_NODE = "plan"
 DOWNSTREAM = (*SLOTS, "notifications")
 
 
@@ -53,12 +55,17 @@ def _modules() -> dict[str, Any]:
 def _context(
     state: RequestState, registry: Registry, findings: Sequence[Finding] = (), attempt: int = 1
 ) -> RoleContext:
+    if state.design is None:  # pragma: no cover - the architect always runs first
+        raise RuntimeError("a role ran before the architect's design")
+    data = state.data
     return RoleContext(
         registry=registry,
         design=state.design,
         servers=state.servers,
         network=state.network,
-        database=state.database,
+        database=data.database if data else None,
+        storage=data.storage if data else None,
+        automation=state.automation,
         feedback=tuple(state.feedback),
         findings=tuple(findings),
         attempt=attempt,
@@ -93,19 +100,34 @@ class _Nodes:
     def architect(self, state: RequestState) -> Update:
         from opsteam.agents.architect import role as architect
 
-        ctx = _context(state, self.registry)
-        design = architect.decide(state.request, ctx)
-        artifacts = architect.render(design, state.request, ctx)
+        previous = state.data.database if state.data else None
+        revised, design = architect.revise(
+            state.request, tuple(state.feedback), self.registry, previous
+        )
         assigned = set(routing.specialists(design, self.registry))
         cleared: Update = {SLOTS[s]: None for s in routing.SPECIALIST_NODES if s not in assigned}
         return {
             **cleared,
             "design": design,
+            "revised_request": revised if revised != state.request else None,
+            "plan": None,
             "review": "",
             "fix_attempts": {},
-            "artifacts": {architect.ROLE: artifacts, **{r: [] for r in DOWNSTREAM}},
+            "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM)},
             "validations": {r: [] for r in DOWNSTREAM},
             "worked": [self.registry.role(architect.ROLE).id],
+        }
+
+    def plan(self, state: RequestState) -> Update:
+        """The architect assembles the plan from what the specialists decided."""
+        from opsteam.agents.architect import role as architect
+
+        ctx = _context(state, self.registry)
+        today = state.started_on or date.today()
+        plan = architect.plan_for(state.current_request, ctx, today)
+        return {
+            "plan": plan,
+            "artifacts": {architect.ROLE: architect.render(plan, state.current_request, ctx)},
         }
 
     def checkpoint(self, state: Any) -> Update:
@@ -143,10 +165,11 @@ class _Nodes:
             findings = routing.failures(state.validations.get(slug, []))
             attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
             ctx = _context(state, self.registry, findings, attempt + 1)
-            decision = module.decide(state.request, ctx)
+            request = state.current_request
+            decision = module.decide(request, ctx)
             update: Update = {
                 SLOTS[slug]: decision,
-                "artifacts": {slug: module.render(decision, state.request, ctx)},
+                "artifacts": {slug: module.render(decision, request, ctx)},
                 "worked": [self.registry.role(slug).id],
             }
             if findings:
@@ -184,7 +207,7 @@ class _Nodes:
     def _notices(self, state: RequestState) -> list[Artifact]:
         from opsteam.agents.sre.notify import maintenance_artifact
 
-        notice = maintenance_artifact(state.request, state.design, self.registry)
+        notice = maintenance_artifact(state.current_request, state.design, self.registry)
         return [notice] if notice else []
 
     def report(self, state: RequestState) -> Update:
@@ -230,6 +253,9 @@ def checkpoint_task(
         "environment": state.request.environment.value,
         "risk": design.risk.model_dump(mode="json") if design else None,
         "gate": [g.model_dump(mode="json") for g in gate],
+        # What the person's earlier requested changes did: shown before the next decision.
+        "applied": [f"{c.field}: {c.value}" for c in design.changes] if design else [],
+        "not_applied": list(design.not_applied) if design else [],
     }
 
 
@@ -248,6 +274,7 @@ def build_request_graph(
     for slug in (*routing.SPECIALIST_NODES, "automation-engineer", "site-reliability-engineer"):
         graph.add_node(slug, nodes.role(slug))
     graph.add_node("verify_iac", nodes.verify("automation-engineer"))
+    graph.add_node(PLAN_NODE, nodes.plan)
     graph.add_node("verify_ops", nodes.verify("site-reliability-engineer"))
     graph.add_node("change_gate", nodes.change_gate)
     graph.add_node("report", nodes.report)
@@ -299,9 +326,10 @@ def build_request_graph(
     graph.add_edge("automation-engineer", "verify_iac")
     graph.add_conditional_edges(
         "verify_iac",
-        after_verify("automation-engineer", "site-reliability-engineer"),
-        ["automation-engineer", "site-reliability-engineer"],
+        after_verify("automation-engineer", PLAN_NODE),
+        ["automation-engineer", PLAN_NODE],
     )
+    graph.add_edge(PLAN_NODE, "site-reliability-engineer")
     graph.add_edge("site-reliability-engineer", "verify_ops")
     graph.add_conditional_edges(
         "verify_ops",

@@ -6,6 +6,7 @@ Each role writes only its own slice; lists that parallel branches write to have 
 from __future__ import annotations
 
 import operator
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,11 +16,12 @@ from opsteam.agents.sre.comms import DocLink
 from opsteam.domain.decisions import (
     ArchitectDesign,
     AutomationPlan,
-    DatabasePlan,
+    DataPlan,
     NetworkPlan,
     ReliabilityPlan,
     ServerBaseline,
 )
+from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
 from opsteam.domain.models import (
     Artifact,
@@ -45,13 +47,18 @@ def add_unique(old: list[str], new: list[str]) -> list[str]:
 class RequestState(BaseModel):
     thread_id: str = ""
     request: ChangeRequest
+    # The request as the architect revised it with people's requested changes (None: as sent).
+    revised_request: ChangeRequest | None = None
+    # The run's own date: documents written again later carry the same date.
+    started_on: date | None = None
     status: RunStatus = "running"
     redirect: Redirect | None = None
     design: ArchitectDesign | None = None
     servers: ServerBaseline | None = None
     network: NetworkPlan | None = None
-    database: DatabasePlan | None = None
+    data: DataPlan | None = None
     automation: AutomationPlan | None = None
+    plan: InfrastructurePlan | None = None
     reliability: ReliabilityPlan | None = None
     # Keyed by role slug: a role that runs again replaces exactly its own files.
     artifacts: Annotated[dict[str, list[Artifact]], by_role] = Field(default_factory=dict)
@@ -66,6 +73,11 @@ class RequestState(BaseModel):
     summary: str = ""
     # Where the user asked for the bundle (submit --out), used when a later approval finishes.
     bundle_dir: str = ""
+
+    @property
+    def current_request(self) -> ChangeRequest:
+        """What the team works on: the revised request when a person asked for changes."""
+        return self.revised_request or self.request
 
     def all_artifacts(self) -> list[Artifact]:
         return sorted((a for items in self.artifacts.values() for a in items), key=lambda a: a.path)

@@ -6,6 +6,7 @@ from typing import Any
 
 from opsteam.agents.base import RoleContext
 from opsteam.domain.decisions import ArchitectDesign, RiskAssessment
+from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import load_registry
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -32,5 +33,14 @@ def design(**fields: Any) -> ArchitectDesign:
     return ArchitectDesign.model_validate({**BASE_DESIGN, **fields})
 
 
-def role_ctx(design: ArchitectDesign | None = None, **fields: Any) -> RoleContext:
-    return RoleContext(registry=load_registry(), design=design, **fields)
+def role_ctx(
+    design: ArchitectDesign | None = None, request: ChangeRequest | None = None, **fields: Any
+) -> RoleContext:
+    """A role's context; without a design, the architect's real design for ``request``."""
+    registry = load_registry()
+    if design is None:
+        from opsteam.agents.architect import role as architect
+
+        assert request is not None, "a context needs a design or the request to design for"
+        design = architect.decide(request, registry)
+    return RoleContext(registry=registry, design=design, **fields)

@@ -170,8 +170,8 @@ def make_ctx(request: ChangeRequest, **overrides: Any) -> RoleContext:
     design = overrides.pop("design", make_design())
     base = RoleContext(registry=load_registry(), design=design)
     database: DatabasePlan | None = overrides.pop("database", None)
-    if database is None and "database" in design.components:
-        database = dba.decide(request, base)
+    if database is None and design.engine is not None:
+        database = dba.decide(request, base).database
     port = database.port if database else naming.engine_port(Engine.POSTGRES)
     fields: dict[str, Any] = {
         "registry": base.registry,
@@ -182,3 +182,23 @@ def make_ctx(request: ChangeRequest, **overrides: Any) -> RoleContext:
     }
     fields.update(overrides)
     return RoleContext(**fields)
+
+
+def ctx_for(request: ChangeRequest) -> RoleContext:
+    """The architect's real design for ``request``, as every specialist receives it."""
+    from opsteam.agents.architect import role as architect
+
+    registry = load_registry()
+    return RoleContext(registry=registry, design=architect.decide(request, registry))
+
+
+def database_plan(request: ChangeRequest, ctx: RoleContext) -> DatabasePlan:
+    """The DBA's database decision (the test fails if the DBA planned none)."""
+    plan = dba.decide(request, ctx).database
+    assert plan is not None, "the DBA planned no database for this design"
+    return plan
+
+
+def planned(request: ChangeRequest) -> DatabasePlan:
+    """The DBA's database for ``request`` under the architect's own design."""
+    return database_plan(request, ctx_for(request))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opsteam.agents.architect import role as architect
 from opsteam.agents.base import RoleContext
 from opsteam.domain.decisions import DatabasePlan, HostSpec, ServerBaseline
 from opsteam.domain.models import ChangeRequest
@@ -23,6 +24,8 @@ def mysql_plan(port: int = 3307, read_replicas: int = 1) -> DatabasePlan:
         backup_schedule="hourly",
         retention_days=30,
         point_in_time_recovery=True,
+        rpo_minutes=5,
+        achieved_rpo_minutes=5,
     )
 
 
@@ -82,5 +85,11 @@ def cases(registry: Registry) -> dict[str, Case]:
                 design=make_design(components=["dns"], engine=None, public_endpoint=True),
             ),
         ),
-        "no-design": (make_request(component="kubernetes"), RoleContext(registry=registry)),
+        "architect-designed-web": (
+            make_request(component="kubernetes"),
+            RoleContext(
+                registry=registry,
+                design=architect.decide(make_request(component="kubernetes"), registry),
+            ),
+        ),
     }

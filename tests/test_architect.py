@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from opsteam.agents.architect import role as architect
-from opsteam.agents.base import RoleContext
 from opsteam.domain.registry import Registry
 from tests.conftest import RequestFactory
 
@@ -21,7 +20,7 @@ def test_prod_database_gets_dba_network_and_checkpoints(
         description="A highly available PostgreSQL database for billing.",
         environment="prod",
     )
-    design = architect.decide(req, RoleContext(registry=registry))
+    design = architect.decide(req, registry)
     assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
     assert [c.kind for c in design.checkpoints] == ["architecture-change", "production-change"]
     assert design.engine is not None and design.engine.value == "postgres"
@@ -32,7 +31,7 @@ def test_prod_database_gets_dba_network_and_checkpoints(
 def test_dev_cache_has_no_checkpoints_and_no_sysadmin(
     make_request: RequestFactory, registry: Registry
 ) -> None:
-    design = architect.decide(make_request(), RoleContext(registry=registry))
+    design = architect.decide(make_request(), registry)
     assert design.checkpoints == []
     assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
     assert design.engine is not None and design.engine.value == "redis"
@@ -48,14 +47,14 @@ def test_only_needed_specialists_are_assigned(
         component="server",
         description="Retire the old reporting VM.",
     )
-    design = architect.decide(servers, RoleContext(registry=registry))
+    design = architect.decide(servers, registry)
     assert _assigned(registry, design) == ["systems-administrator", "network-engineer"]
     bucket = make_request(
         request="S3 backup bucket",
         component="storage",
         description="An S3 bucket for nightly backups.",
     )
-    design = architect.decide(bucket, RoleContext(registry=registry))
+    design = architect.decide(bucket, registry)
     assert _assigned(registry, design) == ["database-administrator"]
 
 
@@ -68,22 +67,21 @@ def test_checkpoint_kinds_are_detected(make_request: RequestFactory, registry: R
         integrations=["Stripe"],
         environment="staging",
     )
-    kinds = [c.kind for c in architect.decide(req, RoleContext(registry=registry)).checkpoints]
+    kinds = [c.kind for c in architect.decide(req, registry).checkpoints]
     assert kinds == ["external-integration", "customer-schema-change"]
     cross = make_request(description="A Redis cache; also change the CI pipeline to warm it.")
-    kinds = [c.kind for c in architect.decide(cross, RoleContext(registry=registry)).checkpoints]
+    kinds = [c.kind for c in architect.decide(cross, registry).checkpoints]
     assert kinds == ["cross-division"]
 
 
 def test_feedback_revises_the_design(make_request: RequestFactory, registry: Registry) -> None:
     req = make_request()
-    first = architect.decide(req, RoleContext(registry=registry))
-    revised = architect.decide(
-        req, RoleContext(registry=registry, feedback=("also put it behind a bastion server",))
-    )
+    first = architect.decide(req, registry)
+    _, revised = architect.revise(req, ("also add a bastion server",), registry)
     assert revised.revision == first.revision + 1
     assert "server" in revised.components and "server" not in first.components
     assert "systems-administrator" in _assigned(registry, revised)
+    assert [(c.field, c.value) for c in revised.changes] == [("add component", "server")]
 
 
 def test_maintenance_window_is_reported_in_utc(
@@ -93,12 +91,10 @@ def test_maintenance_window_is_reported_in_utc(
         environment="prod",
         maintenance_window={"start": "2026-12-01T03:00:00+01:00", "duration_minutes": 90},
     )
-    design = architect.decide(req, RoleContext(registry=registry))
+    design = architect.decide(req, registry)
     assert design.maintenance_window == "2026-12-01 02:00 - 2026-12-01 03:30 UTC"
     assert (
-        architect.decide(
-            make_request(environment="prod"), RoleContext(registry=registry)
-        ).maintenance_window
+        architect.decide(make_request(environment="prod"), registry).maintenance_window
         == "not scheduled"
     )
 
@@ -109,9 +105,8 @@ def test_decide_is_pure(make_request: RequestFactory, registry: Registry) -> Non
         component="kubernetes",
         description="Public web service on Kubernetes behind a load balancer.",
     )
-    ctx = RoleContext(registry=registry)
-    assert architect.decide(req, ctx) == architect.decide(req, ctx)
-    assert architect.decide(req, ctx).public_endpoint is True
+    assert architect.decide(req, registry) == architect.decide(req, registry)
+    assert architect.decide(req, registry).public_endpoint is True
 
 
 def test_an_in_place_schema_change_needs_only_the_dba(
@@ -124,7 +119,7 @@ def test_an_in_place_schema_change_needs_only_the_dba(
         description="Schema migration on the orders PostgreSQL database: add column.",
         environment="prod",
     )
-    design = architect.decide(schema, RoleContext(registry=registry))
+    design = architect.decide(schema, registry)
     assert _assigned(registry, design) == ["database-administrator"]
     opened = make_request(
         request="Open the orders database to the reporting subnet",
@@ -133,5 +128,5 @@ def test_an_in_place_schema_change_needs_only_the_dba(
         description="Allow the reporting subnet to reach the orders PostgreSQL database.",
         ports=[5432],
     )
-    design = architect.decide(opened, RoleContext(registry=registry))
+    design = architect.decide(opened, registry)
     assert _assigned(registry, design) == ["network-engineer", "database-administrator"]

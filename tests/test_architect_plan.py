@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsteam.agents.architect.plan import LOG_PATH, PLAN_PATH, build_plan, render_plan
-from opsteam.agents.architect.plan_models import InfrastructurePlan
+from opsteam.agents.architect.plan import LOG_PATH, PLAN_PATH, assemble, render_plan
 from opsteam.agents.architect.prices import (
     PriceTable,
     PriceTableError,
@@ -18,9 +18,13 @@ from opsteam.agents.architect.prices import (
     load_prices,
 )
 from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
+from tests.team import decide_all
+
+TODAY = date(2026, 1, 15)
 
 # Every heading of the seed infrastructure plan template, in order.
 SEED_SECTIONS = [
@@ -74,8 +78,8 @@ def _plan(
     **fields: Any,
 ) -> tuple[InfrastructurePlan, ChangeRequest, ArchitectDesign]:
     request = make_request(**fields)
-    design = design or make_design()
-    return build_plan(request, design, prices, registry=registry), request, design
+    ctx = decide_all(request, design or make_design(), registry)
+    return assemble(request, ctx, prices, TODAY), request, ctx.design
 
 
 def _docs(prices: PriceTable, registry: Registry, **fields: Any) -> dict[str, str]:
@@ -92,14 +96,21 @@ def test_all_seed_sections_present_in_order(prices: PriceTable, registry: Regist
         assert option in text
 
 
-def test_prices_are_dated_and_document_date_comes_from_them(
+def test_prices_are_dated_and_the_document_carries_the_runs_date(
     prices: PriceTable, registry: Registry
 ) -> None:
     assert prices.as_of.isoformat() == "2025-10-01"
     assert "list prices" in prices.source
     docs = _docs(prices, registry)
-    assert f"Generated: {prices.as_of.isoformat()}" in docs[PLAN_PATH]
-    assert docs[LOG_PATH].startswith(f"## Infrastructure Log: {prices.as_of.isoformat()}\n")
+    assert f"Generated: {TODAY.isoformat()} (prices as of 2025-10-01)" in docs[PLAN_PATH]
+    assert docs[LOG_PATH].startswith(f"## Infrastructure Log: {TODAY.isoformat()}\n")
+    assert "past its review period" not in docs[PLAN_PATH]
+    later = assemble(make_request(), decide_all(make_request()), prices, date(2026, 12, 1))
+    assert (
+        later.price_stale
+        and "past its review period"
+        in render_plan(later, make_request(), decide_all(make_request()).design)[0].content
+    )
 
 
 def test_output_is_deterministic(prices: PriceTable, registry: Registry) -> None:
@@ -163,19 +174,26 @@ def test_log_entry_format(prices: PriceTable, registry: Registry) -> None:
 
 def test_dr_targets_from_request_else_handbook_defaults(prices: PriceTable) -> None:
     default, _, _ = _plan(prices)
-    db = next(t for t in default.dr_targets if t.system == "Database")
+    db = next(t for t in default.dr_targets if t.system == "postgres data")
     assert (db.rto, db.rpo) == ("30 min", "5 min")
-    asked, _, _ = _plan(prices, rto_minutes=120, rpo_minutes=60)
-    db = next(t for t in asked.dr_targets if t.system == "Database")
-    assert (db.rto, db.rpo) == ("2 h", "1 h")
-    assert asked.backups[0].frequency == "Hourly snapshots"
+    # The plan states what the DBA's backups achieve, not what was asked for.
+    asked, request, design = _plan(prices, environment="staging", rto_minutes=120, rpo_minutes=1440)
+    ctx = decide_all(request, design)
+    assert ctx.database is not None
+    db = next(t for t in asked.dr_targets if t.system == "postgres data")
+    assert (db.rto, db.rpo) == ("2 h", f"{ctx.database.achieved_rpo_minutes} min")
+    assert asked.backups[0].frequency == ctx.database.backup_schedule
+    assert asked.backups[0].retention == f"{ctx.database.retention_days} days of automated backups"
 
 
 def test_scaling_thresholds_and_limits_by_environment(prices: PriceTable) -> None:
     plan, _, _ = _plan(prices, environment="staging")
     cpu = plan.autoscaling[0]
     assert (cpu.scale_up, cpu.scale_down) == (">70% for 5 min", "<30% for 10 min")
-    assert cpu.limits == "2-4 instances (staging)"
+    assert cpu.limits == "2-6 pods (HorizontalPodAutoscaler)"
+    # A database-only design has no autoscaled compute, and the plan says so.
+    data_only, _, _ = _plan(prices, design=make_design(components=["database", "monitoring"]))
+    assert [r.metric for r in data_only.autoscaling] == ["Not applicable"]
 
 
 def test_compliance_notes(prices: PriceTable) -> None:

@@ -8,11 +8,10 @@ import hcl2
 import pytest
 import yaml
 from hcl2.utils import SerializationOptions
-from iac_factories import make_ctx, make_design, make_network, make_request
+from iac_factories import database_plan, make_ctx, make_design, make_network, make_request
 
 from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.agents.dba import role as dba
 from opsteam.domain import naming
 from opsteam.domain.decisions import FirewallRule, NetworkPlan
 from opsteam.domain.models import Artifact, ChangeRequest, Engine, Environment
@@ -53,7 +52,7 @@ def test_database_port_matches_the_plan_in_instance_and_security_group(engine: E
     request = make_request(engine=engine.value)
     design = make_design(engine=engine)
     ctx = make_ctx(request, design=design)
-    ctx = make_ctx(request, design=design, database=dba.decide(request, ctx))
+    ctx = make_ctx(request, design=design, database=database_plan(request, ctx))
     assert ctx.database is not None
     files = bundle(request, ctx)
     db_tf = files["terraform/database.tf"].content

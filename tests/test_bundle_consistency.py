@@ -56,9 +56,10 @@ def unquote(value: Any) -> Any:
 
 def test_database_port_and_cidrs_agree(tmp_path: Path) -> None:
     state, files = run(tmp_path, example("prod-postgres-ha.yaml"))
-    assert state.database is not None and state.network is not None
-    port = engine_port(state.database.engine)
-    assert state.database.port == port == 5432
+    database = state.data.database if state.data else None
+    assert database is not None and state.network is not None
+    port = engine_port(database.engine)
+    assert database.port == port == 5432
     network = terraform(files, "terraform/network.tf")
     tf_cidrs = {unquote(s["cidr_block"]) for s in resources(network, "aws_subnet")}
     assert tf_cidrs == {s.cidr for s in state.network.subnets}
@@ -68,12 +69,12 @@ def test_database_port_and_cidrs_agree(tmp_path: Path) -> None:
     db_rules = [r for r in state.network.rules if r.port == port]
     assert db_rules and all(r.source != "0.0.0.0/0" for r in db_rules)
     assert re.search(rf"from_port\s*=\s*{port}\b", files["terraform/network.tf"])
-    database = terraform(files, "terraform/database.tf")
-    instances = resources(database, "aws_db_instance")
-    assert len(instances) == 1 + state.database.read_replicas
+    database_tf = terraform(files, "terraform/database.tf")
+    instances = resources(database_tf, "aws_db_instance")
+    assert len(instances) == 1 + database.read_replicas
     assert all(int(unquote(i["port"])) == port for i in instances)
     [primary] = [i for i in instances if "replicate_source_db" not in i]
-    assert unquote(primary["instance_class"]) == state.database.instance_class
+    assert unquote(primary["instance_class"]) == database.instance_class
     assert primary["multi_az"] is True
 
 
@@ -122,17 +123,18 @@ def test_plans_change_when_the_request_changes(
     base = {"environment": "staging"} if field == "rpo_minutes" else {}
     a, files_a = run(tmp_path / "a", example("prod-postgres-ha.yaml", **base, **{field: low}))
     b, files_b = run(tmp_path / "b", example("prod-postgres-ha.yaml", **base, **{field: high}))
-    assert a.database is not None and b.database is not None
-    assert a.database != b.database
+    assert a.data is not None and b.data is not None
+    assert a.data.database is not None and b.data.database is not None
+    assert a.data.database != b.data.database
     assert files_a["terraform/database.tf"] != files_b["terraform/database.tf"]
     assert files_a["plan/infrastructure-plan.md"] != files_b["plan/infrastructure-plan.md"]
     if field == "rpo_minutes":
-        assert b.database.point_in_time_recovery
-        assert a.database.backup_schedule != b.database.backup_schedule
+        assert b.data.database.point_in_time_recovery
+        assert a.data.database.backup_schedule != b.data.database.backup_schedule
     if field == "environment":
         assert a.network is not None and b.network is not None
         assert len(b.network.subnets) > len(a.network.subnets)
-        assert b.database.multi_az and not a.database.multi_az
+        assert b.data.database.multi_az and not a.data.database.multi_az
 
 
 def test_existing_ranges_move_the_vpc(tmp_path: Path) -> None:

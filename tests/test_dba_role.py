@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iac_factories import make_ctx, make_design, make_request
+from iac_factories import ctx_for, database_plan, make_ctx, make_design, make_request, planned
 
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
 from opsteam.domain import naming
 from opsteam.domain.models import Engine, Environment
 from opsteam.domain.registry import load_registry
-
-
-def bare_ctx() -> RoleContext:
-    return RoleContext(registry=load_registry())
 
 
 @settings(max_examples=200, deadline=None)
@@ -30,9 +26,7 @@ def test_sql_backups_meet_any_rpo(rpo: int, env: Environment, engine: Engine) ->
     assert policy.pitr
     if rpo <= dba.PITR_GRANULARITY_MINUTES:
         assert policy.pitr or policy.synchronous_standby
-    plan = dba.decide(
-        make_request(environment=env.value, engine=engine.value, rpo_minutes=rpo), bare_ctx()
-    )
+    plan = planned(make_request(environment=env.value, engine=engine.value, rpo_minutes=rpo))
     assert plan.point_in_time_recovery
     assert plan.retention_days >= 1
     if rpo < dba.PITR_GRANULARITY_MINUTES:
@@ -44,15 +38,13 @@ def test_sql_backups_meet_any_rpo(rpo: int, env: Environment, engine: Engine) ->
 def test_redis_backups_meet_rpo_or_say_why_not(rpo: int, env: Environment) -> None:
     policy = dba.backup_policy(Engine.REDIS, env, rpo)
     assert policy.achieved_rpo_minutes <= rpo or policy.caveat
-    plan = dba.decide(
-        make_request(environment=env.value, engine="redis", rpo_minutes=rpo), bare_ctx()
-    )
+    plan = planned(make_request(environment=env.value, engine="redis", rpo_minutes=rpo))
     if policy.caveat:
         assert policy.caveat in plan.rationale
 
 
 def test_default_rpo_per_environment_and_prod_plan() -> None:
-    plan = dba.decide(make_request(environment="prod"), bare_ctx())
+    plan = planned(make_request(environment="prod"))
     assert dba.rpo_for(make_request(environment="prod")) == 5
     assert dba.rpo_for(make_request(environment="staging")) == 60
     assert dba.rpo_for(make_request(environment="dev")) == 1440
@@ -73,41 +65,52 @@ def test_default_rpo_per_environment_and_prod_plan() -> None:
     ],
 )
 def test_size_drives_class_and_shared_buffers(size: str, cls: str, memory: int) -> None:
-    plan = dba.decide(make_request(size=size), bare_ctx())
+    plan = planned(make_request(size=size))
     assert plan.instance_class == cls
     # shared_buffers is a quarter of the class memory, in 8 kB pages.
     assert int(plan.parameters["shared_buffers"]) * 8192 == memory * 1024**3 // 4
 
 
 def test_plan_changes_with_environment() -> None:
-    dev = dba.decide(make_request(environment="dev", size="large"), bare_ctx())
-    prod = dba.decide(make_request(environment="prod", size="large"), bare_ctx())
+    dev = planned(make_request(environment="dev", size="large"))
+    prod = planned(make_request(environment="prod", size="large"))
     assert not dev.multi_az and prod.multi_az
     assert dev.read_replicas == 0 < prod.read_replicas
     assert dev.retention_days < prod.retention_days
 
 
 def test_engine_choice_and_versions() -> None:
-    design = make_design(["cache"], engine=None, hosts_needed=False)
+    design = make_design(["cache"], engine=Engine.REDIS, hosts_needed=False)
     ctx = RoleContext(registry=load_registry(), design=design)
-    redis = dba.decide(make_request(component="cache"), ctx)
+    redis = database_plan(make_request(component="cache"), ctx)
+    # No engine in the design: the DBA plans no database (it never guesses one).
+    bucket = make_design(["object-storage"], engine=None, hosts_needed=False)
+    data = dba.decide(make_request(component="storage"), make_ctx(make_request(), design=bucket))
+    assert data.database is None and data.storage is not None
+    assert data.storage.buckets[0].versioning
     assert (redis.engine, redis.version, redis.port) == (Engine.REDIS, "7.1", 6379)
     assert redis.instance_class.startswith("cache.") and redis.storage_gb == 0
     assert not redis.point_in_time_recovery
-    mysql = dba.decide(make_request(engine="mysql"), bare_ctx())
+    mysql = planned(make_request(engine="mysql"))
     assert (mysql.version, mysql.port) == ("8.0", 3306)
+    pinned_version = planned(make_request(engine="mysql", engine_version="8.4"))
+    assert pinned_version.version == "8.4"
+    unsupported = planned(make_request(engine="mysql", engine_version="5.7"))
+    assert unsupported.version == "8.0" and any(
+        "5.7 is not offered" in r for r in unsupported.rationale
+    )
     assert mysql.parameters["require_secure_transport"] == "1"  # what checkov CKV2_AWS_69 reads
     # The architect's engine wins over the request hint.
     pinned = make_design(engine=Engine.MYSQL)
-    chosen = dba.decide(make_request(engine="postgres"), make_ctx(make_request(), design=pinned))
+    chosen = database_plan(make_request(engine="postgres"), make_ctx(make_request(), design=pinned))
     assert chosen.engine is Engine.MYSQL
 
 
 def test_modify_and_remove_plans() -> None:
-    modify = dba.decide(make_request(type="Modify"), bare_ctx())
+    modify = planned(make_request(type="Modify"))
     assert any("snapshot" in s for s in modify.migration_plan)
     assert any("PITR" in s for s in modify.rollback_plan)
-    remove = dba.decide(make_request(type="Remove"), bare_ctx())
+    remove = planned(make_request(type="Remove"))
     text = " ".join(remove.migration_plan)
     assert "final snapshot" in text
     assert text.index("approval") < text.index("deletion protection off")
@@ -115,7 +118,7 @@ def test_modify_and_remove_plans() -> None:
 
 def test_render_is_deterministic_and_free_of_internal_ids() -> None:
     request = make_request(request="Billing | <b>DB</b> ${x} {{ y }}")
-    ctx = bare_ctx()
+    ctx = ctx_for(request)
     first = dba.render(dba.decide(request, ctx), request, ctx)
     second = dba.render(dba.decide(request, ctx), request, ctx)
     assert first == second
@@ -132,7 +135,7 @@ def test_schema_migration_is_planned_online_not_as_an_instance_change() -> None:
         engine="postgres",
         description="Add column delivery_preferences to the orders table and an index.",
     )
-    plan = dba.decide(request, bare_ctx())
+    plan = planned(request)
     steps = " ".join(plan.migration_plan)
     assert "CREATE INDEX CONCURRENTLY" in steps and "outside a transaction" in steps
     assert "lock_timeout" in steps
@@ -140,10 +143,8 @@ def test_schema_migration_is_planned_online_not_as_an_instance_change() -> None:
     rollback = " ".join(plan.rollback_plan)
     assert "DROP INDEX CONCURRENTLY" in rollback
     assert rollback.index("previous release") < rollback.index("down-migration")
-    mysql = dba.decide(request.model_copy(update={"engine": Engine.MYSQL}), bare_ctx())
+    mysql = planned(request.model_copy(update={"engine": Engine.MYSQL}))
     assert "LOCK=NONE" in " ".join(mysql.migration_plan)
     # A class/parameter change keeps the instance-change plan.
-    resize = dba.decide(
-        make_request(type="Modify", description="A stable, larger class."), bare_ctx()
-    )
+    resize = planned(make_request(type="Modify", description="A stable, larger class."))
     assert any("parameter/class changes" in s for s in resize.migration_plan)

@@ -8,11 +8,11 @@ from typing import Any
 import hcl2
 import pytest
 from hcl2.utils import SerializationOptions
+from iac_factories import database_plan
 
 from opsteam.agents.architect import role as architect
 from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.agents.dba import role as dba
 from opsteam.agents.network import role as network
 from opsteam.domain.models import Artifact, ChangeRequest
 from opsteam.domain.registry import load_registry
@@ -38,13 +38,13 @@ def example(name: str) -> tuple[ChangeRequest, RoleContext]:
     """An example as the graph sees it: the design, then the specialists it needs."""
     [request] = parse_requests((EXAMPLES / name).read_bytes(), name)
     registry = load_registry()
-    design = architect.decide(request, RoleContext(registry=registry))
+    design = architect.decide(request, registry)
     base = RoleContext(registry=registry, design=design)
     return request, RoleContext(
         registry=registry,
         design=design,
         network=network.decide(request, base),
-        database=dba.decide(request, base) if "database" in design.components else None,
+        database=database_plan(request, base) if "database" in design.components else None,
     )
 
 

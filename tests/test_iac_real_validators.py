@@ -17,11 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from iac_factories import make_ctx, make_request
+from iac_factories import database_plan, make_ctx, make_request
 
 from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.agents.dba import role as dba
 from opsteam.domain.models import ChangeRequest
 
 pytestmark = pytest.mark.validators
@@ -51,7 +50,7 @@ def scenarios() -> dict[str, tuple[ChangeRequest, Callable[[ChangeRequest], Role
 def bundle_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     change, build_ctx = scenarios()[request.param]
     ctx = build_ctx(change)
-    assert ctx.database is not None and ctx.database == dba.decide(change, ctx)
+    assert ctx.database is not None and ctx.database == database_plan(change, ctx)
     plan = automation.decide(change, ctx)
     assert plan.resources_as_code == plan.resources_total
     for artifact in automation.render(plan, change, ctx):

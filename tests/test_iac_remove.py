@@ -8,13 +8,12 @@ from typing import Any
 
 import hcl2
 from hcl2.utils import SerializationOptions
-from iac_factories import make_ctx, make_design, make_request
+from iac_factories import database_plan, make_ctx, make_design, make_request
 
 from opsteam.agents.architect import role as architect
 from opsteam.agents.automation import remove as iac_remove
 from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
-from opsteam.agents.dba import role as dba
 from opsteam.agents.network import role as network
 from opsteam.agents.sysadmin import role as sysadmin
 from opsteam.domain.models import Artifact, ChangeRequest
@@ -29,7 +28,7 @@ def example() -> tuple[ChangeRequest, RoleContext]:
     """The decommission example as the graph sees it: design, then the specialists."""
     [request] = parse_requests(EXAMPLE.read_bytes(), str(EXAMPLE))
     registry = load_registry()
-    design = architect.decide(request, RoleContext(registry=registry))
+    design = architect.decide(request, registry)
     base = RoleContext(registry=registry, design=design)
     return request, RoleContext(
         registry=registry,
@@ -102,7 +101,7 @@ def test_a_database_removal_takes_the_final_snapshot_first() -> None:
     request = make_request(type="Remove", environment="prod")
     design = make_design(["database"], hosts_needed=False)
     ctx = make_ctx(request, design=design)
-    ctx = make_ctx(request, design=design, database=dba.decide(request, ctx))
+    ctx = make_ctx(request, design=design, database=database_plan(request, ctx))
     files = bundle(request, ctx)
     for path, tf in parsed(files).items():
         assert "resource" not in tf, path

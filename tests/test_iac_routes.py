@@ -10,14 +10,20 @@ from hcl2.utils import SerializationOptions
 from iac_factories import ZONES, make_ctx, make_request
 
 from opsteam.agents.automation import role as automation
+from opsteam.agents.network import role as network
 from opsteam.domain.models import Artifact
+from tests.factories import design as make_design
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 
 
 def network_tf(environment: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """The network Terraform for the Network Engineer's real plan in ``environment``."""
     request = make_request(environment=environment)
-    ctx = make_ctx(request)
+    base = make_ctx(
+        request, design=make_design(zones=ZONES if environment == "prod" else ZONES[:2])
+    )
+    ctx = make_ctx(request, design=base.design, network=network.decide(request, base))
     plan = automation.decide(request, ctx)
     files: dict[str, Artifact] = {a.path: a for a in automation.render(plan, request, ctx)}
     parsed = hcl2.loads(files["terraform/network.tf"].content, serialization_options=OPTIONS)
@@ -37,6 +43,7 @@ def test_prod_has_one_nat_gateway_and_private_route_table_per_zone() -> None:
     tf = network_tf("prod")
     nats = tf["aws_nat_gateway"]
     assert sorted(zone_of_subnet(tf, n["subnet_id"]) for n in nats.values()) == ZONES
+    # The plan prices exactly the gateways the Terraform creates.
     assert len(tf["aws_eip"]) == len(ZONES)
     private = {k: v for k, v in tf["aws_route_table"].items() if k != "public"}
     assert len(private) == len(ZONES)

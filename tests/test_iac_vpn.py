@@ -35,7 +35,7 @@ def example(*, new: bool = False) -> tuple[ChangeRequest, RoleContext]:
     if new:
         request = request.model_copy(update={"type": ChangeType.NEW})
     registry = load_registry()
-    design = architect.decide(request, RoleContext(registry=registry))
+    design = architect.decide(request, registry)
     plan = network.decide(request, RoleContext(registry=registry, design=design))
     return request, RoleContext(registry=registry, design=design, network=plan)
 

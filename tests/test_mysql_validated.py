@@ -44,7 +44,8 @@ def test_a_prod_mysql_bundle_passes_checkov(tmp_path: Path) -> None:
     team = Opsteam(home=tmp_path / "home", verifier=real_verifier)
     result = run_to_the_end(team, request)
     state = team.state(result.thread_id)
-    assert state.database is not None and state.database.engine.value == "mysql"
+    assert state.data is not None and state.data.database is not None
+    assert state.data.database.engine.value == "mysql"
     validations = state.all_validations()
     checked = {
         v.path

@@ -8,7 +8,7 @@ from pathlib import Path
 import hcl2
 import yaml
 
-from opsteam.agents.automation.modify import render as render_modify
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network import role as network
 from opsteam.agents.network.cidr import EXISTING_VPC
@@ -80,7 +80,8 @@ def test_a_rule_from_an_unknown_vpc_range_becomes_a_terraform_input() -> None:
     base = RoleContext(registry=load_registry(), design=design)
     ctx = RoleContext(registry=base.registry, design=design, network=network.decide(request, base))
     assert ctx.network is not None and ctx.network.vpc_cidr == EXISTING_VPC
-    files = {a.path: a.content for a in render_modify(request, ctx)}
+    plan = automation.decide(request, ctx)
+    files = {a.path: a.content for a in automation.render(plan, request, ctx)}
     change = "\n".join(v for k, v in files.items() if k.endswith(".tf"))
     assert 'variable "vpc_cidr"' in change and "cidr_blocks       = [var.vpc_cidr]" in change
     parsed = hcl2.loads(change, serialization_options=OPTIONS)

@@ -38,12 +38,12 @@ def make_design(**overrides: Any) -> ArchitectDesign:
     return design(**overrides)
 
 
-def ctx(design: ArchitectDesign | None = None) -> RoleContext:
-    return role_ctx(design)
+def ctx(design: ArchitectDesign | None = None, request: ChangeRequest | None = None) -> RoleContext:
+    return role_ctx(design, request)
 
 
 def plan_for(request: ChangeRequest, design: ArchitectDesign | None = None) -> NetworkPlan:
-    return network.decide(request, ctx(design))
+    return network.decide(request, ctx(design, request))
 
 
 def ingress(plan: NetworkPlan) -> list[Any]:

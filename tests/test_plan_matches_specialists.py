@@ -7,8 +7,9 @@ provision ``db.r6g.xlarge`` x4 under-states the monthly cost; these tests tie th
 from __future__ import annotations
 
 import pytest
+from iac_factories import database_plan
 
-from opsteam.agents.architect.costs import estimate
+from opsteam.agents.architect.costs import estimate, footprint
 from opsteam.agents.architect.prices import PriceTable, load_prices
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
@@ -39,11 +40,13 @@ def test_plan_database_line_matches_the_dba_decision(
 ) -> None:
     request = make_request(environment=env, size=size.value, engine="postgres")
     design = make_design(components=["database", "monitoring"], engine=Engine.POSTGRES)
-    decided = dba.decide(request, RoleContext(registry=registry, design=design))
+    ctx = RoleContext(registry=registry, design=design)
+    decided = database_plan(request, ctx)
     instances = (1 + decided.read_replicas) * (2 if decided.multi_az else 1)
 
-    items = estimate(request, design, prices, "aws").items
-    db_line = next(i for i in items if i.use.startswith("Primary DB"))
+    priced = RoleContext(registry=registry, design=design, database=decided)
+    items = estimate(footprint(request, priced), prices, "aws").items
+    db_line = next(i for i in items if i.use.startswith("Database ("))
     storage = next(i for i in items if i.use == "Database storage")
 
     assert db_line.size == decided.instance_class
@@ -58,9 +61,10 @@ def test_plan_cache_nodes_match_the_dba_decision(
 ) -> None:
     request = make_request(environment=env, component="cache", engine="redis")
     design = make_design(components=["cache", "monitoring"], engine=Engine.REDIS)
-    decided = dba.decide(request, RoleContext(registry=registry, design=design))
+    decided = database_plan(request, RoleContext(registry=registry, design=design))
 
-    items = estimate(request, design, prices, "aws").items
+    priced = RoleContext(registry=registry, design=design, database=decided)
+    items = estimate(footprint(request, priced), prices, "aws").items
     cache = next(i for i in items if i.use == "Cache")
 
     assert cache.size == decided.instance_class

@@ -61,12 +61,15 @@ def test_prod_database_pauses_then_resumes_to_completion(team: Opsteam) -> None:
     [first] = team.submit([example("prod-postgres-ha.yaml")])
     assert first.status == "awaiting-approval" and first.exit_code == 3
     assert [p.id for p in first.pending] == ["architecture-change"]
-    assert first.artifacts and all(a.role == "Infrastructure Architect" for a in first.artifacts)
+    # Nothing is built before the design is approved; the person sees the design itself.
+    assert first.artifacts == [] and first.design and "database" in first.design
 
     # A new service object: nothing in memory is shared with the first call.
     later = Opsteam(home=team.home, verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
     second = later.decide(first.thread_id, "approve", by="alice")
     assert [p.id for p in second.pending] == ["production-change"]
+    # At the production gate the whole bundle exists, plan (with costs) included.
+    assert "plan/infrastructure-plan.md" in {a.path for a in second.artifacts}
     gate = {g.item: g.passed for g in second.pending[0].gate}
     assert gate["Maintenance window scheduled"] and gate["Stakeholders notified"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from opsteam.agents.architect import role as architect
-from opsteam.agents.base import RoleContext
 from opsteam.domain.models import (
     Artifact,
     DecisionRecord,
@@ -67,7 +66,7 @@ def test_specialists_and_design_checkpoints_follow_the_design(
         description="Add column to orders; customers see it.",
         type="Modify",
     )
-    design = architect.decide(req, RoleContext(registry=registry))
+    design = architect.decide(req, registry)
     assert routing.specialists(design, registry) == ["database-administrator"]  # in place
     kinds = [c.kind for c in routing.design_checkpoints(design)]
     assert kinds == ["customer-schema-change"]  # production approval comes at the end
@@ -79,7 +78,7 @@ def test_change_gate_checks_each_item_from_evidence(
     make_request: RequestFactory, registry: Registry
 ) -> None:
     req = make_request(environment="prod")
-    design = architect.decide(req, RoleContext(registry=registry))
+    design = architect.decide(req, registry)
     bare = {
         g.item: g.passed
         for g in routing.change_approval(RequestState(request=req, design=design), registry)
@@ -102,7 +101,7 @@ def test_change_gate_checks_each_item_from_evidence(
     )
     dev = RequestState(
         request=make_request(),
-        design=architect.decide(make_request(), RoleContext(registry=registry)),
+        design=architect.decide(make_request(), registry),
     )
     dev_gate = {g.item: g.passed for g in routing.change_approval(dev, registry)}
     assert dev_gate["Maintenance window scheduled"] and dev_gate["Stakeholders notified"]

@@ -36,7 +36,7 @@ def _promtool() -> str:
         "cache-only-dev",
         "servers-prod",
         "dns-only",
-        "no-design",
+        "architect-designed-web",
     ],
 )
 def test_promtool_accepts_generated_rules(registry: Registry, tmp_path: Path, name: str) -> None:

@@ -47,12 +47,12 @@ def make_design(**overrides: Any) -> ArchitectDesign:
     )
 
 
-def ctx(design: ArchitectDesign | None = None) -> RoleContext:
-    return role_ctx(design)
+def ctx(design: ArchitectDesign | None = None, request: ChangeRequest | None = None) -> RoleContext:
+    return role_ctx(design, request)
 
 
 def baseline(request: ChangeRequest, design: ArchitectDesign | None = None) -> ServerBaseline:
-    return sysadmin.decide(request, ctx(design))
+    return sysadmin.decide(request, ctx(design, request))
 
 
 def app_host(result: ServerBaseline) -> Any:

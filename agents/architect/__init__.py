@@ -1,5 +1,5 @@
-"""The architect role: ``decide`` (pure, typed) and ``render`` (templates only)."""
+"""The Infrastructure Architect: designs (``decide``/``revise``), then assembles the plan."""
 
-from opsteam.agents.architect.role import ROLE, decide, render
+from opsteam.agents.architect.role import ROLE, decide, plan_for, render, revise
 
-__all__ = ["ROLE", "decide", "render"]
+__all__ = ["ROLE", "decide", "plan_for", "render", "revise"]

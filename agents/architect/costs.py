@@ -1,32 +1,31 @@
-"""Monthly cost estimates for a design on one platform, from the dated price table.
+"""Monthly cost estimates of what the team decided, from the dated price table.
 
-Pure arithmetic: the same request, design and price table always give the same numbers.
-The *low* estimate is the baseline footprint; the *high* estimate assumes autoscaling to
-double the baseline (within the environment's limit), one more read replica in production, storage
-growth headroom and extra load-balancer traffic.
+Pure arithmetic over a :class:`Footprint` counted from the specialists' decisions (instances
+the DBA sized, hosts the Systems Administrator planned, NAT gateways and VPN connections the
+Network Engineer placed, pods the Automation Engineer codified): every priced line is a
+resource in the bundle. The same footprint priced on another cloud or at another size gives
+the plan's comparison and scalability tables. The *low* estimate is the footprint; the *high*
+estimate allows for autoscaling, one more read replica in production, storage growth and
+extra load-balancer traffic.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from opsteam.agents.architect.plan_models import CostCategory, CostEstimate, CostItem, CostTable
-from opsteam.agents.architect.prices import CloudPrices, PlatformKey, PriceTable
-from opsteam.agents.dba.role import STORAGE_GB, read_replicas
-from opsteam.domain.decisions import ArchitectDesign
+from opsteam.agents.architect.prices import CloudPrices, PriceTable
+from opsteam.agents.base import RoleContext
+from opsteam.domain.decisions.plan import (
+    CostCategory,
+    CostEstimate,
+    CostItem,
+    CostTable,
+    PlatformKey,
+)
 from opsteam.domain.models import ChangeRequest, Engine, Environment, Size
-from opsteam.domain.naming import ENV_REPLICAS
 
-# Autoscaling limits (instances) by environment; the plan's scalability section shows them.
-MAX_INSTANCES: dict[Environment, int] = {
-    Environment.DEV: 2,
-    Environment.STAGING: 4,
-    Environment.PROD: 10,
-}
-# Database storage and replica counts are the Database Administrator's, so the plan prices
-# exactly the instances the Terraform provisions.
-DATABASE_GB = STORAGE_GB
 OBJECT_GB: dict[Size, int] = {Size.SMALL: 50, Size.MEDIUM: 250, Size.LARGE: 1000, Size.XLARGE: 5000}
 LOG_GB: dict[Size, int] = {Size.SMALL: 10, Size.MEDIUM: 50, Size.LARGE: 200, Size.XLARGE: 500}
 HOST_DISK_GB: dict[Size, int] = {Size.SMALL: 30, Size.MEDIUM: 50, Size.LARGE: 100, Size.XLARGE: 200}
@@ -35,8 +34,58 @@ BACKUP_FACTOR: dict[Environment, float] = {
     Environment.STAGING: 1.0,
     Environment.PROD: 2.0,
 }
-COMPUTE_COMPONENTS = frozenset({"web", "kubernetes"})
-PRIVATE_COMPONENTS = frozenset({"web", "kubernetes", "server", "database", "cache"})
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What the decisions provision, counted once; the only input of the estimate."""
+
+    size: Size
+    environment: Environment
+    pods: int = 0  # minimum replicas of the web workload (existing cluster)
+    pods_peak: int = 0
+    hosts: int = 0
+    bastions: int = 0
+    sql_engine: Engine | None = None
+    sql_instances: int = 0  # primaries, standbys and same-region replicas
+    sql_remote_replicas: int = 0
+    sql_storage_gb: int = 0
+    cache_nodes: int = 0
+    buckets: int = 0
+    load_balancer: bool = False
+    nat_gateways: int = 0
+    dns_zone: bool = False
+    vpn_connections: int = 0
+    replica_regions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def footprint(request: ChangeRequest, ctx: RoleContext, size: Size | None = None) -> Footprint:
+    """Count the resources the team decided (``size`` prices the same design at another size)."""
+    chosen = size or request.size
+    db, network, servers = ctx.database, ctx.network, ctx.servers
+    k8s = ctx.automation.kubernetes if ctx.automation is not None else None
+    hosts = [h for h in servers.hosts if h.count > 0] if servers else []
+    sql = db is not None and db.engine is not Engine.REDIS
+    standby = 2 if db is not None and db.multi_az else 1
+    return Footprint(
+        size=chosen,
+        environment=request.environment,
+        pods=k8s.replicas if k8s else 0,
+        pods_peak=k8s.max_replicas if k8s else 0,
+        hosts=sum(h.count for h in hosts if not h.name.endswith("-bastion")),
+        bastions=sum(h.count for h in hosts if h.name.endswith("-bastion")),
+        sql_engine=db.engine if db is not None and sql else None,
+        sql_instances=standby * (1 + db.read_replicas) if db is not None and sql else 0,
+        sql_remote_replicas=len(db.replica_regions) if db is not None and sql else 0,
+        sql_storage_gb=db.storage_gb if db is not None and sql else 0,
+        cache_nodes=1 + db.read_replicas if db is not None and not sql else 0,
+        buckets=len(ctx.storage.buckets) if ctx.storage is not None else 0,
+        load_balancer=network is not None and network.load_balancer is not None,
+        nat_gateways=len(network.nat_zones) if network is not None else 0,
+        dns_zone=network is not None and bool(network.dns_records),
+        vpn_connections=1 if network is not None and network.vpn else 0,
+        replica_regions=tuple(db.replica_regions) if db is not None and sql else (),
+    )
 
 
 def _dollars(value: float) -> int:
@@ -82,32 +131,11 @@ class _Items:
         return hourly * self.hours * count
 
 
-def datastore_engine(request: ChangeRequest, design: ArchitectDesign) -> Engine:
-    return design.engine or request.engine or Engine.POSTGRES
-
-
-def has_cache(request: ChangeRequest, design: ArchitectDesign) -> bool:
-    comps = set(design.components)
-    return "cache" in comps or (
-        "database" in comps and datastore_engine(request, design) is Engine.REDIS
-    )
-
-
-def has_sql_database(request: ChangeRequest, design: ArchitectDesign) -> bool:
-    return "database" in design.components and (
-        datastore_engine(request, design) is not Engine.REDIS
-    )
-
-
-def _compute(acc: _Items, request: ChangeRequest, design: ArchitectDesign, size: Size) -> None:
-    env = request.environment
-    comps = set(design.components)
-    price = acc.cloud.compute.for_size(size)
-    if comps & COMPUTE_COMPONENTS:
-        base = ENV_REPLICAS[env]
-        peak = min(base * 2, MAX_INSTANCES[env])
+def _compute(acc: _Items, fp: Footprint) -> None:
+    price = acc.cloud.compute.for_size(fp.size)
+    if fp.pods:
         service = (
-            f"{acc.cloud.services.kubernetes} worker nodes"
+            f"{acc.cloud.services.kubernetes} worker capacity (existing cluster)"
             if acc.cloud.suitable_for_kubernetes
             else acc.cloud.services.compute
         )
@@ -116,178 +144,129 @@ def _compute(acc: _Items, request: ChangeRequest, design: ArchitectDesign, size:
             "Web app / API",
             service,
             price.instance_class,
-            base,
-            acc.monthly(price.hourly, base),
-            acc.monthly(price.hourly, peak),
+            fp.pods,
+            acc.monthly(price.hourly, fp.pods),
+            acc.monthly(price.hourly, fp.pods_peak),
         )
-        if acc.cloud.kubernetes_hourly > 0:
-            control = acc.monthly(acc.cloud.kubernetes_hourly)
-            acc.add(
-                "compute",
-                "Kubernetes control plane",
-                acc.cloud.services.kubernetes,
-                "managed",
-                1,
-                control,
-                control,
-            )
-    if design.hosts_needed or "server" in comps:
-        hosts = ENV_REPLICAS[env]
-        cost = acc.monthly(price.hourly, hosts)
+    if fp.hosts:
+        cost = acc.monthly(price.hourly, fp.hosts)
         acc.add(
-            "compute",
-            "Servers",
-            acc.cloud.services.compute,
-            price.instance_class,
-            hosts,
-            cost,
-            cost,
-        )
-        disk = HOST_DISK_GB[size] * hosts * acc.cloud.block_gb_month
+            "compute", "Servers", acc.cloud.services.compute, price.instance_class, fp.hosts,
+            cost, cost,
+        )  # fmt: skip
+    if fp.bastions:
+        small = acc.cloud.compute.for_size(Size.SMALL)
+        cost = acc.monthly(small.hourly, fp.bastions)
         acc.add(
-            "storage",
-            "Server disks",
-            acc.cloud.services.block_storage,
-            f"{HOST_DISK_GB[size] * hosts} GB",
-            hosts,
-            disk,
-            disk * 1.5,
-        )
+            "compute", "Bastion host", acc.cloud.services.compute, small.instance_class,
+            fp.bastions, cost, cost,
+        )  # fmt: skip
+    machines = fp.hosts + fp.bastions
+    if machines:
+        gb = HOST_DISK_GB[fp.size] * machines
+        disk = gb * acc.cloud.block_gb_month
+        acc.add(
+            "storage", "Server disks", acc.cloud.services.block_storage, f"{gb} GB", machines,
+            disk, disk * 1.5,
+        )  # fmt: skip
 
 
-def _data(acc: _Items, request: ChangeRequest, design: ArchitectDesign, size: Size) -> None:
-    env = request.environment
-    prod = env is Environment.PROD
-    if has_sql_database(request, design):
-        engine = datastore_engine(request, design).value
-        price = acc.cloud.database.for_size(size)
-        replicas = read_replicas(datastore_engine(request, design), env, size)
-        per_instance = 2 if prod else 1  # production runs each instance Multi-AZ (standby)
-        nodes = per_instance * (1 + replicas)
-        peak = nodes + per_instance if prod else nodes  # plus one more read replica at peak
-        acc.add(
-            "database",
-            f"Primary DB ({engine})" + (f" + {replicas} read replica(s)" if replicas else ""),
-            acc.cloud.services.database,
-            price.instance_class,
-            nodes,
-            acc.monthly(price.hourly, nodes),
-            acc.monthly(price.hourly, peak),
-        )
-        gb = DATABASE_GB[size]
-        acc.add(
-            "storage",
-            "Database storage",
-            acc.cloud.services.database,
-            f"{gb} GB",
-            nodes,
-            gb * nodes * acc.cloud.database_gb_month,
-            gb * 1.5 * peak * acc.cloud.database_gb_month,
-        )
-        backup_gb = gb * BACKUP_FACTOR[env]
-        acc.add(
-            "storage",
-            "Backups",
-            acc.cloud.services.backup,
-            f"{backup_gb:g} GB",
-            1,
-            backup_gb * acc.cloud.backup_gb_month,
-            backup_gb * 1.5 * acc.cloud.backup_gb_month,
-        )
-    if has_cache(request, design):
-        price = acc.cloud.cache.for_size(size)
-        replicas = read_replicas(Engine.REDIS, env, size)
-        nodes = 1 + (max(replicas, 1) if prod else replicas)  # primary + replicas per shard
-        cost = acc.monthly(price.hourly, nodes)
-        acc.add(
-            "database", "Cache", acc.cloud.services.cache, price.instance_class, nodes, cost, cost
-        )
-    if "object-storage" in design.components:
-        gb = OBJECT_GB[size]
-        acc.add(
-            "storage",
-            "User uploads / objects",
-            acc.cloud.services.object_storage,
-            f"{gb} GB",
-            1,
-            gb * acc.cloud.object_gb_month,
-            gb * 2 * acc.cloud.object_gb_month,
-        )
-    logs = LOG_GB[size] * BACKUP_FACTOR[env]
+def _sql(acc: _Items, fp: Footprint) -> None:
+    if fp.sql_engine is None:
+        return
+    price = acc.cloud.database.for_size(fp.size)
+    prod = fp.environment is Environment.PROD
+    nodes = fp.sql_instances
+    peak = nodes + (2 if prod else 0)  # one more Multi-AZ read replica at peak in production
     acc.add(
-        "storage",
-        "Logs and metrics",
-        acc.cloud.services.object_storage,
-        f"{logs:g} GB",
-        1,
-        logs * acc.cloud.object_gb_month,
-        logs * 2 * acc.cloud.object_gb_month,
+        "database",
+        f"Database ({fp.sql_engine.value}, primary, standby and read replicas)",
+        acc.cloud.services.database,
+        price.instance_class,
+        nodes,
+        acc.monthly(price.hourly, nodes),
+        acc.monthly(price.hourly, peak),
     )
+    for region in fp.replica_regions:
+        cost = acc.monthly(price.hourly)
+        acc.add(
+            "database", f"Cross-region read replica ({region})", acc.cloud.services.database,
+            price.instance_class, 1, cost, cost,
+        )  # fmt: skip
+    gb = fp.sql_storage_gb
+    stored = nodes + fp.sql_remote_replicas
+    acc.add(
+        "storage", "Database storage", acc.cloud.services.database, f"{gb} GB", stored,
+        gb * stored * acc.cloud.database_gb_month, gb * 1.5 * peak * acc.cloud.database_gb_month,
+    )  # fmt: skip
+    backup_gb = gb * BACKUP_FACTOR[fp.environment]
+    acc.add(
+        "storage", "Backups", acc.cloud.services.backup, f"{backup_gb:g} GB", 1,
+        backup_gb * acc.cloud.backup_gb_month, backup_gb * 1.5 * acc.cloud.backup_gb_month,
+    )  # fmt: skip
 
 
-def _network(acc: _Items, request: ChangeRequest, design: ArchitectDesign) -> None:
-    comps = set(design.components)
+def _data(acc: _Items, fp: Footprint) -> None:
+    _sql(acc, fp)
+    if fp.cache_nodes:
+        price = acc.cloud.cache.for_size(fp.size)
+        cost = acc.monthly(price.hourly, fp.cache_nodes)
+        acc.add(
+            "database", "Cache", acc.cloud.services.cache, price.instance_class, fp.cache_nodes,
+            cost, cost,
+        )  # fmt: skip
+    if fp.buckets:
+        gb = OBJECT_GB[fp.size]
+        acc.add(
+            "storage", "Object storage", acc.cloud.services.object_storage, f"{gb} GB",
+            fp.buckets, gb * acc.cloud.object_gb_month, gb * 2 * acc.cloud.object_gb_month,
+        )  # fmt: skip
+    logs = LOG_GB[fp.size] * BACKUP_FACTOR[fp.environment]
+    acc.add(
+        "storage", "Logs and metrics", acc.cloud.services.object_storage, f"{logs:g} GB", 1,
+        logs * acc.cloud.object_gb_month, logs * 2 * acc.cloud.object_gb_month,
+    )  # fmt: skip
+
+
+def _network(acc: _Items, fp: Footprint) -> None:
     services = acc.cloud.services
-    public = design.public_endpoint or "web" in comps
-    if "load-balancer" in comps or public:
+    if fp.load_balancer:
         lb = acc.monthly(acc.cloud.load_balancer_hourly)
         acc.add(
             "networking", "Load balancer", services.load_balancer, "1 listener", 1, lb, lb * 1.5
         )
-    if comps & PRIVATE_COMPONENTS and acc.cloud.suitable_for_private_networking:
-        gateways = max(1, len(design.zones)) if request.environment is Environment.PROD else 1
-        nat = acc.monthly(acc.cloud.nat_hourly, gateways)
+    if fp.nat_gateways and acc.cloud.suitable_for_private_networking:
+        nat = acc.monthly(acc.cloud.nat_hourly, fp.nat_gateways)
         acc.add(
-            "networking",
-            "NAT egress",
-            services.nat,
-            f"{gateways} gateway(s)",
-            gateways,
-            nat,
-            nat * 1.5,
-        )
-    if "dns" in comps or public:
+            "networking", "NAT egress", services.nat, f"{fp.nat_gateways} gateway(s)",
+            fp.nat_gateways, nat, nat * 1.5,
+        )  # fmt: skip
+    if fp.dns_zone:
+        zone = acc.cloud.dns_zone_month
         acc.add(
-            "networking",
-            "DNS",
-            services.dns,
-            "1 hosted zone",
-            1,
-            acc.cloud.dns_zone_month,
-            acc.cloud.dns_zone_month * 2,
-            "Domains/DNS",
+            "networking", "DNS", services.dns, "1 hosted zone", 1, zone, zone * 2, "Domains/DNS"
         )
-    if "vpn" in comps:
-        tunnels = 2 if request.environment is Environment.PROD else 1
-        vpn = acc.monthly(acc.cloud.vpn_hourly, tunnels)
-        acc.add("networking", "VPN", services.vpn, f"{tunnels} tunnel(s)", tunnels, vpn, vpn)
+    if fp.vpn_connections:
+        vpn = acc.monthly(acc.cloud.vpn_hourly, fp.vpn_connections)
+        acc.add(
+            "networking", "VPN", services.vpn, "1 connection (2 tunnels)", fp.vpn_connections,
+            vpn, vpn,
+        )  # fmt: skip
     security = acc.cloud.security_month
     acc.add(
-        "security",
-        "Keys, secrets and audit logs",
-        f"{services.kms}, {services.secrets}, {services.audit}",
-        "baseline",
-        1,
-        security,
-        security * 1.5,
-        "Security tools",
-    )
+        "security", "Keys, secrets and audit logs",
+        f"{services.kms}, {services.secrets}, {services.audit}", "baseline", 1,
+        security, security * 1.5, "Security tools",
+    )  # fmt: skip
 
 
-def estimate(
-    request: ChangeRequest,
-    design: ArchitectDesign,
-    prices: PriceTable,
-    platform: PlatformKey,
-    size: Size | None = None,
-) -> CostEstimate:
-    """Monthly low/high estimate of ``design`` on ``platform`` (default: request size)."""
+def estimate(fp: Footprint, prices: PriceTable, platform: PlatformKey) -> CostEstimate:
+    """Monthly low/high estimate of the footprint on ``platform``."""
     cloud = prices.cloud(platform)
     acc = _Items(cloud, prices.hours_per_month)
-    chosen = size or request.size
-    _compute(acc, request, design, chosen)
-    _data(acc, request, design, chosen)
-    _network(acc, request, design)
+    _compute(acc, fp)
+    _data(acc, fp)
+    _network(acc, fp)
     return CostEstimate(
         platform=cloud.label,
         items=acc.items,

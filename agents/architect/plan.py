@@ -1,9 +1,10 @@
 """The architect's infrastructure plan: every section of the team's plan template.
 
-``build_plan`` is pure (request, design and a dated price table in, typed plan out: no
-clock, no I/O); ``render_plan`` turns the plan into ``plan/infrastructure-plan.md`` and
-``plan/log-entry.md`` through packaged templates. Dates come from the price table (or a
-date passed in), so the documents are byte-identical across runs.
+``assemble`` is pure: it runs after the specialists decided and reads their decisions (the
+request, the decisions in the context, a dated price table and the run's date in; a typed
+plan out). ``render_plan`` turns the plan into ``plan/infrastructure-plan.md`` and
+``plan/log-entry.md`` through packaged templates. The date is the run's own (kept in the
+graph state), so a run's documents are the same whenever they are written again.
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ from datetime import date, timedelta
 from typing import Literal
 
 from opsteam.agents.architect import sections
-from opsteam.agents.architect.costs import estimate, totals_by_category
-from opsteam.agents.architect.plan_models import (
+from opsteam.agents.architect.costs import Footprint, estimate, footprint, totals_by_category
+from opsteam.agents.architect.prices import PLATFORMS, CloudPrices, PriceTable
+from opsteam.agents.base import RoleContext
+from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.decisions.plan import (
     CategoryTotal,
     CostEstimate,
     Criterion,
     InfrastructurePlan,
     OneTimeCost,
+    PlatformKey,
     PlatformOption,
     Requirement,
     TrafficTier,
     Vendor,
 )
-from opsteam.agents.architect.prices import PLATFORMS, CloudPrices, PlatformKey, PriceTable
-from opsteam.domain.decisions import ArchitectDesign
 from opsteam.domain.models import Artifact, ChangeRequest, ChangeType, Size
-from opsteam.domain.registry import Registry, RoleSlug
+from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render
 
 ROLE: RoleSlug = "infrastructure-architect"
@@ -61,12 +64,12 @@ def _limitation(request: ChangeRequest, design: ArchitectDesign, cloud: CloudPri
 
 
 def platform_options(
-    request: ChangeRequest, design: ArchitectDesign, prices: PriceTable
+    request: ChangeRequest, design: ArchitectDesign, prices: PriceTable, fp: Footprint
 ) -> list[PlatformOption]:
     options = []
     for key in PLATFORMS:
         cloud = prices.cloud(key)
-        cost = estimate(request, design, prices, key)
+        cost = estimate(fp, prices, key)
         limitation = _limitation(request, design, cloud)
         options.append(
             PlatformOption(
@@ -133,12 +136,12 @@ def _current_tier(request: ChangeRequest) -> Size:
 
 
 def _tiers(
-    request: ChangeRequest, design: ArchitectDesign, prices: PriceTable, key: PlatformKey
+    request: ChangeRequest, ctx: RoleContext, prices: PriceTable, key: PlatformKey
 ) -> list[TrafficTier]:
     current = _current_tier(request)
     tiers = []
     for name, users, changes, size in _TIERS:
-        cost = estimate(request, design, prices, key, size)
+        cost = estimate(footprint(request, ctx, size), prices, key)
         tiers.append(
             TrafficTier(
                 tier=name,
@@ -205,12 +208,12 @@ def _criteria(request: ChangeRequest) -> list[Criterion]:
     return [Criterion(criterion=n, weight=w) for n, w in zip(names, weights, strict=True)]
 
 
-def _tooling(design: ArchitectDesign) -> list[Requirement]:
+def _tooling(ctx: RoleContext) -> list[Requirement]:
     tools = [
         Requirement(name="Monitoring", detail="Prometheus + Grafana (self-hosted)"),
         Requirement(name="Infrastructure as code", detail="Terraform"),
     ]
-    if design.hosts_needed or "server" in design.components:
+    if ctx.automation is not None and ctx.automation.playbook is not None:
         tools.append(Requirement(name="Configuration management", detail="Ansible"))
     tools += [
         Requirement(name="CI/CD", detail="Out of scope: Engineering Foundation"),
@@ -236,58 +239,54 @@ def _summary(
     ]
 
 
-def build_plan(
-    request: ChangeRequest,
-    design: ArchitectDesign,
-    prices: PriceTable,
-    *,
-    registry: Registry | None = None,
-    as_of: date | None = None,
+def assemble(
+    request: ChangeRequest, ctx: RoleContext, prices: PriceTable, today: date
 ) -> InfrastructurePlan:
-    """The full plan; ``registry`` gives checkpoint names, ``as_of`` overrides the date."""
-    options = platform_options(request, design, prices)
+    """The full plan from the specialists' decisions in ``ctx``; ``today`` is the run's date."""
+    design = ctx.design
+    fp = footprint(request, ctx)
+    options = platform_options(request, design, prices, fp)
     key, rationale = choose_platform(request, design, options)
     cloud = prices.cloud(key)
-    cost = estimate(request, design, prices, key)
-    dated = (as_of or prices.as_of).isoformat()
+    cost = estimate(fp, prices, key)
+    dated = today.isoformat()
     totals = totals_by_category(cost.items)
-    escalations = [
-        registry.checkpoint(c.kind).name if registry else c.kind for c in design.checkpoints
-    ]
+    escalations = [ctx.registry.checkpoint(c.kind).name for c in design.checkpoints]
     waiting = ", awaiting checkpoint approval" if design.checkpoints else ""
     return InfrastructurePlan(
         title=request.request,
         generated=dated,
         stage=_STAGE[_current_tier(request)],
-        executive_summary=_summary(request, design, cloud.label, cost, dated),
-        current_state=sections.current_state(request, design, cloud),
+        executive_summary=_summary(request, design, cloud.label, cost, prices.as_of.isoformat()),
+        current_state=sections.current_state(request, ctx, cloud),
         pain_points=sections.pain_points(request, design),
         options=options,
         platform=key,
         platform_label=cloud.label,
         rationale=rationale,
-        diagram=sections.diagram(request, design, cloud),
+        diagram=sections.diagram(request, ctx, cloud),
         estimate=cost,
         category_totals=[
             CategoryTotal(category=c, low=lo, high=hi) for c, (lo, hi) in totals.items()
         ],
         one_time=_one_time(request, design, prices),
-        tiers=_tiers(request, design, prices, key),
-        autoscaling=sections.autoscaling(request),
-        dr_targets=sections.dr_targets(request, design),
-        backups=sections.backups(request, design),
-        recovery_steps=sections.recovery_steps(request, design),
+        tiers=_tiers(request, ctx, prices, key),
+        autoscaling=sections.autoscaling(ctx),
+        dr_targets=sections.dr_targets(request, ctx),
+        backups=sections.backups(ctx),
+        recovery_steps=sections.recovery_steps(request, ctx),
         security=sections.security(request, design, cloud),
         compliance=sections.compliance(request, design, cloud.label),
-        tooling=_tooling(design),
-        roadmap=sections.roadmap(request, design),
-        vendors=_vendors(cloud, as_of or prices.as_of),
+        tooling=_tooling(ctx),
+        roadmap=sections.roadmap(request, ctx),
+        vendors=_vendors(cloud, today),
         criteria=_criteria(request),
         phase=f"Planning (design revision {design.revision}{waiting})",
         escalations=escalations,
         components_planned=len(design.components),
         price_as_of=prices.as_of.isoformat(),
         price_source=prices.source,
+        price_stale=prices.stale(today),
     )
 
 

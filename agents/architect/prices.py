@@ -15,11 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsteam.domain.decisions.plan import PlatformKey
 from opsteam.domain.errors import OpsteamError
 from opsteam.domain.models import Size
 from opsteam.domain.yamlio import parse_model
 
-PlatformKey = Literal["aws", "gcp", "azure", "simple"]
 PLATFORMS: tuple[PlatformKey, ...] = ("aws", "gcp", "azure", "simple")
 MAX_PRICE_BYTES = 1_000_000
 
@@ -95,6 +95,10 @@ class Clouds(_Strict):
     simple: CloudPrices
 
 
+# A price table older than this is flagged in the plan: prices drift, review them.
+REVIEW_DAYS = 180
+
+
 class PriceTable(_Strict):
     as_of: date
     currency: Literal["USD"]
@@ -102,6 +106,10 @@ class PriceTable(_Strict):
     hours_per_month: int = Field(ge=672, le=744)
     labor_hourly: float = Field(ge=0)
     clouds: Clouds
+
+    def stale(self, today: date) -> bool:
+        """True when the table is older than its review period on ``today``."""
+        return (today - self.as_of).days > REVIEW_DAYS
 
     def cloud(self, key: PlatformKey) -> CloudPrices:
         prices: CloudPrices = getattr(self.clouds, key)

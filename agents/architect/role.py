@@ -5,10 +5,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, timedelta
 
+from opsteam.agents.architect.revision import Revision, revise_request
 from opsteam.agents.base import RoleContext, mentions
-from opsteam.domain.decisions import ArchitectDesign, Assignment, DesignComponent, RiskAssessment
+from opsteam.domain.decisions import (
+    ArchitectDesign,
+    Assignment,
+    DatabasePlan,
+    DesignComponent,
+    RiskAssessment,
+)
+from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -20,39 +29,10 @@ from opsteam.domain.models import (
     Environment,
 )
 from opsteam.domain.registry import Registry
+from opsteam.domain.vocabulary import COMPONENT_WORDS
 
 ROLE = "infrastructure-architect"
 
-_COMPONENT_WORDS: dict[DesignComponent, tuple[str, ...]] = {
-    "database": (
-        "postgres",
-        "postgresql",
-        "mysql",
-        "mariadb",
-        "rds",
-        "aurora",
-        "new database",
-        "schema",
-    ),
-    "cache": ("redis", "memcached", "elasticache"),
-    "object-storage": ("s3", "bucket", "object storage", "blob storage"),
-    "web": (
-        "web service",
-        "web app",
-        "website",
-        "api service",
-        "http service",
-        "microservice",
-        "web application",
-    ),
-    "kubernetes": ("kubernetes", "k8s", "pods", "helm", "eks", "gke", "aks"),
-    "server": ("server", "servers", "vm", "vms", "virtual machine", "ec2", "hosts", "bastion"),
-    "load-balancer": ("load balancer", "alb", "nlb", "elb", "load balancing"),
-    "dns": ("dns", "domain", "cname", "dns record", "hostname"),
-    "vpn": ("vpn", "site-to-site", "ipsec", "tunnel"),
-    "firewall": ("firewall", "security group", "allowlist", "whitelist", "port", "ingress rule"),
-    "monitoring": ("monitoring", "alerting", "dashboard", "prometheus", "grafana"),
-}
 _FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.SERVER: ("server",),
     Component.NETWORK: ("firewall",),
@@ -67,7 +47,7 @@ _FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.MONITORING: ("monitoring",),
     Component.OTHER: (),
 }
-_ORDER: tuple[DesignComponent, ...] = tuple(_COMPONENT_WORDS)
+_ORDER: tuple[DesignComponent, ...] = tuple(COMPONENT_WORDS)
 _NEEDS_NETWORK = {
     "database",
     "cache",
@@ -104,7 +84,7 @@ def components_for(request: ChangeRequest, text: str) -> list[DesignComponent]:
     """
     found: set[DesignComponent] = set(_FROM_FORM[request.component])
     stateful_form = bool(found & _STATEFUL)
-    for component, words in _COMPONENT_WORDS.items():
+    for component, words in COMPONENT_WORDS.items():
         if stateful_form and component in _STATEFUL:
             continue
         if mentions(text, words):
@@ -257,20 +237,24 @@ def maintenance_window(request: ChangeRequest) -> str:
     return f"not required ({request.environment.value})"
 
 
-def decide(request: ChangeRequest, ctx: RoleContext) -> ArchitectDesign:
-    feedback = tuple(ctx.feedback)
+def decide(
+    request: ChangeRequest, registry: Registry, revision: Revision | None = None
+) -> ArchitectDesign:
+    """The design for ``request`` (already revised), with the revision's component changes."""
+    revision = revision or Revision()
+    feedback = tuple(revision.feedback)
     text = _text(request, feedback)
-    components = components_for(request, _ask(request, feedback))
+    components = _revised(components_for(request, _ask(request, ())), revision)
     engine = choose_engine(request, components, text)
     cloud = request.cloud or Cloud.AWS
     region = request.region or _REGIONS[cloud]
     zones = [f"{region}{letter}" for letter in "abc"[: _ZONES[request.environment]]]
-    needs = checkpoints_for(request, components, text, ctx.registry)
-    assignments = assignments_for(request, components, ctx.registry)
+    needs = checkpoints_for(request, components, text, registry)
+    assignments = assignments_for(request, components, registry)
     public = bool({"web", "load-balancer"} & set(components)) and not mentions(
         text, ("internal", "private")
     )
-    names = [ctx.registry.role(a.role_id).name for a in assignments]
+    names = [registry.role(a.role_id).name for a in assignments]
     summary = (
         f"{request.type.value} {', '.join(components) or request.component.value} for "
         f"{request.service_name} in {request.environment.value} on {cloud.value.upper()} "
@@ -292,13 +276,40 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ArchitectDesign:
         public_endpoint=public,
         revision=1 + len(feedback),
         feedback_applied=list(feedback),
+        changes=list(revision.applied),
+        not_applied=list(revision.not_applied),
     )
 
 
-def render(design: ArchitectDesign, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    """The infrastructure plan and its log entry, priced from the shipped price table."""
-    from opsteam.agents.architect.plan import build_plan, render_plan
+def _revised(components: list[DesignComponent], revision: Revision) -> list[DesignComponent]:
+    found = (set(components) | revision.add_components) - revision.remove_components
+    if "web" in found:
+        found.add("kubernetes")
+    return [c for c in _ORDER if c in found]
+
+
+def revise(
+    request: ChangeRequest,
+    feedback: Sequence[str],
+    registry: Registry,
+    previous: DatabasePlan | None = None,
+) -> tuple[ChangeRequest, ArchitectDesign]:
+    """Apply people's requested changes to the request, then design for the revised request."""
+    primary = request.region or _REGIONS[request.cloud or Cloud.AWS]
+    revised, revision = revise_request(request, feedback, previous, primary)
+    return revised, decide(revised, registry, revision)
+
+
+def plan_for(request: ChangeRequest, ctx: RoleContext, today: date) -> InfrastructurePlan:
+    """The infrastructure plan, assembled after the specialists decided, from their decisions."""
+    from opsteam.agents.architect.plan import assemble
     from opsteam.agents.architect.prices import load_prices
 
-    plan = build_plan(request, design, load_prices(), registry=ctx.registry)
-    return render_plan(plan, request, design)
+    return assemble(request, ctx, load_prices(), today)
+
+
+def render(plan: InfrastructurePlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    """The infrastructure plan and its log entry (templates only)."""
+    from opsteam.agents.architect.plan import render_plan
+
+    return render_plan(plan, request, ctx.design)

@@ -1,19 +1,17 @@
-"""Section builders for the infrastructure plan: pure functions of request, design, prices.
+"""Section builders for the infrastructure plan: pure functions of the team's decisions.
 
-Defaults follow the team handbook: production RTO < 30 min / RPO < 5 min for databases,
-backup retention hourly 7 d, daily 30 d, weekly 90 d, monthly 1 y; autoscaling at CPU > 70%
-for 5 min (up) and < 30% for 10 min (down).
+The plan is assembled after the specialists decided, so every row here reads their decision
+(the DBA's backups and recovery point, the automation engineer's replicas, the network's
+placement) instead of deciding again. Application and configuration targets follow the team
+handbook: application RTO < 5 min in production, configuration restored from Git.
 """
 
 from __future__ import annotations
 
-from opsteam.agents.architect.costs import (
-    MAX_INSTANCES,
-    datastore_engine,
-    has_cache,
-    has_sql_database,
-)
-from opsteam.agents.architect.plan_models import (
+from opsteam.agents.architect.prices import CloudPrices
+from opsteam.agents.base import RoleContext
+from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.decisions.plan import (
     BackupItem,
     CurrentStateRow,
     DrTarget,
@@ -23,17 +21,9 @@ from opsteam.agents.architect.plan_models import (
     RoadmapPhase,
     ScalingRule,
 )
-from opsteam.agents.architect.prices import CloudPrices
-from opsteam.domain.decisions import ArchitectDesign
-from opsteam.domain.models import ChangeRequest, ChangeType, Environment
-from opsteam.domain.naming import ENV_REPLICAS, engine_port, namespace
+from opsteam.domain.models import ChangeRequest, ChangeType, Engine, Environment
+from opsteam.domain.naming import engine_port
 
-# (app RTO, database RTO, database RPO, file RTO, file RPO) in minutes, by environment.
-DR_DEFAULTS: dict[Environment, tuple[int, int, int, int, int]] = {
-    Environment.PROD: (5, 30, 5, 240, 1440),
-    Environment.STAGING: (60, 240, 60, 1440, 1440),
-    Environment.DEV: (1440, 1440, 1440, 2880, 1440),
-}
 _PRIORITY: dict[str, Priority] = {"high": "P1", "medium": "P2", "low": "P3"}
 _RAISE: dict[Priority, Priority] = {"P3": "P2", "P2": "P1", "P1": "P1", "P0": "P0"}
 
@@ -49,8 +39,9 @@ def duration(minutes: int) -> str:
 
 
 def current_state(
-    request: ChangeRequest, design: ArchitectDesign, cloud: CloudPrices
+    request: ChangeRequest, ctx: RoleContext, cloud: CloudPrices
 ) -> list[CurrentStateRow]:
+    design = ctx.design
     status = {
         ChangeType.NEW: "To be built",
         ChangeType.MODIFY: "In service, to be changed",
@@ -89,9 +80,7 @@ def current_state(
             status=status if public else "Unchanged",
             notes="",
         ),
-        CurrentStateRow(
-            component="Storage", current=_storage_now(request, design), status=status, notes=""
-        ),
+        CurrentStateRow(component="Storage", current=_storage_now(ctx), status=status, notes=""),
         CurrentStateRow(
             component="Email / productivity",
             current="Not in scope",
@@ -101,13 +90,12 @@ def current_state(
     ]
 
 
-def _storage_now(request: ChangeRequest, design: ArchitectDesign) -> str:
+def _storage_now(ctx: RoleContext) -> str:
     stores = []
-    if has_sql_database(request, design):
-        stores.append(f"{datastore_engine(request, design).value} database")
-    if has_cache(request, design):
-        stores.append("redis cache")
-    if "object-storage" in design.components:
+    if ctx.database is not None:
+        kind = "cache" if ctx.database.engine is Engine.REDIS else "database"
+        stores.append(f"{ctx.database.engine.value} {kind}")
+    if ctx.storage is not None:
         stores.append("object storage")
     return ", ".join(stores) or "None"
 
@@ -131,32 +119,32 @@ def _box(text: str, width: int) -> list[str]:
     return ["┌" + "─" * inner + "┐", "│" + text.center(inner) + "│", "└" + "─" * inner + "┘"]
 
 
-def diagram(request: ChangeRequest, design: ArchitectDesign, cloud: CloudPrices) -> str:
-    comps = set(design.components)
-    public = design.public_endpoint or "web" in comps
+def diagram(request: ChangeRequest, ctx: RoleContext, cloud: CloudPrices) -> str:
+    design = ctx.design
+    network = ctx.network
+    public = design.public_endpoint
     layers = ["Users (internet)" if public else "Internal clients (private network)"]
-    if "dns" in comps or public:
+    if network is not None and network.dns_records:
         layers.append(f"DNS: {cloud.services.dns}")
-    if "load-balancer" in comps or public:
+    if network is not None and network.load_balancer is not None:
         layers.append(f"Load balancer: {cloud.services.load_balancer}")
-    if comps & {"web", "kubernetes"}:
-        replicas = ENV_REPLICAS[request.environment]
+    k8s = ctx.automation.kubernetes if ctx.automation is not None else None
+    if k8s is not None:
         layers.append(
-            f"{request.service_name} x {replicas} replicas (namespace {namespace(request)})"
+            f"{k8s.app} x {k8s.replicas}-{k8s.max_replicas} pods (namespace {k8s.namespace})"
         )
-    if design.hosts_needed or "server" in comps:
-        layers.append(f"{ENV_REPLICAS[request.environment]} server(s): {cloud.services.compute}")
-    data = []
-    if has_sql_database(request, design):
-        engine = datastore_engine(request, design)
-        data.append(f"{engine.value} :{engine_port(engine)}")
-    if has_cache(request, design):
-        data.append("redis cache :6379")
-    if data:
-        layers.append("Data: " + " + ".join(data))
-    if "object-storage" in comps:
+    if ctx.servers is not None:
+        count = sum(h.count for h in ctx.servers.hosts)
+        if count:
+            layers.append(f"{count} server(s): {cloud.services.compute}")
+    db = ctx.database
+    if db is not None:
+        replicas = f" + {db.read_replicas} replica(s)" if db.read_replicas else ""
+        remote = f" + replicas in {', '.join(db.replica_regions)}" if db.replica_regions else ""
+        layers.append(f"Data: {db.engine.value} :{engine_port(db.engine)}{replicas}{remote}")
+    if ctx.storage is not None:
         layers.append(f"Object storage: {cloud.services.object_storage}")
-    if "vpn" in comps:
+    if network is not None and network.vpn:
         layers.append(f"VPN: {cloud.services.vpn}")
     layers.append("Monitoring: Prometheus + Grafana")
     width = max(61, *(len(layer) + 6 for layer in layers))
@@ -168,31 +156,42 @@ def diagram(request: ChangeRequest, design: ArchitectDesign, cloud: CloudPrices)
     return "\n".join(lines)
 
 
-def autoscaling(request: ChangeRequest) -> list[ScalingRule]:
-    env = request.environment
-    limits = f"{ENV_REPLICAS[env]}-{MAX_INSTANCES[env]} instances ({env.value})"
+def autoscaling(ctx: RoleContext) -> list[ScalingRule]:
+    """The workload's autoscaling as codified; sections that do not apply say so."""
+    k8s = ctx.automation.kubernetes if ctx.automation is not None else None
+    if k8s is None:
+        return [
+            ScalingRule(
+                metric="Not applicable",
+                scale_up="no autoscaled compute in this design",
+                scale_down="-",
+                limits="-",
+            )
+        ]
+    limits = f"{k8s.replicas}-{k8s.max_replicas} pods (HorizontalPodAutoscaler)"
     return [
         ScalingRule(
             metric="CPU", scale_up=">70% for 5 min", scale_down="<30% for 10 min", limits=limits
         ),
-        ScalingRule(
-            metric="Memory", scale_up=">80% for 5 min", scale_down="<40% for 10 min", limits=limits
-        ),
     ]
 
 
-def dr_minutes(request: ChangeRequest) -> tuple[int, int, int, int, int]:
-    app_rto, db_rto, db_rpo, file_rto, file_rpo = DR_DEFAULTS[request.environment]
-    if request.rto_minutes is not None:
-        app_rto = db_rto = request.rto_minutes
-    if request.rpo_minutes is not None:
-        db_rpo = request.rpo_minutes
-        file_rpo = min(file_rpo, request.rpo_minutes)
-    return app_rto, db_rto, db_rpo, file_rto, file_rpo
+# Application RTO by environment (minutes): stateless, redeployed from Git.
+APP_RTO: dict[Environment, int] = {
+    Environment.PROD: 5,
+    Environment.STAGING: 60,
+    Environment.DEV: 1440,
+}
+DB_RTO: dict[Environment, int] = {
+    Environment.PROD: 30,
+    Environment.STAGING: 240,
+    Environment.DEV: 1440,
+}
 
 
-def dr_targets(request: ChangeRequest, design: ArchitectDesign) -> list[DrTarget]:
-    app_rto, db_rto, db_rpo, file_rto, file_rpo = dr_minutes(request)
+def dr_targets(request: ChangeRequest, ctx: RoleContext) -> list[DrTarget]:
+    env = request.environment
+    app_rto = request.rto_minutes or APP_RTO[env]
     targets = [
         DrTarget(
             system=f"{request.service_name} application",
@@ -201,21 +200,22 @@ def dr_targets(request: ChangeRequest, design: ArchitectDesign) -> list[DrTarget
             cost_impact="$$",
         )
     ]
-    if has_sql_database(request, design) or has_cache(request, design):
+    db = ctx.database
+    if db is not None:
         targets.append(
             DrTarget(
-                system="Database",
-                rto=duration(db_rto),
-                rpo=duration(db_rpo),
-                cost_impact="$$$$" if db_rpo <= 15 else "$$$",
+                system=f"{db.engine.value} data",
+                rto=duration(request.rto_minutes or DB_RTO[env]),
+                rpo=duration(db.achieved_rpo_minutes),
+                cost_impact="$$$$" if db.achieved_rpo_minutes <= 15 else "$$$",
             )
         )
-    if "object-storage" in design.components:
+    if ctx.storage is not None:
         targets.append(
             DrTarget(
-                system="File storage",
-                rto=duration(file_rto),
-                rpo=duration(file_rpo),
+                system="Object storage",
+                rto=duration(60),
+                rpo="0 (versioned objects)",
                 cost_impact="$$",
             )
         )
@@ -223,37 +223,30 @@ def dr_targets(request: ChangeRequest, design: ArchitectDesign) -> list[DrTarget
     return targets
 
 
-def backups(request: ChangeRequest, design: ArchitectDesign) -> list[BackupItem]:
-    prod = request.environment is Environment.PROD
-    _, _, db_rpo, _, _ = dr_minutes(request)
-    retention = (
-        "hourly 7 d, daily 30 d, weekly 90 d, monthly 1 y"
-        if prod
-        else "daily 30 d"
-        if request.environment is Environment.STAGING
-        else "daily 7 d"
-    )
-    location = "Cross-region" if prod else "Same region, second zone"
+def backups(ctx: RoleContext) -> list[BackupItem]:
+    """The backups the DBA decided and the automation engineer codified, as they are."""
     items = []
-    if has_sql_database(request, design) or has_cache(request, design):
-        if db_rpo <= 15:
-            frequency = "Continuous log archiving + hourly snapshots"
-        elif db_rpo <= 60:
-            frequency = "Hourly snapshots"
-        else:
-            frequency = "Daily snapshots"
-        items.append(
-            BackupItem(data="Database", frequency=frequency, retention=retention, location=location)
-        )
-    if "object-storage" in design.components or design.hosts_needed:
+    db = ctx.database
+    if db is not None:
+        copies = ", ".join(db.backup_copy_regions)
         items.append(
             BackupItem(
-                data="Files and volumes",
-                frequency="Daily snapshots",
-                retention=retention,
-                location=location,
+                data=f"{db.engine.value} data",
+                frequency=db.backup_schedule,
+                retention=f"{db.retention_days} days of automated backups",
+                location=f"{ctx.design.region}" + (f", copies in {copies}" if copies else ""),
             )
         )
+    if ctx.storage is not None:
+        for bucket in ctx.storage.buckets:
+            items.append(
+                BackupItem(
+                    data=f"Objects ({bucket.name})",
+                    frequency="Every write (versioning)",
+                    retention=f"noncurrent versions {bucket.noncurrent_days} days",
+                    location=ctx.design.region,
+                )
+            )
     items.append(
         BackupItem(
             data="Configs",
@@ -265,12 +258,12 @@ def backups(request: ChangeRequest, design: ArchitectDesign) -> list[BackupItem]
     return items
 
 
-def recovery_steps(request: ChangeRequest, design: ArchitectDesign) -> list[str]:
+def recovery_steps(request: ChangeRequest, ctx: RoleContext) -> list[str]:
     steps = ["Declare the incident and page the on-call Site Reliability Engineer."]
-    if has_sql_database(request, design) or has_cache(request, design):
+    if ctx.database is not None:
         steps.append(
-            "Restore the database from the latest backup or point in time within "
-            "the RPO target (docs/runbook.md, restore from backup)."
+            "Restore the data from the latest backup or point in time within the recovery "
+            "point the Database Administrator planned (docs/runbook.md, restore from backup)."
         )
     steps += [
         f"Re-apply infrastructure code for {request.service_name} "
@@ -348,9 +341,9 @@ def compliance(
     ]
 
 
-def roadmap(request: ChangeRequest, design: ArchitectDesign) -> list[RoadmapPhase]:
+def roadmap(request: ChangeRequest, ctx: RoleContext) -> list[RoadmapPhase]:
     env = request.environment.value
-    data = has_sql_database(request, design) or has_cache(request, design)
+    data = ctx.database is not None
     if request.type is ChangeType.REMOVE:
         tasks = [
             "Confirm dependants, take a final backup",

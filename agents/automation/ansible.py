@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from opsteam.agents.automation.terraform import ident, security_groups
+from opsteam.agents.automation.terraform import ident
 from opsteam.agents.base import RoleContext
-from opsteam.domain import naming
+from opsteam.domain.decisions import AnsiblePlaybook, SecurityGroup
 from opsteam.domain.models import Artifact, ChangeRequest
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -67,14 +67,11 @@ def classify(lines: list[str]) -> tuple[list[str], list[str]]:
     return sorted(chosen, key=order.index), manual
 
 
-def host_ports(request: ChangeRequest, ctx: RoleContext) -> list[int]:
+def host_ports(groups: list[SecurityGroup]) -> list[int]:
     """Inbound TCP ports the network plan opens to the hosts' security groups."""
-    if ctx.network is None:
-        return []
-    prefix = naming.resource_prefix(request)
     ports = {
         rule.from_port
-        for group in security_groups(ctx.network, ctx.database, prefix)
+        for group in groups
         if group.attach == "hosts"
         for rule in group.rules
         if rule.direction == "ingress" and rule.protocol == "tcp"
@@ -92,22 +89,27 @@ def ssh_cidr(ctx: RoleContext) -> str:
         return ""
 
 
-def render_ansible(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+def playbook(ctx: RoleContext, groups: list[SecurityGroup]) -> AnsiblePlaybook | None:
+    """The baseline as Ansible applies it, or None when there are no hosts to configure."""
     servers = ctx.servers
     if servers is None or not any(h.count > 0 for h in servers.hosts):
-        return []
+        return None
     tasks, manual = classify([*servers.hardening, *servers.ssh_policy])
-    content = render_template(
-        "automation/ansible/site.yml.j2",
-        request=request,
+    return AnsiblePlaybook(
         groups=[ident(h.name) for h in servers.hosts if h.count > 0],
         tasks=tasks,
         packages=[PACKAGES[t] for t in tasks if t in PACKAGES],
-        ssh_cidr=ssh_cidr(ctx),
-        unwanted=UNWANTED_PACKAGES,
+        unwanted=list(UNWANTED_PACKAGES),
         manual=manual,
         baseline=[*servers.hardening, *servers.ssh_policy],
         patch_window=servers.patch_window,
-        ports=host_ports(request, ctx),
+        ssh_cidr=ssh_cidr(ctx),
+        ports=host_ports(groups),
     )
+
+
+def render_ansible(spec: AnsiblePlaybook | None, request: ChangeRequest) -> list[Artifact]:
+    if spec is None:
+        return []
+    content = render_template("automation/ansible/site.yml.j2", request=request, **dict(spec))
     return [Artifact(path="ansible/site.yml", role=ROLE, kind="ansible", content=content)]

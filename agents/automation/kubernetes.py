@@ -7,17 +7,22 @@ the network plan's load balancer. All values reach YAML through the ``yaml`` fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import vpc_ranges
 from opsteam.domain import naming
+from opsteam.domain.decisions import (
+    ContainerResources,
+    EgressRule,
+    KubernetesApp,
+    KubernetesOverlay,
+)
 from opsteam.domain.models import Artifact, ChangeRequest, Environment, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
 
 ROLE: RoleSlug = "automation-engineer"
 DEFAULT_PORT = 8080
+DEFAULT_HEALTH_PATH = "/healthz"
 IMAGE_REGISTRY = "registry.example.com"
 # Clearly a placeholder: the release pipeline replaces it with the image's real digest.
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
@@ -30,27 +35,23 @@ BASE_FILES = (
     "networkpolicy",
 )
 WEB_COMPONENTS = ("web", "kubernetes")
-
-
-@dataclass(frozen=True)
-class Resources:
-    cpu_request: str
-    memory_request: str
-    cpu_limit: str
-    memory_limit: str
-
-
-RESOURCES: dict[Size, Resources] = {
-    Size.SMALL: Resources("100m", "128Mi", "500m", "256Mi"),
-    Size.MEDIUM: Resources("250m", "256Mi", "1", "512Mi"),
-    Size.LARGE: Resources("500m", "512Mi", "2", "1Gi"),
-    Size.XLARGE: Resources("1", "1Gi", "4", "2Gi"),
+RESOURCES: dict[Size, ContainerResources] = {
+    Size.SMALL: ContainerResources(
+        cpu_request="100m", memory_request="128Mi", cpu_limit="500m", memory_limit="256Mi"
+    ),
+    Size.MEDIUM: ContainerResources(
+        cpu_request="250m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi"
+    ),
+    Size.LARGE: ContainerResources(
+        cpu_request="500m", memory_request="512Mi", cpu_limit="2", memory_limit="1Gi"
+    ),
+    Size.XLARGE: ContainerResources(
+        cpu_request="1", memory_request="1Gi", cpu_limit="4", memory_limit="2Gi"
+    ),
 }
 
 
 def wanted(ctx: RoleContext) -> bool:
-    if ctx.design is None:
-        return False
     return any(c in ctx.design.components for c in WEB_COMPONENTS)
 
 
@@ -60,67 +61,55 @@ def replicas(env: Environment) -> tuple[int, int]:
     return low, max(low * 3, 2)
 
 
-def container_port(ctx: RoleContext) -> int:
-    if ctx.network is not None and ctx.network.load_balancer is not None:
-        return ctx.network.load_balancer.target_port
-    return DEFAULT_PORT
-
-
-def _egress(ctx: RoleContext) -> list[dict[str, object]]:
+def _egress(ctx: RoleContext) -> list[EgressRule]:
     """Pod egress from the network plan: the database port to the data subnets."""
-    rules: list[dict[str, object]] = []
-    if ctx.database is not None and ctx.network is not None:
-        cidrs = [s.cidr for s in ctx.network.subnets if s.tier == "data"]
-        cidrs = cidrs or vpc_ranges(ctx.network.vpc_cidr)
-        rules.append({"port": ctx.database.port, "cidrs": cidrs})
-    return rules
+    if ctx.database is None or ctx.network is None:
+        return []
+    cidrs = [s.cidr for s in ctx.network.subnets if s.tier == "data"]
+    return [EgressRule(port=ctx.database.port, cidrs=cidrs or vpc_ranges(ctx.network.vpc_cidr))]
 
 
-def _for_env(request: ChangeRequest, env: Environment) -> ChangeRequest:
-    return request.model_copy(update={"environment": env})
+def _overlay(request: ChangeRequest, env: Environment) -> KubernetesOverlay:
+    low, high = replicas(env)
+    scoped = request.model_copy(update={"environment": env})
+    return KubernetesOverlay(
+        env=env.value,
+        namespace=naming.namespace(scoped),
+        env_labels={"environment": naming.k8s_labels(scoped)["environment"]},
+        replicas=low,
+        max_replicas=high,
+    )
 
 
-def k8s_vars(request: ChangeRequest, ctx: RoleContext) -> dict[str, object]:
+def app(request: ChangeRequest, ctx: RoleContext) -> KubernetesApp | None:
+    """The workload as Kubernetes runs it, or None when the design has no web component."""
+    if not wanted(ctx):
+        return None
     name = request.service_name
     low, high = replicas(request.environment)
     network = ctx.network
-    return {
-        "request": request,
-        "app": name,
-        "namespace": naming.namespace(request),
-        "labels": naming.k8s_labels(request),
-        "selector": {"app.kubernetes.io/name": name},
-        "image": f"{IMAGE_REGISTRY}/{name}@{PLACEHOLDER_DIGEST}",
-        "port": container_port(ctx),
-        "health_path": (
-            network.load_balancer.health_check_path
-            if network is not None and network.load_balancer is not None
-            else "/healthz"
-        ),
-        "ingress_cidrs": vpc_ranges(network.vpc_cidr) if network is not None else [],
-        "egress": _egress(ctx),
-        "resources": RESOURCES[request.size],
-        "replicas": low,
-        "max_replicas": high,
-    }
+    lb = network.load_balancer if network is not None else None
+    return KubernetesApp(
+        app=name,
+        namespace=naming.namespace(request),
+        labels=naming.k8s_labels(request),
+        selector={"app.kubernetes.io/name": name},
+        image=f"{IMAGE_REGISTRY}/{name}@{PLACEHOLDER_DIGEST}",
+        port=lb.target_port if lb is not None else DEFAULT_PORT,
+        health_path=lb.health_check_path if lb is not None else DEFAULT_HEALTH_PATH,
+        ingress_cidrs=vpc_ranges(network.vpc_cidr) if network is not None else [],
+        egress=_egress(ctx),
+        resources=RESOURCES[request.size],
+        replicas=low,
+        max_replicas=high,
+        overlays=[_overlay(request, env) for env in Environment],
+    )
 
 
-def overlay_vars(request: ChangeRequest, env: Environment) -> dict[str, object]:
-    low, high = replicas(env)
-    scoped = _for_env(request, env)
-    return {
-        "app": request.service_name,
-        "namespace": naming.namespace(scoped),
-        "env_labels": {"environment": naming.k8s_labels(scoped)["environment"]},
-        "replicas": low,
-        "max_replicas": high,
-    }
-
-
-def render_kubernetes(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    if not wanted(ctx):
+def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> list[Artifact]:
+    if spec is None:
         return []
-    variables = k8s_vars(request, ctx)
+    variables = {**dict(spec), "request": request}
     artifacts = [
         Artifact(
             path=f"kubernetes/base/{name}.yaml",
@@ -136,13 +125,13 @@ def render_kubernetes(request: ChangeRequest, ctx: RoleContext) -> list[Artifact
     artifacts.append(
         Artifact(path="kubernetes/base/kustomization.yaml", role=ROLE, kind="yaml", content=base)
     )
-    for env in Environment:
+    for overlay in spec.overlays:
         content = render_template(
-            "automation/kubernetes/overlay.yaml.j2", **overlay_vars(request, env)
+            "automation/kubernetes/overlay.yaml.j2", app=spec.app, **dict(overlay)
         )
         artifacts.append(
             Artifact(
-                path=f"kubernetes/overlays/{env.value}/kustomization.yaml",
+                path=f"kubernetes/overlays/{overlay.env}/kustomization.yaml",
                 role=ROLE,
                 kind="yaml",
                 content=content,

@@ -14,14 +14,21 @@ changes is a ``resource``. What changes follows the request's component:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Literal
 
 from opsteam.agents.automation import vpn as iac_vpn
-from opsteam.agents.automation.terraform import dns_targets, ident, security_groups
+from opsteam.agents.automation.terraform import (
+    REQUIRED_VERSION,
+    dns_targets,
+    ident,
+    security_groups,
+    state_key,
+)
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import VPC_CIDR_VARIABLE
 from opsteam.domain import naming
+from opsteam.domain.decisions import DatabasePlan, ModifyChange, NetworkPlan, SecurityGroup
 from opsteam.domain.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -38,25 +45,6 @@ _SCOPES: dict[Component, Scope] = {
 }
 
 
-@dataclass(frozen=True)
-class Change:
-    """What the Terraform for one Modify request contains (names only, for the templates)."""
-
-    scope: Scope
-    snapshot: str | None = None  # pre-change DB snapshot identifier
-    listeners: tuple[str, ...] = ()
-    certificate: str | None = None
-    records: tuple[tuple[str, str], ...] = ()  # (identifier, name) of LB alias records
-    vpn: bool = False
-    rules: int = 0  # security group rules on existing groups
-
-    @property
-    def resources(self) -> int:
-        cert = 1 if self.certificate else 0
-        lists = len(self.listeners) + len(self.records)
-        return (1 if self.snapshot else 0) + cert + lists + (1 if self.vpn else 0) + self.rules
-
-
 def scope(request: ChangeRequest, ctx: RoleContext) -> Scope:
     found = _SCOPES.get(request.component, "rules")
     if found == "vpn" and not iac_vpn.wanted(ctx.network):
@@ -70,95 +58,118 @@ def _snapshot(request: ChangeRequest) -> str:
     return f"{naming.resource_prefix(request)}-pre-{day}"
 
 
-def change(request: ChangeRequest, ctx: RoleContext) -> Change:
+def _existing_groups(
+    groups: list[SecurityGroup], kind: Scope, wanted_vpn: set[str]
+) -> list[tuple[str, str]]:
+    """(identifier, name) of the existing security groups the changed rules attach to."""
+    if kind == "vpn":
+        return [(g.ident, g.name) for g in groups if g.ident in wanted_vpn]
+    if kind == "rules":
+        return [(g.ident, g.name) for g in groups]
+    return []
+
+
+def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
+    """The changed resources of a Modify request, and the existing ones they reference."""
     kind = scope(request, ctx)
     network, db = ctx.network, ctx.database
     prefix = naming.resource_prefix(request)
+    common = {
+        "scope": kind,
+        "region": ctx.design.region,
+        "prefix": prefix,
+        "tags": naming.tags(request),
+        "env": request.environment.value,
+        "state_key": state_key(request, "changes"),
+    }
     if kind == "data":
         rds = db is not None and db.engine is not Engine.REDIS
-        return Change(kind, snapshot=_snapshot(request) if rds else None)
+        return ModifyChange(**common, snapshot=_snapshot(request) if rds else None)
     if network is None:
-        return Change(kind)
+        return ModifyChange(**common)
     groups = security_groups(network, db, prefix)
     if kind == "vpn":
         spec = iac_vpn.spec(network, groups)
-        return Change(kind, vpn=True, rules=len(spec.rules))
+        used = {p.group for p in spec.rules} | {p.rule.peer for p in spec.rules if p.rule.peer}
+        return ModifyChange(
+            **common, vpn=spec, existing_groups=_existing_groups(groups, kind, used)
+        )
     if kind == "rules":
-        return Change(kind, rules=len(network.rules))
+        rules = [(g.ident, r) for g in groups for r in g.rules]
+        return ModifyChange(
+            **common,
+            rules=rules,
+            existing_groups=_existing_groups(groups, kind, set()),
+            vpc_variable=any(r.cidr == VPC_CIDR_VARIABLE for _, r in rules),
+        )
+    return _edge_change(common, network, groups, db)
+
+
+def _edge_change(
+    common: Mapping[str, object],
+    network: NetworkPlan,
+    groups: list[SecurityGroup],
+    db: DatabasePlan | None,
+) -> ModifyChange:
+    """Listeners, certificate and the DNS records that point at the load balancer."""
     lb = network.load_balancer
     if lb is None:
-        return Change(kind)
+        return ModifyChange.model_validate(common)
     used: set[str] = set()
     ids = [ident(f"dns_{d.name}", used) for d in network.dns_records]
-    targets = dns_targets(network, db, prefix)
+    targets = dns_targets(network, groups, db)
     records = [
         (i, d.name) for i, d, t in zip(ids, network.dns_records, targets, strict=True) if t == "lb"
     ]
     public = lb.scheme == "internet-facing"
-    return Change(
-        kind,
-        listeners=("https", "http_redirect") if public else ("https",),
-        certificate=lb.certificate,
-        records=tuple(records),
+    return ModifyChange.model_validate(
+        {
+            **common,
+            "listeners": ["https", "http_redirect"] if public else ["https"],
+            "certificate": lb.certificate,
+            "records": records,
+        }
     )
 
 
-def _groups(request: ChangeRequest, ctx: RoleContext, kind: Scope) -> list[tuple[str, str]]:
-    """(identifier, name) of the existing security groups the changed rules attach to."""
-    network = ctx.network
-    if network is None or kind not in ("vpn", "rules"):
-        return []
-    groups = security_groups(network, ctx.database, naming.resource_prefix(request))
-    if kind == "vpn":
-        spec = iac_vpn.spec(network, groups)
-        wanted = {p.group for p in spec.rules} | {p.rule.peer for p in spec.rules if p.rule.peer}
-    else:
-        wanted = {g.ident for g in groups}
-    return [(g.ident, g.name) for g in groups if g.ident in wanted]
-
-
-def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    found = change(request, ctx)
-    prefix = naming.resource_prefix(request)
-    design = ctx.design
+def render(spec: ModifyChange, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+    """main.tf (its own state), change.tf and, for a VPN change, vpn.tf."""
     common = {
         "request": request,
-        "prefix": prefix,
-        "tags": naming.tags(request),
-        "region": design.region if design else (request.region or "us-east-1"),
-        "env": request.environment.value,
+        "prefix": spec.prefix,
+        "tags": spec.tags,
+        "region": spec.region,
+        "env": spec.env,
+        "state_key": spec.state_key,
     }
     main = render_template(
         "automation/terraform/main.tf.j2",
         **common,
         mode="modify",
-        required_version="1.6.0",
+        required_version=REQUIRED_VERSION,
         existing_vars=False,
         kms_key=False,
     )
     network = ctx.network
-    groups = security_groups(network, ctx.database, prefix) if network else []
-    spec = iac_vpn.spec(network, groups) if network and found.vpn else None
-    rules = [(g.ident, r) for g in groups for r in g.rules] if found.scope == "rules" else []
     content = render_template(
         "automation/terraform/change.tf.j2",
         **common,
-        change=found,
+        change=spec,
         db=ctx.database,
         lb=network.load_balancer if network else None,
-        existing_groups=_groups(request, ctx, found.scope),
-        rules=rules,
-        vpc_variable=any(r.cidr == VPC_CIDR_VARIABLE for _, r in rules),
+        existing_groups=spec.existing_groups,
+        rules=spec.rules,
+        vpc_variable=spec.vpc_variable,
     )
     artifacts = [
         Artifact(path="terraform/main.tf", role=ROLE, kind="terraform", content=main),
         Artifact(path="terraform/change.tf", role=ROLE, kind="terraform", content=content),
     ]
-    if spec is not None:
+    if spec.vpn is not None:
         vpn = render_template(
             "automation/terraform/vpn.tf.j2",
             **common,
-            vpn=spec,
+            vpn=spec.vpn,
             existing=True,
             private_tables=[],
             bgp_asn=iac_vpn.DEFAULT_BGP_ASN,
@@ -170,8 +181,8 @@ def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     return artifacts
 
 
-def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+def modules(spec: ModifyChange) -> list[str]:
     names = ["terraform/change.tf", "terraform/main.tf"]
-    if change(request, ctx).vpn:
+    if spec.vpn is not None:
         names.append("terraform/vpn.tf")
     return sorted(names)

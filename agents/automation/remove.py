@@ -10,25 +10,17 @@ the whole procedure (final snapshot first, Terraform last) is rendered as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from opsteam.agents.automation.terraform import ident, security_groups
+from opsteam.agents.automation.terraform import ident, security_groups, state_key
 from opsteam.agents.base import RoleContext
 from opsteam.domain import naming
+from opsteam.domain.decisions import Removal
 from opsteam.domain.models import Artifact, ChangeRequest, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
 
 ROLE: RoleSlug = "automation-engineer"
-MIN_TERRAFORM = "1.7.0"  # the first release with removed {} blocks
+MIN_TERRAFORM = "1.10.0"  # removed {} blocks (1.7) and S3 lockfile locking (1.10)
 DECOMMISSION_DOC = "docs/decommission.md"
-
-
-@dataclass(frozen=True)
-class Removal:
-    address: str  # the Terraform address opsteam bundles give the resource
-    what: str
-    owner: RoleSlug  # the role whose decision lists it
 
 
 def _network(ctx: RoleContext, prefix: str) -> list[Removal]:
@@ -41,21 +33,25 @@ def _network(ctx: RoleContext, prefix: str) -> list[Removal]:
     for group in groups:
         for rule in group.rules:
             what = f"rule {rule.ident} of {group.name} ({rule.description})"
-            found.append(Removal(f"aws_security_group_rule.{rule.ident}", what, owner))
+            found.append(
+                Removal(address=f"aws_security_group_rule.{rule.ident}", what=what, owner=owner)
+            )
     for group in groups:
         what = f"security group {group.name}"
-        found.append(Removal(f"aws_security_group.{group.ident}", what, owner))
+        found.append(Removal(address=f"aws_security_group.{group.ident}", what=what, owner=owner))
     used: set[str] = set()
     for record in network.dns_records:
         address = f"aws_route53_record.{ident(f'dns_{record.name}', used)}"
-        found.append(Removal(address, f"DNS record {record.name} ({record.type})", owner))
+        what = f"DNS record {record.name} ({record.type})"
+        found.append(Removal(address=address, what=what, owner=owner))
     if network.load_balancer is not None:
         lb = network.load_balancer.name
         listeners = ["aws_lb_listener.https"]
         if network.load_balancer.scheme == "internet-facing":
             listeners.append("aws_lb_listener.http_redirect")
         for address in (*listeners, "aws_lb_target_group.main", "aws_lb.main"):
-            found.append(Removal(address, f"load balancer {lb}: {address.split('.')[0]}", owner))
+            what = f"load balancer {lb}: {address.split('.')[0]}"
+            found.append(Removal(address=address, what=what, owner=owner))
     return found
 
 
@@ -66,13 +62,19 @@ def _database(ctx: RoleContext, prefix: str) -> list[Removal]:
     owner: RoleSlug = "database-administrator"
     if db.engine is Engine.REDIS:
         what = f"Redis replication group {prefix} (final snapshot first)"
-        return [Removal("aws_elasticache_replication_group.main", what, owner)]
+        return [Removal(address="aws_elasticache_replication_group.main", what=what, owner=owner)]
     replicas = [
-        Removal(f"aws_db_instance.replica_{i}", f"read replica {prefix}-replica-{i}", owner)
+        Removal(
+            address=f"aws_db_instance.replica_{i}",
+            what=f"read replica {prefix}-replica-{i}",
+            owner=owner,
+        )
         for i in range(1, db.read_replicas + 1)
     ]
     primary = Removal(
-        "aws_db_instance.main", f"{db.engine.value} instance {prefix} (final snapshot first)", owner
+        address="aws_db_instance.main",
+        what=f"{db.engine.value} instance {prefix} (final snapshot first)",
+        owner=owner,
     )
     return [*replicas, primary]  # replicas before their source
 
@@ -82,27 +84,31 @@ def removals(request: ChangeRequest, ctx: RoleContext) -> list[Removal]:
     prefix = naming.resource_prefix(request)
     hosts = ctx.servers.decommissioned if ctx.servers is not None else []
     found = [
-        Removal(f"aws_instance.{ident(name)}", f"instances of {name}", "systems-administrator")
+        Removal(
+            address=f"aws_instance.{ident(name)}",
+            what=f"instances of {name}",
+            owner="systems-administrator",
+        )
         for name in hosts
     ]
     return found + _network(ctx, prefix) + _database(ctx, prefix)
 
 
-def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+def modules(found: list[Removal]) -> list[str]:
     names = [DECOMMISSION_DOC, "terraform/main.tf"]
-    if removals(request, ctx):
+    if found:
         names.append("terraform/removed.tf")
     return sorted(names)
 
 
 def _main_tf(request: ChangeRequest, ctx: RoleContext) -> str:
-    design = ctx.design
     return render_template(
         "automation/terraform/main.tf.j2",
         request=request,
         prefix=naming.resource_prefix(request),
         tags=naming.tags(request),
-        region=design.region if design else (request.region or "us-east-1"),
+        region=ctx.design.region,
+        state_key=state_key(request),
         env=request.environment.value,
         mode="remove",
         required_version=MIN_TERRAFORM,
@@ -111,8 +117,7 @@ def _main_tf(request: ChangeRequest, ctx: RoleContext) -> str:
     )
 
 
-def render(request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    found = removals(request, ctx)
+def render(found: list[Removal], request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     prefix = naming.resource_prefix(request)
     artifacts = [
         Artifact(

@@ -1,8 +1,9 @@
 """The Automation Engineer: codifies what the other roles decided, as Terraform, Ansible and
 Kubernetes manifests, and fixes what the validators reported on the previous attempt.
 
-Names, CIDRs, ports and sizes are read from the decisions in :class:`RoleContext`, never
-re-decided here. ``decide`` is pure; ``render`` delegates to the three generator modules.
+``decide`` is pure and complete: it returns the typed stack, playbook and manifests (read by
+the plan and the SRE); ``render`` only fills templates. Names, CIDRs, ports and sizes come from
+the decisions in :class:`RoleContext`, never re-decided here.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from opsteam.agents.automation import kubernetes as iac_k8s
 from opsteam.agents.automation import modify as iac_modify
 from opsteam.agents.automation import remove as iac_remove
 from opsteam.agents.automation import terraform as iac_terraform
-from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.base import RoleContext
-from opsteam.domain import naming
-from opsteam.domain.decisions import AutomationPlan
+from opsteam.domain.decisions import AutomationPlan, TerraformStack
 from opsteam.domain.models import Artifact, ChangeRequest, ChangeType, Finding
 from opsteam.domain.registry import RoleSlug
 
 ROLE: RoleSlug = "automation-engineer"
 
-# Remediations for validator findings. Data fixes change what is rendered; the others are
-# guarantees of the templates, recorded so the retry loop shows what was checked.
+# Remediations for validator findings. The first three change the codified data (the flagged
+# rule admits the VPC instead of the internet); the others are guarantees of the templates.
 KNOWN_FIXES: dict[str, str] = {
     "CKV_AWS_24": "SSH ingress from 0.0.0.0/0 narrowed to the VPC CIDR",
     "CKV_AWS_25": "RDP ingress from 0.0.0.0/0 narrowed to the VPC CIDR",
@@ -45,6 +44,7 @@ KNOWN_FIXES: dict[str, str] = {
     "CKV_K8S_22": "read-only root filesystem",
     "CKV_K8S_40": "containers run as a high UID",
 }
+K8S_MODULES = ("kubernetes/base", *(f"kubernetes/overlays/{e}" for e in ("dev", "staging", "prod")))
 
 
 def check_ids(findings: Sequence[Finding]) -> list[str]:
@@ -56,90 +56,110 @@ def fixes_for(findings: Sequence[Finding]) -> list[str]:
     return [f"{cid}: {KNOWN_FIXES[cid]}" for cid in check_ids(findings) if cid in KNOWN_FIXES]
 
 
-def _fix_ids(ctx: RoleContext) -> frozenset[str]:
-    return frozenset(cid for cid in check_ids(ctx.findings) if cid in KNOWN_FIXES)
+def unfixed(findings: Sequence[Finding]) -> list[str]:
+    """Findings no known remediation covers: reported as they are, never hidden."""
+    return [str(f) for f in findings if f.check_id not in KNOWN_FIXES]
 
 
-def inventory(request: ChangeRequest, ctx: RoleContext) -> tuple[int, int]:
+def narrowed_rules(findings: Sequence[Finding]) -> frozenset[str]:
+    """Security-group rules (by identifier) a validator flagged as world-open; the check id
+    stands in when a finding names no resource."""
+    found: set[str] = set()
+    for finding in findings:
+        if finding.check_id not in iac_terraform.WORLD_PORT_FIXES:
+            continue
+        _, _, name = finding.resource.partition(".")
+        found.add(name or finding.check_id)
+    return frozenset(found)
+
+
+def inventory(ctx: RoleContext, spec: TerraformStack) -> tuple[int, int]:
     """(resources codified, resources designed), counted from the decisions."""
     designed = codified = 0
-    prefix = naming.resource_prefix(request)
     network = ctx.network
     if network is not None:
-        groups = iac_terraform.security_groups(network, ctx.database, prefix, _fix_ids(ctx))
-        rules = sum(len(g.rules) for g in groups)
+        rules = sum(len(g.rules) for g in spec.groups)
         lb = 1 if network.load_balancer is not None else 0
         dns = len(network.dns_records)
-        designed += 1 + len(network.subnets) + len(network.rules) + lb + dns
-        codified += 1 + len(iac_terraform.subnets(network)) + rules + lb + dns
-        if iac_vpn.wanted(network):  # the site-to-site VPN, codified in terraform/vpn.tf
-            designed += 1
-            codified += 1
+        vpn = 1 if spec.vpn is not None else 0
+        designed += 1 + len(network.subnets) + len(network.rules) + lb + dns + vpn
+        codified += 1 + len(spec.subnets) + rules + lb + dns + vpn
     if ctx.database is not None:
-        designed += 1 + ctx.database.read_replicas
-        codified += 1 + ctx.database.read_replicas
+        replicas = ctx.database.read_replicas + len(ctx.database.replica_regions)
+        designed += 1 + replicas
+        codified += len(spec.db_instances) + len(spec.replica_regions)
     if ctx.servers is not None:
         designed += sum(h.count for h in ctx.servers.hosts)
-        codified += sum(h.count for h in iac_terraform.hosts(ctx))
-    components = ctx.design.components if ctx.design is not None else []
-    if "object-storage" in components:
-        designed += 1
-        codified += 1 if "data" in iac_terraform.bucket_purposes(ctx) else 0
-    if "cache" in components and "database" in components:
-        designed += 1  # a second data store: the database plan covers one engine
+        codified += sum(h.count for h in spec.hosts)
+    if ctx.storage is not None:
+        designed += len(ctx.storage.buckets)
+        codified += sum(1 for b in ctx.storage.buckets if b in spec.buckets)
     if iac_k8s.wanted(ctx):
         designed += 1
         codified += 1
     return codified, designed
 
 
-def modules(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
+    spec = iac_terraform.stack(request, ctx, narrowed_rules(ctx.findings))
+    playbook = iac_ansible.playbook(ctx, spec.groups)
+    kubernetes = iac_k8s.app(request, ctx)
     names = ["terraform/main.tf", "terraform/storage.tf"]
-    if ctx.network is not None:
-        names.append("terraform/network.tf")
-    if iac_vpn.wanted(ctx.network):
-        names.append("terraform/vpn.tf")
-    if ctx.database is not None:
-        names.append("terraform/database.tf")
-    if iac_terraform.hosts(ctx):
-        names += ["terraform/compute.tf", "ansible/site.yml"]
-    if iac_k8s.wanted(ctx):
-        names += [
-            "kubernetes/base",
-            *(f"kubernetes/overlays/{e}" for e in ("dev", "staging", "prod")),
-        ]
-    return sorted(names)
+    names += ["terraform/network.tf"] if ctx.network is not None else []
+    names += ["terraform/vpn.tf"] if spec.vpn is not None else []
+    names += ["terraform/database.tf"] if ctx.database is not None else []
+    names += ["terraform/compute.tf", "ansible/site.yml"] if spec.hosts else []
+    names += list(K8S_MODULES) if kubernetes is not None else []
+    codified, designed = inventory(ctx, spec)
+    return AutomationPlan(
+        modules=sorted(names),
+        resources_as_code=codified,
+        resources_total=designed,
+        fixes_applied=fixes_for(ctx.findings),
+        unfixed=unfixed(ctx.findings),
+        stack=spec,
+        playbook=playbook,
+        kubernetes=kubernetes,
+    )
 
 
 def _removal(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     """Remove requests: every listed removal is one removed {} block; nothing is created."""
-    found = len(iac_remove.removals(request, ctx))
+    found = iac_remove.removals(request, ctx)
     return AutomationPlan(
-        modules=iac_remove.modules(request, ctx),
-        resources_as_code=found,
-        resources_total=found,
+        modules=iac_remove.modules(found),
+        resources_as_code=len(found),
+        resources_total=len(found),
         fixes_applied=fixes_for(ctx.findings),
+        unfixed=unfixed(ctx.findings),
         mode="remove",
+        removals=found,
     )
 
 
 def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     """Modify requests: the changed resources only; existing infrastructure is referenced."""
-    changed = iac_modify.change(request, ctx).resources
-    names = iac_modify.modules(request, ctx)
-    if iac_terraform.hosts(ctx):  # existing hosts keep their baseline through Ansible
-        names.append("ansible/site.yml")
-    if iac_k8s.wanted(ctx):
-        names += [
-            "kubernetes/base",
-            *(f"kubernetes/overlays/{e}" for e in ("dev", "staging", "prod")),
-        ]
+    change = iac_modify.change(request, ctx)
+    groups = (
+        iac_terraform.security_groups(ctx.network, ctx.database, change.prefix)
+        if ctx.network is not None
+        else []
+    )
+    playbook = iac_ansible.playbook(ctx, groups)
+    kubernetes = iac_k8s.app(request, ctx)
+    names = iac_modify.modules(change)
+    names += ["ansible/site.yml"] if playbook is not None else []
+    names += list(K8S_MODULES) if kubernetes is not None else []
     return AutomationPlan(
         modules=sorted(names),
-        resources_as_code=changed,
-        resources_total=changed,
+        resources_as_code=change.resources,
+        resources_total=change.resources,
         fixes_applied=fixes_for(ctx.findings),
+        unfixed=unfixed(ctx.findings),
         mode="modify",
+        change=change,
+        playbook=playbook,
+        kubernetes=kubernetes,
     )
 
 
@@ -148,23 +168,19 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
         return _removal(request, ctx)
     if request.type is ChangeType.MODIFY:
         return _modification(request, ctx)
-    codified, designed = inventory(request, ctx)
-    return AutomationPlan(
-        modules=modules(request, ctx),
-        resources_as_code=codified,
-        resources_total=designed,
-        fixes_applied=fixes_for(ctx.findings),
-    )
+    return _create(request, ctx)
 
 
 def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     if decision.mode == "remove":
-        return sorted(iac_remove.render(request, ctx), key=lambda a: a.path)
-    fixes = frozenset(f.split(":", 1)[0] for f in decision.fixes_applied)
-    if decision.mode == "modify":
-        artifacts = iac_modify.render(request, ctx)
-    else:
-        artifacts = iac_terraform.render_terraform(request, ctx, fixes)
-    artifacts += iac_ansible.render_ansible(request, ctx)
-    artifacts += iac_k8s.render_kubernetes(request, ctx)
+        artifacts = iac_remove.render(decision.removals, request, ctx)
+    elif decision.change is not None:
+        artifacts = iac_modify.render(decision.change, request, ctx)
+    elif decision.stack is not None:
+        artifacts = iac_terraform.render_terraform(decision.stack, request, ctx)
+    else:  # pragma: no cover - decide always fills one of the three
+        artifacts = []
+    if decision.mode != "remove":
+        artifacts += iac_ansible.render_ansible(decision.playbook, request)
+        artifacts += iac_k8s.render_kubernetes(decision.kubernetes, request)
     return sorted(artifacts, key=lambda a: a.path)

@@ -1,32 +1,52 @@
 """Terraform for the automation engineer: codifies the network, database, server and storage
 decisions exactly as the other roles made them (names, CIDRs, ports, sizes come from ``ctx``).
 
-Everything here is pure; :func:`render_terraform` only feeds templates in
-``prompts/automation/terraform``. Identifiers are sanitised, every user-derived string goes
-through the template's ``hcl`` filter.
+:func:`stack` decides everything a template prints (identifiers, which group a rule belongs to,
+which workload wears which group, NAT and route tables) into a typed
+:class:`~opsteam.domain.decisions.TerraformStack`; :func:`render_terraform` only feeds
+templates in ``prompts/automation/terraform``. Every user-derived string goes through the
+template's ``hcl`` filter.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from opsteam.agents.automation import routes as iac_routes
 from opsteam.agents.automation import vpn as iac_vpn
+from opsteam.agents.automation.routes import routing
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import EXISTING_VPC, VPC_CIDR_VARIABLE
 from opsteam.domain import naming
-from opsteam.domain.decisions import DatabasePlan, FirewallRule, NetworkPlan
+from opsteam.domain.decisions import (
+    BucketPlan,
+    DatabasePlan,
+    FirewallRule,
+    HostInstance,
+    NetworkPlan,
+    SecurityGroup,
+    SgRule,
+    SubnetSpec,
+    TerraformStack,
+)
 from opsteam.domain.models import Artifact, ChangeRequest, Engine, Environment
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
 
 ROLE: RoleSlug = "automation-engineer"
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
+# The S3 backend's lockfile locking (use_lockfile) needs Terraform 1.10.
+REQUIRED_VERSION = "1.10.0"
 DB_HINTS = frozenset({"db", "data", "database", "rds", "postgres", "postgresql", "mysql"})
 CACHE_HINTS = frozenset({"cache", "redis", "elasticache"})
 LB_HINTS = frozenset({"lb", "alb", "nlb", "elb", "edge", "ingress"})
+WORLD = ("0.0.0.0/0", "::/0")
+# Checkov findings the automation engineer can remediate in the network data it codifies.
+WORLD_PORT_FIXES: dict[str, int] = {"CKV_AWS_24": 22, "CKV_AWS_25": 3389, "CKV_AWS_260": 80}
+HTTP_REDIRECT_SKIP = (
+    "CKV_AWS_260: the public HTTP listener only answers with a 301 redirect to HTTPS"
+)
 
 
 def ident(name: str, used: set[str] | None = None) -> str:
@@ -52,41 +72,6 @@ def is_cidr(value: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class SgRule:
-    ident: str
-    direction: str
-    protocol: str
-    from_port: int
-    to_port: int
-    cidr: str | None
-    peer: str | None  # identifier of the referenced security group
-    description: str
-    skip: str = ""  # a checkov skip with its reason, written next to the rule
-
-
-HTTP_REDIRECT_SKIP = (
-    "CKV_AWS_260: the public HTTP listener only answers with a 301 redirect to HTTPS"
-)
-
-
-@dataclass
-class SecurityGroup:
-    ident: str
-    name: str
-    rules: list[SgRule] = field(default_factory=list)
-    attach: str = "external"  # database | hosts | lb | external
-
-
-@dataclass(frozen=True)
-class SubnetSpec:
-    ident: str
-    name: str
-    tier: str
-    zone: str
-    cidr: str
-
-
 def _owner_and_peer(rule: FirewallRule, network: NetworkPlan) -> tuple[str, str]:
     """The security group a rule belongs to and the other side (CIDR or group name)."""
     own, other = (
@@ -100,59 +85,67 @@ def _owner_and_peer(rule: FirewallRule, network: NetworkPlan) -> tuple[str, str]
     return own, other
 
 
-WORLD = ("0.0.0.0/0", "::/0")
-# Checkov findings the automation engineer can remediate in the network data it codifies.
-WORLD_PORT_FIXES: dict[str, int] = {"CKV_AWS_24": 22, "CKV_AWS_25": 3389, "CKV_AWS_260": 80}
-
-
-def _peer(rule: FirewallRule, other: str, network: NetworkPlan, fixes: frozenset[str]) -> str:
-    """The rule's other side; world-open admin/HTTP ports narrowed to the VPC when flagged."""
-    narrowed = {port for check, port in WORLD_PORT_FIXES.items() if check in fixes}
-    if other in WORLD and rule.direction == "ingress" and rule.port in narrowed:
-        return network.vpc_cidr
-    return other
+def _narrowed(rule: FirewallRule, other: str, rule_id: str, narrow: frozenset[str]) -> bool:
+    """A world-open admin/HTTP ingress a validator flagged (by rule, or by check for the port)."""
+    if other not in WORLD or rule.direction != "ingress":
+        return False
+    ports = {port for check, port in WORLD_PORT_FIXES.items() if check in narrow}
+    return rule_id in narrow or rule.port in ports
 
 
 def security_groups(
     network: NetworkPlan,
     db: DatabasePlan | None,
     prefix: str,
-    fixes: frozenset[str] = frozenset(),
+    narrow: frozenset[str] = frozenset(),
 ) -> list[SecurityGroup]:
-    groups: dict[str, SecurityGroup] = {}
+    """The network plan's rules grouped by the workload they protect, with identifiers.
+
+    ``narrow`` holds rule identifiers (or check ids) whose world-open ingress a validator
+    flagged: those rules admit the VPC range instead.
+    """
+    members: dict[str, list[SgRule]] = {}
+    idents: dict[str, str] = {}
     used: set[str] = set()
     rule_ids: set[str] = set()
     for rule in network.rules:
         own, other = _owner_and_peer(rule, network)
-        other = _peer(rule, other, network, fixes)
+        rule_id = ident(rule.name, rule_ids)
+        if _narrowed(rule, other, rule_id, narrow):
+            other = network.vpc_cidr
         if other == EXISTING_VPC:  # a Modify: the existing VPC's range is an input
             other = VPC_CIDR_VARIABLE
         for name in (own, other):
-            if not is_cidr(name) and name != VPC_CIDR_VARIABLE and name not in groups:
-                groups[name] = SecurityGroup(ident=ident(name, used), name=name)
+            if not is_cidr(name) and name != VPC_CIDR_VARIABLE and name not in idents:
+                idents[name] = ident(name, used)
+                members[name] = []
         icmp = rule.protocol == "icmp"
-        groups[own].rules.append(
+        cidr = other if is_cidr(other) or other == VPC_CIDR_VARIABLE else None
+        members[own].append(
             SgRule(
-                ident=ident(rule.name, rule_ids),
+                ident=rule_id,
                 direction=rule.direction,
                 protocol=rule.protocol,
                 from_port=-1 if icmp else rule.port,
                 to_port=-1 if icmp else rule.port,
-                cidr=other if is_cidr(other) or other == VPC_CIDR_VARIABLE else None,
-                peer=None if is_cidr(other) or other == VPC_CIDR_VARIABLE else groups[other].ident,
+                cidr=cidr,
+                peer=None if cidr else idents[other],
                 description=rule.description or f"{rule.direction} {rule.name}",
             )
         )
-    for group in groups.values():
-        group.attach = _attachment(group, db, prefix)
-        if group.attach == "lb" and network.load_balancer is not None:
-            group.rules = [_redirect_skip(r) for r in group.rules]
-    return [groups[k] for k in sorted(groups)]
+    groups = []
+    for name in sorted(idents):
+        attach = _attachment(name, members[name], db, prefix)
+        rules = members[name]
+        if attach == "lb" and network.load_balancer is not None:
+            rules = [_redirect_skip(r) for r in rules]
+        groups.append(SecurityGroup(ident=idents[name], name=name, rules=rules, attach=attach))
+    return groups
 
 
 def _redirect_skip(rule: SgRule) -> SgRule:
     if rule.direction == "ingress" and rule.from_port == 80 and rule.cidr in WORLD:
-        return SgRule(**{**rule.__dict__, "skip": HTTP_REDIRECT_SKIP})
+        return rule.model_copy(update={"skip": HTTP_REDIRECT_SKIP})
     return rule
 
 
@@ -160,11 +153,10 @@ def _tokens(name: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", name.lower()))
 
 
-def _attachment(group: SecurityGroup, db: DatabasePlan | None, prefix: str) -> str:
+def _attachment(name: str, rules: Iterable[SgRule], db: DatabasePlan | None, prefix: str) -> str:
     """Which workload in this bundle wears the group, judged by its tier name and ports."""
-    tier = group.name.removeprefix(f"{prefix}-")
-    tokens = _tokens(tier)
-    ingress = {r.from_port for r in group.rules if r.direction == "ingress"}
+    tokens = _tokens(name.removeprefix(f"{prefix}-"))
+    ingress = {r.from_port for r in rules if r.direction == "ingress"}
     if db is not None:
         hints = CACHE_HINTS if db.engine is Engine.REDIS else DB_HINTS
         if tokens & hints or db.port in ingress:
@@ -176,45 +168,37 @@ def _attachment(group: SecurityGroup, db: DatabasePlan | None, prefix: str) -> s
     return "hosts"
 
 
-def host_groups(groups: list[SecurityGroup], ctx: RoleContext, prefix: str) -> dict[str, list[str]]:
+def host_groups(
+    groups: list[SecurityGroup], hosts: list[HostInstance], prefix: str
+) -> dict[str, list[str]]:
     """Security groups each host wears: groups named like the host, else the "app" tier."""
     candidates = [g for g in groups if g.attach == "hosts"]
+    app = [g.ident for g in candidates if "app" in _tokens(g.name.removeprefix(f"{prefix}-"))]
     worn: dict[str, list[str]] = {}
-    for host in hosts(ctx):
+    for host in hosts:
         name = _tokens(host.name.removeprefix(f"{prefix}-"))
         match = [g.ident for g in candidates if _tokens(g.name.removeprefix(f"{prefix}-")) & name]
-        app = [g.ident for g in candidates if "app" in _tokens(g.name.removeprefix(f"{prefix}-"))]
         worn[host.ident] = match or app
     return worn
 
 
-def _detach_unused(groups: list[SecurityGroup], ctx: RoleContext, prefix: str) -> None:
+def _detach_unused(
+    groups: list[SecurityGroup], worn: dict[str, list[str]], present: dict[str, bool]
+) -> list[SecurityGroup]:
     """Groups whose workload is not in this bundle are used by workloads elsewhere."""
-    worn = {g for idents in host_groups(groups, ctx, prefix).values() for g in idents}
-    present = {
-        "database": ctx.database is not None,
-        "lb": ctx.network is not None and ctx.network.load_balancer is not None,
-    }
+    used = {g for idents in worn.values() for g in idents}
+    result = []
     for group in groups:
-        keep = group.ident in worn if group.attach == "hosts" else present.get(group.attach)
-        if not keep:
-            group.attach = "external"
-
-
-@dataclass(frozen=True)
-class HostInstance:
-    ident: str
-    name: str
-    purpose: str
-    os: str
-    instance_type: str
-    count: int
+        keep = group.ident in used if group.attach == "hosts" else present.get(group.attach)
+        result.append(group if keep else group.model_copy(update={"attach": "external"}))
+    return result
 
 
 def subnets(network: NetworkPlan) -> list[SubnetSpec]:
     used: set[str] = set()
     return [
-        SubnetSpec(ident(s.name, used), s.name, s.tier, s.zone, s.cidr) for s in network.subnets
+        SubnetSpec(ident=ident(s.name, used), name=s.name, tier=s.tier, zone=s.zone, cidr=s.cidr)
+        for s in network.subnets
     ]
 
 
@@ -223,7 +207,14 @@ def hosts(ctx: RoleContext) -> list[HostInstance]:
         return []
     used: set[str] = set()
     return [
-        HostInstance(ident(h.name, used), h.name, h.purpose, h.os, h.instance_type, h.count)
+        HostInstance(
+            ident=ident(h.name, used),
+            name=h.name,
+            purpose=h.purpose,
+            os=h.os,
+            instance_type=h.instance_type,
+            count=h.count,
+        )
         for h in ctx.servers.hosts
         if h.count > 0
     ]
@@ -239,87 +230,39 @@ def ami_filter(os_name: str) -> tuple[str, str]:
     return "099720109477", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*"
 
 
-def bucket_purposes(ctx: RoleContext) -> list[str]:
-    components = ctx.design.components if ctx.design is not None else []
-    purposes: list[str] = []
-    if "object-storage" in components:
-        purposes.append("data")
-    if ctx.database is not None:
-        purposes.append("backups")
-    return purposes
+LOG_RETENTION_DAYS = 365
 
 
-def _vars(request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str]) -> dict[str, object]:
-    design = ctx.design
-    network = ctx.network
-    db = ctx.database
+def buckets(request: ChangeRequest, ctx: RoleContext) -> list[BucketPlan]:
+    """Every bucket the stack creates with its lifecycle: the DBA's data buckets as planned,
+    the log bucket and (with a database) the backup export bucket as the team keeps them."""
+    noncurrent = 365 if request.environment is Environment.PROD else 90
     prefix = naming.resource_prefix(request)
-    groups = security_groups(network, db, prefix, fixes) if network else []
-    _detach_unused(groups, ctx, prefix)
-    data_subnets = [s for s in subnets(network) if s.tier == "data"] if network else []
-    private = [s for s in subnets(network) if s.tier == "private"] if network else []
-    dns_used: set[str] = set()
-    vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
-    prod = request.environment is Environment.PROD
-    public = [s for s in subnets(network) if s.tier == "public"] if network else []
-    nats, tables = (
-        iac_routes.routing(
-            network,
-            {s.name: s.ident for s in subnets(network)},
-            prefix,
-            prod=prod,
-            nat=bool(public and (private or data_subnets)),
+
+    def kept(purpose: str) -> BucketPlan:
+        return BucketPlan(
+            name=f"{prefix}-{purpose}",
+            purpose=purpose,
+            versioning=True,
+            noncurrent_days=noncurrent,
+            transition_days=30,
+            expiration_days=LOG_RETENTION_DAYS,
         )
-        if network
-        else ([], [])
-    )
-    return {
-        "request": request,
-        "prefix": naming.resource_prefix(request),
-        "tags": naming.tags(request),
-        "region": design.region if design else (request.region or "us-east-1"),
-        "env": request.environment.value,
-        "prod": prod,
-        "nats": nats,
-        "private_tables": tables,
-        "mode": "create",
-        "required_version": "1.6.0",
-        "existing_vars": network is None,
-        "kms_key": True,
-        "existing": False,
-        "network": network,
-        "vpc_cidr": network.vpc_cidr if network else DEFAULT_VPC_CIDR,
-        "subnets": subnets(network) if network else [],
-        "groups": groups,
-        "db": db,
-        "db_instances": list(range(1 + db.read_replicas)) if db else [],
-        "db_subnets": data_subnets or private,
-        "db_groups": [g for g in groups if g.attach == "database"],
-        "lb_groups": [g for g in groups if g.attach == "lb"],
-        "host_sgs": host_groups(groups, ctx, prefix),
-        "hosts_default_sg": not all(host_groups(groups, ctx, prefix).values()),
-        "lb_http": any(r.skip for g in groups for r in g.rules),
-        "host_subnets": private or data_subnets,
-        "public_subnets": public,
-        "hosts": hosts(ctx),
-        "ami": {h.ident: ami_filter(h.os) for h in hosts(ctx)},
-        "buckets": bucket_purposes(ctx),
-        "dns_targets": dns_targets(network, db, prefix) if network else [],
-        "dns_ids": [ident(f"dns_{d.name}", dns_used) for d in network.dns_records]
-        if network
-        else [],
-        "fixes": sorted(fixes),
-        "vpn": vpn,
-        "vpn_rule_ids": vpn.rule_idents if vpn else frozenset(),
-        "bgp_asn": iac_vpn.DEFAULT_BGP_ASN,
-        "amazon_asn": iac_vpn.AMAZON_SIDE_ASN,
-    }
+
+    found = [kept("logs")]
+    if ctx.storage is not None:
+        found += ctx.storage.buckets
+    if ctx.database is not None:
+        found.append(kept("backups"))
+    return found
 
 
-def dns_targets(network: NetworkPlan, db: DatabasePlan | None, prefix: str) -> list[str]:
+def dns_targets(
+    network: NetworkPlan, groups: list[SecurityGroup], db: DatabasePlan | None
+) -> list[str]:
     """HCL expression for each DNS record whose value names a resource in this bundle."""
     lb = network.load_balancer
-    db_groups = {g.name for g in security_groups(network, db, prefix) if g.attach == "database"}
+    db_groups = {g.name for g in groups if g.attach == "database"}
     endpoint = ""
     if db is not None:
         endpoint = (
@@ -338,25 +281,98 @@ def dns_targets(network: NetworkPlan, db: DatabasePlan | None, prefix: str) -> l
     return targets
 
 
+def state_key(request: ChangeRequest, stack_kind: str = "stack") -> str:
+    """Each bundle owns its state: one key per service, environment and stack kind."""
+    return f"{naming.resource_prefix(request)}/{stack_kind}/terraform.tfstate"
+
+
+def stack(
+    request: ChangeRequest, ctx: RoleContext, narrow: frozenset[str] = frozenset()
+) -> TerraformStack:
+    """Everything the New-stack templates print, decided from the team's decisions."""
+    network, db = ctx.network, ctx.database
+    prefix = naming.resource_prefix(request)
+    nets = subnets(network) if network else []
+    by_tier = {tier: [s for s in nets if s.tier == tier] for tier in ("public", "private", "data")}
+    machines = hosts(ctx)
+    groups = security_groups(network, db, prefix, narrow) if network else []
+    worn = host_groups(groups, machines, prefix)
+    lb_present = network is not None and network.load_balancer is not None
+    groups = _detach_unused(groups, worn, {"database": db is not None, "lb": lb_present})
+    vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
+    nats, tables = routing(network, nets, prefix) if network else ([], [])
+    return TerraformStack(
+        prefix=prefix,
+        tags=naming.tags(request),
+        region=ctx.design.region,
+        env=request.environment.value,
+        prod=request.environment is Environment.PROD,
+        required_version=REQUIRED_VERSION,
+        state_key=state_key(request),
+        vpc_cidr=network.vpc_cidr if network else DEFAULT_VPC_CIDR,
+        subnets=nets,
+        public_subnets=by_tier["public"],
+        host_subnets=by_tier["private"] or by_tier["data"],
+        db_subnets=by_tier["data"] or by_tier["private"],
+        nats=nats,
+        private_tables=tables,
+        groups=groups,
+        db_groups=[g for g in groups if g.attach == "database"],
+        lb_groups=[g for g in groups if g.attach == "lb"],
+        lb_http=any(r.skip for g in groups for r in g.rules),
+        host_sgs=worn,
+        hosts_default_sg=not all(worn.values()),
+        hosts=machines,
+        ami={h.ident: ami_filter(h.os) for h in machines},
+        db_instances=list(range(1 + db.read_replicas)) if db else [],
+        replica_regions=list(db.replica_regions) if db else [],
+        buckets=buckets(request, ctx),
+        dns_ids=_dns_ids(network),
+        dns_targets=dns_targets(network, groups, db) if network else [],
+        vpn=vpn,
+        vpn_rule_ids=sorted(vpn.rule_idents) if vpn else [],
+        bgp_asn=iac_vpn.DEFAULT_BGP_ASN,
+        amazon_asn=iac_vpn.AMAZON_SIDE_ASN,
+        fixes=sorted(narrow),
+        existing_vars=network is None,
+    )
+
+
+def _dns_ids(network: NetworkPlan | None) -> list[str]:
+    if network is None:
+        return []
+    used: set[str] = set()
+    return [ident(f"dns_{d.name}", used) for d in network.dns_records]
+
+
 FILES = ("main", "network", "database", "compute", "storage", "vpn")
 
 
 def render_terraform(
-    request: ChangeRequest, ctx: RoleContext, fixes: frozenset[str] = frozenset()
+    spec: TerraformStack, request: ChangeRequest, ctx: RoleContext
 ) -> list[Artifact]:
-    variables = _vars(request, ctx, fixes)
-    artifacts = []
-    for name in FILES:
-        if name == "network" and ctx.network is None:
-            continue
-        if name == "database" and ctx.database is None:
-            continue
-        if name == "compute" and not variables["hosts"]:
-            continue
-        if name == "vpn" and variables["vpn"] is None:
-            continue
-        content = render_template(f"automation/terraform/{name}.tf.j2", **variables)
-        artifacts.append(
-            Artifact(path=f"terraform/{name}.tf", role=ROLE, kind="terraform", content=content)
+    """One file per part of the stack that exists; templates only fill values in."""
+    variables = {
+        **dict(spec),
+        "request": request,
+        "network": ctx.network,
+        "db": ctx.database,
+        "storage": ctx.storage,
+        "vpn_rule_ids": frozenset(spec.vpn_rule_ids),
+    }
+    present = {
+        "network": ctx.network is not None,
+        "database": ctx.database is not None,
+        "compute": bool(spec.hosts),
+        "vpn": spec.vpn is not None,
+    }
+    return [
+        Artifact(
+            path=f"terraform/{name}.tf",
+            role=ROLE,
+            kind="terraform",
+            content=render_template(f"automation/terraform/{name}.tf.j2", **variables),
         )
-    return artifacts
+        for name in FILES
+        if present.get(name, True)
+    ]

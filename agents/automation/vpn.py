@@ -10,14 +10,9 @@ together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import TYPE_CHECKING
 
-from opsteam.domain.decisions import NetworkPlan
-
-if TYPE_CHECKING:  # iac_terraform imports this module to render vpn.tf
-    from opsteam.agents.automation.terraform import SecurityGroup, SgRule
+from opsteam.domain.decisions import NetworkPlan, PartnerRule, SecurityGroup, VpnSpec
 
 # Network-plan names -> the values the AWS API accepts. Unknown names fall back to the
 # strongest setting, never to a weaker one.
@@ -32,30 +27,6 @@ STRONG_DH_GROUPS = frozenset(range(19, 25)) | {14, 15, 16, 17, 18}
 DEFAULT_DH_GROUP = 20
 DEFAULT_BGP_ASN = 65000  # private range; the partner overrides it with var.vpn_bgp_asn
 AMAZON_SIDE_ASN = 64512  # the gateway's own ASN, so the partner's must differ
-
-
-@dataclass(frozen=True)
-class PartnerRule:
-    """A network-plan rule whose CIDR lies inside the partner range."""
-
-    group: str  # identifier of the security group the rule belongs to
-    rule: SgRule
-
-
-@dataclass(frozen=True)
-class VpnSpec:
-    peer_cidr: str | None  # None: a required Terraform variable supplies it
-    ike_versions: tuple[str, ...]
-    encryption: str
-    integrity: str
-    dh_group: int
-    static_routes: bool
-    propagate_to_private: bool
-    rules: tuple[PartnerRule, ...] = field(default_factory=tuple)
-
-    @property
-    def rule_idents(self) -> frozenset[str]:
-        return frozenset(p.rule.ident for p in self.rules)
 
 
 def wanted(network: NetworkPlan | None) -> bool:
@@ -75,18 +46,18 @@ def _dh_group(settings: dict[str, str]) -> int:
     return group if group in STRONG_DH_GROUPS else DEFAULT_DH_GROUP
 
 
-def partner_rules(groups: list[SecurityGroup], peer_cidr: str | None) -> tuple[PartnerRule, ...]:
+def partner_rules(groups: list[SecurityGroup], peer_cidr: str | None) -> list[PartnerRule]:
     """The plan's security-group rules whose CIDR is the partner range (or inside it)."""
     peer = _v4(peer_cidr or "")
     if peer is None or peer.prefixlen == 0:  # a "partner" that is the internet is not one
-        return ()
+        return []
     found: list[PartnerRule] = []
     for group in groups:
         for rule in group.rules:
             cidr = _v4(rule.cidr or "")
             if cidr is not None and cidr.subnet_of(peer):
                 found.append(PartnerRule(group=group.ident, rule=rule))
-    return tuple(found)
+    return found
 
 
 def spec(network: NetworkPlan, groups: list[SecurityGroup]) -> VpnSpec:
@@ -96,7 +67,7 @@ def spec(network: NetworkPlan, groups: list[SecurityGroup]) -> VpnSpec:
     peer = str(parsed) if parsed is not None else None
     return VpnSpec(
         peer_cidr=peer,
-        ike_versions=(IKE_VERSIONS.get(settings.get("ike_version", ""), "ikev2"),),
+        ike_versions=[IKE_VERSIONS.get(settings.get("ike_version", ""), "ikev2")],
         encryption=ENCRYPTION.get(settings.get("encryption", ""), "AES256-GCM-16"),
         integrity=INTEGRITY.get(settings.get("integrity", ""), "SHA2-256"),
         dh_group=_dh_group(settings),

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from opsteam.agents.base import RoleContext
+from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain import naming
-from opsteam.domain.decisions import DatabasePlan
+from opsteam.domain.decisions import BucketPlan, DatabasePlan, DataPlan, StoragePlan
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
     ChangeType,
-    Component,
     Engine,
     Environment,
     Size,
@@ -71,17 +70,22 @@ class BackupPolicy:
     caveat: str = ""
 
 
-def choose_engine(request: ChangeRequest, ctx: RoleContext) -> Engine:
-    if ctx.design is not None and ctx.design.engine is not None:
-        return ctx.design.engine
-    if request.engine is not None:
-        return request.engine
-    components = ctx.design.components if ctx.design is not None else []
-    if request.component is Component.CACHE or (
-        "cache" in components and "database" not in components
-    ):
-        return Engine.REDIS
-    return Engine.POSTGRES
+SUPPORTED_VERSIONS: dict[Engine, tuple[str, ...]] = {
+    Engine.POSTGRES: ("13", "14", "15", "16", "17"),
+    Engine.MYSQL: ("8.0", "8.4"),
+    Engine.REDIS: ("6.2", "7.0", "7.1"),
+}
+DATA_STORES = frozenset({"database", "cache"})
+
+
+def version_for(engine: Engine, requested: str | None) -> tuple[str, str]:
+    """(version, why): the requested version when the engine supports it, else the default."""
+    if requested is None:
+        return VERSIONS[engine], "current major version with the longest support"
+    if requested in SUPPORTED_VERSIONS[engine]:
+        return requested, "the version the request asks for"
+    supported = ", ".join(SUPPORTED_VERSIONS[engine])
+    return VERSIONS[engine], f"{requested} is not offered (supported: {supported})"
 
 
 def rpo_for(request: ChangeRequest) -> int:
@@ -131,7 +135,14 @@ def _every(minutes: int) -> str:
     return "hour" if minutes == 60 else f"{minutes // 60} hours"
 
 
-def read_replicas(engine: Engine, env: Environment, size: Size) -> int:
+def read_replicas(engine: Engine, env: Environment, size: Size, wanted: int | None = None) -> int:
+    """Replicas per environment and size; an explicit number from the request wins."""
+    if wanted is not None:
+        return wanted
+    return default_replicas(engine, env, size)
+
+
+def default_replicas(engine: Engine, env: Environment, size: Size) -> int:
     if engine is Engine.REDIS:  # replicas per shard; prod needs one per extra AZ
         return {Environment.PROD: 2, Environment.STAGING: 1, Environment.DEV: 0}[env]
     if env is Environment.PROD:
@@ -299,11 +310,17 @@ def rollback_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy) 
 
 
 def _rationale(
-    request: ChangeRequest, engine: Engine, cls: str, mem: int, policy: BackupPolicy, replicas: int
+    request: ChangeRequest,
+    engine: Engine,
+    version: tuple[str, str],
+    sizing: tuple[str, int],
+    policy: BackupPolicy,
+    replicas: int,
 ) -> list[str]:
     env = request.environment
+    cls, mem = sizing
     lines = [
-        f"{engine.value} {VERSIONS[engine]}: current major version with the longest support.",
+        f"{engine.value} {version[0]}: {version[1]}.",
         f"{cls} ({mem} GiB) for a {request.size.value} workload.",
         f"RPO {policy.rpo_minutes} min: worst-case data loss with this plan is "
         f"{policy.achieved_rpo_minutes} min.",
@@ -313,48 +330,93 @@ def _rationale(
         lines.append("Multi-AZ with automatic failover: production must survive an AZ loss.")
     if replicas:
         lines.append(f"{replicas} read replica(s) to offload reads and speed up failover.")
+    for region in request.replica_regions:
+        lines.append(f"Cross-region read replica in {region}: a warm copy for regional DR.")
+    for region in request.backup_copy_regions:
+        lines.append(f"Automated backups copied to {region} for regional recovery.")
     if policy.caveat:
         lines.append(policy.caveat)
     lines.append("Encryption at rest (KMS) and in transit (TLS enforced); deletion protection on.")
     return lines
 
 
-def decide(request: ChangeRequest, ctx: RoleContext) -> DatabasePlan:
-    engine = choose_engine(request, ctx)
+def _database(request: ChangeRequest, engine: Engine) -> DatabasePlan:
     env = request.environment
     policy = backup_policy(engine, env, rpo_for(request))
     table = CACHE_CLASSES if engine is Engine.REDIS else SQL_CLASSES
     cls, mem = table[request.size]
-    replicas = read_replicas(engine, env, request.size)
-    multi_az = env is Environment.PROD or policy.synchronous_standby
+    replicas = read_replicas(engine, env, request.size, request.read_replicas)
+    multi_az = (
+        request.multi_az
+        if request.multi_az is not None
+        else env is Environment.PROD or policy.synchronous_standby
+    )
     if engine is Engine.REDIS and multi_az:
         replicas = max(replicas, 1)  # automatic failover needs a replica in another AZ
+    version = version_for(engine, request.engine_version)
+    sql = engine is not Engine.REDIS
     return DatabasePlan(
         engine=engine,
-        version=VERSIONS[engine],
+        version=version[0],
         port=naming.engine_port(engine),
         instance_class=cls,
-        storage_gb=0 if engine is Engine.REDIS else STORAGE_GB[request.size],
+        storage_gb=STORAGE_GB[request.size] if sql else 0,
         multi_az=multi_az,
         read_replicas=replicas,
         backup_schedule=policy.schedule,
         retention_days=policy.retention_days,
         point_in_time_recovery=policy.pitr,
+        rpo_minutes=policy.rpo_minutes,
+        achieved_rpo_minutes=policy.achieved_rpo_minutes,
+        replica_regions=list(request.replica_regions) if sql else [],
+        backup_copy_regions=list(request.backup_copy_regions) if sql else [],
         parameters=parameters(engine, mem),
         migration_plan=migration_plan(request, engine, policy),
         rollback_plan=rollback_plan(request, engine, policy),
-        rationale=_rationale(request, engine, cls, mem, policy, replicas),
+        rationale=_rationale(request, engine, version, (cls, mem), policy, replicas),
     )
 
 
-def render(decision: DatabasePlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+_COLD_WORDS = ("cold storage", "archive", "glacier", "lifecycle", "infrequent")
+
+
+def _storage(request: ChangeRequest) -> StoragePlan:
+    """The object store: versioned, noncurrent versions kept, cold tier when asked for."""
+    prod = request.environment is Environment.PROD
+    cold = bool(mentions(request.text, _COLD_WORDS))
+    bucket = BucketPlan(
+        name=f"{naming.resource_prefix(request)}-data",
+        purpose="data",
+        versioning=True,
+        noncurrent_days=365 if prod else 90,
+        transition_days=30 if cold else None,
+    )
+    why = [
+        "Versioning on: an overwrite or delete can be undone within the noncurrent window.",
+        f"Noncurrent versions kept {bucket.noncurrent_days} days in {request.environment.value}.",
+    ]
+    if cold:
+        why.append("Objects move to an infrequent-access tier after 30 days, as requested.")
+    return StoragePlan(buckets=[bucket], rationale=why)
+
+
+def decide(request: ChangeRequest, ctx: RoleContext) -> DataPlan:
+    """A database for the design's engine, object storage for its buckets; nothing invented."""
+    components = set(ctx.design.components)
+    engine = ctx.design.engine
+    database = _database(request, engine) if engine and components & DATA_STORES else None
+    storage = _storage(request) if "object-storage" in components else None
+    return DataPlan(database=database, storage=storage)
+
+
+def render(decision: DataPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     content = render_template(
         "dba/database-plan.md.j2",
-        plan=decision,
+        plan=decision.database,
+        storage=decision.storage,
         request=request,
         role_name=ctx.registry.role(ROLE).name,
         prefix=naming.resource_prefix(request),
         reasons=PARAMETER_REASONS,
-        rpo=rpo_for(request),
     )
     return [Artifact(path="database/database-plan.md", role=ROLE, kind="markdown", content=content)]

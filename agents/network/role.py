@@ -194,15 +194,26 @@ def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPl
     )
 
 
+def nat_zones(request: ChangeRequest, subnets: list[Subnet]) -> list[str]:
+    """Zones with a NAT gateway: every zone in production (a zone loss never cuts the others
+    off), one shared gateway elsewhere; none when nothing private needs a way out."""
+    public = list(dict.fromkeys(s.zone for s in subnets if s.tier == "public"))
+    if not public or not any(s.tier != "public" for s in subnets):
+        return []
+    return public if request.environment is Environment.PROD else public[:1]
+
+
 def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
     facts = facts_for(request, ctx)
     if request.type is ChangeType.MODIFY:
         return _modify(request, facts, ctx)
     vpc, subnets = _subnets(request, facts)
     private = [s.cidr for s in subnets if s.tier == "private"]
+    carved = [] if request.type is ChangeType.REMOVE else subnets
     return NetworkPlan(
         vpc_cidr=str(vpc),
-        subnets=[] if request.type is ChangeType.REMOVE else subnets,
+        subnets=carved,
+        nat_zones=nat_zones(request, carved),
         rules=firewall_rules(request, facts, str(vpc), private),
         dns_records=_dns(request, facts),
         load_balancer=_load_balancer(request, facts),

@@ -11,39 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from opsteam.agents.base import RoleContext, mentions
+from opsteam.agents.base import RoleContext
 from opsteam.domain import naming
 from opsteam.domain.decisions import DesignComponent, FirewallRule
-from opsteam.domain.models import ChangeRequest, ChangeType, Component, Engine, Environment
+from opsteam.domain.models import ChangeRequest, ChangeType, Component, Engine
 
 Direction = Literal["ingress", "egress"]
 ANYWHERE = "0.0.0.0/0"
 DEFAULT_APP_PORT = 8080
-DEFAULT_REGION = "us-east-1"
 SSH_PORT = 22
 REDIS_PORT = naming.engine_port(Engine.REDIS)
-ZONE_COUNT: dict[Environment, int] = {
-    Environment.DEV: 2,
-    Environment.STAGING: 2,
-    Environment.PROD: 3,
-}
-# Components a request implies when no architect design is available (unit tests, replays).
-_IMPLIED: dict[Component, tuple[DesignComponent, ...]] = {
-    Component.SERVER: ("server",),
-    Component.NETWORK: ("load-balancer", "web"),
-    Component.DATABASE: ("database",),
-    Component.CACHE: ("cache",),
-    Component.STORAGE: ("object-storage",),
-    Component.KUBERNETES: ("kubernetes", "web", "load-balancer"),
-    Component.DNS: ("dns",),
-    Component.LOAD_BALANCER: ("load-balancer", "web"),
-    Component.FIREWALL: ("firewall",),
-    Component.VPN: ("vpn",),
-    Component.MONITORING: ("monitoring",),
-    Component.OTHER: (),
-}
-_HOST_WORDS = ("server", "vm", "virtual machine", "host", "instance", "ec2", "bastion")
-_PUBLIC_WORDS = ("public", "internet", "internet-facing", "customers", "customer-facing")
 
 
 @dataclass(frozen=True)
@@ -76,23 +53,13 @@ class Facts:
 
 def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
     design = ctx.design
-    if design is not None:
-        components = tuple(design.components)
-        zones = tuple(design.zones)
-        engine = design.engine or request.engine
-        public = design.public_endpoint
-        hosts = design.hosts_needed or "server" in components
-    else:
-        components = _IMPLIED[request.component]
-        region = request.region or DEFAULT_REGION
-        zones = tuple(f"{region}{z}" for z in "abc"[: ZONE_COUNT[request.environment]])
-        engine = request.engine
-        public = bool(mentions(request.text, _PUBLIC_WORDS))
-        hosts = "server" in components or bool(mentions(request.text, _HOST_WORDS))
+    components = tuple(design.components)
+    zones = tuple(design.zones)
+    engine = design.engine
+    public = design.public_endpoint
+    hosts = design.hosts_needed or "server" in components
     # Asking for port 22 means there are hosts to reach: the SSH rule then stays restricted.
     hosts = hosts or SSH_PORT in request.ports
-    if engine is None and "database" in components:
-        engine = Engine.POSTGRES
     data_ports = {naming.engine_port(engine)} if engine else set()
     app_ports = tuple(p for p in request.ports if p != SSH_PORT and p not in data_ports)
     peer = (

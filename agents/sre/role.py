@@ -15,12 +15,18 @@ from opsteam.agents.base import RoleContext
 from opsteam.agents.sre import removal
 from opsteam.agents.sre.alerts import FOR, RESPONSE, Target, alert_rules
 from opsteam.agents.sre.dashboard import dashboard
-from opsteam.domain.decisions import AlertRule, ReliabilityPlan, Slo
+from opsteam.domain.decisions import (
+    AlertRule,
+    EscalationRow,
+    ReliabilityPlan,
+    RemovalWatch,
+    Slo,
+    WatchTarget,
+)
 from opsteam.domain.models import (
     Artifact,
     ArtifactKind,
     ChangeRequest,
-    Component,
     Engine,
     Environment,
     GateCheck,
@@ -42,14 +48,6 @@ LATENCY: dict[Environment, float] = {
     Environment.STAGING: 98.0,
     Environment.DEV: 95.0,
 }
-_FROM_REQUEST: dict[Component, tuple[str, ...]] = {
-    Component.SERVER: ("server",),
-    Component.DATABASE: ("database",),
-    Component.CACHE: ("cache",),
-    Component.KUBERNETES: ("kubernetes",),
-    Component.LOAD_BALANCER: ("load-balancer",),
-    Component.DNS: ("dns",),
-}
 _OWNERS: tuple[tuple[frozenset[str], RoleSlug], ...] = (
     (frozenset({"server"}), "systems-administrator"),
     (frozenset({"load-balancer", "dns", "vpn", "firewall", "web"}), "network-engineer"),
@@ -69,29 +67,19 @@ def availability_objective(request: ChangeRequest, registry: Registry) -> float:
     return AVAILABILITY[request.environment]
 
 
-def components(request: ChangeRequest, ctx: RoleContext) -> frozenset[str]:
-    if ctx.design is not None:
-        return frozenset(ctx.design.components)
-    return frozenset(_FROM_REQUEST.get(request.component, ()))
-
-
 def target(request: ChangeRequest, ctx: RoleContext) -> Target:
     """What to watch: the design's components, the DBA's engine/port, the hosts."""
-    comps = components(request, ctx)
     design = ctx.design
-    engine = (
-        ctx.database.engine
-        if ctx.database is not None
-        else (design.engine if design is not None else None) or request.engine
-    )
-    sql = "database" in comps and engine is not Engine.REDIS
-    sql_engine = (engine or Engine.POSTGRES) if sql else None
+    comps = frozenset(design.components)
+    database = ctx.database
+    engine = database.engine if database is not None else design.engine
+    sql_engine = engine if "database" in comps and engine not in (None, Engine.REDIS) else None
     port = None
     if sql_engine is not None:
-        port = ctx.database.port if ctx.database is not None else engine_port(sql_engine)
+        port = database.port if database is not None else engine_port(sql_engine)
     hosts = (
         "server" in comps
-        or (design is not None and design.hosts_needed)
+        or design.hosts_needed
         or (ctx.servers is not None and any(h.count > 0 for h in ctx.servers.hosts))
     )
     return Target(
@@ -102,9 +90,8 @@ def target(request: ChangeRequest, ctx: RoleContext) -> Target:
         sql_port=port,
         cache="cache" in comps or ("database" in comps and engine is Engine.REDIS),
         hosts=hosts,
-        endpoint=bool(comps & {"load-balancer", "dns"})
-        or (design is not None and design.public_endpoint),
-        replicas=ctx.database is not None and ctx.database.read_replicas > 0,
+        endpoint=bool(comps & {"load-balancer", "dns"}) or design.public_endpoint,
+        replicas=database is not None and database.read_replicas > 0,
     )
 
 
@@ -244,57 +231,88 @@ def _service_known(
     }
 
 
+def _watch(t: Target) -> WatchTarget:
+    return WatchTarget(
+        kubernetes=t.kubernetes,
+        web=t.web,
+        sql_engine=t.sql_engine,
+        sql_port=t.sql_port,
+        cache=t.cache,
+        hosts=t.hosts,
+        endpoint=t.endpoint,
+        replicas=t.replicas,
+    )
+
+
 def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     t = target(request, ctx)
     removing = removal.is_removal(request)
-    alerts = removal.watch_rules(t) if removing else alert_rules(t, LATENCY[request.environment])
+    latency = LATENCY[request.environment]
+    alerts = removal.watch_rules(t) if removing else alert_rules(t, latency)
+    comps = frozenset(ctx.design.components)
+    if removing:
+        group = removal.group_name(request)
+        board = dashboard(t, latency, removal.watch_panels(t))
+        watch = RemovalWatch(
+            window_minutes=removal.window_minutes(request),
+            quiet_hours=removal.QUIET_HOURS,
+            cleanup=removal.cleanup(t),
+        )
+    else:
+        group = f"{request.service_name}-{request.environment.value}.rules"
+        board, watch = dashboard(t, latency), None
     return ReliabilityPlan(
         slos=[] if removing else slos(request, ctx, t),
         alerts=alerts,
         readiness=readiness(request, ctx, t, alerts),
         runbook_title=f"Runbook: {request.service_name} ({request.environment.value})",
+        watch=_watch(t),
+        rule_group=group,
+        dashboard=board,
+        alert_owners={a.name: alert_owner(a.name) for a in alerts},
+        escalation=escalation(ctx.registry, comps),
+        removal=watch,
         dashboards=[DASHBOARD_PATH],
     )
 
 
-def _owner_names(comps: frozenset[str], registry: Registry) -> list[str]:
-    slugs = [slug for keys, slug in _OWNERS if comps & keys] or [s for _, s in _OWNERS]
-    return [registry.role(s).name for s in slugs]
+def _owner_slugs(comps: frozenset[str]) -> list[RoleSlug]:
+    return [slug for keys, slug in _OWNERS if comps & keys] or [s for _, s in _OWNERS]
 
 
-def escalation(registry: Registry, comps: frozenset[str]) -> list[dict[str, str]]:
+def escalation(registry: Registry, comps: frozenset[str]) -> list[EscalationRow]:
     """The registry's escalation path with public names only."""
     rows = []
     for level in registry.escalation:
         if level.role == "component":
-            who = "Component owner: " + " / ".join(_owner_names(comps, registry))
+            names = [registry.role(s).name for s in _owner_slugs(comps)]
+            who = "Component owner: " + " / ".join(names)
         elif level.role == "human":
             who = "Human escalation (division lead)"
         else:
             who = registry.role(level.role).name
         until = f"{level.until_minutes} min" if level.until_minutes is not None else "onwards"
         rows.append(
-            {"level": level.level, "who": who, "when": f"{level.from_minutes} min - {until}"}
+            EscalationRow(level=level.level, who=who, when=f"{level.from_minutes} min - {until}")
         )
     return rows
 
 
-def _alert_owner(name: str, registry: Registry) -> str:
-    prefix = {
-        "Database": "database-administrator",
-        "Cache": "database-administrator",
-        "Host": "systems-administrator",
-        "Endpoint": "network-engineer",
-        "Certificate": "network-engineer",
-    }
-    for start, slug in prefix.items():
-        if name.startswith(start):
-            return registry.role(slug).name
-    return registry.role(ROLE).name
+_ALERT_OWNERS: dict[str, RoleSlug] = {
+    "Database": "database-administrator",
+    "Cache": "database-administrator",
+    "Host": "systems-administrator",
+    "Endpoint": "network-engineer",
+    "Certificate": "network-engineer",
+}
+
+
+def alert_owner(name: str) -> RoleSlug:
+    """Who answers an alert, from the part of the system it watches."""
+    return next((s for start, s in _ALERT_OWNERS.items() if name.startswith(start)), ROLE)
 
 
 def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    t = target(request, ctx)
     registry = ctx.registry
     alerts = [
         {
@@ -302,7 +320,7 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
             "anchor": a.name.lower(),
             "for": a.for_ or FOR[a.severity],
             "response": RESPONSE[a.severity],
-            "owner": _alert_owner(a.name, registry),
+            "owner": registry.role(plan.alert_owners[a.name]).name,
         }
         for a in plan.alerts
     ]
@@ -310,21 +328,25 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "plan": plan,
         "request": request,
         "alerts": alerts,
-        "target": t,
+        "target": plan.watch,
         "namespace": namespace(request),
         "labels": k8s_labels(request),
         "selector": metric_selector(request),
         "owner": registry.role(ROLE).name,
         "runbook_path": RUNBOOK_PATH,
         "plan_path": PLAN_PATH,
-        "escalation": escalation(registry, components(request, ctx)),
+        "escalation": plan.escalation,
         "has_database": ctx.database is not None,
         "has_network": ctx.network is not None,
         "has_servers": ctx.servers is not None,
         "passed": sum(c.passed for c in plan.readiness),
-        **_variant(t),
+        "group": plan.rule_group,
+        "dashboard": plan.dashboard,
+        "window_minutes": plan.removal.window_minutes if plan.removal else 0,
+        "quiet_hours": plan.removal.quiet_hours if plan.removal else 0,
+        "cleanup": plan.removal.cleanup if plan.removal else [],
     }
-    removing = removal.is_removal(request)
+    removing = plan.removal is not None
     outputs: list[tuple[str, ArtifactKind, str]] = [
         (RULES_PATH, "prometheus-rules", "sre/alerts.rules.yml.j2"),
         (DASHBOARD_PATH, "grafana-dashboard", "sre/dashboard.json.j2"),
@@ -339,20 +361,3 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         Artifact(path=path, role=ROLE, kind=kind, content=render_template(name, **context))
         for path, kind, name in outputs
     ]
-
-
-def _variant(t: Target) -> dict[str, object]:
-    """What differs when the request removes the service: watch rules, dashboard, cleanup."""
-    request = t.request
-    if not removal.is_removal(request):
-        return {
-            "group": f"{request.service_name}-{request.environment.value}.rules",
-            "dashboard": dashboard(t, LATENCY[request.environment]),
-        }
-    return {
-        "group": removal.group_name(request),
-        "dashboard": dashboard(t, LATENCY[request.environment], removal.watch_panels(t)),
-        "window_minutes": removal.window_minutes(request),
-        "quiet_hours": removal.QUIET_HOURS,
-        "cleanup": removal.cleanup(t),
-    }

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, timedelta
 
-from opsteam.agents.base import RoleContext, mentions
+from opsteam.agents.base import RoleContext
 from opsteam.domain import naming
 from opsteam.domain.decisions import HostSpec, ServerBaseline
-from opsteam.domain.models import Artifact, ChangeRequest, ChangeType, Component, Environment, Size
+from opsteam.domain.models import Artifact, ChangeRequest, ChangeType, Environment, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
 
@@ -49,7 +49,6 @@ KEY_ROTATION_DAYS: dict[Environment, int] = {
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_PATCH = (6, 2, 0, 120)  # Sunday 02:00 UTC for 120 minutes
 STAGING_LEAD_DAYS = 2  # staging patches this many days before prod to soak the updates
-_HOST_WORDS = ("server", "vm", "virtual machine", "host", "instance", "ec2", "bastion")
 
 BASE_HARDENING: tuple[str, ...] = (
     "Root login disabled over SSH (PermitRootLogin no) and the root password locked",
@@ -67,15 +66,13 @@ BASE_HARDENING: tuple[str, ...] = (
 )
 
 
-def _hosts_needed(request: ChangeRequest, ctx: RoleContext) -> bool:
-    if ctx.design is not None:
-        return ctx.design.hosts_needed or "server" in ctx.design.components
-    return request.component is Component.SERVER or bool(mentions(request.text, _HOST_WORDS))
+def _hosts_needed(ctx: RoleContext) -> bool:
+    return ctx.design.hosts_needed or "server" in ctx.design.components
 
 
 def _vpn_peer(request: ChangeRequest, ctx: RoleContext) -> str | None:
     """The on-premises range SSH comes from when a VPN links it (same rule as the network)."""
-    vpn = "vpn" in ctx.design.components if ctx.design else request.component is Component.VPN
+    vpn = "vpn" in ctx.design.components
     return str(request.existing_cidrs[0]) if vpn and request.existing_cidrs else None
 
 
@@ -91,7 +88,7 @@ def decommissioned(request: ChangeRequest, ctx: RoleContext) -> list[str]:
     The request names a service, not a host count, so no count is invented: every instance
     tagged with the service and environment is in scope.
     """
-    if request.type is not ChangeType.REMOVE or not _hosts_needed(request, ctx):
+    if request.type is not ChangeType.REMOVE or not _hosts_needed(ctx):
         return []
     return [f"{naming.resource_prefix(request)}-app"]
 
@@ -99,7 +96,7 @@ def decommissioned(request: ChangeRequest, ctx: RoleContext) -> list[str]:
 def host_count(request: ChangeRequest, ctx: RoleContext) -> int:
     """Replicas per environment, one per zone outside dev, more when the users need them."""
     count = naming.ENV_REPLICAS[request.environment]
-    if ctx.design is not None and request.environment is not Environment.DEV:
+    if request.environment is not Environment.DEV:
         count = max(count, len(ctx.design.zones))
     if request.expected_users is not None:
         count = max(count, math.ceil(request.expected_users / USERS_PER_HOST[request.size]))
@@ -221,7 +218,7 @@ def _decommission(request: ChangeRequest, ctx: RoleContext) -> list[str]:
 
 def decide(request: ChangeRequest, ctx: RoleContext) -> ServerBaseline:
     removing = request.type is ChangeType.REMOVE
-    needed = _hosts_needed(request, ctx)
+    needed = _hosts_needed(ctx)
     return ServerBaseline(
         hosts=_hosts(request, ctx) if needed and not removing else [],
         hardening=_hardening(request, ctx),

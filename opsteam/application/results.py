@@ -28,6 +28,9 @@ class PendingCheckpoint(BaseModel):
     reason: str
     round: int
     gate: list[GateCheck] = Field(default_factory=list)
+    # Requested changes of earlier rounds: applied (field: value) and not applied (why).
+    applied: list[str] = Field(default_factory=list)
+    not_applied: list[str] = Field(default_factory=list)
 
 
 class ArtifactInfo(BaseModel):
@@ -95,6 +98,8 @@ def pending_from(interrupts: Any) -> list[PendingCheckpoint]:
                 reason=task["reason"],
                 round=task["round"],
                 gate=[GateCheck.model_validate(g) for g in task["gate"]],
+                applied=list(task.get("applied", [])),
+                not_applied=list(task.get("not_applied", [])),
             )
         )
     return sorted(pending, key=lambda p: p.id)

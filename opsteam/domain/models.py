@@ -151,6 +151,9 @@ class MaintenanceWindow(BaseModel):
         return value
 
 
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z]+-\d$")]
+
+
 class ChangeRequest(BaseModel):
     """REQUEST / TYPE / COMPONENT / DESCRIPTION / JUSTIFICATION / TIMELINE / IMPACT / REQUESTER."""
 
@@ -170,7 +173,7 @@ class ChangeRequest(BaseModel):
     size: Annotated[Size, BeforeValidator(_lower)] = Size.MEDIUM
     engine: Annotated[Engine | None, BeforeValidator(_lower)] = None
     cloud: Annotated[Cloud | None, BeforeValidator(_lower)] = None
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}-[a-z]+-\d$")
+    region: Region | None = None
     rpo_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     rto_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     expected_users: int | None = Field(default=None, ge=1, le=1_000_000_000)
@@ -181,6 +184,12 @@ class ChangeRequest(BaseModel):
     ] = Field(default_factory=list, max_length=4)
     integrations: list[ShortText] = Field(default_factory=list, max_length=16)
     maintenance_window: MaintenanceWindow | None = None
+    # Data-store hints (also what a person's requested change revises).
+    engine_version: str | None = Field(default=None, pattern=r"^\d{1,2}(\.\d{1,2})?$")
+    read_replicas: int | None = Field(default=None, ge=0, le=5, strict=True)
+    multi_az: bool | None = Field(default=None, strict=True)
+    replica_regions: list[Region] = Field(default_factory=list, max_length=3)
+    backup_copy_regions: list[Region] = Field(default_factory=list, max_length=3)
 
     @field_validator("ports")
     @classmethod

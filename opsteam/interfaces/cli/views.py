@@ -82,6 +82,11 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
     for p in data["pending"]:
         table.add_row(p["id"], p["name"], p["reason"])
     yield table
+    first_pending = data["pending"][0]
+    for line in first_pending.get("applied", []):
+        yield Text(f"Applied from your requested changes: {line}")
+    for line in first_pending.get("not_applied", []):
+        yield Text(f"Not applied: {line}", style="yellow")
     for p in data["pending"]:
         failing = [g["item"] for g in p.get("gate", []) if not g["passed"]]
         if failing:

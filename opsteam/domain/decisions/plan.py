@@ -1,7 +1,7 @@
 """Typed sections of the architect's infrastructure plan (seed plan template).
 
-Every number in ``plan/infrastructure-plan.md`` comes from these models, so the document,
-the log entry and ``ArchitectDesign.plan`` (``model_dump(mode="json")``) agree.
+The architect assembles the plan after the specialists decided, from their decisions; it is
+stored in the graph state, and ``plan/infrastructure-plan.md`` only renders it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from opsteam.agents.architect.prices import PlatformKey
+PlatformKey = Literal["aws", "gcp", "azure", "simple"]
 
 CostTable = Literal["compute", "database", "storage", "networking", "security"]
 Priority = Literal["P0", "P1", "P2", "P3"]
@@ -170,6 +170,7 @@ class InfrastructurePlan(_Section):
     components_planned: int = Field(ge=0)
     price_as_of: str
     price_source: str
+    price_stale: bool = False
 
     @property
     def monthly_low(self) -> int:

@@ -1,0 +1,309 @@
+"""Decisions of the architect and the specialists (design, servers, network, data, SRE)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsteam.domain.decisions.iac import (
+    AnsiblePlaybook,
+    BucketPlan,
+    KubernetesApp,
+    ModifyChange,
+    Removal,
+    TerraformStack,
+)
+from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
+from opsteam.domain.registry import RoleSlug
+
+__all__ = [
+    "AlertRule",
+    "AppliedChange",
+    "ArchitectDesign",
+    "Assignment",
+    "AutomationPlan",
+    "BucketPlan",
+    "DataPlan",
+    "DatabasePlan",
+    "DesignComponent",
+    "DesignDelta",
+    "DnsRecord",
+    "EscalationRow",
+    "FirewallRule",
+    "HostSpec",
+    "LoadBalancer",
+    "NetworkPlan",
+    "ReliabilityPlan",
+    "RemovalWatch",
+    "RiskAssessment",
+    "ServerBaseline",
+    "Slo",
+    "StoragePlan",
+    "Subnet",
+    "WatchTarget",
+]
+
+DesignComponent = Literal[
+    "web",  # an HTTP service (runs on Kubernetes)
+    "kubernetes",
+    "database",
+    "cache",
+    "object-storage",
+    "server",  # virtual machines the systems administrator baselines
+    "load-balancer",
+    "dns",
+    "vpn",
+    "firewall",
+    "monitoring",
+]
+
+
+class _Decision(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DesignDelta(_Decision):
+    """A person's requested change, typed: what to set, add or remove in the design.
+
+    Parsed from free text by intake; the architect applies it. ``evidence`` maps each field
+    to the words that asked for it; ``not_understood`` keeps what no rule recognised.
+    """
+
+    region: str | None = None
+    replica_regions: list[str] = Field(default_factory=list)
+    replica_in_other_region: int = Field(default=0, ge=0)
+    backup_copy_regions: list[str] = Field(default_factory=list)
+    backup_copy_other_region: bool = False
+    read_replicas: int | None = Field(default=None, ge=0)
+    more_read_replicas: int = Field(default=0, ge=0)
+    engine: Engine | None = None
+    engine_version: str | None = None
+    size: Size | None = None
+    multi_az: bool | None = None
+    rpo_minutes: int | None = None
+    rto_minutes: int | None = None
+    add_ports: list[int] = Field(default_factory=list)
+    remove_ports: list[int] = Field(default_factory=list)
+    existing_cidrs: list[str] = Field(default_factory=list)
+    add_components: list[DesignComponent] = Field(default_factory=list)
+    remove_components: list[DesignComponent] = Field(default_factory=list)
+    evidence: dict[str, str] = Field(default_factory=dict)
+    not_understood: list[str] = Field(default_factory=list)
+
+
+class AppliedChange(_Decision):
+    """One field of the design a person's requested change revised, with its evidence."""
+
+    field: str
+    value: str
+    evidence: str
+
+
+class Assignment(_Decision):
+    role_id: str  # internal routing id, redacted at the exit
+    reason: str
+    tasks: list[str]
+
+
+class RiskAssessment(_Decision):
+    level: Literal["low", "medium", "high"]
+    score: int = Field(ge=0, le=100)
+    factors: list[str]
+
+
+class ArchitectDesign(_Decision):
+    summary: str
+    components: list[DesignComponent]
+    assignments: list[Assignment]
+    checkpoints: list[CheckpointNeed]
+    risk: RiskAssessment
+    rollback_plan: list[str]
+    maintenance_window: str  # "2026-12-01T02:00Z - 2026-12-01T04:00Z" or "not required (dev)"
+    cloud: str
+    region: str
+    zones: list[str]
+    # Engine chosen by the architect so parallel roles (network, DBA) agree on ports.
+    engine: Engine | None = None
+    hosts_needed: bool = False
+    public_endpoint: bool = False
+    revision: int = 1
+    feedback_applied: list[str] = Field(default_factory=list)
+    # Requested changes the architect applied (typed), and those it could not apply.
+    changes: list[AppliedChange] = Field(default_factory=list)
+    not_applied: list[str] = Field(default_factory=list)
+
+
+class HostSpec(_Decision):
+    name: str
+    purpose: str
+    os: str
+    instance_type: str
+    count: int = Field(ge=0)
+
+
+class ServerBaseline(_Decision):
+    hosts: list[HostSpec]
+    hardening: list[str]
+    ssh_policy: list[str]
+    patch_window: str
+    config_management: str
+    decommission_steps: list[str] = Field(default_factory=list)
+    # Remove requests: the existing hosts being retired (never counted as new hosts).
+    decommissioned: list[str] = Field(default_factory=list)
+
+
+class Subnet(_Decision):
+    name: str
+    tier: Literal["public", "private", "data"]
+    zone: str
+    cidr: str
+
+
+class FirewallRule(_Decision):
+    name: str
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp"]
+    port: int
+    source: str  # a CIDR or a security-group name
+    destination: str
+    description: str
+
+
+class DnsRecord(_Decision):
+    name: str
+    type: Literal["A", "AAAA", "CNAME", "ALIAS", "TXT"]
+    value: str
+    ttl: int = Field(ge=30)
+
+
+class LoadBalancer(_Decision):
+    name: str
+    scheme: Literal["internet-facing", "internal"]
+    listener_port: int
+    target_port: int
+    tls_policy: str
+    certificate: str
+    health_check_path: str
+
+
+class NetworkPlan(_Decision):
+    vpc_cidr: str
+    subnets: list[Subnet]
+    rules: list[FirewallRule]
+    dns_records: list[DnsRecord] = Field(default_factory=list)
+    load_balancer: LoadBalancer | None = None
+    vpn: dict[str, str] = Field(default_factory=dict)
+    # Zones that get a NAT gateway (one per zone in production, one shared elsewhere).
+    nat_zones: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class DatabasePlan(_Decision):
+    engine: Engine
+    version: str
+    port: int
+    instance_class: str
+    storage_gb: int = Field(ge=0)
+    multi_az: bool
+    read_replicas: int = Field(ge=0)
+    backup_schedule: str
+    retention_days: int = Field(ge=0)
+    point_in_time_recovery: bool
+    rpo_minutes: int = Field(ge=0)
+    achieved_rpo_minutes: int = Field(ge=0)
+    # Cross-region read replicas and backup copies (regions), when the design asks for them.
+    replica_regions: list[str] = Field(default_factory=list)
+    backup_copy_regions: list[str] = Field(default_factory=list)
+    parameters: dict[str, str] = Field(default_factory=dict)
+    migration_plan: list[str] = Field(default_factory=list)
+    rollback_plan: list[str] = Field(default_factory=list)
+    rationale: list[str] = Field(default_factory=list)
+
+
+class StoragePlan(_Decision):
+    buckets: list[BucketPlan]
+    rationale: list[str] = Field(default_factory=list)
+
+
+class DataPlan(_Decision):
+    """The Database Administrator's decision: a database (engine) and/or object storage."""
+
+    database: DatabasePlan | None = None
+    storage: StoragePlan | None = None
+
+
+class AutomationPlan(_Decision):
+    """What the automation engineer codified, as typed models the templates only render."""
+
+    modules: list[str]
+    resources_as_code: int = Field(ge=0)
+    resources_total: int = Field(ge=0)
+    fixes_applied: list[str] = Field(default_factory=list)
+    # Findings the team could not fix (reported, never hidden).
+    unfixed: list[str] = Field(default_factory=list)
+    # "create" (New), "modify" (changes against existing infrastructure) or "remove".
+    mode: Literal["create", "modify", "remove"] = "create"
+    stack: TerraformStack | None = None
+    change: ModifyChange | None = None
+    removals: list[Removal] = Field(default_factory=list)
+    playbook: AnsiblePlaybook | None = None
+    kubernetes: KubernetesApp | None = None
+
+
+class Slo(_Decision):
+    name: str
+    sli: str
+    objective: float = Field(gt=0, lt=100)
+    window_days: int = Field(ge=1)
+    error_budget_minutes: float = Field(ge=0)
+
+
+class AlertRule(_Decision):
+    name: str
+    expr: str
+    for_: str = Field(alias="for")
+    severity: Literal["P0", "P1", "P2", "P3"]
+    summary: str
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class WatchTarget(_Decision):
+    """What the service runs on, as the SRE watches it (from the design and the decisions)."""
+
+    kubernetes: bool
+    web: bool
+    sql_engine: Engine | None
+    sql_port: int | None
+    cache: bool
+    hosts: bool
+    endpoint: bool
+    replicas: bool = False
+
+
+class EscalationRow(_Decision):
+    level: str
+    who: str
+    when: str
+
+
+class RemovalWatch(_Decision):
+    window_minutes: int
+    quiet_hours: int
+    cleanup: list[dict[str, str]]
+
+
+class ReliabilityPlan(_Decision):
+    slos: list[Slo]
+    alerts: list[AlertRule]
+    readiness: list[GateCheck]
+    runbook_title: str
+    watch: WatchTarget
+    rule_group: str
+    dashboard: dict[str, Any]
+    # Who answers each alert (role slug), keyed by alert name.
+    alert_owners: dict[str, RoleSlug]
+    escalation: list[EscalationRow]
+    removal: RemovalWatch | None = None
+    dashboards: list[str] = Field(default_factory=list)

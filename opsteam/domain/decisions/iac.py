@@ -1,0 +1,245 @@
+"""The automation engineer's decisions: infrastructure as code as typed models.
+
+Everything a Terraform, Ansible or Kubernetes template prints is decided here (identifiers,
+which group a rule belongs to, which subnets a NAT serves, replicas per overlay), so the
+templates only fill values in and the graph state records exactly what was codified.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsteam.domain.registry import RoleSlug
+
+__all__ = [
+    "AnsiblePlaybook",
+    "ContainerResources",
+    "EgressRule",
+    "HostInstance",
+    "KubernetesApp",
+    "KubernetesOverlay",
+    "ModifyChange",
+    "NatSpec",
+    "PartnerRule",
+    "Removal",
+    "RouteTableSpec",
+    "SecurityGroup",
+    "SgRule",
+    "SubnetSpec",
+    "TerraformStack",
+    "VpnSpec",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BucketPlan(_Model):
+    name: str
+    purpose: str
+    versioning: bool
+    noncurrent_days: int = Field(ge=1)
+    transition_days: int | None = None  # to cold storage
+    expiration_days: int | None = None
+
+
+class SgRule(_Model):
+    ident: str
+    direction: Literal["ingress", "egress"]
+    protocol: str
+    from_port: int
+    to_port: int
+    cidr: str | None = None
+    peer: str | None = None  # identifier of the referenced security group
+    description: str
+    skip: str = ""  # a checkov skip with its reason, written next to the rule
+
+
+Attachment = Literal["database", "hosts", "lb", "external"]
+
+
+class SecurityGroup(_Model):
+    ident: str
+    name: str
+    rules: list[SgRule] = Field(default_factory=list)
+    attach: Attachment = "external"
+
+
+class SubnetSpec(_Model):
+    ident: str
+    name: str
+    tier: str
+    zone: str
+    cidr: str
+
+
+class NatSpec(_Model):
+    ident: str  # aws_nat_gateway / aws_eip identifier
+    zone: str
+    subnet: str  # identifier of the public subnet it lives in
+
+
+class RouteTableSpec(_Model):
+    ident: str
+    name: str
+    nat: str | None  # aws_nat_gateway identifier of the default route, if any
+    subnets: list[str] = Field(default_factory=list)
+
+
+class HostInstance(_Model):
+    ident: str
+    name: str
+    purpose: str
+    os: str
+    instance_type: str
+    count: int
+
+
+class PartnerRule(_Model):
+    """A network-plan rule whose CIDR lies inside the VPN partner's range."""
+
+    group: str
+    rule: SgRule
+
+
+class VpnSpec(_Model):
+    peer_cidr: str | None  # None: a required Terraform variable supplies it
+    ike_versions: list[str]
+    encryption: str
+    integrity: str
+    dh_group: int
+    static_routes: bool
+    propagate_to_private: bool
+    rules: list[PartnerRule] = Field(default_factory=list)
+
+    @property
+    def rule_idents(self) -> frozenset[str]:
+        return frozenset(p.rule.ident for p in self.rules)
+
+
+class TerraformStack(_Model):
+    """A new stack as Terraform codifies it; field names are the templates' variables."""
+
+    prefix: str
+    tags: dict[str, str]
+    region: str
+    env: str
+    prod: bool
+    required_version: str
+    state_key: str
+    vpc_cidr: str
+    subnets: list[SubnetSpec]
+    public_subnets: list[SubnetSpec]
+    host_subnets: list[SubnetSpec]
+    db_subnets: list[SubnetSpec]
+    nats: list[NatSpec]
+    private_tables: list[RouteTableSpec]
+    groups: list[SecurityGroup]
+    db_groups: list[SecurityGroup]
+    lb_groups: list[SecurityGroup]
+    lb_http: bool
+    host_sgs: dict[str, list[str]]
+    hosts_default_sg: bool
+    hosts: list[HostInstance]
+    ami: dict[str, tuple[str, str]]
+    db_instances: list[int]
+    replica_regions: list[str] = Field(default_factory=list)
+    buckets: list[BucketPlan]
+    dns_ids: list[str]
+    dns_targets: list[str]
+    vpn: VpnSpec | None
+    vpn_rule_ids: list[str]
+    bgp_asn: int
+    amazon_asn: int
+    fixes: list[str]
+    existing_vars: bool
+    kms_key: bool = True
+    mode: Literal["create"] = "create"
+    existing: bool = False
+
+
+Scope = Literal["data", "edge", "vpn", "rules"]
+
+
+class ModifyChange(_Model):
+    """What the Terraform of one Modify request contains (changed resources only)."""
+
+    scope: Scope
+    region: str
+    prefix: str
+    tags: dict[str, str]
+    env: str
+    state_key: str
+    snapshot: str | None = None
+    listeners: list[str] = Field(default_factory=list)
+    certificate: str | None = None
+    records: list[tuple[str, str]] = Field(default_factory=list)  # (identifier, name)
+    vpn: VpnSpec | None = None
+    rules: list[tuple[str, SgRule]] = Field(default_factory=list)  # (group identifier, rule)
+    existing_groups: list[tuple[str, str]] = Field(default_factory=list)  # (ident, name)
+    vpc_variable: bool = False
+
+    @property
+    def resources(self) -> int:
+        cert = 1 if self.certificate else 0
+        lists = len(self.listeners) + len(self.records)
+        snapshot = 1 if self.snapshot else 0
+        vpn = 1 + len(self.vpn.rules) if self.vpn else 0
+        return snapshot + cert + lists + vpn + len(self.rules)
+
+
+class Removal(_Model):
+    address: str  # the Terraform address opsteam bundles give the resource
+    what: str
+    owner: RoleSlug  # the role whose decision lists it
+
+
+class AnsiblePlaybook(_Model):
+    groups: list[str]
+    tasks: list[str]
+    packages: list[str]
+    unwanted: list[str]
+    manual: list[str]
+    baseline: list[str]
+    patch_window: str
+    ssh_cidr: str
+    ports: list[int]
+
+
+class ContainerResources(_Model):
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+
+class EgressRule(_Model):
+    port: int
+    cidrs: list[str]
+
+
+class KubernetesOverlay(_Model):
+    env: str
+    namespace: str
+    env_labels: dict[str, str]
+    replicas: int
+    max_replicas: int
+
+
+class KubernetesApp(_Model):
+    app: str
+    namespace: str
+    labels: dict[str, str]
+    selector: dict[str, str]
+    image: str
+    port: int
+    health_path: str
+    ingress_cidrs: list[str]
+    egress: list[EgressRule]
+    resources: ContainerResources
+    replicas: int
+    max_replicas: int
+    overlays: list[KubernetesOverlay]

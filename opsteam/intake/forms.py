@@ -1,0 +1,169 @@
+"""Intake: turn a user's file into validated change requests, and check the division's scope.
+
+Everything is validated before anything runs or is stored, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from opsteam.domain.errors import InputError, describe_validation_error
+from opsteam.domain.models import ChangeRequest, Redirect
+from opsteam.domain.registry import Registry
+from opsteam.domain.text import mentions
+
+MAX_INPUT_BYTES = 256 * 1024
+MAX_REQUESTS = 50
+_KINDS = {
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+}
+
+# Infrastructure words that keep a request in scope even when it touches another division.
+_IN_SCOPE_WORDS = (
+    "server",
+    "vm",
+    "database",
+    "postgres",
+    "mysql",
+    "redis",
+    "cache",
+    "network",
+    "vpc",
+    "subnet",
+    "firewall",
+    "dns",
+    "load balancer",
+    "vpn",
+    "kubernetes",
+    "cluster",
+    "bucket",
+    "s3",
+    "backup",
+    "monitoring",
+    "alert",
+    "terraform",
+    "capacity",
+    "storage",
+)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
+
+
+class _DuplicateKey(Exception):
+    """A mapping names the same key twice (turned into an InputError naming the source)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        if key in mapping:
+            raise _DuplicateKey(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def load_document(raw: bytes, source: str) -> Any:
+    """Parse JSON or YAML (JSON is tried first when the text looks like JSON)."""
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"{source}: input is larger than {MAX_INPUT_BYTES // 1024} KiB; "
+            f"the limit is {MAX_INPUT_BYTES} bytes"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: input is not UTF-8 text") from None
+    if not text.strip():
+        raise InputError(f"{source}: input is empty")
+    try:
+        return _parse(text, source)
+    except RecursionError:
+        raise InputError(f"{source}: input is nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def _parse(text: str, source: str) -> Any:
+    if text.lstrip()[:1] in "[{":
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+        except ValueError as exc:
+            raise InputError(f"{source}: malformed JSON: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InputError(f"{source}: malformed YAML{where}: {problem}") from None
+
+
+def parse_requests(raw: bytes, source: str = "input") -> list[ChangeRequest]:
+    """One request (a mapping) or several (a list, or a mapping with ``requests:``)."""
+    data = load_document(raw, source)
+    if isinstance(data, dict) and set(data) == {"requests"}:
+        data = data["requests"]
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise InputError(f"{source}: the list of requests is empty")
+    if len(items) > MAX_REQUESTS:
+        raise InputError(f"{source}: {len(items)} requests, limit is {MAX_REQUESTS}")
+    requests: list[ChangeRequest] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        prefix = f"{source}: " if len(items) == 1 else f"{source}: request[{index}]."
+        if not isinstance(item, dict):
+            what = f"{source}: the request" if len(items) == 1 else prefix.rstrip(".")
+            got = type(item).__name__ if item is not None else "nothing"
+            problems.append(f"{what} must be a mapping of form fields, got {_KINDS.get(got, got)}")
+            continue
+        try:
+            requests.append(ChangeRequest.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(describe_validation_error(exc, prefix=prefix))
+    if problems:
+        raise InputError(problems[0], problems)
+    return requests
+
+
+def scope_redirect(request: ChangeRequest, registry: Registry) -> Redirect | None:
+    """A redirect when the request belongs to another division entirely.
+
+    A request that also touches infrastructure stays here (and gets a cross-division
+    checkpoint from the architect instead).
+    """
+    text = request.text
+    words = " ".join([request.request, request.description]).lower()
+    for rule in registry.out_of_scope:
+        hits = mentions(text, rule.triggers)
+        if not hits:
+            continue
+        if not mentions(words, _IN_SCOPE_WORDS):
+            return Redirect(
+                topic=rule.topic,
+                owner=rule.owner,
+                reason=f"'{hits[0]}' is {rule.topic.lower()}, owned by {rule.owner}",
+            )
+    return None

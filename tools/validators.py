@@ -2,12 +2,14 @@
 
 What runs for each artifact kind (validator names as reported):
 
-* terraform: ``hcl2`` (python-hcl2 parse) and ``checkov`` (terraform framework)
+* terraform: ``hcl2`` (python-hcl2 parse), ``tf-schema`` (the module against the AWS provider
+  schema, in-process, see tools/tfschema) and ``checkov`` (terraform framework)
 * kubernetes: ``kubernetes-validate`` (--strict, schemas of Kubernetes 1.30) and ``checkov``
   (kubernetes framework); kustomization files and the patches they list are partial objects,
-  so they get ``yaml`` only
+  so they get ``yaml``, and each root kustomization (an overlay) also ``kustomize`` (it builds)
 * ansible: ``ansible-syntax`` (ansible-playbook --syntax-check) and ``ansible-lint`` (--offline)
 * prometheus-rules: ``promtool`` (check rules)
+* prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
 * yaml: ``yaml``; markdown: nothing
 
@@ -25,13 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from opsteam.domain.models import Artifact, ValidationResult
-from opsteam.tools import checkov, formats, linters
-from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed
+from opsteam.tools import checkov, formats, kustomize, linters, promtests
+from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed, finding
 from opsteam.tools.runner import CommandError, CommandResult, CommandRunner, SubprocessRunner
+from opsteam.tools.tfschema.store import CachedSchemaStore, SchemaStore
 
-__all__ = ["CommandRunner", "SubprocessRunner", "validate_bundle"]
+__all__ = ["CommandRunner", "SchemaStore", "SubprocessRunner", "validate_bundle"]
 
 Key = tuple[str, str]  # (artifact path, validator name)
 # External tools are CPU-bound (checkov ~3 s each): more workers than cores only adds contention.
@@ -59,6 +63,8 @@ class _Plan:
     order: list[Key] = field(default_factory=list)
     known: dict[Key, Outcome] = field(default_factory=dict)
     batches: dict[str, list[str]] = field(default_factory=dict)
+    terraform: dict[str, str] = field(default_factory=dict)  # path -> text, for tf-schema
+    kustomizations: dict[str, list[Any]] = field(default_factory=dict)  # path -> YAML docs
 
     def owe(self, path: str, validator: str, outcome: Outcome | None = None) -> None:
         key = (path, validator)
@@ -79,17 +85,23 @@ def validate_bundle(
     artifacts: Sequence[Artifact],
     *,
     runner: CommandRunner | None = None,
+    schemas: SchemaStore | None = None,
 ) -> list[ValidationResult]:
-    """Validate artifacts already written under ``bundle_dir`` at ``artifact.path``."""
+    """Validate artifacts already written under ``bundle_dir`` at ``artifact.path``.
+
+    ``runner`` runs the external programs, ``schemas`` gives the Terraform provider schema
+    (default: the cache ``make validators`` builds); tests pass fakes of both.
+    """
     runner = runner or SubprocessRunner()
     plan = _plan(bundle_dir, artifacts)
     outcomes = dict(plan.known)
     with tempfile.TemporaryDirectory(prefix="opsteam-validate-") as scratch:
         jobs = _jobs(plan, Path(scratch))
-        if jobs:
-            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(jobs))) as pool:
-                for found in pool.map(lambda job: _run(job, runner, bundle_dir), jobs):
-                    outcomes.update(found)
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(jobs)))) as pool:
+            running = pool.map(lambda job: _run(job, runner, bundle_dir), jobs)
+            outcomes.update(_tf_schema(plan.terraform, schemas or CachedSchemaStore()))
+            for found in running:
+                outcomes.update(found)
     missing = error("no verdict was produced for this file")
     return [
         ValidationResult(
@@ -122,6 +134,25 @@ def _run(job: _Job, runner: CommandRunner, bundle_dir: Path) -> dict[Key, Outcom
     return {(path, job.validator): verdicts.get(path, unanswered) for path in job.paths}
 
 
+def _tf_schema(texts: Mapping[str, str], schemas: SchemaStore) -> dict[Key, Outcome]:
+    """The provider-schema check of every module; no cache = not installed, never a pass."""
+    if not texts:
+        return {}
+    from opsteam.tools.tfschema.modules import check_files
+
+    try:
+        schema = schemas.load()
+        verdicts = check_files(schema, texts) if schema is not None else None
+    except ImportError:
+        verdicts = None  # python-hcl2 is missing: the hcl2 validator says so too
+    except (OSError, ValueError) as exc:
+        reason = f"provider-schema cache unreadable ({exc}); rebuild it with make validators"
+        verdicts = dict.fromkeys(texts, error(reason))
+    if verdicts is None:
+        return {(path, "tf-schema"): NOT_INSTALLED for path in texts}
+    return {(path, "tf-schema"): verdict for path, verdict in verdicts.items()}
+
+
 def _plan(bundle_dir: Path, artifacts: Sequence[Artifact]) -> _Plan:
     plan = _Plan(bundle_dir)
     texts = {a.path: _read(bundle_dir, a.path) for a in artifacts if a.kind != "markdown"}
@@ -135,6 +166,8 @@ def _plan(bundle_dir: Path, artifacts: Sequence[Artifact]) -> _Plan:
                 plan.owe(artifact.path, validator, text)
             continue
         _PLANNERS[artifact.kind](plan, artifact.path, text, patches)
+    for root in kustomize.roots(plan.kustomizations):
+        plan.queue("kustomize", root, "kustomize")
     return plan
 
 
@@ -162,16 +195,19 @@ def _patch_paths(artifacts: Sequence[Artifact], texts: Mapping[str, str | Outcom
 
 
 def _validators_for(artifact: Artifact, patches: set[str]) -> tuple[str, ...]:
+    """For a file that could not be read: every validator that would have run on it."""
+    if formats.is_kustomization(artifact.path) and artifact.kind in ("kubernetes", "yaml"):
+        return ("yaml", "kustomize")
     if artifact.kind == "kubernetes":
-        partial = formats.is_kustomization(artifact.path) or artifact.path in patches
-        return ("yaml",) if partial else ("kubernetes-validate", "checkov")
+        return ("yaml",) if artifact.path in patches else ("kubernetes-validate", "checkov")
     return _VALIDATORS[artifact.kind]
 
 
 _VALIDATORS: dict[str, tuple[str, ...]] = {
-    "terraform": ("hcl2", "checkov"),
+    "terraform": ("hcl2", "tf-schema", "checkov"),
     "ansible": ("ansible-syntax", "ansible-lint"),
     "prometheus-rules": ("promtool",),
+    "prometheus-tests": ("promtool-test",),
     "grafana-dashboard": ("json",),
     "json": ("json",),
     "yaml": ("yaml",),
@@ -180,12 +216,17 @@ _VALIDATORS: dict[str, tuple[str, ...]] = {
 
 def _plan_terraform(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.owe(path, "hcl2", formats.check_hcl(text))
+    plan.owe(path, "tf-schema")
+    plan.terraform[path] = text
     plan.queue("checkov-terraform", path, "checkov")
 
 
 def _plan_kubernetes(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     docs, parsed = formats.load_yaml(text)
-    if formats.is_kustomization(path) or path in patches:
+    if formats.is_kustomization(path):
+        _plan_kustomization(plan, path, docs, parsed)
+        return
+    if path in patches:
         plan.owe(path, "yaml", parsed)
         return
     if docs is None:
@@ -205,8 +246,27 @@ def _plan_ansible(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("ansible-lint", path, "ansible-lint")
 
 
+def _plan_kustomization(plan: _Plan, path: str, docs: list[Any] | None, parsed: Outcome) -> None:
+    """YAML parse now; ``kustomize`` later, once every kustomization is known (roots only)."""
+    plan.owe(path, "yaml", parsed)
+    plan.kustomizations[path] = docs or []
+
+
 def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("promtool", path, "promtool")
+
+
+def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    """A test file that does not parse or holds no tests proves nothing: failed, not run."""
+    docs, parsed = formats.load_yaml(text)
+    if docs is None:
+        plan.owe(path, "promtool-test", parsed)
+        return
+    tests = docs[0].get("tests") if len(docs) == 1 and isinstance(docs[0], dict) else None
+    if not isinstance(tests, list) or not tests:
+        plan.owe(path, "promtool-test", failed([finding("test-file", "the file holds no tests")]))
+        return
+    plan.queue("promtool-test", path, "promtool-test")
 
 
 def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -218,7 +278,11 @@ def _plan_json(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
 
 
 def _plan_yaml(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
-    plan.owe(path, "yaml", formats.load_yaml(text)[1])
+    docs, parsed = formats.load_yaml(text)
+    if formats.is_kustomization(path):
+        _plan_kustomization(plan, path, docs, parsed)
+        return
+    plan.owe(path, "yaml", parsed)
 
 
 _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
@@ -226,6 +290,7 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "kubernetes": _plan_kubernetes,
     "ansible": _plan_ansible,
     "prometheus-rules": _plan_promtool,
+    "prometheus-tests": _plan_promtool_test,
     "grafana-dashboard": _plan_dashboard,
     "json": _plan_json,
     "yaml": _plan_yaml,
@@ -260,11 +325,11 @@ def _jobs(plan: _Plan, scratch: Path) -> list[_Job]:
             partial(linters.parse_kubernetes_validate, paths=paths),
             linters.TIMEOUT_S,
         ))  # fmt: skip
-    return jobs + _per_file_jobs(batches, env)
+    return jobs + _per_file_jobs(batches, env) + _kustomize_jobs(batches.get("kustomize", ()), root)
 
 
 def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str]) -> list[_Job]:
-    """ansible-playbook stops at the first broken playbook and promtool is instant: one each."""
+    """ansible-playbook stops at the first broken playbook; promtool reads one file: one each."""
     jobs = [
         _Job(
             "ansible-syntax", "ansible-playbook", (path,),
@@ -283,7 +348,29 @@ def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str
         )
         for path in batches.get("promtool", ())
     ]  # fmt: skip
+    jobs += [
+        _Job(
+            "promtool-test", promtests.PROGRAM, (path,),
+            partial(promtests.argv, path=path),
+            partial(_single, promtests.parse, path),
+            promtests.TIMEOUT_S,
+        )
+        for path in batches.get("promtool-test", ())
+    ]  # fmt: skip
     return jobs
+
+
+def _kustomize_jobs(paths: Sequence[str], root: Path) -> list[_Job]:
+    """One build per overlay (kubectl kustomize builds one directory)."""
+    return [
+        _Job(
+            "kustomize", kustomize.PROGRAM, (path,),
+            partial(kustomize.argv, path=path),
+            partial(_single, partial(kustomize.parse, bundle_dir=str(root.resolve())), path),
+            kustomize.TIMEOUT_S,
+        )
+        for path in paths
+    ]  # fmt: skip
 
 
 def _single(

@@ -8,6 +8,7 @@ has no ``kustomize`` package, so the validator runs kubectl's built-in kustomize
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
@@ -73,15 +74,43 @@ def parse(result: CommandResult, bundle_dir: str = "") -> Outcome:
     return failed([finding("kustomize-build", _shorten(r, bundle_dir)) for r in reasons])
 
 
+def _objects_named(reason: str) -> str:
+    """Conflict errors dump whole objects as JSON (``[{...} {...}]``): name them instead."""
+    start = reason.find("[{")
+    if start < 0 or not reason.endswith("}]"):
+        return reason
+    decoder = json.JSONDecoder()
+    names: list[str] = []
+    position = start + 1
+    while position < len(reason) - 1:
+        try:
+            item, position = decoder.raw_decode(reason, position)
+        except json.JSONDecodeError:
+            return reason
+        names.append(_object_id(item))
+        while position < len(reason) and reason[position] == " ":
+            position += 1
+    return f"{reason[:start]}[{', '.join(names)}]"
+
+
+def _object_id(item: Any) -> str:
+    meta = item.get("metadata") if isinstance(item, dict) else None
+    if not isinstance(meta, dict):
+        return "?"
+    parts = [str(item.get("kind", "?")), str(meta.get("namespace", "")), str(meta.get("name", "?"))]
+    return "/".join(part for part in parts if part)
+
+
 def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
 def _shorten(reason: str, bundle_dir: str) -> str:
-    """Relative paths, and for kustomize's long cause chains the head and the root cause."""
+    """Relative paths, objects as kind/namespace/name, and for kustomize's long cause chains
+    the head and the root cause."""
     if bundle_dir:
         reason = reason.replace(bundle_dir.rstrip("/") + "/", "")
-    reason = " ".join(reason.split())
+    reason = _objects_named(" ".join(reason.split()))
     if len(reason) <= MAX_FINDING:
         return reason
     head = reason.split(": ", 1)[0][: MAX_FINDING // 3]

@@ -166,7 +166,7 @@ def _check_body(
             kind = "block" if bodies is not None else "argument"
             hint = _suggest(key, [*block.arguments, *block.blocks])
             where.add(f"tf-unknown-{kind}", f'unknown {kind} "{key}" in {place}{hint}', key)
-    _check_required(body, block, where, place, counts)
+    _check_required(body, block, where, path, counts)
 
 
 def _check_nested(
@@ -181,21 +181,16 @@ def _check_nested(
 def _check_dynamic(
     value: Any, block: BlockSchema, where: _Where, path: str, counts: dict[str, int]
 ) -> None:
-    for entry in block_list(value) or []:
-        for label, spec in entry.items():
-            if label.startswith("__"):
-                continue
-            if label not in block.blocks:
-                place = f"{where.address} block {path}" if path else where.address
-                hint = _suggest(label, list(block.blocks))
-                message = f'unknown block "{label}" (dynamic) in {place}{hint}'
-                where.add("tf-unknown-block", message, "dynamic")
-                continue
-            counts[label] = counts.get(label, 0) + 1
-            contents = spec.get("content") if isinstance(spec, Mapping) else None
-            _check_nested(
-                block_list(contents) or [], block.blocks[label], where, _join(path, label)
-            )
+    for label, spec in _dynamic_blocks(value):
+        if label not in block.blocks:
+            place = f"{where.address} block {path}" if path else where.address
+            hint = _suggest(label, list(block.blocks))
+            message = f'unknown block "{label}" (dynamic) in {place}{hint}'
+            where.add("tf-unknown-block", message, "dynamic")
+            continue
+        counts[label] = counts.get(label, 0) + 1
+        contents = block_list(spec.get("content")) or []
+        _check_nested(contents, block.blocks[label], where, _join(path, label))
 
 
 def _join(path: str, name: str) -> str:
@@ -203,14 +198,16 @@ def _join(path: str, name: str) -> str:
 
 
 def _check_required(
-    body: Mapping[str, Any], block: BlockSchema, where: _Where, place: str, counts: dict[str, int]
+    body: Mapping[str, Any], block: BlockSchema, where: _Where, path: str, counts: dict[str, int]
 ) -> None:
+    place = f"{where.address} block {path}" if path else where.address
+    at = path.rsplit(".", 1)[-1]  # a nested block's own line; the header for the resource
     for name, required in block.arguments.items():
         if required and name not in body:
-            where.add("tf-missing-argument", f'{place} is missing required argument "{name}"')
+            where.add("tf-missing-argument", f'{place} is missing required argument "{name}"', at)
     for name, nested in block.blocks.items():
         if nested.required and not counts.get(name):
-            where.add("tf-missing-argument", f'{place} is missing required block "{name}"')
+            where.add("tf-missing-argument", f'{place} is missing required block "{name}"', at)
         elif nested.single and counts.get(name, 0) > 1:
             where.add("tf-single-block", f'block "{name}" may appear at most once in {place}; '
                       f"written {counts[name]} times", name)  # fmt: skip
@@ -263,12 +260,20 @@ def _bound_names(body: Mapping[str, Any], codes: Iterable[str]) -> set[str]:
     """for-expression variables and dynamic-block iterators: local names, not references."""
     bound = {name for code in codes for name in iterators(code)}
     for value in _walk_blocks(body):
-        for entry in block_list(value.get("dynamic")) or []:
-            for label, spec in entry.items():
-                bound.add(label)
-                if isinstance(spec, Mapping) and isinstance(spec.get("iterator"), str):
-                    bound.add(code_of(spec["iterator"]).strip() or spec["iterator"])
+        for label, spec in _dynamic_blocks(value.get("dynamic")):
+            bound.add(label)
+            if isinstance(spec.get("iterator"), str):
+                bound.add(code_of(spec["iterator"]).strip() or spec["iterator"])
     return bound
+
+
+def _dynamic_blocks(value: Any) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """``dynamic "label" {...}`` entries: hcl2 gives ``[{label: {body}}]``."""
+    for entry in value if isinstance(value, list) else [value]:
+        if isinstance(entry, Mapping):
+            for label, spec in entry.items():
+                if not label.startswith("__") and isinstance(spec, Mapping):
+                    yield label, spec
 
 
 def _walk_blocks(body: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:

@@ -99,7 +99,7 @@ def _unwrap(entry: Any, depth: int) -> Iterator[tuple[tuple[str, ...], Mapping[s
 def header_line(text: str, kind: str, labels: tuple[str, ...], occurrence: int = 1) -> int | None:
     """1-based line of the ``occurrence``-th header ``kind "l1" "l2" {``."""
     label_part = "".join(rf'\s+"?{re.escape(label)}"?' for label in labels)
-    pattern = re.compile(rf"^\s*{re.escape(kind)}{label_part}\s*\{{", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*{re.escape(kind)}{label_part}\s*\{{", re.MULTILINE)
     for count, match in enumerate(pattern.finditer(text), start=1):
         if count == occurrence:
             return text.count("\n", 0, match.start()) + 1

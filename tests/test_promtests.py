@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,66 @@ def test_the_installed_promtool_still_answers_as_recorded(case: str, tmp_path: P
                                   cwd=tmp_path, timeout=60)  # fmt: skip
     parsed = promtests.parse(live)
     assert (parsed.status, [str(f) for f in parsed.findings]) == EXPECTED[case]
+
+
+RULES = """\
+groups:
+  - name: db
+    rules:
+      - alert: DatabaseDown
+        expr: pg_up == 0
+      - alert: DatabaseSlow
+        expr: pg_slow > 1
+      - alert: DatabaseFull
+        expr: pg_full > 0.9
+      - record: db:up
+        expr: pg_up
+"""
+
+COVERING_SOME = """\
+rule_files: [alerts.rules.yml]
+tests:
+  - interval: 1m
+    input_series: []
+    alert_rule_test:
+      - {eval_time: 1m, alertname: DatabaseDown, exp_alerts: []}
+      - {eval_time: 5m, alertname: DatabaseDown, exp_alerts: [{exp_labels: {}}]}
+      - {eval_time: 5m, alertname: DatabaseSlow, exp_alerts: []}
+  - interval: 1m
+    input_series: []
+    alert_rule_test:
+      - {eval_time: 5m, alertname: DatabaseFull, exp_alerts: [{exp_labels: {}}]}
+"""
+
+
+def test_alerts_the_tests_leave_unproven_are_findings(tmp_path: Path) -> None:
+    write(tmp_path, {"monitoring/alerts.rules.yml": RULES.replace("DatabaseSlow", "DbSlow") +
+                     "      - alert: DatabaseSlow\n        expr: x > 1\n",
+                     "monitoring/alerts.test.yml": COVERING_SOME})  # fmt: skip
+    runner = FakeRunner({"promtool": recorded("ok")})
+    [result] = validate_bundle(tmp_path, [_art("monitoring/alerts.test.yml")], runner=runner)
+    assert result.status is FAILED  # promtool passed, but not everything is proven
+    assert [(f.check_id, f.resource, f.severity) for f in result.findings] == [
+        ("untested-alert", "DbSlow", "error"),
+        ("never-silent", "DatabaseFull", "warning"),
+        ("never-fires", "DatabaseSlow", "error"),
+    ]
+    assert "has no alert_rule_test" in result.findings[0].message
+
+
+def test_full_coverage_adds_nothing_and_warnings_do_not_fail() -> None:
+    test_doc: dict[str, Any] = {"tests": [{"alert_rule_test": [
+        {"alertname": "DatabaseDown", "exp_alerts": []},
+        {"alertname": "DatabaseDown", "exp_alerts": [{}]},
+    ]}]}  # fmt: skip
+    rules = {"a.yml": [{"groups": [{"rules": [{"alert": "DatabaseDown", "expr": "x"}]}]}]}
+    assert promtests.coverage(test_doc, rules) == []
+    assert promtests.coverage(test_doc, {"missing.yml": None}) == []
+
+
+def test_coverage_notes_never_turn_an_unverified_file_into_a_verdict(tmp_path: Path) -> None:
+    write(tmp_path, {"monitoring/alerts.rules.yml": RULES,
+                     "monitoring/alerts.test.yml": COVERING_SOME})  # fmt: skip
+    [result] = validate_bundle(tmp_path, [_art("monitoring/alerts.test.yml")],
+                               runner=FakeRunner({}, installed=()))  # fmt: skip
+    assert result.status is NOT_INSTALLED

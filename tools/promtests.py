@@ -13,12 +13,13 @@ error per failed expectation on stderr, e.g.::
 
 Each becomes a finding naming the test, alert and evaluation time, expected vs got. A rule file
 the test names but promtool cannot find only warns there; here it fails the file, since such a
-test proves nothing.
+test proves nothing. :func:`coverage` adds what promtool cannot see: alerts no test exercises.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,3 +148,50 @@ def _describe(alerts: list[Any]) -> str:
         return "no alert"
     count = f"{len(alerts)} alerts " if len(alerts) > 1 else ""
     return count + " ".join(alerts)
+
+
+def coverage(test_doc: Mapping[str, Any], rules: Mapping[str, list[Any] | None]) -> list[Finding]:
+    """What the tests leave unproven, per alert of the rule files they load.
+
+    ``rules`` maps each ``rule_files`` entry to its parsed YAML (None when missing or broken:
+    promtool reports that). An alert no ``alert_rule_test`` names, or none expects to fire, is
+    unproven (error); one never shown to stay silent gets a warning.
+    """
+    fires: dict[str, bool] = {}
+    silent: dict[str, bool] = {}
+    for case in _alert_cases(test_doc):
+        name = str(case.get("alertname", ""))
+        expected = case.get("exp_alerts") or []
+        fires[name] = fires.get(name, False) or bool(expected)
+        silent[name] = silent.get(name, False) or not expected
+    found: list[Finding] = []
+    for rule_file, alert in _alerts_of(rules):
+        if alert not in fires:
+            message = f"alert {alert} ({rule_file}) has no alert_rule_test: nothing proves it fires"
+            found.append(finding("untested-alert", message, resource=alert))
+        elif not fires[alert]:
+            message = f"no test expects {alert} to fire (only silence is tested)"
+            found.append(finding("never-fires", message, resource=alert))
+        elif not silent[alert]:
+            message = f"no test expects {alert} to stay silent when healthy"
+            found.append(finding("never-silent", message, resource=alert, severity="warning"))
+    return found
+
+
+def _alert_cases(test_doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    cases: list[Mapping[str, Any]] = []
+    for group in test_doc.get("tests") or []:
+        if isinstance(group, Mapping):
+            cases += [c for c in group.get("alert_rule_test") or [] if isinstance(c, Mapping)]
+    return cases
+
+
+def _alerts_of(rules: Mapping[str, list[Any] | None]) -> list[tuple[str, str]]:
+    alerts: list[tuple[str, str]] = []
+    for rule_file, docs in rules.items():
+        for doc in docs or []:
+            for group in (doc.get("groups") or []) if isinstance(doc, Mapping) else []:
+                for rule in (group.get("rules") or []) if isinstance(group, Mapping) else []:
+                    if isinstance(rule, Mapping) and isinstance(rule.get("alert"), str):
+                        alerts.append((rule_file, rule["alert"]))
+    return alerts

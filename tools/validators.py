@@ -25,34 +25,20 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from opsteam.domain.models import Artifact, ValidationResult
-from opsteam.tools import checkov, formats, kustomize, linters, promtests
+from opsteam.domain.models import Artifact, Finding, ValidationResult, ValidationStatus
+from opsteam.tools import formats, kustomize, promtests
+from opsteam.tools.jobs import Key, jobs_for, run
 from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed, finding
-from opsteam.tools.runner import CommandError, CommandResult, CommandRunner, SubprocessRunner
+from opsteam.tools.runner import CommandRunner, SubprocessRunner
 from opsteam.tools.tfschema.store import CachedSchemaStore, SchemaStore
 
 __all__ = ["CommandRunner", "SchemaStore", "SubprocessRunner", "validate_bundle"]
 
-Key = tuple[str, str]  # (artifact path, validator name)
 # External tools are CPU-bound (checkov ~3 s each): more workers than cores only adds contention.
 MAX_PARALLEL = min(4, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One external command covering one or more files for one validator."""
-
-    validator: str
-    program: str
-    paths: tuple[str, ...]
-    argv: Callable[[str], list[str]]
-    parse: Callable[[CommandResult], dict[str, Outcome]]
-    timeout: float
-    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +50,7 @@ class _Plan:
     known: dict[Key, Outcome] = field(default_factory=dict)
     batches: dict[str, list[str]] = field(default_factory=dict)
     terraform: dict[str, str] = field(default_factory=dict)  # path -> text, for tf-schema
+    notes: dict[Key, list[Finding]] = field(default_factory=dict)  # found while planning
     kustomizations: dict[str, list[Any]] = field(default_factory=dict)  # path -> YAML docs
 
     def owe(self, path: str, validator: str, outcome: Outcome | None = None) -> None:
@@ -96,12 +83,14 @@ def validate_bundle(
     plan = _plan(bundle_dir, artifacts)
     outcomes = dict(plan.known)
     with tempfile.TemporaryDirectory(prefix="opsteam-validate-") as scratch:
-        jobs = _jobs(plan, Path(scratch))
+        jobs = jobs_for(plan.batches, bundle_dir, Path(scratch))
         with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(jobs)))) as pool:
-            running = pool.map(lambda job: _run(job, runner, bundle_dir), jobs)
+            running = pool.map(lambda job: run(job, runner, bundle_dir), jobs)
             outcomes.update(_tf_schema(plan.terraform, schemas or CachedSchemaStore()))
             for found in running:
                 outcomes.update(found)
+    for key, notes in plan.notes.items():
+        outcomes[key] = _with_notes(outcomes.get(key), notes)
     missing = error("no verdict was produced for this file")
     return [
         ValidationResult(
@@ -117,21 +106,16 @@ def validate_bundle(
     ]
 
 
-def _run(job: _Job, runner: CommandRunner, bundle_dir: Path) -> dict[Key, Outcome]:
-    program = runner.which(job.program)
-    verdicts: dict[str, Outcome]
-    if program is None:
-        verdicts = dict.fromkeys(job.paths, NOT_INSTALLED)
-    else:
-        try:
-            result = runner.run(job.argv(program), cwd=bundle_dir, timeout=job.timeout, env=job.env)
-            verdicts = job.parse(result)
-        except CommandError as exc:
-            verdicts = dict.fromkeys(job.paths, error(str(exc)))
-        except Exception as exc:  # a parser bug must surface as "not verified", never a pass
-            verdicts = dict.fromkeys(job.paths, error(f"{job.validator} internal error: {exc!r}"))
-    unanswered = error(f"{job.validator} gave no verdict for this file")
-    return {(path, job.validator): verdicts.get(path, unanswered) for path in job.paths}
+def _with_notes(outcome: Outcome | None, notes: list[Finding]) -> Outcome:
+    """Planning-time findings join the tool's; an unverified file stays unverified."""
+    if outcome is None:
+        return error("no verdict was produced for this file")
+    findings = [*outcome.findings, *notes]
+    if outcome.status in (ValidationStatus.ERROR, ValidationStatus.NOT_INSTALLED):
+        return Outcome(outcome.status, tuple(findings))
+    if any(f.severity == "error" for f in findings):
+        return failed(findings)
+    return Outcome(outcome.status, tuple(findings))
 
 
 def _tf_schema(texts: Mapping[str, str], schemas: SchemaStore) -> dict[Key, Outcome]:
@@ -262,11 +246,25 @@ def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) ->
     if docs is None:
         plan.owe(path, "promtool-test", parsed)
         return
-    tests = docs[0].get("tests") if len(docs) == 1 and isinstance(docs[0], dict) else None
+    test_doc = docs[0] if len(docs) == 1 and isinstance(docs[0], dict) else {}
+    tests = test_doc.get("tests")
     if not isinstance(tests, list) or not tests:
         plan.owe(path, "promtool-test", failed([finding("test-file", "the file holds no tests")]))
         return
     plan.queue("promtool-test", path, "promtool-test")
+    rules = {name: _rule_docs(plan.bundle_dir, path, name) for name in _rule_files(test_doc)}
+    plan.notes[(path, "promtool-test")] = promtests.coverage(test_doc, rules)
+
+
+def _rule_files(test_doc: Mapping[str, Any]) -> list[str]:
+    names = test_doc.get("rule_files") or []
+    return [n for n in names if isinstance(n, str) and not any(c in n for c in "*?[")]
+
+
+def _rule_docs(bundle_dir: Path, test_path: str, name: str) -> list[Any] | None:
+    """A rule file named by a test (relative to the test file), parsed; None if unusable."""
+    text = _read(bundle_dir, str(PurePosixPath(test_path).parent / name))
+    return formats.load_yaml(text)[0] if isinstance(text, str) else None
 
 
 def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -295,85 +293,3 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "json": _plan_json,
     "yaml": _plan_yaml,
 }
-
-
-def _jobs(plan: _Plan, scratch: Path) -> list[_Job]:
-    """Turn the batches into commands; slow ones (checkov, ansible-lint) first."""
-    batches = {name: tuple(paths) for name, paths in plan.batches.items()}
-    root = plan.bundle_dir
-    env = linters.ansible_env(scratch)
-    jobs: list[_Job] = []
-    for framework in checkov.FRAMEWORKS:
-        if paths := batches.get(f"checkov-{framework}", ()):
-            jobs.append(_Job(
-                "checkov", "checkov", paths,
-                partial(checkov.argv, framework=framework, paths=paths),
-                partial(checkov.parse, bundle_dir=root, paths=paths),
-                checkov.TIMEOUT_S,
-            ))  # fmt: skip
-    if paths := batches.get("ansible-lint", ()):
-        jobs.append(_Job(
-            "ansible-lint", "ansible-lint", paths,
-            partial(linters.ansible_lint_argv, project_dir=root, paths=paths),
-            partial(linters.parse_ansible_lint, paths=paths),
-            linters.LINT_TIMEOUT_S, env,
-        ))  # fmt: skip
-    if paths := batches.get("kubernetes-validate", ()):
-        jobs.append(_Job(
-            "kubernetes-validate", "kubernetes-validate", paths,
-            partial(linters.kubernetes_validate_argv, paths=paths),
-            partial(linters.parse_kubernetes_validate, paths=paths),
-            linters.TIMEOUT_S,
-        ))  # fmt: skip
-    return jobs + _per_file_jobs(batches, env) + _kustomize_jobs(batches.get("kustomize", ()), root)
-
-
-def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str]) -> list[_Job]:
-    """ansible-playbook stops at the first broken playbook; promtool reads one file: one each."""
-    jobs = [
-        _Job(
-            "ansible-syntax", "ansible-playbook", (path,),
-            partial(linters.ansible_syntax_argv, path=path),
-            partial(_single, linters.parse_ansible_syntax, path),
-            linters.TIMEOUT_S, env,
-        )
-        for path in batches.get("ansible-syntax", ())
-    ]  # fmt: skip
-    jobs += [
-        _Job(
-            "promtool", "promtool", (path,),
-            partial(linters.promtool_argv, path=path),
-            partial(_single, partial(linters.parse_promtool, path=path), path),
-            linters.TIMEOUT_S,
-        )
-        for path in batches.get("promtool", ())
-    ]  # fmt: skip
-    jobs += [
-        _Job(
-            "promtool-test", promtests.PROGRAM, (path,),
-            partial(promtests.argv, path=path),
-            partial(_single, promtests.parse, path),
-            promtests.TIMEOUT_S,
-        )
-        for path in batches.get("promtool-test", ())
-    ]  # fmt: skip
-    return jobs
-
-
-def _kustomize_jobs(paths: Sequence[str], root: Path) -> list[_Job]:
-    """One build per overlay (kubectl kustomize builds one directory)."""
-    return [
-        _Job(
-            "kustomize", kustomize.PROGRAM, (path,),
-            partial(kustomize.argv, path=path),
-            partial(_single, partial(kustomize.parse, bundle_dir=str(root.resolve())), path),
-            kustomize.TIMEOUT_S,
-        )
-        for path in paths
-    ]  # fmt: skip
-
-
-def _single(
-    parse: Callable[[CommandResult], Outcome], path: str, result: CommandResult
-) -> dict[str, Outcome]:
-    return {path: parse(result)}

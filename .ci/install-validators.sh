@@ -67,12 +67,14 @@ install_tf_schema() {
     return 1
   fi
   echo "building the Terraform provider schema from $TF_SCHEMA_WHEEL"
-  local download
+  local download status=0
   download="$(mktemp -d)"
-  trap 'rm -rf "$download"' RETURN
-  "$PROJECT_PYTHON" -m pip download --quiet --no-deps --dest "$download" "$TF_SCHEMA_WHEEL"
-  "$PROJECT_PYTHON" -m opsteam.tools.tfschema.build "$download"/*.whl "$TF_SCHEMA_CACHE" \
-    --source "$TF_SCHEMA_WHEEL"
+  "$PROJECT_PYTHON" -m pip download --quiet --no-deps --dest "$download" "$TF_SCHEMA_WHEEL" \
+    && "$PROJECT_PYTHON" -m opsteam.tools.tfschema.build "$download"/*.whl "$TF_SCHEMA_CACHE" \
+      --source "$TF_SCHEMA_WHEEL" \
+    || status=$?
+  rm -rf "$download"
+  return "$status"
 }
 
 install_promtool

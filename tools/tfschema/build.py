@@ -48,6 +48,7 @@ def write_cache(cache: dict[str, Any], out: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(cache, handle, separators=(",", ":"))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared, read-only data
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -14,7 +14,7 @@ $(BIN)/opsteam: pyproject.toml
 
 setup: $(BIN)/opsteam
 
-validators:
+validators: setup
 	bash .ci/install-validators.sh
 
 demo: setup validators

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Install the external validators opsteam runs on bundles (see docs/validators.md).
 # Idempotent: installs only what is missing, then prints every version.
-#   - promtool: Debian package `prometheus` (needs root or sudo for apt-get).
+#   - promtool: Debian package `prometheus` (needs root or sudo for apt-get); also runs
+#     `promtool test rules`.
+#   - kubectl (for `kubectl kustomize`): preinstalled on this machine kind; Debian has no
+#     `kustomize` package and its `kubernetes-client` (1.20) bundles a kustomize too old for
+#     `patches:`, so a missing kubectl is an error here, not a silent skip.
 #   - checkov: its own venv (its pins clash with ours) at
 #     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/checkov.
+#   - tf-schema: the AWS provider schema, compacted from the JSII assembly in the PyPI wheel
+#     cdktf-cdktf-provider-aws (pip download, no install) into
+#     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/tf-schema/aws.json (~1.5 MB, ~10 s once).
 # python-hcl2, kubernetes-validate, ansible-core and ansible-lint come from the project's
 # `validators` extra (pip install -e '.[validators]'), not from here.
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
 TOOLS_HOME="${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}"
 CHECKOV_VENV="$TOOLS_HOME/checkov"
 PYTHON="${PYTHON:-python3}"
+PROJECT_PYTHON="${PROJECT_PYTHON:-$ROOT/.venv/bin/python}"
+TF_SCHEMA_WHEEL="${TF_SCHEMA_WHEEL:-cdktf-cdktf-provider-aws==19.65.1}"  # AWS provider 5.99.1
+TF_SCHEMA_CACHE="${OPSTEAM_TF_SCHEMA:-$TOOLS_HOME/tf-schema/aws.json}"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -26,6 +37,13 @@ install_promtool() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
 }
 
+check_kubectl() {
+  if ! command -v kubectl >/dev/null 2>&1 || ! kubectl kustomize --help >/dev/null 2>&1; then
+    echo "error: kubectl with kustomize is required for the kustomize validator" >&2
+    return 1
+  fi
+}
+
 install_checkov() {
   if [ -x "$CHECKOV_VENV/bin/checkov" ]; then
     return 0
@@ -38,8 +56,33 @@ install_checkov() {
   "$CHECKOV_VENV/bin/python" -m pip install --quiet "checkov==$CHECKOV_VERSION"
 }
 
-install_promtool
-install_checkov
+install_tf_schema() {
+  # The cache records the wheel it came from in its first bytes; rebuild when the pin moves.
+  if [ -s "$TF_SCHEMA_CACHE" ] \
+    && head -c 256 "$TF_SCHEMA_CACHE" | grep -qF "\"source\":\"$TF_SCHEMA_WHEEL\""; then
+    return 0
+  fi
+  if [ ! -x "$PROJECT_PYTHON" ]; then
+    echo "error: $PROJECT_PYTHON not found: run make setup first" >&2
+    return 1
+  fi
+  echo "building the Terraform provider schema from $TF_SCHEMA_WHEEL"
+  local download status=0
+  download="$(mktemp -d)"
+  "$PROJECT_PYTHON" -m pip download --quiet --no-deps --dest "$download" "$TF_SCHEMA_WHEEL" \
+    && "$PROJECT_PYTHON" -m opsteam.tools.tfschema.build "$download"/*.whl "$TF_SCHEMA_CACHE" \
+      --source "$TF_SCHEMA_WHEEL" \
+    || status=$?
+  rm -rf "$download"
+  return "$status"
+}
 
-echo "promtool: $(promtool --version 2>&1 | head -n 1)"
-echo "checkov:  $("$CHECKOV_VENV/bin/checkov" --version) ($CHECKOV_VENV/bin/checkov)"
+install_promtool
+check_kubectl
+install_checkov
+install_tf_schema
+
+echo "promtool:  $(promtool --version 2>&1 | head -n 1)"
+echo "kubectl:   $(kubectl version --client 2>/dev/null | tr '\n' ' ')"
+echo "checkov:   $("$CHECKOV_VENV/bin/checkov" --version) ($CHECKOV_VENV/bin/checkov)"
+echo "tf-schema: $(head -c 160 "$TF_SCHEMA_CACHE" | grep -o '"provider_version":"[^"]*"') ($TF_SCHEMA_CACHE)"

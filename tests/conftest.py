@@ -9,6 +9,7 @@ import pytest
 
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry, load_registry
+from opsteam.tools.tfschema.model import ProviderSchema
 
 RequestFactory = Callable[..., ChangeRequest]
 
@@ -55,3 +56,21 @@ def postgres_url() -> str:
     except psycopg.OperationalError as exc:
         pytest.fail(f"OPSTEAM_TEST_POSTGRES_URL is set but unreachable: {exc}")
     return url
+
+
+@pytest.fixture(scope="session")
+def provider_schema() -> ProviderSchema:
+    """The real AWS provider-schema cache (``make validators`` builds it); CI must have it."""
+    import os
+
+    from opsteam.tools.tfschema.store import CachedSchemaStore, cache_path
+
+    schema = CachedSchemaStore().load()
+    if schema is None:
+        reason = (
+            f"the Terraform provider-schema cache is missing ({cache_path()}); run make validators"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+    return schema

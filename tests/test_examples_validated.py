@@ -21,21 +21,26 @@ from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
 from opsteam.graphs.state import RequestState
 from opsteam.intake import parse_requests
 from opsteam.tools.runner import SubprocessRunner
+from opsteam.tools.tfschema.store import cache_path
 
 pytestmark = pytest.mark.validators
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REDIRECTED = {"ci-pipeline.yaml"}
-PROGRAMS = ("checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool")
+PROGRAMS = (
+    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl"
+)  # fmt: skip
 MAX_ROUNDS = 10  # approvals; a request that keeps asking is a bug, not a reason to hang
 
 # What must have run on each artifact, by kind (written out here, not read from the code
-# under test). Kustomization files are partial objects: YAML parse only.
+# under test). Kustomization files are partial objects: YAML parse only, and each overlay
+# must also build (kustomize).
 EXPECTED: dict[str, set[str]] = {
-    "terraform": {"hcl2", "checkov"},
+    "terraform": {"hcl2", "tf-schema", "checkov"},
     "kubernetes": {"kubernetes-validate", "checkov"},
     "ansible": {"ansible-syntax", "ansible-lint"},
     "prometheus-rules": {"promtool"},
+    "prometheus-tests": {"promtool-test"},
     "grafana-dashboard": {"json"},
     "json": {"json"},
     "yaml": {"yaml"},
@@ -55,6 +60,8 @@ def tools_installed() -> None:
     missing = [p for p in PROGRAMS if runner.which(p) is None]
     if importlib.util.find_spec("hcl2") is None:
         missing.append("python-hcl2")
+    if not cache_path().is_file():
+        missing.append(f"the Terraform provider-schema cache ({cache_path()})")
     if not missing:
         return
     reason = (
@@ -77,8 +84,9 @@ def run_to_the_end(team: Opsteam, example: Path) -> RunResult:
 
 
 def expected_validators(artifact: Artifact) -> set[str]:
-    if artifact.kind == "kubernetes" and Path(artifact.path).name == "kustomization.yaml":
-        return {"yaml"}
+    if Path(artifact.path).name == "kustomization.yaml":
+        overlay = Path(artifact.path).parent.parent.name == "overlays"
+        return {"yaml", "kustomize"} if overlay else {"yaml"}
     return EXPECTED[artifact.kind]
 
 

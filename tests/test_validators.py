@@ -17,11 +17,14 @@ from opsteam.tools import checkov, linters
 from opsteam.tools.formats import check_hcl, check_json, kustomize_patches
 from opsteam.tools.runner import CommandError, CommandResult, SubprocessRunner, locate
 from opsteam.tools.validators import validate_bundle
+from tests.fakes import fake_schema_store
 
 Reply = CommandResult | Exception | Callable[[list[str]], CommandResult]
 PASSED, FAILED = ValidationStatus.PASSED, ValidationStatus.FAILED
 ERROR, NOT_INSTALLED = ValidationStatus.ERROR, ValidationStatus.NOT_INSTALLED
-ALL_TOOLS = ("checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool")
+ALL_TOOLS = (
+    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl"
+)  # fmt: skip
 
 
 class FakeRunner:
@@ -277,24 +280,29 @@ def test_one_checkov_run_per_framework_and_findings_per_file(tmp_path: Path) -> 
         "kubernetes-validate": ok("\n".join(f"INFO {p} passed for resource d/w" for p in k8s)),
     })  # fmt: skip
     artifacts = [art(p, "terraform") for p in tf] + [art(p, "kubernetes") for p in k8s]
-    results = by_key(validate_bundle(tmp_path, artifacts, runner=runner))
+    results = by_key(
+        validate_bundle(tmp_path, artifacts, runner=runner, schemas=fake_schema_store())
+    )
     assert runner.programs() == ["checkov", "checkov", "kubernetes-validate"]
     assert results[(tf[1], "checkov")].status is FAILED
     assert str(results[(tf[1], "checkov")].findings[0]).startswith("CKV_AWS_19:")
     assert {results[(p, "checkov")].status for p in (tf[0], tf[2], *k8s)} == {PASSED}
     assert {results[(p, "hcl2")].status for p in tf} == {PASSED}
     assert {results[(p, "kubernetes-validate")].status for p in k8s} == {PASSED}
-    assert len(results) == 3 * 2 + 2 * 2
+    assert {results[(p, "tf-schema")].status for p in tf} == {PASSED}
+    assert len(results) == 3 * 3 + 2 * 2
 
 
 def test_missing_tool_is_not_installed_and_never_run(tmp_path: Path) -> None:
     write(tmp_path, {"terraform/main.tf": 'variable "a" {}\n', "monitoring/r.yml": "groups: []\n"})
     runner = FakeRunner({}, installed=())
-    results = validate_bundle(tmp_path, [art("terraform/main.tf", "terraform"),
-                                         art("monitoring/r.yml", "prometheus-rules")],
-                              runner=runner)  # fmt: skip
+    artifacts = [art("terraform/main.tf", "terraform"), art("monitoring/r.yml", "prometheus-rules")]
+    results = validate_bundle(
+        tmp_path, artifacts, runner=runner, schemas=fake_schema_store(installed=False)
+    )
     keyed = by_key(results)
     assert runner.calls == []
+    assert keyed[("terraform/main.tf", "tf-schema")].status is NOT_INSTALLED
     assert keyed[("terraform/main.tf", "checkov")].status is NOT_INSTALLED
     assert keyed[("terraform/main.tf", "checkov")].message == (
         "validator checkov not installed, artifact not verified"
@@ -339,9 +347,11 @@ def test_kustomize_files_get_yaml_only_and_bad_yaml_is_not_scanned(tmp_path: Pat
     artifacts = [
         art(p, "yaml" if p.endswith("kustomization.yaml") else "kubernetes") for p in files
     ]
+    runner.replies["kubectl"] = ok("apiVersion: v1\nkind: ConfigMap\n")
     results = by_key(validate_bundle(tmp_path, artifacts, runner=runner))
     assert sorted(results) == sorted([
         ("kubernetes/overlays/dev/kustomization.yaml", "yaml"),
+        ("kubernetes/overlays/dev/kustomization.yaml", "kustomize"),
         ("kubernetes/overlays/dev/replicas.yaml", "yaml"),
         ("kubernetes/base/broken.yaml", "kubernetes-validate"),
         ("kubernetes/base/broken.yaml", "checkov"),
@@ -353,8 +363,8 @@ def test_kustomize_files_get_yaml_only_and_bad_yaml_is_not_scanned(tmp_path: Pat
     assert results[("kubernetes/base/broken.yaml", "checkov")].status is ERROR
     nameless = results[("kubernetes/base/nameless.yaml", "kubernetes-validate")]
     assert nameless.status is FAILED and "metadata.name" in str(nameless.findings[0])
-    [(argv, _, _)] = runner.calls  # only checkov, and only on the parseable object file
-    assert argv[argv.index("-f") :] == ["-f", "kubernetes/base/nameless.yaml"]
+    [argv] = [a for a, _, _ in runner.calls if a[0].endswith("checkov")]
+    assert argv[argv.index("-f") :] == ["-f", "kubernetes/base/nameless.yaml"]  # parseable only
 
 
 def test_ansible_runs_in_a_scratch_home(tmp_path: Path) -> None:
@@ -390,11 +400,14 @@ def test_messages_never_leak_internal_role_ids(tmp_path: Path) -> None:
     write(tmp_path, {"terraform/main.tf": 'resource "x" {\n', "cfg/a.yaml": "a: [\n"})
     results = validate_bundle(tmp_path, [art("terraform/main.tf", "terraform"),
                                          art("cfg/a.yaml", "yaml")],
-                              runner=FakeRunner({}, installed=()))  # fmt: skip
+                              runner=FakeRunner({}, installed=()),
+                              schemas=fake_schema_store())  # fmt: skip
     found = [str(f) for r in results for f in r.findings]
     text = " ".join([r.message for r in results] + found)
     assert "INF-0" not in text
-    assert {r.status for r in results} == {FAILED, NOT_INSTALLED}
+    assert {(r.validator, r.status) for r in results} == {
+        ("hcl2", FAILED), ("tf-schema", ERROR), ("checkov", NOT_INSTALLED), ("yaml", FAILED)
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------- runner and discovery

@@ -13,6 +13,7 @@ import pytest
 
 from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
 from opsteam.tools.runner import SubprocessRunner
+from opsteam.tools.tfschema.store import cache_path
 from opsteam.tools.validators import validate_bundle
 
 pytestmark = pytest.mark.validators
@@ -147,7 +148,12 @@ PULL = "          imagePullPolicy: Always\n"
 BAD_K8S = GOOD_K8S.replace(PULL, PULL + "          replicaz: 3\n", 1)
 
 KUSTOMIZATION = "resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\n"
-PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n"
+BASE_KUSTOMIZATION = "resources:\n  - good.yaml\n"
+BROKEN_OVERLAY = "resources:\n  - ../../base\n  - missing.yaml\n"
+PATCH = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+    "spec: {replicas: 3}\n"
+)
 
 GOOD_RULES = """\
 groups:
@@ -161,6 +167,44 @@ groups:
 """
 
 BAD_RULES = GOOD_RULES.replace("> 1\n", "> (1\n").replace("WebHighErrorRate", "Broken")
+
+GOOD_RULES_TEST = """\
+rule_files: [good.rules.yml]
+tests:
+  - name: errors page after five minutes
+    interval: 1m
+    input_series:
+      - series: 'http_requests_total{code="500"}'
+        values: '0+120x15'
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: WebHighErrorRate
+        exp_alerts: []
+      - eval_time: 12m
+        alertname: WebHighErrorRate
+        exp_alerts:
+          - exp_labels: {severity: page}
+            exp_annotations: {summary: "web 5xx rate above 1/s"}
+"""
+
+BAD_RULES_TEST = GOOD_RULES_TEST.replace("{severity: page}", "{severity: P0}")
+
+# Planted defects for the provider-schema check, in a module (directory) of their own.
+SCHEMA_BAD_TF = """\
+resource "aws_s3_bucket" "logs" {
+  bucket  = "opsteam-planted"
+  acl_typo = "private"
+}
+
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = aws_s3_bucket.logs.bucket_arn_typo
+}
+
+resource "aws_db_instance" "db" {
+  engine = "postgres"
+  vpc_security_group_ids = [aws_security_group.missing.id]
+}
+"""
 
 GOOD_PLAY = """\
 ---
@@ -191,10 +235,15 @@ FILES: dict[str, tuple[str, str]] = {
     "terraform/bad.tf": ("terraform", BAD_TF),
     "kubernetes/base/good.yaml": ("kubernetes", GOOD_K8S),
     "kubernetes/base/bad.yaml": ("kubernetes", BAD_K8S),
+    "terraform/schema/planted.tf": ("terraform", SCHEMA_BAD_TF),
+    "kubernetes/base/kustomization.yaml": ("yaml", BASE_KUSTOMIZATION),
     "kubernetes/overlays/prod/kustomization.yaml": ("kubernetes", KUSTOMIZATION),
     "kubernetes/overlays/prod/replicas.yaml": ("kubernetes", PATCH),
+    "kubernetes/overlays/broken/kustomization.yaml": ("yaml", BROKEN_OVERLAY),
     "monitoring/good.rules.yml": ("prometheus-rules", GOOD_RULES),
     "monitoring/bad.rules.yml": ("prometheus-rules", BAD_RULES),
+    "monitoring/good.test.yml": ("prometheus-tests", GOOD_RULES_TEST),
+    "monitoring/bad.test.yml": ("prometheus-tests", BAD_RULES_TEST),
     "ansible/site.yml": ("ansible", GOOD_PLAY),
     "ansible/broken.yml": ("ansible", BAD_PLAY),
 }
@@ -206,6 +255,8 @@ def require(program: str) -> None:
     """Skip with a reason locally; fail in CI, where every validator must be installed."""
     if program == "hcl2":
         found = importlib.util.find_spec("hcl2") is not None
+    elif program == "tf-schema":
+        found = cache_path().is_file()
     else:
         found = SubprocessRunner().which(program) is not None
     if found:
@@ -267,6 +318,48 @@ def test_kustomize_overlay_is_parsed_not_schema_checked(results: Results) -> Non
         assert (rel, "checkov") not in results
 
 
+def test_kustomize_builds_every_overlay_and_names_what_breaks_one(results: Results) -> None:
+    require("kubectl")
+    assert results[("kubernetes/overlays/prod/kustomization.yaml", "kustomize")].status is PASSED
+    assert ("kubernetes/base/kustomization.yaml", "kustomize") not in results  # via overlays
+    broken = results[("kubernetes/overlays/broken/kustomization.yaml", "kustomize")]
+    assert broken.status is FAILED
+    [found] = broken.findings
+    assert found.check_id == "kustomize-build" and "missing.yaml" in found.message
+    assert "/tmp" not in found.message  # paths relative to the bundle
+
+
+def test_provider_schema_passes_good_terraform_and_names_planted_defects(results: Results) -> None:
+    require("hcl2")
+    require("tf-schema")
+    for rel in ("terraform/good.tf", "terraform/bad.tf"):
+        good = results[(rel, "tf-schema")]
+        assert good.status is PASSED, good.findings
+    bad = results[("terraform/schema/planted.tf", "tf-schema")]
+    assert bad.status is FAILED
+    assert sorted((f.check_id, f.resource, f.line) for f in bad.findings) == [
+        ("tf-missing-argument", "aws_db_instance.db", 10),  # instance_class
+        ("tf-missing-argument", "aws_s3_bucket_versioning.logs", 6),  # versioning_configuration
+        ("tf-undeclared", "aws_db_instance.db", 12),
+        ("tf-unknown-argument", "aws_s3_bucket.logs", 3),
+        ("tf-unknown-attribute", "aws_s3_bucket_versioning.logs", 7),
+    ]
+
+
+def test_promtool_test_proves_the_alert_fires_and_reports_a_wrong_expectation(
+    results: Results,
+) -> None:
+    require("promtool")
+    good = results[("monitoring/good.test.yml", "promtool-test")]
+    assert good.status is PASSED, good.findings
+    bad = results[("monitoring/bad.test.yml", "promtool-test")]
+    assert bad.status is FAILED
+    assert [str(f) for f in bad.findings] == [
+        "alert-test: test 'errors page after five minutes': WebHighErrorRate at 12m: expected "
+        '{severity="P0"}; got {severity="page"} (WebHighErrorRate)'
+    ]
+
+
 def test_promtool_rejects_invalid_promql(results: Results) -> None:
     require("promtool")
     assert results[("monitoring/good.rules.yml", "promtool")].status is PASSED
@@ -288,11 +381,19 @@ def test_ansible_broken_play_fails_syntax_and_good_play_is_clean(results: Result
 
 
 def test_every_artifact_got_a_verdict_from_every_validator(results: Results) -> None:
-    expected = {"terraform": {"hcl2", "checkov"}, "ansible": {"ansible-syntax", "ansible-lint"},
-                "prometheus-rules": {"promtool"}}  # fmt: skip
+    expected = {
+        "terraform": {"hcl2", "tf-schema", "checkov"},
+        "ansible": {"ansible-syntax", "ansible-lint"},
+        "prometheus-rules": {"promtool"},
+        "prometheus-tests": {"promtool-test"},
+    }
+    overlays = {"kubernetes/overlays/prod/kustomization.yaml",
+                "kubernetes/overlays/broken/kustomization.yaml"}  # fmt: skip
     for rel, (kind, _) in FILES.items():
         got = {validator for path, validator in results if path == rel}
         if kind in expected:
             assert got == expected[kind], rel
+        elif rel in overlays:
+            assert got == {"yaml", "kustomize"}, rel
         else:
             assert got in ({"kubernetes-validate", "checkov"}, {"yaml"}), rel

@@ -2,12 +2,14 @@
 
 What runs for each artifact kind (validator names as reported):
 
-* terraform: ``hcl2`` (python-hcl2 parse) and ``checkov`` (terraform framework)
+* terraform: ``hcl2`` (python-hcl2 parse), ``tf-schema`` (the module against the AWS provider
+  schema, in-process, see tools/tfschema) and ``checkov`` (terraform framework)
 * kubernetes: ``kubernetes-validate`` (--strict, schemas of Kubernetes 1.30) and ``checkov``
   (kubernetes framework); kustomization files and the patches they list are partial objects,
-  so they get ``yaml`` only
+  so they get ``yaml``, and each root kustomization (an overlay) also ``kustomize`` (it builds)
 * ansible: ``ansible-syntax`` (ansible-playbook --syntax-check) and ``ansible-lint`` (--offline)
 * prometheus-rules: ``promtool`` (check rules)
+* prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
 * yaml: ``yaml``; markdown: nothing
 
@@ -23,32 +25,20 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-from opsteam.domain.models import Artifact, ValidationResult
-from opsteam.tools import checkov, formats, linters
-from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed
-from opsteam.tools.runner import CommandError, CommandResult, CommandRunner, SubprocessRunner
+from opsteam.domain.models import Artifact, Finding, ValidationResult, ValidationStatus
+from opsteam.tools import formats, kustomize, promtests
+from opsteam.tools.jobs import Key, jobs_for, run
+from opsteam.tools.outcomes import NOT_INSTALLED, Outcome, error, failed, finding
+from opsteam.tools.runner import CommandRunner, SubprocessRunner
+from opsteam.tools.tfschema.store import CachedSchemaStore, SchemaStore
 
-__all__ = ["CommandRunner", "SubprocessRunner", "validate_bundle"]
+__all__ = ["CommandRunner", "SchemaStore", "SubprocessRunner", "validate_bundle"]
 
-Key = tuple[str, str]  # (artifact path, validator name)
 # External tools are CPU-bound (checkov ~3 s each): more workers than cores only adds contention.
 MAX_PARALLEL = min(4, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One external command covering one or more files for one validator."""
-
-    validator: str
-    program: str
-    paths: tuple[str, ...]
-    argv: Callable[[str], list[str]]
-    parse: Callable[[CommandResult], dict[str, Outcome]]
-    timeout: float
-    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +49,9 @@ class _Plan:
     order: list[Key] = field(default_factory=list)
     known: dict[Key, Outcome] = field(default_factory=dict)
     batches: dict[str, list[str]] = field(default_factory=dict)
+    terraform: dict[str, str] = field(default_factory=dict)  # path -> text, for tf-schema
+    notes: dict[Key, list[Finding]] = field(default_factory=dict)  # found while planning
+    kustomizations: dict[str, list[Any]] = field(default_factory=dict)  # path -> YAML docs
 
     def owe(self, path: str, validator: str, outcome: Outcome | None = None) -> None:
         key = (path, validator)
@@ -79,17 +72,25 @@ def validate_bundle(
     artifacts: Sequence[Artifact],
     *,
     runner: CommandRunner | None = None,
+    schemas: SchemaStore | None = None,
 ) -> list[ValidationResult]:
-    """Validate artifacts already written under ``bundle_dir`` at ``artifact.path``."""
+    """Validate artifacts already written under ``bundle_dir`` at ``artifact.path``.
+
+    ``runner`` runs the external programs, ``schemas`` gives the Terraform provider schema
+    (default: the cache ``make validators`` builds); tests pass fakes of both.
+    """
     runner = runner or SubprocessRunner()
     plan = _plan(bundle_dir, artifacts)
     outcomes = dict(plan.known)
     with tempfile.TemporaryDirectory(prefix="opsteam-validate-") as scratch:
-        jobs = _jobs(plan, Path(scratch))
-        if jobs:
-            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(jobs))) as pool:
-                for found in pool.map(lambda job: _run(job, runner, bundle_dir), jobs):
-                    outcomes.update(found)
+        jobs = jobs_for(plan.batches, bundle_dir, Path(scratch))
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(jobs)))) as pool:
+            running = pool.map(lambda job: run(job, runner, bundle_dir), jobs)
+            outcomes.update(_tf_schema(plan.terraform, schemas or CachedSchemaStore()))
+            for found in running:
+                outcomes.update(found)
+    for key, notes in plan.notes.items():
+        outcomes[key] = _with_notes(outcomes.get(key), notes)
     missing = error("no verdict was produced for this file")
     return [
         ValidationResult(
@@ -105,21 +106,35 @@ def validate_bundle(
     ]
 
 
-def _run(job: _Job, runner: CommandRunner, bundle_dir: Path) -> dict[Key, Outcome]:
-    program = runner.which(job.program)
-    verdicts: dict[str, Outcome]
-    if program is None:
-        verdicts = dict.fromkeys(job.paths, NOT_INSTALLED)
-    else:
-        try:
-            result = runner.run(job.argv(program), cwd=bundle_dir, timeout=job.timeout, env=job.env)
-            verdicts = job.parse(result)
-        except CommandError as exc:
-            verdicts = dict.fromkeys(job.paths, error(str(exc)))
-        except Exception as exc:  # a parser bug must surface as "not verified", never a pass
-            verdicts = dict.fromkeys(job.paths, error(f"{job.validator} internal error: {exc!r}"))
-    unanswered = error(f"{job.validator} gave no verdict for this file")
-    return {(path, job.validator): verdicts.get(path, unanswered) for path in job.paths}
+def _with_notes(outcome: Outcome | None, notes: list[Finding]) -> Outcome:
+    """Planning-time findings join the tool's; an unverified file stays unverified."""
+    if outcome is None:
+        return error("no verdict was produced for this file")
+    findings = [*outcome.findings, *notes]
+    if outcome.status in (ValidationStatus.ERROR, ValidationStatus.NOT_INSTALLED):
+        return Outcome(outcome.status, tuple(findings))
+    if any(f.severity == "error" for f in findings):
+        return failed(findings)
+    return Outcome(outcome.status, tuple(findings))
+
+
+def _tf_schema(texts: Mapping[str, str], schemas: SchemaStore) -> dict[Key, Outcome]:
+    """The provider-schema check of every module; no cache = not installed, never a pass."""
+    if not texts:
+        return {}
+    from opsteam.tools.tfschema.modules import check_files
+
+    try:
+        schema = schemas.load()
+        verdicts = check_files(schema, texts) if schema is not None else None
+    except ImportError:
+        verdicts = None  # python-hcl2 is missing: the hcl2 validator says so too
+    except (OSError, ValueError) as exc:
+        reason = f"provider-schema cache unreadable ({exc}); rebuild it with make validators"
+        verdicts = dict.fromkeys(texts, error(reason))
+    if verdicts is None:
+        return {(path, "tf-schema"): NOT_INSTALLED for path in texts}
+    return {(path, "tf-schema"): verdict for path, verdict in verdicts.items()}
 
 
 def _plan(bundle_dir: Path, artifacts: Sequence[Artifact]) -> _Plan:
@@ -135,6 +150,8 @@ def _plan(bundle_dir: Path, artifacts: Sequence[Artifact]) -> _Plan:
                 plan.owe(artifact.path, validator, text)
             continue
         _PLANNERS[artifact.kind](plan, artifact.path, text, patches)
+    for root in kustomize.roots(plan.kustomizations):
+        plan.queue("kustomize", root, "kustomize")
     return plan
 
 
@@ -162,16 +179,19 @@ def _patch_paths(artifacts: Sequence[Artifact], texts: Mapping[str, str | Outcom
 
 
 def _validators_for(artifact: Artifact, patches: set[str]) -> tuple[str, ...]:
+    """For a file that could not be read: every validator that would have run on it."""
+    if formats.is_kustomization(artifact.path) and artifact.kind in ("kubernetes", "yaml"):
+        return ("yaml", "kustomize")
     if artifact.kind == "kubernetes":
-        partial = formats.is_kustomization(artifact.path) or artifact.path in patches
-        return ("yaml",) if partial else ("kubernetes-validate", "checkov")
+        return ("yaml",) if artifact.path in patches else ("kubernetes-validate", "checkov")
     return _VALIDATORS[artifact.kind]
 
 
 _VALIDATORS: dict[str, tuple[str, ...]] = {
-    "terraform": ("hcl2", "checkov"),
+    "terraform": ("hcl2", "tf-schema", "checkov"),
     "ansible": ("ansible-syntax", "ansible-lint"),
     "prometheus-rules": ("promtool",),
+    "prometheus-tests": ("promtool-test",),
     "grafana-dashboard": ("json",),
     "json": ("json",),
     "yaml": ("yaml",),
@@ -180,12 +200,17 @@ _VALIDATORS: dict[str, tuple[str, ...]] = {
 
 def _plan_terraform(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.owe(path, "hcl2", formats.check_hcl(text))
+    plan.owe(path, "tf-schema")
+    plan.terraform[path] = text
     plan.queue("checkov-terraform", path, "checkov")
 
 
 def _plan_kubernetes(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     docs, parsed = formats.load_yaml(text)
-    if formats.is_kustomization(path) or path in patches:
+    if formats.is_kustomization(path):
+        _plan_kustomization(plan, path, docs, parsed)
+        return
+    if path in patches:
         plan.owe(path, "yaml", parsed)
         return
     if docs is None:
@@ -205,8 +230,41 @@ def _plan_ansible(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("ansible-lint", path, "ansible-lint")
 
 
+def _plan_kustomization(plan: _Plan, path: str, docs: list[Any] | None, parsed: Outcome) -> None:
+    """YAML parse now; ``kustomize`` later, once every kustomization is known (roots only)."""
+    plan.owe(path, "yaml", parsed)
+    plan.kustomizations[path] = docs or []
+
+
 def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("promtool", path, "promtool")
+
+
+def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    """A test file that does not parse or holds no tests proves nothing: failed, not run."""
+    docs, parsed = formats.load_yaml(text)
+    if docs is None:
+        plan.owe(path, "promtool-test", parsed)
+        return
+    test_doc = docs[0] if len(docs) == 1 and isinstance(docs[0], dict) else {}
+    tests = test_doc.get("tests")
+    if not isinstance(tests, list) or not tests:
+        plan.owe(path, "promtool-test", failed([finding("test-file", "the file holds no tests")]))
+        return
+    plan.queue("promtool-test", path, "promtool-test")
+    rules = {name: _rule_docs(plan.bundle_dir, path, name) for name in _rule_files(test_doc)}
+    plan.notes[(path, "promtool-test")] = promtests.coverage(test_doc, rules)
+
+
+def _rule_files(test_doc: Mapping[str, Any]) -> list[str]:
+    names = test_doc.get("rule_files") or []
+    return [n for n in names if isinstance(n, str) and not any(c in n for c in "*?[")]
+
+
+def _rule_docs(bundle_dir: Path, test_path: str, name: str) -> list[Any] | None:
+    """A rule file named by a test (relative to the test file), parsed; None if unusable."""
+    text = _read(bundle_dir, str(PurePosixPath(test_path).parent / name))
+    return formats.load_yaml(text)[0] if isinstance(text, str) else None
 
 
 def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -218,7 +276,11 @@ def _plan_json(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
 
 
 def _plan_yaml(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
-    plan.owe(path, "yaml", formats.load_yaml(text)[1])
+    docs, parsed = formats.load_yaml(text)
+    if formats.is_kustomization(path):
+        _plan_kustomization(plan, path, docs, parsed)
+        return
+    plan.owe(path, "yaml", parsed)
 
 
 _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
@@ -226,67 +288,8 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "kubernetes": _plan_kubernetes,
     "ansible": _plan_ansible,
     "prometheus-rules": _plan_promtool,
+    "prometheus-tests": _plan_promtool_test,
     "grafana-dashboard": _plan_dashboard,
     "json": _plan_json,
     "yaml": _plan_yaml,
 }
-
-
-def _jobs(plan: _Plan, scratch: Path) -> list[_Job]:
-    """Turn the batches into commands; slow ones (checkov, ansible-lint) first."""
-    batches = {name: tuple(paths) for name, paths in plan.batches.items()}
-    root = plan.bundle_dir
-    env = linters.ansible_env(scratch)
-    jobs: list[_Job] = []
-    for framework in checkov.FRAMEWORKS:
-        if paths := batches.get(f"checkov-{framework}", ()):
-            jobs.append(_Job(
-                "checkov", "checkov", paths,
-                partial(checkov.argv, framework=framework, paths=paths),
-                partial(checkov.parse, bundle_dir=root, paths=paths),
-                checkov.TIMEOUT_S,
-            ))  # fmt: skip
-    if paths := batches.get("ansible-lint", ()):
-        jobs.append(_Job(
-            "ansible-lint", "ansible-lint", paths,
-            partial(linters.ansible_lint_argv, project_dir=root, paths=paths),
-            partial(linters.parse_ansible_lint, paths=paths),
-            linters.LINT_TIMEOUT_S, env,
-        ))  # fmt: skip
-    if paths := batches.get("kubernetes-validate", ()):
-        jobs.append(_Job(
-            "kubernetes-validate", "kubernetes-validate", paths,
-            partial(linters.kubernetes_validate_argv, paths=paths),
-            partial(linters.parse_kubernetes_validate, paths=paths),
-            linters.TIMEOUT_S,
-        ))  # fmt: skip
-    return jobs + _per_file_jobs(batches, env)
-
-
-def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str]) -> list[_Job]:
-    """ansible-playbook stops at the first broken playbook and promtool is instant: one each."""
-    jobs = [
-        _Job(
-            "ansible-syntax", "ansible-playbook", (path,),
-            partial(linters.ansible_syntax_argv, path=path),
-            partial(_single, linters.parse_ansible_syntax, path),
-            linters.TIMEOUT_S, env,
-        )
-        for path in batches.get("ansible-syntax", ())
-    ]  # fmt: skip
-    jobs += [
-        _Job(
-            "promtool", "promtool", (path,),
-            partial(linters.promtool_argv, path=path),
-            partial(_single, partial(linters.parse_promtool, path=path), path),
-            linters.TIMEOUT_S,
-        )
-        for path in batches.get("promtool", ())
-    ]  # fmt: skip
-    return jobs
-
-
-def _single(
-    parse: Callable[[CommandResult], Outcome], path: str, result: CommandResult
-) -> dict[str, Outcome]:
-    return {path: parse(result)}

@@ -230,6 +230,7 @@ ArtifactKind = Literal[
     "ansible",
     "kubernetes",
     "prometheus-rules",
+    "prometheus-tests",
     "grafana-dashboard",
     "markdown",
     "json",

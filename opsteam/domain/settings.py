@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     strict: bool = Field(default=False, description="a missing validator fails the run")
     tools: Path | None = Field(default=None, description="where isolated validator venvs live")
     checkov: Path | None = Field(default=None, description="explicit checkov executable")
+    tf_schema: Path | None = Field(
+        default=None, description="explicit Terraform provider-schema cache (JSON)"
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

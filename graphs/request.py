@@ -100,10 +100,7 @@ class _Nodes:
     def architect(self, state: RequestState) -> Update:
         from opsteam.agents.architect import role as architect
 
-        previous = state.data.database if state.data else None
-        revised, design = architect.revise(
-            state.request, tuple(state.feedback), self.registry, previous
-        )
+        revised, design = architect.revise(state.request, tuple(state.feedback), self.registry)
         assigned = set(routing.specialists(design, self.registry))
         cleared: Update = {SLOTS[s]: None for s in routing.SPECIALIST_NODES if s not in assigned}
         return {

@@ -74,3 +74,34 @@ def provider_schema() -> ProviderSchema:
             pytest.fail(f"CI is set but {reason}")
         pytest.skip(reason)
     return schema
+
+
+VALIDATOR_PROGRAMS = (
+    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl"
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tools_installed() -> None:
+    """Every validator the bundles need; locally a skip, in CI a failure."""
+    import importlib.util
+    import os
+
+    from opsteam.tools.runner import SubprocessRunner
+    from opsteam.tools.tfschema.store import cache_path
+
+    runner = SubprocessRunner()
+    missing = [p for p in VALIDATOR_PROGRAMS if runner.which(p) is None]
+    if importlib.util.find_spec("hcl2") is None:
+        missing.append("python-hcl2")
+    if not cache_path().is_file():
+        missing.append(f"the Terraform provider-schema cache ({cache_path()})")
+    if not missing:
+        return
+    reason = (
+        f"validators not installed: {', '.join(missing)} "
+        "(run .ci/install-validators.sh and pip install -e '.[validators]')"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {reason}")
+    pytest.skip(reason)

@@ -9,8 +9,6 @@ A missing tool skips locally and fails when ``CI`` is set: CI must never pass un
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -20,16 +18,11 @@ from opsteam.application.service import Opsteam, real_verifier
 from opsteam.domain.models import Artifact, ValidationResult, ValidationStatus
 from opsteam.graphs.state import RequestState
 from opsteam.intake import parse_requests
-from opsteam.tools.runner import SubprocessRunner
-from opsteam.tools.tfschema.store import cache_path
 
 pytestmark = pytest.mark.validators
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REDIRECTED = {"ci-pipeline.yaml"}
-PROGRAMS = (
-    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl"
-)  # fmt: skip
 MAX_ROUNDS = 10  # approvals; a request that keeps asking is a bug, not a reason to hang
 
 # What must have run on each artifact, by kind (written out here, not read from the code
@@ -51,26 +44,6 @@ EXPECTED: dict[str, set[str]] = {
 def examples() -> list[str]:
     names = sorted(p.name for p in EXAMPLES.glob("*.y*ml"))
     return [n for n in names if n not in REDIRECTED]
-
-
-@pytest.fixture(scope="module")
-def tools_installed() -> None:
-    """Every validator the bundles need; locally a skip, in CI a failure."""
-    runner = SubprocessRunner()
-    missing = [p for p in PROGRAMS if runner.which(p) is None]
-    if importlib.util.find_spec("hcl2") is None:
-        missing.append("python-hcl2")
-    if not cache_path().is_file():
-        missing.append(f"the Terraform provider-schema cache ({cache_path()})")
-    if not missing:
-        return
-    reason = (
-        f"validators not installed: {', '.join(missing)} "
-        "(run .ci/install-validators.sh and pip install -e '.[validators]')"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {reason}")
-    pytest.skip(reason)
 
 
 def run_to_the_end(team: Opsteam, example: Path) -> RunResult:

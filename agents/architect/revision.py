@@ -7,13 +7,13 @@ evidence, and reports what it could not apply ("not applied: ...") instead of dr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from opsteam.domain.decisions import AppliedChange, DatabasePlan, DesignComponent, DesignDelta
+from opsteam.domain.decisions import AppliedChange, DesignComponent, DesignDelta
 from opsteam.domain.models import ChangeRequest, Engine
 from opsteam.intake.changes import parse_change
 
@@ -50,13 +50,8 @@ def secondary_region(primary: str) -> str:
     return pair if pair != primary else "us-east-1"
 
 
-def _sql(request: ChangeRequest, previous: DatabasePlan | None) -> bool:
-    engine = request.engine or (previous.engine if previous is not None else None)
-    return engine is not None and engine is not Engine.REDIS
-
-
 def _data_updates(
-    request: ChangeRequest, delta: DesignDelta, previous: DatabasePlan | None, primary: str
+    request: ChangeRequest, delta: DesignDelta, engine: Engine | None, primary: str
 ) -> tuple[dict[str, Any], list[str]]:
     """Replica and backup changes; only a SQL database can take them."""
     updates: dict[str, Any] = {}
@@ -66,7 +61,7 @@ def _data_updates(
     copies = [*delta.backup_copy_regions]
     copies += [secondary_region(primary)] if delta.backup_copy_other_region else []
     wants_data = remote or copies or delta.read_replicas is not None or delta.more_read_replicas
-    if wants_data and not _sql(request, previous):
+    if wants_data and (engine is None or engine is Engine.REDIS):
         refused.append("replicas and backup copies need a SQL database, and the design has none")
         return updates, refused
     if remote:
@@ -78,10 +73,7 @@ def _data_updates(
     if delta.read_replicas is not None:
         updates["read_replicas"] = delta.read_replicas
     elif delta.more_read_replicas:
-        current = request.read_replicas
-        if current is None:
-            current = previous.read_replicas if previous is not None else 0
-        updates["read_replicas"] = current + delta.more_read_replicas
+        updates["extra_read_replicas"] = request.extra_read_replicas + delta.more_read_replicas
     return updates, refused
 
 
@@ -126,13 +118,18 @@ def apply_change(
     request: ChangeRequest,
     text: str,
     revision: Revision,
-    previous: DatabasePlan | None,
+    engine_of: Callable[[ChangeRequest], Engine | None],
     primary: str,
 ) -> ChangeRequest:
-    """One round of feedback: returns the revised request and records the outcome."""
+    """One round of feedback: returns the revised request and records the outcome.
+
+    ``engine_of`` is the architect's own engine choice for a request, so data changes are
+    checked against the design (a replica needs a SQL database).
+    """
     delta = parse_change(text, request.size)
     updates = _form_updates(request, delta)
-    data, refused = _data_updates(request, delta, previous, updates.get("region", primary))
+    engine = delta.engine or engine_of(request)
+    data, refused = _data_updates(request, delta, engine, updates.get("region", primary))
     updates.update(data)
     revised, kept, rejected = _validated(request, updates)
     evidence = delta.evidence
@@ -163,7 +160,8 @@ def apply_change(
 _SOURCES = {
     "replica_regions": ("replica_regions", "replica_in_other_region"),
     "backup_copy_regions": ("backup_copy_regions", "backup_copy_other_region"),
-    "read_replicas": ("read_replicas", "more_read_replicas"),
+    "read_replicas": ("read_replicas",),
+    "extra_read_replicas": ("more_read_replicas",),
     "ports": ("add_ports", "remove_ports"),
 }
 
@@ -178,12 +176,12 @@ def _source_of(name: str, evidence: dict[str, str]) -> str:
 def revise_request(
     request: ChangeRequest,
     feedback: Sequence[str],
-    previous: DatabasePlan | None,
+    engine_of: Callable[[ChangeRequest], Engine | None],
     primary_region: str,
 ) -> tuple[ChangeRequest, Revision]:
     """Apply every round of feedback, oldest first."""
     revision = Revision()
     current = request
     for text in feedback:
-        current = apply_change(current, text, revision, previous, current.region or primary_region)
+        current = apply_change(current, text, revision, engine_of, current.region or primary_region)
     return current, revision

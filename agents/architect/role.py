@@ -13,7 +13,6 @@ from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import (
     ArchitectDesign,
     Assignment,
-    DatabasePlan,
     DesignComponent,
     RiskAssessment,
 )
@@ -260,6 +259,8 @@ def decide(
         f"{request.service_name} in {request.environment.value} on {cloud.value.upper()} "
         f"({region}, {len(zones)} zones); specialists: {', '.join(names) or 'none'}."
     )
+    if revision.applied:
+        summary += " Revised: " + "; ".join(f"{c.field} {c.value}" for c in revision.applied) + "."
     return ArchitectDesign(
         summary=summary,
         components=components,
@@ -288,15 +289,18 @@ def _revised(components: list[DesignComponent], revision: Revision) -> list[Desi
     return [c for c in _ORDER if c in found]
 
 
+def engine_of(request: ChangeRequest) -> Engine | None:
+    """The engine this design would use for ``request`` (the architect's own choice)."""
+    components = components_for(request, _ask(request, ()))
+    return choose_engine(request, components, request.text)
+
+
 def revise(
-    request: ChangeRequest,
-    feedback: Sequence[str],
-    registry: Registry,
-    previous: DatabasePlan | None = None,
+    request: ChangeRequest, feedback: Sequence[str], registry: Registry
 ) -> tuple[ChangeRequest, ArchitectDesign]:
     """Apply people's requested changes to the request, then design for the revised request."""
     primary = request.region or _REGIONS[request.cloud or Cloud.AWS]
-    revised, revision = revise_request(request, feedback, previous, primary)
+    revised, revision = revise_request(request, feedback, engine_of, primary)
     return revised, decide(revised, registry, revision)
 
 

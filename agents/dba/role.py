@@ -76,6 +76,7 @@ SUPPORTED_VERSIONS: dict[Engine, tuple[str, ...]] = {
     Engine.REDIS: ("6.2", "7.0", "7.1"),
 }
 DATA_STORES = frozenset({"database", "cache"})
+MAX_READ_REPLICAS = 5  # RDS allows 5 read replicas per source instance
 
 
 def version_for(engine: Engine, requested: str | None) -> tuple[str, str]:
@@ -346,6 +347,7 @@ def _database(request: ChangeRequest, engine: Engine) -> DatabasePlan:
     table = CACHE_CLASSES if engine is Engine.REDIS else SQL_CLASSES
     cls, mem = table[request.size]
     replicas = read_replicas(engine, env, request.size, request.read_replicas)
+    replicas = min(replicas + request.extra_read_replicas, MAX_READ_REPLICAS)
     multi_az = (
         request.multi_az
         if request.multi_az is not None

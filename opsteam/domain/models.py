@@ -187,6 +187,8 @@ class ChangeRequest(BaseModel):
     # Data-store hints (also what a person's requested change revises).
     engine_version: str | None = Field(default=None, pattern=r"^\d{1,2}(\.\d{1,2})?$")
     read_replicas: int | None = Field(default=None, ge=0, le=5, strict=True)
+    # Read replicas on top of the Database Administrator's own sizing ("add a read replica").
+    extra_read_replicas: int = Field(default=0, ge=0, le=5, strict=True)
     multi_az: bool | None = Field(default=None, strict=True)
     replica_regions: list[Region] = Field(default_factory=list, max_length=3)
     backup_copy_regions: list[Region] = Field(default_factory=list, max_length=3)

@@ -56,7 +56,10 @@ _NEGATED = re.compile(
 
 
 def camel_words(name: str) -> str:
-    """``KubeNodeNotReady`` -> ``kube node not ready``; ``NATGatewayError`` -> ``nat gateway error``."""
+    """``KubeNodeNotReady`` -> ``kube node not ready``, ``NATGateway`` -> ``nat gateway``.
+
+    An alert name's words are the object and the symptom it was written for.
+    """
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", name)
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", spaced)
     return re.sub(r"[\s_\-.:]+", " ", spaced).strip().lower()

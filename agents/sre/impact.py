@@ -140,9 +140,7 @@ def _component_down(source: Source, service: str, word: str, text: str) -> bool:
     return bool(_MEMBER.search(clause))
 
 
-def _by_availability(
-    source: Source, text: str, *, rate_known: bool, service: str
-) -> Level | None:
+def _by_availability(source: Source, text: str, *, rate_known: bool, service: str) -> Level | None:
     """Outage words; an HTTP status counts as errors, not outage, once their rate is known."""
     if _DATA_LOSS.search(text):
         return Level(H.P0, f"data loss ({found(_DATA_LOSS, text)[0]})")

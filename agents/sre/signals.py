@@ -83,7 +83,8 @@ DEMAND_SIDE = _rx(
 # Faults in application code: exceptions, crashes in code, a release just before.
 APP_FAULT = _rx(
     r"stack ?trace|traceback|panic:|nil pointer|null ?pointer|segmentation fault"
-    r"|is not a function|typeerror|undefined is not|javascript error|unhandled|\bbug\b|regression|feature flag"
+    r"|is not a function|typeerror|undefined is not|javascript error|unhandled|\bbug\b"
+    r"|regression|feature flag"
     r"|code change|code path|memory leak|grows linearly|memory (keeps )?grow(s|ing)|in-process"
     r"|(wrong|incorrect) (totals?|amounts?|results?|prices?)|times too (high|low)"
 )

@@ -28,8 +28,8 @@ from opsteam.agents.sre.signals import (
     PROBE,
     RECENT_CHANGE,
     REFUSED,
-    VERSIONED,
     SYMPTOMS,
+    VERSIONED,
     Vocabulary,
     app_exceptions,
     found,
@@ -133,7 +133,7 @@ def _object_votes(source: Source, vocab: Vocabulary) -> list[Vote]:
         Vote(
             role,
             min(1.0, factor + 0.15 * (len(words[role]) - 1)),
-            f"{source.label}: its {place} name {', '.join(words[role][:4])}",
+            f"{source.label}: {', '.join(words[role][:4])} in its {place}",
         )
         for role, (factor, place) in best.items()
     ]
@@ -280,18 +280,24 @@ def _owner(candidates: Sequence[Candidate], registry: Registry) -> tuple[OwnerKe
     if top is None or top.score < MIN_SCORE:
         return COMMANDER, "no evidence names an owner; the commander keeps it"
     if top.owner == OWNING_TEAM:
-        return OWNING_TEAM, f"application fault: handed to {registry.handoff_owner()}"
+        return OWNING_TEAM, "the fault is in application code, outside the team's scope"
     return top.owner, f"the evidence points to the {registry.role(top.owner).name}"
+
+
+def _role_among(owner: OwnerKey, roles: Sequence[RoleSlug]) -> RoleSlug | None:
+    return next((r for r in roles if r == owner), None)
 
 
 def _specialist(
     owner: OwnerKey, candidates: Sequence[Candidate], symptoms: Sequence[Symptom]
 ) -> RoleSlug:
-    if owner in (*_SPECIALISTS, "automation-engineer"):
-        return owner  # type: ignore[return-value]
-    scored = [c for c in candidates if c.owner in _SPECIALISTS]
-    if scored:
-        return scored[0].owner  # type: ignore[return-value]
+    own = _role_among(owner, (*_SPECIALISTS, "automation-engineer"))
+    if own is not None:
+        return own
+    for candidate in candidates:
+        scored = _role_among(candidate.owner, _SPECIALISTS)
+        if scored is not None:
+            return scored
     for symptom in symptoms:
         if not symptom.knock_on and symptom.symptom in _BY_SYMPTOM:
             return _BY_SYMPTOM[symptom.symptom]

@@ -133,9 +133,7 @@ class EvalReport:
         chosen = Counter(r.owner for r in self.results)
         hits = Counter(r.owner for r in self.results if r.owner_ok)
         owners = sorted(set(expected) | set(chosen))
-        return [
-            OwnerScore(o, hits[o], expected[o] - hits[o], chosen[o] - hits[o]) for o in owners
-        ]
+        return [OwnerScore(o, hits[o], expected[o] - hits[o], chosen[o] - hits[o]) for o in owners]
 
 
 def run_case(case: EvalCase, registry: Registry, file: str = "") -> CaseResult:

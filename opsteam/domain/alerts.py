@@ -81,7 +81,9 @@ def _one(item: Mapping[str, Any]) -> Alert:
     return Alert(
         name=name.strip() or "alert",
         status=_status(item),
-        severity=severity.strip().lower() if isinstance(severity, str) and severity.strip() else None,
+        severity=severity.strip().lower()
+        if isinstance(severity, str) and severity.strip()
+        else None,
         labels=labels,
         annotations=annotations,
         starts_at=_time(item.get("startsAt") or item.get("activeAt") or item.get("starts_at")),

@@ -11,12 +11,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from opsteam.domain.alerts import Alert
 from opsteam.domain.errors import ConflictError, InputError
-from opsteam.domain.models import _COMPONENT_ALIASES, _ENV_ALIASES, Environment, ShortText, Text, _alias
+from opsteam.domain.models import (
+    _COMPONENT_ALIASES,
+    _ENV_ALIASES,
+    Environment,
+    ShortText,
+    Text,
+    _alias,
+)
 from opsteam.domain.registry import RoleSlug
 from opsteam.domain.severity import Severity, parse_severity
 from opsteam.domain.triage import Assessment, EvidenceNote
@@ -124,9 +138,9 @@ def _component(value: Any) -> Any:
 
 
 ComponentText = Annotated[
-    str | None,
+    Annotated[str, StringConstraints(max_length=MAX_COMPONENT, pattern=r"^[a-z0-9][a-z0-9 ./_-]*$")]
+    | None,
     BeforeValidator(_component),
-    Field(default=None, max_length=MAX_COMPONENT, pattern=r"^[a-z0-9][a-z0-9 ./_-]*$"),
 ]
 
 

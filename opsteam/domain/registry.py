@@ -122,7 +122,9 @@ class IncidentRouting(_Strict):
 
     @model_validator(mode="after")
     def _words(self) -> IncidentRouting:
-        bad = sorted({w for ws in self.owns.values() for w in ws if w != w.strip().lower() or not w})
+        bad = sorted(
+            {w for ws in self.owns.values() for w in ws if w != w.strip().lower() or not w}
+        )
         if bad:
             raise ValueError(f"owns: words must be lower-case and non-empty: {bad[:5]}")
         return self
@@ -183,7 +185,9 @@ class Registry(_Strict):
                 f"unknown role reference(s): {', '.join(unknown)}"
             )
         routing = self.incident_routing
-        if routing is not None and routing.handoff_topic not in {r.topic for r in self.out_of_scope}:
+        if routing is not None and routing.handoff_topic not in {
+            r.topic for r in self.out_of_scope
+        }:
             raise ValueError(
                 f"incident_routing.handoff_topic: {routing.handoff_topic!r} is not an "
                 "out_of_scope topic"

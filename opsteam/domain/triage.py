@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from opsteam.domain.registry import RoleSlug
 from opsteam.domain.severity import HandbookLevel, Severity
 
-OWNING_TEAM = "owning-team"
+OWNING_TEAM: Literal["owning-team"] = "owning-team"
 OwnerKey = RoleSlug | Literal["owning-team"]
 NoteKind = Literal["note", "diagnosis"]
 

@@ -36,7 +36,7 @@ def owner_name(key: OwnerKey | None, incident: Incident, registry: Registry) -> 
         return "nobody"
     if key == OWNING_TEAM:
         return owning_team(incident, registry)
-    return registry.role(key).name
+    return f"the {registry.role(key).name}"
 
 
 def symptom_line(found: Assessment) -> str:
@@ -104,17 +104,16 @@ def _routing_message(
     kind: EventKind
     if key == OWNING_TEAM:
         specialist = registry.role(incident.specialist or COMMANDER).name
-        moved = "" if first else f" (from the {before_name})"
+        moved = "" if first else f" (from {before_name})"
         message = (
             f"Handed to {name}{moved}: {why} The {registry.role(COMMANDER).name} remains "
             f"incident commander; the component-owner level brings in the {specialist}."
         )
         kind = "handed-off"
     elif first:
-        message, kind = f"Routed to the {name}: {why}", "routed"
+        message, kind = f"Routed to {name}: {why}", "routed"
     else:
-        before_shown = before_name if before == OWNING_TEAM else f"the {before_name}"
-        message, kind = f"Re-routed from {before_shown} to the {name}: {why}", "rerouted"
+        message, kind = f"Re-routed from {before_name} to {name}: {why}", "rerouted"
     if incident.level == COMPONENT_LEVEL and incident.component_owner:
         message += f" Now held by the {registry.role(incident.component_owner).name}."
     return kind, message + knock_on_line(found)
@@ -159,7 +158,7 @@ def retriage(
     if incident.owner_set_by and found.owner != current:
         message = (
             f"Triage now points to {owner_name(found.owner, incident, registry)}; the owner "
-            f"stays {owner_name(current, incident, registry)} as set by {incident.owner_set_by}. "
+            f"stays {owner_name(current, incident, registry)}, as set by {incident.owner_set_by}. "
             f"{evidence_line(found)}"
         )
         return incident.with_event(at, "update", message)

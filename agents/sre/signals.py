@@ -26,6 +26,7 @@ SYMPTOMS: dict[SymptomClass, re.Pattern[str]] = {
         r"|has left the cluster|does not answer|can ?not (upload|connect|reach|access)"
         r"|scaled to zero|\bno (requests|traffic|data)\b|expired|low ?traffic|low ops"
         r"|traffic dropp|rate dropped|fewer (requests|commands|calls)|fell to|dropped to"
+        r"|\d+ ?% (below|fewer|less|lower)|(operations|ops|throughput|traffic) (low|dropped)"
     ),
     SymptomClass.ERRORS: _rx(
         r"\berrors?\b|5xx|\bfail(s|ed|ing|ures?)?\b|exception|servfail|rejected|\b50[0-4]\b"
@@ -78,7 +79,8 @@ PROBE = _rx(r"probe|blackbox|synthetic")
 DEMAND_SIDE = _rx(
     r"low ?traffic|low ops|traffic dropp|request rate (dropped|fell)|rate dropped"
     r"|fewer (requests|commands|calls)|below the same time|fell to|consumer (group )?lag"
-    r"|\blags? [\d,]+ messages|backlog"
+    r"|\blags? [\d,]+ messages|backlog|\d+ ?% (below|fewer|less|lower)"
+    r"|\blow (operations|throughput)|(operations|ops|throughput|traffic) (low|dropped)"
 )
 # Faults in application code: exceptions, crashes in code, a release just before.
 APP_FAULT = _rx(

@@ -74,6 +74,8 @@ _COMPONENT_OWNERS: dict[str, RoleSlug] = {
     Component.STORAGE: "database-administrator",
     Component.MONITORING: COMMANDER,
 }
+# Resources every object has: named next to a more specific object, they are that object's.
+_RESOURCE_WORDS = {"disk", "filesystem", "inode", "inodes", "device", "memory", "cpu", "swap"}
 _SPECIALISTS: tuple[RoleSlug, ...] = (
     "systems-administrator",
     "network-engineer",
@@ -115,13 +117,30 @@ def _busy_not_failing(found_classes: Sequence[SymptomClass]) -> bool:
     return SymptomClass.SATURATION in found_classes and not set(found_classes) & failing
 
 
+def _named_in_prose(text: str, vocab: Vocabulary) -> dict[RoleSlug, list[str]]:
+    """Objects named sentence by sentence; a bare resource defers to the object it belongs to.
+
+    "the postgres primary ran out of disk": the disk is the database's, not a host matter.
+    """
+    named: dict[RoleSlug, list[str]] = defaultdict(list)
+    for clause in clauses(text):
+        hits = vocab.owners_in(clause)
+        if len(hits) > 1:
+            hits = {r: w for r, w in hits.items() if not set(w) <= _RESOURCE_WORDS} or hits
+        for role, found_words in hits.items():
+            named[role] += [w for w in found_words if w not in named[role]]
+    return named
+
+
 def _object_votes(source: Source, vocab: Vocabulary) -> list[Vote]:
     """Owners whose objects the source names, strongest where the name is most specific."""
-    texts = (source.name, source.keys, source.values, _causal_text(source.text))
+    texts = (source.name, source.keys, source.values)
     best: dict[RoleSlug, tuple[float, str]] = {}
     words: dict[RoleSlug, list[str]] = defaultdict(list)
-    for (place, factor), text in zip(_PLACES, texts, strict=True):
-        for role, hits in vocab.owners_in(text).items():
+    named = [vocab.owners_in(text) for text in texts]
+    named.append(_named_in_prose(_causal_text(source.text), vocab))
+    for (place, factor), found_in_place in zip(_PLACES, named, strict=True):
+        for role, hits in found_in_place.items():
             words[role] += [w for w in hits if w not in words[role]]
             if factor > best.get(role, (0.0, ""))[0]:
                 best[role] = (factor, place)

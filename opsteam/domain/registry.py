@@ -155,6 +155,8 @@ class Registry(_Strict):
             block = data.get(section)
             if isinstance(block, dict) and isinstance(block.get(key), dict):
                 keyed = {slugs.get(k, k): v for k, v in block[key].items()}
+                if len(keyed) < len(block[key]):
+                    raise ValueError(f"{section}.{key}: a role is listed twice (by ID and slug)")
                 data = {**data, section: {**block, key: keyed}}
         return data
 

@@ -16,7 +16,7 @@ from opsteam.domain.registry import RoleSlug
 from opsteam.domain.severity import HandbookLevel, Severity
 
 OWNING_TEAM: Literal["owning-team"] = "owning-team"
-OwnerKey = RoleSlug | Literal["owning-team"]
+OwnerKey = Literal[RoleSlug, "owning-team"]
 NoteKind = Literal["note", "diagnosis"]
 
 

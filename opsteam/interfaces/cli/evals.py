@@ -68,7 +68,7 @@ def render_report(data: dict[str, Any]) -> list[str]:
             else f" severity {r['severity']} (expected {r['expected_severity']})"
         )
         lines.append(f"  miss {r['file']}:{r['id']}:{owner}{sev}")
-    lines.append("  owner          hit  missed  false trigger")
+    lines.append(f"  {'owner':<26} {'hit':>3} {'missed':>7} {'false trigger':>14}")
     for s in data["by_owner"]:
         lines.append(f"  {s['owner']:<26} {s['hit']:>3} {s['missed']:>7} {s['false_trigger']:>14}")
     t = data["targets"]
@@ -110,5 +110,6 @@ def register(app: typer.Typer) -> None:
             cases = incident_eval.load_cases(file or incident_eval.DEFAULT_DIR)
             report = incident_eval.run_eval(cases, invocation.registry)
             invocation.output.emit(report_data(report), as_json=as_json, render=render_report)
-        if not report.passed:
+            passed = report.passed
+        if not passed:
             raise typer.Exit(EXIT_MISSED)

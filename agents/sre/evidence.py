@@ -50,6 +50,7 @@ _CLAUSE = re.compile(r"[.!?](?:\s+|$)|;|\n|\bbut\b")
 # Narrow on purpose: these say that something is *not* the problem.
 _NEGATED = re.compile(
     r"ruled out|not the (cause|problem)|\bno errors\b|\bnormally\b|\bunaffected\b|as usual"
+    r"|\b(no|nothing|not) (\w+ ){0,2}(code change|chang|deploy|release|rollout|rolled out)"
     r"|\b(is|are|looks?|seems?|remains?|stays?)\s+(fine|healthy|green|normal|ok|okay)\b"
     r"|\bstatus page is green\b|\bwhen tested\b"
 )

@@ -52,9 +52,14 @@ _DEGRADED = re.compile(
     r"|out of date|under.replicated|(wrong|incorrect) |too (high|low)|delayed|degraded|stalled"
     r"|missing|can ?not scale|cannot launch|fails to launch|\b0 replicas|low ?traffic|low ops"
     r"|traffic dropp|rate dropped|fewer (requests|commands|calls)|elevated error"
+    r"|no space left|(disk|volume|filesystem) (is )?full|backlog|piling up|queue (is )?growing"
 )
 _HIGH_ERRORS = re.compile(r"high error rate|error rate (is )?high")
-_SOON = re.compile(r"(within|in) (the next )?(\d+) hours?")
+# Something fails and nobody said how often: elevated errors until a rate is known.
+_FAILING = re.compile(
+    r"\bfail(s|ed|ing|ures?)?\b|\berrors\b|\brejected\b|exception|\b5\d\d\b|\b5xx\b"
+)
+_SOON = re.compile(r"(within|in) (the next )?(?P<hours>\d+) hours?|(?P<day>tomorrow|tonight)")
 _MINOR = re.compile(
     r"expires? in \d+ days|\bdays?\b|\bwarning\b|\bminor\b|intermittent|flaky|low priority"
     r"|\bcost\b|\bspend\b|budget|\bcpu\b|memory|utili[sz]ation|credit|steal|almost full"
@@ -114,7 +119,10 @@ def _error_percent(text: str) -> float | None:
 def _by_errors(text: str) -> Level | None:
     percent = _error_percent(text)
     if percent is None:
-        return Level(H.P1, "a high error rate") if _HIGH_ERRORS.search(text) else None
+        if _HIGH_ERRORS.search(text):
+            return Level(H.P1, "a high error rate")
+        failing = _FAILING.search(text)
+        return Level(H.P2, f"errors of unknown rate ({failing.group(0)})") if failing else None
     shown = f"{percent:g}% of requests failing"
     if percent >= 90:
         return Level(H.P0, shown)
@@ -135,7 +143,7 @@ def _component_down(source: Source, service: str, word: str, text: str) -> bool:
     if source.member:
         return True
     if source.kind == "alert":
-        return not PROBE.search(f"{source.name} {source.values}") and service not in source.values
+        return not PROBE.search(f"{source.name} {source.values}") and source.subject != service
     clause = next((c for c in clauses(text) if word in c), "")
     return bool(_MEMBER.search(clause))
 
@@ -157,14 +165,15 @@ def _by_availability(source: Source, text: str, *, rate_known: bool, service: st
     if not words:
         return None
     if _component_down(source, service, words[0], text):
-        return Level(H.P2, f"{source.subject} {words[0]}, no user impact shown by it")
+        part = source.subject if source.kind == "alert" else "a part"
+        return Level(H.P2, f"{part} {words[0]}, not the service; no user impact shown by it")
     return Level(H.P1, f"outage ({words[0]})")
 
 
 def _by_degradation(text: str) -> Level | None:
     soon = _SOON.search(text)
-    if soon and int(soon.group(3)) < 24:
-        return Level(H.P2, f"exhaustion expected within {soon.group(3)} hours", False)
+    if soon and (soon.group("day") or int(soon.group("hours")) < 24):
+        return Level(H.P2, f"runs out soon ({soon.group(0)})", False)
     words = found(_DEGRADED, text)
     if words:
         return Level(H.P2, f"degraded ({words[0].strip()})")

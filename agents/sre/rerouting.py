@@ -95,7 +95,8 @@ def _routing_message(
     incident: Incident, registry: Registry, *, before: OwnerKey | None, first: bool, by: str | None
 ) -> tuple[EventKind, str]:
     found = incident.assessment
-    assert found is not None
+    if found is None:  # pragma: no cover - apply_owner checked it
+        raise RuntimeError("routing before triage")
     key = owner_key(incident)
     name = owner_name(key, incident, registry)
     why = f"owner set by {by}" if by else f"{found.owner_reason}. {evidence_line(found)}"

@@ -45,7 +45,8 @@ SYMPTOMS: dict[SymptomClass, re.Pattern[str]] = {
         r"\bdns\b|nxdomain|servfail|no such host|lookup|\btls\b|\bssl\b|certificate|handshake"
         r"|connection (refused|reset|timed out|closed|error)|i/o timeout|no route to host"
         r"|dial tcp|packet loss|retransmi|\bmtu\b|network ?policy|firewall|egress"
-        r"|port allocation|not private"
+        r"|port allocation|not private|(can ?not|can't|fail(s|ed)? to|unable to) resolve"
+        r"|name resolution|nslookup"
     ),
     SymptomClass.DATA_STORE: _rx(
         r"replication|replica\b|\blag(ging|s)?\b|\bwal\b|deadlock|slow quer|sequential scan"
@@ -113,6 +114,7 @@ DEMAND_SURGE = _rx(
 NETWORK_PATH = _rx(
     r"i/o timeout|connection timed out|timed out connecting|no route to host|connection reset"
     r"|packet loss|retransmi|\bmtu\b|handshake|not private|connection closed"
+    r"|(can ?not|can't|fail(s|ed)? to|unable to) resolve|name resolution|nslookup"
 )
 REFUSED = _rx(r"connection refused|refused connection")
 # A decision about the architecture itself (the old explicit rule, kept as strong evidence).

@@ -10,6 +10,7 @@ merely lost traffic never takes the incident from the service that failed upstre
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -117,19 +118,28 @@ def _busy_not_failing(found_classes: Sequence[SymptomClass]) -> bool:
     return SymptomClass.SATURATION in found_classes and not set(found_classes) & failing
 
 
-def _named_in_prose(text: str, vocab: Vocabulary) -> dict[RoleSlug, list[str]]:
-    """Objects named sentence by sentence; a bare resource defers to the object it belongs to.
+_QUALIFIED_MEMBER = re.compile(r"([a-z0-9][a-z0-9_-]*) (nodes?|hosts?|instances?)\b")
 
-    "the postgres primary ran out of disk": the disk is the database's, not a host matter.
+
+def _members_of_objects(text: str, vocab: Vocabulary) -> str:
+    """ "rabbitmq node" is RabbitMQ's member, not a host matter: drop the member noun."""
+
+    def owned(match: re.Match[str]) -> str:
+        qualifier = vocab.owners_in(match.group(1))
+        members = vocab.owners_in(match.group(2))
+        return match.group(1) if qualifier and not set(qualifier) & set(members) else match.group(0)
+
+    return _QUALIFIED_MEMBER.sub(owned, text)
+
+
+def _named_in_prose(text: str, vocab: Vocabulary) -> dict[RoleSlug, list[str]]:
+    """Objects named in prose; a bare resource defers to a more specific object named too.
+
+    "Disk full. The postgres primary cannot write": the disk is the database's.
     """
-    named: dict[RoleSlug, list[str]] = defaultdict(list)
-    for clause in clauses(text):
-        hits = vocab.owners_in(clause)
-        if len(hits) > 1:
-            hits = {r: w for r, w in hits.items() if not set(w) <= _RESOURCE_WORDS} or hits
-        for role, found_words in hits.items():
-            named[role] += [w for w in found_words if w not in named[role]]
-    return named
+    hits = vocab.owners_in(_members_of_objects(text, vocab))
+    specific = {r: w for r, w in hits.items() if not set(w) <= _RESOURCE_WORDS}
+    return specific or hits
 
 
 def _object_votes(source: Source, vocab: Vocabulary) -> list[Vote]:

@@ -162,11 +162,10 @@ def from_report(report: IncidentReport) -> list[Source]:
     return found
 
 
-def from_note(note: EvidenceNote) -> Source:
+def from_note(note: EvidenceNote, service: str) -> Source:
     raw = note.text.lower()
-    return Source(
-        note.kind, f"the {note.kind} by {note.by}", note.kind, text=affirmed(raw), raw_text=raw
-    )
+    label = f"the {note.kind} by {note.by}"
+    return Source(note.kind, label, service, text=affirmed(raw), raw_text=raw)
 
 
 def sources(
@@ -179,5 +178,5 @@ def sources(
     return [
         *(from_alert(a) for a in ordered),
         *from_report(report),
-        *(from_note(n) for n in notes),
+        *(from_note(n, report.service) for n in notes),
     ]

@@ -20,6 +20,7 @@ from opsteam.agents.sre.triage import assess
 from opsteam.domain.alerts import parse_alerts
 from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.incidents import (
+    AlertPayload,
     ComponentText,
     EventKind,
     HumanDecision,
@@ -130,7 +131,7 @@ class IncidentUpdate(BaseModel):
     decision: Text | None = None
     # Evidence and routing: each re-runs triage, and the change goes into the timeline.
     diagnosis: Text | None = None
-    alert: dict[str, Any] | None = None
+    alert: AlertPayload = None
     component: ComponentText = None
     owner: OwnerKey | None = None
     by: ShortText = "incident commander"

@@ -99,7 +99,12 @@ def _routing_message(
         raise RuntimeError("routing before triage")
     key = owner_key(incident)
     name = owner_name(key, incident, registry)
-    why = f"owner set by {by}" if by else f"{found.owner_reason}. {evidence_line(found)}"
+    if by:
+        why = f"owner set by {by}"
+    elif found.evidence:
+        why = f"{found.owner_reason}. {evidence_line(found)}"
+    else:
+        why = found.owner_reason
     why = why.rstrip(".") + "."
     before_name = owner_name(before, incident, registry)
     kind: EventKind

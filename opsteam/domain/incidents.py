@@ -128,6 +128,9 @@ def _small_alert(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+AlertPayload = Annotated[dict[str, Any] | None, AfterValidator(_small_alert)]
+
+
 def _component(value: Any) -> Any:
     """Free text, normalised like a request's component (``db`` -> ``database``); optional."""
     if not isinstance(value, str):
@@ -156,7 +159,7 @@ class IncidentReport(BaseModel):
     environment: Annotated[Environment, _alias(_ENV_ALIASES)]
     detected_at: UtcTime
     severity: Severity | None = None  # the reporter's own call overrides triage
-    alert: Annotated[dict[str, Any] | None, AfterValidator(_small_alert)] = None
+    alert: AlertPayload = None
 
     @property
     def text(self) -> str:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/redis-cache-dev.yaml
 
-.PHONY: setup demo test validators lint bench clean
+.PHONY: setup demo test validators lint eval bench clean
 
 $(BIN)/opsteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p opsteam
 	$(BIN)/lint-imports
+
+# The incident triage eval (evals/incidents): exits non-zero when a target is missed.
+eval: setup
+	$(BIN)/opsteam eval --incidents
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -1,5 +1,9 @@
 """The incident graph: triage -> route to owner -> escalate, then wait for the next command.
 
+Updates carrying new evidence (an alert, a diagnosis, a note, a component) or a person's
+choice of owner re-run triage inside ``apply``; a re-route or a new severity is recorded in
+the timeline, and a new P1 in production asks a person before the graph goes on.
+
 One thread per incident (thread id = incident id) in the same checkpointer as requests.
 Between commands the thread is paused in an ``interrupt()``: in ``wait`` for the next update,
 tick or resolution, or in ``human`` when a person must decide (a major incident, a business
@@ -42,15 +46,7 @@ def _triage(registry: Registry) -> Any:
 
 def _route(registry: Registry) -> Any:
     def route(state: IncidentState) -> dict[str, Any]:
-        incident = _incident(state)
-        routing = commander.route(state.report, incident.severity, registry)
-        incident = commander.assign_owner(incident, routing, registry)
-        if routing.human_reason:
-            incident = incident.model_copy(update={"awaiting_human": routing.human_reason})
-            incident = incident.with_event(
-                state.now, "human-requested", f"Human decision requested: {routing.human_reason}"
-            )
-        return {"incident": incident}
+        return {"incident": commander.route(_incident(state), registry, state.now)}
 
     return route
 
@@ -63,7 +59,7 @@ def _escalate(registry: Registry) -> Any:
             detected_at=incident.report.detected_at,
             since_level=incident.level,
             now=state.now,
-            owner=incident.owner,
+            owner=incident.component_owner,
         )
         for step in steps:
             until = step.until_minutes

@@ -194,7 +194,7 @@ def test_malformed_payloads_and_fields(tmp_path: Path) -> None:
         cli,
         *OPEN[:-6],
         "--component",
-        "toaster",
+        "db; rm -rf /",
         "--environment",
         "prod",
         "--detected-at",
@@ -204,17 +204,44 @@ def test_malformed_payloads_and_fields(tmp_path: Path) -> None:
     failing(cli, *OPEN, "--now", "half past ten", message="not an ISO 8601 time")
 
 
-def test_alert_payload_drives_severity(tmp_path: Path) -> None:
+def _webhook(*alerts: str) -> str:
+    return "alerts:\n" + "".join(alerts)
+
+
+LAG = "  - labels: {severity: warning, alertname: PgReplicationLag}\n"
+ERRORS = (
+    "  - labels: {severity: warning, alertname: BillingErrors, service: billing}\n"
+    "    annotations: {description: 12% of billing requests failed}\n"
+)
+
+
+@pytest.mark.parametrize("order", ["lag first", "errors first"])
+def test_the_highest_impact_among_all_alerts_counts(tmp_path: Path, order: str) -> None:
+    """Reordering the same alerts never changes the severity (issue 15)."""
     cli = Cli(tmp_path / "home")
     alert = tmp_path / "alert.yaml"
-    alert.write_text("alerts:\n  - labels: {severity: warning, alertname: PgReplicationLag}\n")
+    alert.write_text(_webhook(LAG, ERRORS) if order == "lag first" else _webhook(ERRORS, LAG))
     args = [a if a != DESCRIPTION else "replica lag is growing" for a in OPEN]
+    data = cli(*args, "--alert", str(alert), "--now", iso(1), code=3)
+    assert data["severity"] == "P1"
+    assert data["severity_reason"] == (
+        "P1: handbook P1 (partial outage or error rate above 5%): 12% of requests failing "
+        "in alert BillingErrors (service=billing)"
+    )
+
+
+def test_alert_impact_beats_its_label(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    alert = tmp_path / "alert.yaml"
+    alert.write_text(_webhook(LAG))
+    replaced = {DESCRIPTION: "replica lag is growing", TITLE: "Replica behind"}
+    args = [replaced.get(a, a) for a in OPEN]
     data = cli(*args, "--alert", str(alert), "--now", iso(1))
-    assert data["severity"] == "P3"
-    assert data["severity_reason"] == "P3: alert payload severity 'warning'"
+    assert data["severity"] == "P2"
+    assert "degraded (lag)" in data["severity_reason"]
     assert data["waiting_for_human"] is False
     shown = cli("incident", "show", data["id"])
-    assert shown["timeline"][0]["message"] == f"Incident opened: {TITLE}"
+    assert shown["timeline"][0]["message"] == "Incident opened: Replica behind"
 
 
 def test_human_text_output_and_exit_three(tmp_path: Path) -> None:

@@ -125,8 +125,13 @@ def test_p1_database_incident_end_to_end(tmp_path: Path) -> None:
     # Triage and routing.
     assert opened["id"] == iid and re.fullmatch(r"inc-[0-9a-f]{8}", iid)
     assert opened["severity"] == "P1"
-    assert opened["severity_reason"] == "P1: report mentions 'unreachable', 'connection refused'"
+    assert opened["severity_reason"] == (
+        "P1: handbook P1 (partial outage or error rate above 5%): "
+        "outage (unreachable) in the report"
+    )
     assert opened["owner"] == "Database Administrator"
+    assert opened["handed_to"] is None
+    assert "the report: cannot reach the data store (postgres)" in opened["owner_evidence"]
     assert opened["escalation_level"] == "on-call"
     assert opened["waiting_for_human"] is True
     assert opened["awaiting_human"] == "major incident: P1 in production"

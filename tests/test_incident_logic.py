@@ -23,12 +23,13 @@ from opsteam.agents.sre.escalation import (
 )
 from opsteam.agents.sre.incidents import (
     IncidentUpdate,
-    alert_severity,
     apply_update,
+    human_reason,
     open_incident,
     route,
-    triage,
 )
+from opsteam.agents.sre.triage import assess
+from opsteam.domain.alerts import parse_alerts
 from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.incidents import IncidentReport, IncidentStatus, Severity, check_transition
 from opsteam.domain.models import ChangeRequest
@@ -47,23 +48,27 @@ def report(**overrides: Any) -> IncidentReport:
         "title": "Checkout problem",
         "description": "customers see errors",
         "service": "checkout",
-        "component": "other",
         "environment": "prod",
         "detected_at": T0,
     }
     return IncidentReport.model_validate({**data, **overrides})
 
 
+def triage(found: IncidentReport, registry: Registry) -> Any:
+    return assess(found, registry, parse_alerts(found.alert))
+
+
 @pytest.mark.parametrize(
     ("overrides", "severity", "reason"),
     [
-        ({"description": "checkout is down for everyone"}, "P1", "mentions 'down'"),
-        ({"description": "p99 latency doubled"}, "P2", "mentions 'latency'"),
-        ({"description": "intermittent warning in logs"}, "P3", "'intermittent'"),
-        ({"description": "typo on the status page"}, "P4", "mentions 'typo'"),
-        ({"description": "something odd"}, "P3", "no outage or degradation signal"),
-        ({"alert": {"labels": {"severity": "critical"}}}, "P1", "alert payload severity"),
-        ({"alert": {"severity": "info"}, "description": "site down"}, "P4", "'info'"),
+        ({"description": "checkout is down for everyone"}, "P1", "total outage (for everyone)"),
+        ({"description": "p99 latency doubled"}, "P2", "degraded (p99)"),
+        ({"description": "intermittent warning in logs"}, "P3", "minor (intermittent)"),
+        ({"description": "typo on the status page"}, "P4", "informational"),
+        ({"description": "something odd"}, "P3", "no impact stated"),
+        ({"alert": {"labels": {"severity": "critical"}}}, "P1", "severity label 'critical'"),
+        # impact beats labels: an "info" alert about a site that is down is an outage
+        ({"alert": {"severity": "info"}, "description": "site down"}, "P1", "total outage"),
         ({"description": "site down", "environment": "staging"}, "P3", "lowered to P3"),
         ({"description": "site down", "environment": "dev"}, "P4", "lowered to P4"),
         ({"description": "site down", "environment": "dev", "severity": "P2"}, "P2", "reporter"),
@@ -72,16 +77,21 @@ def report(**overrides: Any) -> IncidentReport:
 def test_triage(registry: Registry, overrides: dict[str, Any], severity: str, reason: str) -> None:
     found = triage(report(**overrides), registry)
     assert found.severity == Severity(severity)
-    assert found.reason.startswith(f"{severity}: ")
-    assert reason in found.reason
+    assert found.severity_reason.startswith(f"{severity}: ")
+    assert reason in found.severity_reason
 
 
-def test_alert_severity_shapes() -> None:
-    assert alert_severity({"severity": " Critical "}) == "critical"
-    assert alert_severity({"labels": {"severity": "warning"}}) == "warning"
-    assert alert_severity({"alerts": [{"labels": {"severity": "page"}}]}) == "page"
-    assert alert_severity({"alerts": "nonsense", "labels": 3}) is None
-    assert alert_severity(None) is None
+def test_alert_payload_shapes() -> None:
+    (plain,) = parse_alerts({"severity": " Critical ", "summary": "x"})
+    assert (plain.name, plain.severity, plain.text) == ("alert", "critical", "x")
+    (prom,) = parse_alerts({"labels": {"severity": "warning", "alertname": "A"}})
+    assert (prom.name, prom.severity) == ("A", "warning")
+    webhook = parse_alerts(
+        {"alerts": [{"labels": {"severity": "page", "alertname": "B"}, "status": "resolved"}, 7]}
+    )
+    assert [(a.name, a.severity, a.firing) for a in webhook] == [("B", "page", False)]
+    assert parse_alerts({"alerts": "nonsense", "labels": 3})[0].labels == {}
+    assert parse_alerts(None) == ()
 
 
 @pytest.mark.parametrize(
@@ -95,26 +105,27 @@ def test_alert_severity_shapes() -> None:
         ("database", "replica lag", "database-administrator"),
         ("cache", "evictions", "database-administrator"),
         ("monitoring", "alerts silent", "site-reliability-engineer"),
-        ("other", "kernel panic on the ubuntu vm", "systems-administrator"),
-        ("other", "tls certificate expired on the ingress", "network-engineer"),
-        ("other", "nothing specific", "site-reliability-engineer"),
+        (None, "kernel panic on the ubuntu vm", "systems-administrator"),
+        (None, "tls certificate expired on the ingress", "network-engineer"),
+        ("kafka", "consumers stuck", "database-administrator"),  # free text, registry words
+        (None, "nothing specific", "site-reliability-engineer"),
         ("database", "needs an architecture decision on multi-region", "infrastructure-architect"),
     ],
 )
 def test_routing_to_the_component_owner(
-    registry: Registry, component: str, description: str, owner: str
+    registry: Registry, component: str | None, description: str, owner: str
 ) -> None:
-    found = route(report(component=component, description=description), Severity.P3, registry)
+    found = triage(report(component=component, description=description), registry)
     assert found.owner == owner
-    assert found.human_reason is None
 
 
 def test_major_incident_and_business_decision_go_to_a_human(registry: Registry) -> None:
-    assert route(report(), Severity.P1, registry).human_reason == "major incident: P1 in production"
-    staging = report(environment="staging")
-    assert route(staging, Severity.P1, registry).human_reason is None
-    business = report(description="needs a business decision on refunds")
-    assert "business decision" in (route(business, Severity.P3, registry).human_reason or "")
+    major = open_incident(report(description="checkout is down"), registry)
+    assert human_reason(major) == "major incident: P1 in production"
+    staging = open_incident(report(description="checkout is down", environment="staging"), registry)
+    assert human_reason(staging) is None
+    business = open_incident(report(description="needs a business decision on refunds"), registry)
+    assert "business decision" in (human_reason(business) or "")
 
 
 def test_status_moves_forward_only() -> None:
@@ -127,7 +138,8 @@ def test_status_moves_forward_only() -> None:
 
 
 def test_updates_are_checked_and_leave_the_incident_untouched(registry: Registry) -> None:
-    incident = open_incident(report(description="checkout down"), registry)
+    incident = route(open_incident(report(description="checkout down"), registry), registry, T0)
+    assert [e.kind for e in incident.timeline] == ["opened", "triaged", "routed", "human-requested"]
     with pytest.raises(InputError, match="before the incident was detected"):
         apply_update(incident, IncidentUpdate(at=T0 - timedelta(minutes=1), note="x"), registry)
     with pytest.raises(InputError, match="eta"):
@@ -136,7 +148,7 @@ def test_updates_are_checked_and_leave_the_incident_untouched(registry: Registry
             IncidentUpdate(at=T0 + timedelta(minutes=5), eta=T0 + timedelta(minutes=4)),
             registry,
         )
-    assert len(incident.timeline) == 2  # frozen: the failed updates changed nothing
+    assert len(incident.timeline) == 4  # frozen: the failed updates changed nothing
     later = apply_update(
         incident,
         IncidentUpdate(at=T0 + timedelta(minutes=5), status=IncidentStatus.IDENTIFIED),

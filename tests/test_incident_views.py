@@ -91,7 +91,21 @@ def test_list_keeps_ids_whole_and_show_prints_every_update(cli: Cli) -> None:
 
 def test_resolve_prints_where_the_postmortem_was_written(cli: Cli) -> None:
     iid = cli(*OPEN, "--now", iso(1), code=3)["id"]
-    out = text(cli, "incident", "resolve", iid, "--root-cause", "disk full", "--now", iso(20))
+    out = text(
+        cli,
+        "incident",
+        "resolve",
+        iid,
+        "--root-cause",
+        "disk full",
+        "--decision",
+        "close it, the database is back",
+        "--by",
+        "Dana",
+        "--now",
+        iso(20),
+    )
+    assert "Human decision by Dana at resolution (pending: major incident" in out
     path = cli.home / "postmortems" / f"{iid}.md"
     assert f"Postmortem written to {path}" in out
     assert "STATUS: Resolved" in out and path.is_file()

@@ -100,6 +100,13 @@ def recovery_minutes(incident: Incident) -> float | None:
     return (incident.resolved_at - incident.report.detected_at).total_seconds() / 60
 
 
+def fault_owner(incident: Incident, registry: Registry) -> str:
+    """Who owned the fault in the end: the team it was handed to, or the routed role."""
+    if incident.handoff:
+        return f"{incident.handoff} (handed off)"
+    return registry.role(incident.owner).name if incident.owner else "not routed"
+
+
 def render_postmortem(
     incident: Incident, registry: Registry, *, links: Sequence[DocLink] = ()
 ) -> str:
@@ -110,6 +117,7 @@ def render_postmortem(
         incident=incident,
         report=incident.report,
         owner=registry.role(COMMANDER).name,
+        fault_owner=fault_owner(incident, registry),
         detected=fmt_time(incident.report.detected_at),
         resolved=fmt_time(incident.resolved_at) if incident.resolved_at else "not resolved",
         recovery=f"{minutes:g} min" if minutes is not None else "n/a",

@@ -1,128 +1,44 @@
-"""The Site Reliability Engineer as incident commander: triage, routing and updates.
+"""The Site Reliability Engineer as incident commander: open, route, update and resolve.
 
-Pure decisions: same report and same ``now``, same result. No clock, no I/O; the graph and
-the CLI bring time and storage.
+Pure decisions: same incident, same command, same result. No clock, no I/O; the graph and
+the CLI bring time and storage. Triage itself (owner and severity from the evidence) is in
+:mod:`opsteam.agents.sre.triage`; re-routing as evidence arrives in
+:mod:`opsteam.agents.sre.rerouting`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsteam.agents.base import mentions
+from opsteam.agents.sre import rerouting
 from opsteam.agents.sre.comms import render_incident_update
+from opsteam.agents.sre.triage import assess
+from opsteam.domain.alerts import parse_alerts
 from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.incidents import (
+    AlertPayload,
+    ComponentText,
     EventKind,
     HumanDecision,
     Incident,
     IncidentReport,
     IncidentStatus,
-    Severity,
     UtcTime,
     check_eta,
     check_time,
     check_transition,
     incident_id,
 )
-from opsteam.domain.models import Component, Environment, ShortText, Text
+from opsteam.domain.models import ShortText, Text
 from opsteam.domain.registry import Registry, RoleSlug
+from opsteam.domain.severity import INCIDENT_MEANING, Severity
+from opsteam.domain.triage import OWNING_TEAM, EvidenceNote, OwnerKey
 
 ROLE: RoleSlug = "site-reliability-engineer"
-
-_KEYWORDS: tuple[tuple[Severity, tuple[str, ...]], ...] = (
-    (
-        Severity.P1,
-        (
-            "outage",
-            "down",
-            "unavailable",
-            "unreachable",
-            "data loss",
-            "corruption",
-            "not responding",
-            "high error rate",
-            "connection refused",
-            "cannot connect",
-            "all requests failing",
-            "partial outage",
-        ),
-    ),
-    (
-        Severity.P2,
-        (
-            "degraded",
-            "slow",
-            "latency",
-            "elevated errors",
-            "errors",
-            "timeouts",
-            "timeout",
-            "replication lag",
-            "disk full",
-            "memory leak",
-        ),
-    ),
-    (Severity.P3, ("minor", "warning", "intermittent", "flaky", "low priority")),
-    (Severity.P4, ("cosmetic", "informational", "question", "typo")),
-)
-_ALERT_SEVERITY: dict[str, Severity] = {
-    "p0": Severity.P1,
-    "p1": Severity.P1,
-    "critical": Severity.P1,
-    "page": Severity.P1,
-    "emergency": Severity.P1,
-    "p2": Severity.P2,
-    "high": Severity.P2,
-    "major": Severity.P2,
-    "error": Severity.P2,
-    "p3": Severity.P3,
-    "warning": Severity.P3,
-    "medium": Severity.P3,
-    "minor": Severity.P3,
-    "p4": Severity.P4,
-    "info": Severity.P4,
-    "low": Severity.P4,
-}
-_ENV_FLOOR = {Environment.STAGING: Severity.P3, Environment.DEV: Severity.P4}
-_MEANING = {
-    Severity.P1: "outage or high error rate",
-    Severity.P2: "degraded performance or elevated errors",
-    Severity.P3: "minor issue, no user-facing outage",
-    Severity.P4: "no user impact expected",
-}
-_OWNERS: dict[Component, RoleSlug] = {
-    Component.SERVER: "systems-administrator",
-    Component.KUBERNETES: "systems-administrator",
-    Component.NETWORK: "network-engineer",
-    Component.DNS: "network-engineer",
-    Component.FIREWALL: "network-engineer",
-    Component.LOAD_BALANCER: "network-engineer",
-    Component.VPN: "network-engineer",
-    Component.DATABASE: "database-administrator",
-    Component.CACHE: "database-administrator",
-    Component.STORAGE: "database-administrator",
-    Component.MONITORING: "site-reliability-engineer",
-}
-_SPECIALISTS: tuple[RoleSlug, ...] = (
-    "systems-administrator",
-    "network-engineer",
-    "database-administrator",
-)
-ARCHITECTURE = (
-    "architecture decision",
-    "architectural",
-    "re-architect",
-    "redesign",
-    "capacity planning",
-    "multi-region",
-    "cross-region",
-    "disaster recovery",
-)
 BUSINESS = (
     "business decision",
     "data breach",
@@ -133,124 +49,73 @@ BUSINESS = (
     "customer notification",
     "press",
 )
+_OWNING_TEAM_NAMES = ("owning-team", "owning team", "application team", "service team")
 
 
-@dataclass(frozen=True)
-class Triage:
-    severity: Severity
-    reason: str
-    impact: str
-    current_action: str
-
-
-@dataclass(frozen=True)
-class Routing:
-    owner: RoleSlug
-    reason: str
-    human_reason: str | None  # a business decision or a major incident needs a person
-
-
-def alert_severity(alert: Mapping[str, Any] | None) -> str | None:
-    """The severity label of an alert payload (plain, Prometheus or Alertmanager webhook)."""
-    if not alert:
-        return None
-    candidates: list[Any] = [alert.get("severity")]
-    labels = alert.get("labels")
-    if isinstance(labels, Mapping):
-        candidates.append(labels.get("severity"))
-    alerts = alert.get("alerts")
-    if isinstance(alerts, list) and alerts and isinstance(alerts[0], Mapping):
-        inner = alerts[0].get("labels")
-        if isinstance(inner, Mapping):
-            candidates.append(inner.get("severity"))
-    for value in candidates:
-        if isinstance(value, str) and value.strip():
-            return value.strip().lower()
-    return None
-
-
-def _base_severity(report: IncidentReport) -> tuple[Severity, str]:
-    label = alert_severity(report.alert)
-    if label is not None and label in _ALERT_SEVERITY:
-        return _ALERT_SEVERITY[label], f"alert payload severity {label!r}"
-    for severity, words in _KEYWORDS:
-        found = mentions(report.text, words)
-        if found:
-            return severity, f"report mentions {', '.join(repr(w) for w in found)}"
-    return Severity.P3, "no outage or degradation signal in the report"
-
-
-def triage(report: IncidentReport, registry: Registry) -> Triage:
-    """Severity P1-P4 with the reason, plus the first impact and action statements."""
-    if report.severity is not None:
-        severity, reason = report.severity, "severity set by the reporter"
-    else:
-        severity, reason = _base_severity(report)
-        floor = _ENV_FLOOR.get(report.environment)
-        if floor is not None and severity < floor:
-            reason += f"; lowered to {floor.value} outside production ({report.environment})"
-            severity = floor
-    reason = f"{severity.value}: {reason}"
-    impact = f"{_MEANING[severity]} for {report.service} ({report.environment})"
-    commander = registry.role(ROLE).name
-    action = f"{commander} is investigating the {report.component} of {report.service}"
-    return Triage(severity, reason, impact, action)
-
-
-def route(report: IncidentReport, severity: Severity, registry: Registry) -> Routing:
-    """The component owner, and whether a person must decide (major incident, business)."""
-    text = report.text
-    architecture = mentions(text, ARCHITECTURE)
-    if architecture:
-        owner: RoleSlug = "infrastructure-architect"
-        reason = f"architecture decision needed ({', '.join(architecture)})"
-    elif report.component in _OWNERS:
-        owner = _OWNERS[report.component]
-        reason = f"{report.component} is owned by the {registry.role(owner).name}"
-    else:
-        owner, reason = _owner_by_keywords(text, registry)
-    human: str | None = None
-    business = mentions(text, BUSINESS)
-    if severity is Severity.P1 and report.environment is Environment.PROD:
-        human = "major incident: P1 in production"
-    elif business:
-        human = f"business decision needed ({', '.join(business)})"
-    return Routing(owner, reason, human)
-
-
-def _owner_by_keywords(text: str, registry: Registry) -> tuple[RoleSlug, str]:
-    best: tuple[int, RoleSlug] | None = None
-    for slug in _SPECIALISTS:
-        hits = len(mentions(text, registry.role(slug).triggers))
-        if hits and (best is None or hits > best[0]):
-            best = (hits, slug)
-    if best is None:
-        return ROLE, "no component owner matches; the commander keeps it"
-    return best[1], f"the report matches the {registry.role(best[1]).name}'s area"
+def impact_text(severity: Severity, report: IncidentReport) -> str:
+    return f"{INCIDENT_MEANING[severity]} for {report.service} ({report.environment})"
 
 
 def open_incident(report: IncidentReport, registry: Registry) -> Incident:
-    """Triage a report into a new incident and send the first update (Investigating)."""
-    found = triage(report, registry)
+    """Triage a report and its alerts into a new incident; send the first update."""
+    alerts = parse_alerts(report.alert)
+    found = assess(report, registry, alerts)
+    subject = f"the {report.component} of {report.service}" if report.component else report.service
     incident = Incident(
         id=incident_id(report),
         report=report,
         severity=found.severity,
-        severity_reason=found.reason,
-        impact=found.impact,
-        current_action=found.current_action,
+        severity_reason=found.severity_reason,
+        impact=impact_text(found.severity, report),
+        current_action=f"{registry.role(ROLE).name} is investigating {subject}",
+        alerts=alerts,
+        assessment=found,
     )
     at = report.detected_at
     incident = incident.with_event(at, "opened", f"Incident opened: {report.title}")
-    return incident.with_event(
-        at, "triaged", f"Triaged as {found.reason}", render_incident_update(incident, registry)
-    )
+    message = f"Triaged as {found.severity_reason}; {rerouting.symptom_line(found)}"
+    return incident.with_event(at, "triaged", message, render_incident_update(incident, registry))
 
 
-def assign_owner(incident: Incident, routing: Routing, registry: Registry) -> Incident:
-    name = registry.role(routing.owner).name
-    updated = incident.model_copy(update={"owner": routing.owner, "owner_reason": routing.reason})
-    return updated.with_event(updated.last_at, "routed", f"Routed to {name}: {routing.reason}")
+def human_reason(incident: Incident) -> str | None:
+    """Why a person must decide now (a major incident, a business decision), if at all."""
+    text = " ".join([incident.report.text, *(n.text.lower() for n in incident.notes)])
+    if incident.is_major:
+        return "major incident: P1 in production"
+    business = mentions(text, BUSINESS)
+    return f"business decision needed ({', '.join(business)})" if business else None
+
+
+def request_human(incident: Incident, at: datetime) -> Incident:
+    """Ask for a decision once per reason; the graph then pauses in its human step."""
+    reason = human_reason(incident)
+    asked = f"Human decision requested: {reason}"
+    if (
+        reason is None
+        or incident.awaiting_human
+        or any(e.message == asked for e in incident.timeline)
+    ):
+        return incident
+    incident = incident.model_copy(update={"awaiting_human": reason})
+    return incident.with_event(at, "human-requested", asked)
+
+
+def route(incident: Incident, registry: Registry, at: datetime) -> Incident:
+    """Give the incident to the owner triage found (or hand it off); ask a person if needed."""
+    incident = rerouting.apply_owner(incident, registry, at=at, first=True)
+    return request_human(incident, at)
+
+
+def parse_owner(value: str, registry: Registry) -> OwnerKey:
+    """A role's public slug or name, or the service's owning team (a hand-off)."""
+    key = value.strip().lower()
+    if key in _OWNING_TEAM_NAMES:
+        return OWNING_TEAM
+    for role in registry.roles:
+        if key in (role.slug, role.name.lower()):
+            return role.slug
+    known = ", ".join([*(r.slug for r in registry.roles), OWNING_TEAM])
+    raise InputError(f"owner: unknown owner {value.strip()!r} (expected one of {known})")
 
 
 class IncidentUpdate(BaseModel):
@@ -264,7 +129,16 @@ class IncidentUpdate(BaseModel):
     eta: UtcTime | None = None
     note: Text | None = None
     decision: Text | None = None
+    # Evidence and routing: each re-runs triage, and the change goes into the timeline.
+    diagnosis: Text | None = None
+    alert: AlertPayload = None
+    component: ComponentText = None
+    owner: OwnerKey | None = None
     by: ShortText = "incident commander"
+
+    @property
+    def evidence(self) -> bool:
+        return any(v is not None for v in (self.note, self.diagnosis, self.alert, self.component))
 
 
 class Resolution(BaseModel):
@@ -273,6 +147,8 @@ class Resolution(BaseModel):
     root_cause: Text
     follow_ups: list[ShortText] = Field(default_factory=list, max_length=50)
     by: ShortText = "incident commander"
+    # Answers a pending human decision at resolution time, recorded as that person's decision.
+    decision: Text | None = None
 
 
 def check_update(incident: Incident, update: IncidentUpdate) -> None:
@@ -286,14 +162,22 @@ def check_update(incident: Incident, update: IncidentUpdate) -> None:
         check_transition(incident.status, update.status)
     if update.eta is not None:
         check_eta(update.eta, update.at)
-    if update.decision is None and update.note is None and not changed_fields(incident, update):
-        given = {k: v for k, v in _fields(update).items() if v is not None}
-        if not given:
-            raise InputError(
-                "nothing to update: give a status, impact, action, eta, note or decision"
-            )
-        same = ", ".join(f"{k.replace('_', ' ')} is already {_show(v)}" for k, v in given.items())
-        raise InputError(f"nothing to update: {same}")
+    if update.alert is not None and not parse_alerts(update.alert):
+        raise InputError("alert: the payload holds no alert")
+    if update.decision is not None or update.evidence or changed_fields(incident, update):
+        return
+    if update.owner is not None and update.owner != rerouting.owner_key(incident):
+        return
+    given = {k: v for k, v in _fields(update).items() if v is not None}
+    if update.owner is not None:
+        given["owner"] = update.owner
+    if not given:
+        raise InputError(
+            "nothing to update: give a status, impact, action, eta, note, diagnosis, alert, "
+            "component, owner or decision"
+        )
+    same = ", ".join(f"{k.replace('_', ' ')} is already {_show(v)}" for k, v in given.items())
+    raise InputError(f"nothing to update: {same}")
 
 
 def _fields(update: IncidentUpdate) -> dict[str, Any]:
@@ -310,20 +194,45 @@ def changed_fields(incident: Incident, update: IncidentUpdate) -> dict[str, Any]
     return {k: v for k, v in _fields(update).items() if v is not None and v != getattr(incident, k)}
 
 
+def _record_decision(incident: Incident, by: str, at: datetime, text: str, note: str) -> Incident:
+    decision = HumanDecision(by=by, at=at, decision=text)
+    incident = incident.model_copy(
+        update={"decisions": (*incident.decisions, decision), "awaiting_human": None}
+    )
+    return incident.with_event(at, "human-decision", f"Human decision by {by}{note}: {text}")
+
+
+def _record_evidence(incident: Incident, update: IncidentUpdate) -> Incident:
+    at, by = update.at, update.by
+    notes = list(incident.notes)
+    if update.note is not None:
+        notes.append(EvidenceNote(kind="note", text=update.note, by=by, at=at))
+        incident = incident.with_event(at, "update", f"Note by {by}: {update.note}")
+    if update.diagnosis is not None:
+        notes.append(EvidenceNote(kind="diagnosis", text=update.diagnosis, by=by, at=at))
+        incident = incident.with_event(at, "evidence", f"Diagnosis by {by}: {update.diagnosis}")
+    if update.alert is not None:
+        added = parse_alerts(update.alert)
+        names = ", ".join(a.name for a in added)
+        incident = incident.model_copy(update={"alerts": (*incident.alerts, *added)})
+        incident = incident.with_event(at, "evidence", f"Alert evidence added by {by}: {names}")
+    if update.component is not None and update.component != incident.report.component:
+        report = incident.report.model_copy(update={"component": update.component})
+        incident = incident.model_copy(update={"report": report})
+        message = f"Component set by {by}: {update.component}"
+        incident = incident.with_event(at, "evidence", message)
+    return incident.model_copy(update={"notes": tuple(notes)})
+
+
 def apply_update(incident: Incident, update: IncidentUpdate, registry: Registry) -> Incident:
     check_update(incident, update)
     at = update.at
     if update.decision is not None:
-        decision = HumanDecision(by=update.by, at=at, decision=update.decision)
-        incident = incident.model_copy(
-            update={"decisions": (*incident.decisions, decision), "awaiting_human": None}
-        )
-        incident = incident.with_event(
-            at, "human-decision", f"Human decision by {update.by}: {update.decision}"
-        )
+        incident = _record_decision(incident, update.by, at, update.decision, "")
     changed = changed_fields(incident, update)
-    if update.note is not None:
-        incident = incident.with_event(at, "update", f"Note by {update.by}: {update.note}")
+    incident = _record_evidence(incident, update)
+    if update.evidence or update.owner is not None:
+        incident = rerouting.retriage(incident, registry, at=at, by=update.by, owner=update.owner)
     if changed:
         incident = incident.model_copy(update=changed)
         kind: EventKind = "status" if "status" in changed else "update"
@@ -334,7 +243,7 @@ def apply_update(incident: Incident, update: IncidentUpdate, registry: Registry)
             f"Updated by {update.by}: {message}",
             render_incident_update(incident, registry),
         )
-    return incident
+    return request_human(incident, at)
 
 
 def _show(value: object) -> str:
@@ -344,14 +253,25 @@ def _show(value: object) -> str:
 
 
 def check_resolution(incident: Incident, resolution: Resolution) -> None:
+    """Resolved stays resolved; a pending human decision is answered first (or here, on record)."""
     if incident.status is IncidentStatus.RESOLVED:
         raise ConflictError(f"{incident.id}: incident is already resolved")
     check_time(incident, resolution.at, what="at")
+    if incident.awaiting_human and resolution.decision is None:
+        raise ConflictError(
+            f"{incident.id}: a human decision is pending ({incident.awaiting_human}); record it "
+            f"with 'opsteam incident update {incident.id} --decision TEXT --by NAME', or resolve "
+            "with --decision TEXT --by NAME to record the decision with the resolution"
+        )
 
 
 def resolve(incident: Incident, resolution: Resolution, registry: Registry) -> Incident:
     check_resolution(incident, resolution)
     at = resolution.at
+    if resolution.decision is not None:
+        pending = incident.awaiting_human
+        note = f" at resolution (pending: {pending})" if pending else " at resolution"
+        incident = _record_decision(incident, resolution.by, at, resolution.decision, note)
     incident = incident.model_copy(
         update={
             "status": IncidentStatus.RESOLVED,

@@ -90,6 +90,9 @@ class IncidentRow(Base):
     current_action: Mapped[str] = mapped_column(Text)
     eta: Mapped[datetime | None]
     owner: Mapped[str | None] = mapped_column(String(40))
+    handoff: Mapped[str | None] = mapped_column(Text)
+    specialist: Mapped[str | None] = mapped_column(String(40))
+    triage: Mapped[dict[str, Any] | None]
     level: Mapped[str] = mapped_column(String(40))
     awaiting_human: Mapped[str | None] = mapped_column(Text)
     detected_at: Mapped[datetime]

@@ -17,6 +17,7 @@ from opsteam.application.db import ChangeRow, CostSampleRow, IncidentEventRow, I
 from opsteam.application.kpis import ChangeFact, CostFact, IncidentFact
 from opsteam.domain.errors import NotFoundError
 from opsteam.domain.incidents import Incident, IncidentStatus
+from opsteam.domain.triage import OWNING_TEAM, Assessment
 
 RUNBOOK = "docs/runbook.md"
 ALERT_RULES = "monitoring/alerts.rules.yml"
@@ -28,7 +29,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "title": report.title,
         "description": report.description,
         "service": report.service,
-        "component": report.component.value,
+        "component": report.component or "",
         "environment": report.environment.value,
         "severity": incident.severity.value,
         "severity_reason": incident.severity_reason,
@@ -37,6 +38,9 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "current_action": incident.current_action,
         "eta": incident.eta,
         "owner": incident.owner,
+        "handoff": incident.handoff,
+        "specialist": incident.component_owner,
+        "triage": incident.assessment.model_dump(mode="json") if incident.assessment else None,
         "level": incident.level,
         "awaiting_human": incident.awaiting_human,
         "detected_at": report.detected_at,
@@ -97,7 +101,7 @@ def incident_view(row: IncidentRow, *, names: dict[str, str], timeline: bool) ->
         "id": row.id,
         "title": row.title,
         "service": row.service,
-        "component": row.component,
+        "component": row.component or None,
         "environment": row.environment,
         "severity": row.severity,
         "severity_reason": row.severity_reason,
@@ -106,6 +110,7 @@ def incident_view(row: IncidentRow, *, names: dict[str, str], timeline: bool) ->
         "current_action": row.current_action,
         "eta": row.eta.isoformat() if row.eta else None,
         "owner": names.get(row.owner, row.owner) if row.owner else None,
+        "handed_to": row.handoff,
         "escalation_level": row.level,
         "awaiting_human": row.awaiting_human,
         "detected_at": row.detected_at.isoformat(),
@@ -114,6 +119,7 @@ def incident_view(row: IncidentRow, *, names: dict[str, str], timeline: bool) ->
     if timeline:
         view["description"] = row.description
         view["root_cause"] = row.root_cause
+        view["triage"] = triage_view(row.triage, names)
         view["timeline"] = [
             {
                 "seq": e.seq,
@@ -126,6 +132,29 @@ def incident_view(row: IncidentRow, *, names: dict[str, str], timeline: bool) ->
         ]
         view["postmortem"] = row.postmortem
     return view
+
+
+def triage_view(data: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
+    """The stored assessment as people read it: symptoms, owner evidence, other candidates."""
+    if not data:
+        return None
+    found = Assessment.model_validate(data)
+
+    def shown(owner: str) -> str:
+        return names.get(owner, "the service's owning team" if owner == OWNING_TEAM else owner)
+
+    return {
+        "symptoms": [
+            f"{s.symptom.value} at {s.subject} ({s.source})" + (" [knock-on]" if s.knock_on else "")
+            for s in found.symptoms
+        ],
+        "owner": shown(found.owner),
+        "owner_reason": found.owner_reason,
+        "evidence": list(found.evidence),
+        "candidates": [{"owner": shown(c.owner), "score": c.score} for c in found.candidates],
+        "specialist": shown(found.specialist),
+        "severity_reason": found.severity_reason,
+    }
 
 
 def service_links(session: Session, service: str, environment: str) -> list[DocLink]:

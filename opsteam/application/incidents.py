@@ -20,7 +20,7 @@ from langgraph.types import Command
 
 from opsteam.agents.sre import incidents as commander
 from opsteam.agents.sre.escalation import holder_of, passed_levels
-from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
+from opsteam.agents.sre.incidents import IncidentUpdate, Resolution, parse_owner
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.db import (
     IncidentRow,
@@ -61,6 +61,7 @@ __all__ = [
     "IncidentUpdate",
     "Resolution",
     "kpi_rows",
+    "parse_owner",
 ]
 
 
@@ -186,7 +187,7 @@ def tick(home: Path, *, now: datetime, registry: Registry) -> list[IncidentResul
                 detected_at=incident.report.detected_at,
                 since_level=incident.level,
                 now=now,
-                owner=incident.owner,
+                owner=incident.component_owner,
             )
             if due:
                 results.append(desk.resume(incident.id, IncidentCommand(kind="tick", at=now)))
@@ -249,7 +250,7 @@ def list_incidents(home: Path, *, open_only: bool, registry: Registry) -> list[d
 
 def _view(row: IncidentRow, registry: Registry, *, timeline: bool) -> dict[str, Any]:
     view = incident_view(row, names=_names(registry), timeline=timeline)
-    view["held_by"] = holder_of(registry, row.level, row.owner)
+    view["held_by"] = holder_of(registry, row.level, row.specialist or row.owner)
     return view
 
 

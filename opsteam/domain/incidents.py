@@ -11,30 +11,44 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
+from opsteam.domain.alerts import Alert
 from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.models import (
     _COMPONENT_ALIASES,
     _ENV_ALIASES,
-    Component,
     Environment,
     ShortText,
     Text,
     _alias,
 )
 from opsteam.domain.registry import RoleSlug
+from opsteam.domain.severity import Severity, parse_severity
+from opsteam.domain.triage import Assessment, EvidenceNote
+
+__all__ = ["Severity", "parse_severity"]
 
 MAX_ALERT_KEYS = 200
-SERVICE_SLUG = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
-
-
-class Severity(StrEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
+MAX_COMPONENT = 32
+# Real service names are short too (``ad``, ``db``): 2-40 characters.
+SERVICE_SLUG = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
+_NO_COMPONENT = ("", "other", "unknown", "none", "n/a")
+# Roles that can hold the component-owner escalation level themselves.
+COMPONENT_SPECIALISTS: tuple[RoleSlug, ...] = (
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "automation-engineer",
+)
 
 
 class IncidentStatus(StrEnum):
@@ -50,6 +64,10 @@ EventKind = Literal[
     "opened",
     "triaged",
     "routed",
+    "rerouted",
+    "handed-off",
+    "evidence",
+    "severity",
     "escalated",
     "human-requested",
     "human-decision",
@@ -68,16 +86,6 @@ def as_utc(value: datetime) -> datetime:
 
 
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
-
-
-def parse_severity(value: str) -> Severity:
-    key = value.strip().upper()
-    try:
-        return Severity(key)
-    except ValueError:
-        raise InputError(
-            f"severity: unknown severity {value.strip()!r} (expected P1, P2, P3 or P4)"
-        ) from None
 
 
 def parse_status(value: str) -> IncidentStatus:
@@ -107,8 +115,8 @@ def _service_slug(value: str) -> str:
     if not SERVICE_SLUG.fullmatch(value):
         raise PydanticCustomError(
             "service_slug",
-            "{value} is not a service slug (3-40 lowercase letters, digits and hyphens, "
-            "starting with a letter, e.g. billing-db)",
+            "{value} is not a service slug (2-40 lowercase letters, digits and hyphens, "
+            "starting with a letter, e.g. ad or billing-db)",
             {"value": repr(value)},
         )
     return value
@@ -120,6 +128,25 @@ def _small_alert(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+AlertPayload = Annotated[dict[str, Any] | None, AfterValidator(_small_alert)]
+
+
+def _component(value: Any) -> Any:
+    """Free text, normalised like a request's component (``db`` -> ``database``); optional."""
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"\s+", " ", value.strip().lower())
+    text = _COMPONENT_ALIASES.get(text, text)
+    return None if text in _NO_COMPONENT else text
+
+
+ComponentText = Annotated[
+    Annotated[str, StringConstraints(max_length=MAX_COMPONENT, pattern=r"^[a-z0-9][a-z0-9 ./_-]*$")]
+    | None,
+    BeforeValidator(_component),
+]
+
+
 class IncidentReport(BaseModel):
     """What the reporter (a person or an alert) says: the input of triage."""
 
@@ -128,15 +155,15 @@ class IncidentReport(BaseModel):
     title: ShortText
     description: Text
     service: Annotated[str, AfterValidator(_service_slug)]
-    component: Annotated[Component, _alias(_COMPONENT_ALIASES)]
+    component: ComponentText = None  # what the opener suspects, if anything; a hint only
     environment: Annotated[Environment, _alias(_ENV_ALIASES)]
     detected_at: UtcTime
     severity: Severity | None = None  # the reporter's own call overrides triage
-    alert: Annotated[dict[str, Any] | None, AfterValidator(_small_alert)] = None
+    alert: AlertPayload = None
 
     @property
     def text(self) -> str:
-        return " ".join([self.title, self.description, self.component.value]).lower()
+        return " ".join([self.title, self.description, self.component or ""]).strip().lower()
 
 
 def incident_id(report: IncidentReport) -> str:
@@ -176,8 +203,14 @@ class Incident(BaseModel):
     impact: str
     current_action: str
     eta: UtcTime | None = None
-    owner: RoleSlug | None = None
+    owner: RoleSlug | None = None  # the team member holding it (the commander for a hand-off)
     owner_reason: str = ""
+    owner_set_by: str | None = None  # a person chose the owner; evidence no longer moves it
+    handoff: str | None = None  # the team outside ours that owns the fault, when handed off
+    specialist: RoleSlug | None = None  # who the component-owner escalation level brings in
+    alerts: tuple[Alert, ...] = ()  # every alert seen, from the opening payload and later
+    notes: tuple[EvidenceNote, ...] = ()  # notes and diagnoses added as evidence
+    assessment: Assessment | None = None  # the latest triage of all the evidence
     level: str = ""  # the escalation level that holds the incident now
     awaiting_human: str | None = None  # why a human decision is pending
     decisions: tuple[HumanDecision, ...] = ()
@@ -190,6 +223,13 @@ class Incident(BaseModel):
     @property
     def is_major(self) -> bool:
         return self.severity is Severity.P1 and self.report.environment is Environment.PROD
+
+    @property
+    def component_owner(self) -> RoleSlug | None:
+        """The specialist the component-owner escalation level names (never the commander)."""
+        if self.owner in COMPONENT_SPECIALISTS:
+            return self.owner
+        return self.specialist
 
     @property
     def last_at(self) -> datetime:

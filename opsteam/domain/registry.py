@@ -108,6 +108,28 @@ class Redirect(_Strict):
     triggers: tuple[str, ...]
 
 
+class IncidentRouting(_Strict):
+    """Incident routing data a shop tunes: the objects each role owns, the hand-off topic.
+
+    ``owns`` lists, per role (public slug; internal IDs are accepted too), words that name the
+    infrastructure objects the role owns as alert names, labels or diagnoses spell them
+    (``node``, ``coredns``, ``postgres``...). How evidence is weighed lives in code.
+    """
+
+    owns: dict[RoleSlug, tuple[str, ...]]
+    # The out_of_scope topic whose owner takes faults in application code.
+    handoff_topic: str
+
+    @model_validator(mode="after")
+    def _words(self) -> IncidentRouting:
+        bad = sorted(
+            {w for ws in self.owns.values() for w in ws if w != w.strip().lower() or not w}
+        )
+        if bad:
+            raise ValueError(f"owns: words must be lower-case and non-empty: {bad[:5]}")
+        return self
+
+
 class Registry(_Strict):
     version: Literal[1]
     team: Team
@@ -119,21 +141,23 @@ class Registry(_Strict):
     oncall: OnCall
     kpis: tuple[Kpi, ...]
     out_of_scope: tuple[Redirect, ...]
+    # Optional in a user's roster: load_registry() fills it from the packaged one.
+    incident_routing: IncidentRouting | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _members_by_slug(cls, data: Any) -> Any:
-        """Let on-call members be keyed by internal ID as well as by slug."""
-        if not isinstance(data, dict):
+        """Let on-call members and routing owners be keyed by internal ID as well as by slug."""
+        if not isinstance(data, dict) or not isinstance(data.get("roles"), list):
             return data
-        oncall, roles = data.get("oncall"), data.get("roles")
-        if not isinstance(oncall, dict) or not isinstance(roles, list):
-            return data
-        members = oncall.get("members")
-        if isinstance(members, dict):
-            slugs = {r.get("id"): r.get("slug") for r in roles if isinstance(r, dict)}
-            oncall = {**oncall, "members": {slugs.get(k, k): v for k, v in members.items()}}
-            data = {**data, "oncall": oncall}
+        slugs = {r.get("id"): r.get("slug") for r in data["roles"] if isinstance(r, dict)}
+        for section, key in (("oncall", "members"), ("incident_routing", "owns")):
+            block = data.get(section)
+            if isinstance(block, dict) and isinstance(block.get(key), dict):
+                keyed = {slugs.get(k, k): v for k, v in block[key].items()}
+                if len(keyed) < len(block[key]):
+                    raise ValueError(f"{section}.{key}: a role is listed twice (by ID and slug)")
+                data = {**data, section: {**block, key: keyed}}
         return data
 
     @model_validator(mode="after")
@@ -162,7 +186,22 @@ class Registry(_Strict):
                 "team.lead, oncall, request_flow or escalation: "
                 f"unknown role reference(s): {', '.join(unknown)}"
             )
+        routing = self.incident_routing
+        if routing is not None and routing.handoff_topic not in {
+            r.topic for r in self.out_of_scope
+        }:
+            raise ValueError(
+                f"incident_routing.handoff_topic: {routing.handoff_topic!r} is not an "
+                "out_of_scope topic"
+            )
         return self
+
+    def handoff_owner(self) -> str:
+        """Who takes faults in application code (the hand-off topic's owner)."""
+        routing = self.incident_routing
+        topic = routing.handoff_topic if routing else ""
+        found = next((r.owner for r in self.out_of_scope if r.topic == topic), None)
+        return found or "the service's owning team"
 
     def role(self, key: str) -> Role:
         """Look a role up by internal id or public slug."""
@@ -206,7 +245,11 @@ def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Registry:
-    return parse_registry(_read(Path(path)), source=path)
+    registry = parse_registry(_read(Path(path)), source=path)
+    if registry.incident_routing is None and Path(path) != default_registry_path():
+        packaged = default_registry().incident_routing
+        registry = registry.model_copy(update={"incident_routing": packaged})
+    return registry
 
 
 def load_registry(path: str | Path | None = None, *, settings: Settings | None = None) -> Registry:

@@ -13,7 +13,7 @@ import typer
 from opsteam.domain.redaction import RedactingFormatter, Redactor
 from opsteam.domain.registry import default_registry
 from opsteam.domain.settings import load_settings
-from opsteam.interfaces.cli import ops, requests
+from opsteam.interfaces.cli import evals, ops, requests
 from opsteam.interfaces.output import Output
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 requests.register(app)
 ops.register(app)
+evals.register(app)
 
 
 def _exit() -> Output:

@@ -25,8 +25,27 @@ def last_communication(incident: Incident) -> str | None:
     return None
 
 
+_ROUTING = ("routed", "rerouted", "handed-off")
+
+
+def _triage(incident: Incident, registry: Registry) -> dict[str, Any]:
+    found = incident.assessment
+    if found is None:
+        return {"symptoms": [], "knock_on": [], "owner_evidence": []}
+    return {
+        "symptoms": [
+            f"{s.symptom.value} at {s.subject} ({s.source})"
+            for s in found.symptoms
+            if not s.knock_on
+        ],
+        "knock_on": [f"{s.symptom.value} at {s.subject} ({s.source})" for s in found.knock_on],
+        "owner_evidence": list(found.evidence),
+    }
+
+
 def summary(result: IncidentResult, registry: Registry) -> dict[str, Any]:
     incident = result.incident
+    specialist = incident.component_owner
     return {
         "id": incident.id,
         "title": incident.report.title,
@@ -34,8 +53,12 @@ def summary(result: IncidentResult, registry: Registry) -> dict[str, Any]:
         "severity_reason": incident.severity_reason,
         "status": incident.status.value,
         "owner": registry.role(incident.owner).name if incident.owner else None,
+        "handed_to": incident.handoff,
+        "specialist": registry.role(specialist).name if specialist else None,
+        **_triage(incident, registry),
+        "routing_changed": any(e.kind in _ROUTING for e in result.events),
         "escalation_level": incident.level,
-        "held_by": holder_of(registry, incident.level, incident.owner),
+        "held_by": holder_of(registry, incident.level, specialist),
         "waiting_for_human": result.waiting_for_human,
         "awaiting_human": incident.awaiting_human,
         "events": [e.message for e in result.events],
@@ -47,14 +70,19 @@ def summary(result: IncidentResult, registry: Registry) -> dict[str, Any]:
 
 
 def headline(data: dict[str, Any]) -> str:
+    handed = f" (handed to {data['handed_to']})" if data.get("handed_to") else ""
     return (
-        f"{data['id']}: {data['severity']} {data['status']}, owner {data['owner']}, "
+        f"{data['id']}: {data['severity']} {data['status']}, owner {data['owner']}{handed}, "
         f"held by {data['held_by']} ({data['escalation_level']})"
     )
 
 
 def render_summary(data: dict[str, Any]) -> list[str]:
     lines = [headline(data), *(f"  - {message}" for message in data["events"])]
+    if data.get("routing_changed") and data.get("owner_evidence"):
+        lines += ["", "Owner evidence:", *(f"  - {e}" for e in data["owner_evidence"])]
+        lines += [f"  symptom: {s}" for s in data["symptoms"]]
+        lines += [f"  knock-on (not a cause): {s}" for s in data["knock_on"]]
     for form in data["sent"]:
         lines += ["", "Incident update sent:", form.rstrip()]
     if data["waiting_for_human"]:
@@ -82,8 +110,14 @@ def render_list(rows: list[dict[str, Any]]) -> Table | str:
 
 
 def render_show(data: dict[str, Any]) -> list[str]:
-    hidden = ("timeline", "postmortem")
+    hidden = ("timeline", "postmortem", "triage")
     lines = [f"{k}: {'-' if v is None else v}" for k, v in data.items() if k not in hidden]
+    found = data.get("triage")
+    if found:
+        lines.append(f"triage: {found['owner']} ({found['owner_reason']})")
+        lines += [f"  evidence: {e}" for e in found["evidence"]]
+        lines += [f"  symptom: {s}" for s in found["symptoms"]]
+        lines.append(f"  component-owner level: {found['specialist']}")
     lines.append("timeline:")
     for event in data["timeline"]:
         lines.append(f"  {event['seq']:>3} {event['at']} [{event['kind']}] {event['message']}")

@@ -63,30 +63,40 @@ def register(app: typer.Typer) -> None:
     def open_cmd(
         title: Annotated[str, typer.Option(help="Brief description of the incident.")],
         description: Annotated[str, typer.Option(help="What is happening, as observed.")],
-        service: Annotated[str, typer.Option(help="Affected service slug, e.g. billing-db.")],
+        service: Annotated[str, typer.Option(help="Affected service slug, e.g. ad or billing-db.")],
         component: Annotated[
-            str,
+            str | None,
             typer.Option(
-                help="server, kubernetes, network, dns, firewall, load-balancer, "
-                "vpn, database, cache, storage, monitoring or other."
+                help="Optional: what you suspect, free text (database, kafka, ingress...). "
+                "Triage reads the alerts and the description either way."
             ),
-        ],
+        ] = None,
         environment: Annotated[str, typer.Option(help="dev, staging or prod.")] = "prod",
         detected_at: Annotated[
             str | None, typer.Option(help="When it was detected, ISO 8601 (default: --at).")
         ] = None,
         severity: Annotated[
-            str | None, typer.Option(help="P1-P4; overrides triage (else alert or wording).")
+            str | None,
+            typer.Option(
+                help="P1-P4; overrides triage (else impact shown by the alerts and text)."
+            ),
         ] = None,
         alert: Annotated[
-            Path | None, typer.Option(help="Alert payload file, JSON or YAML (Alertmanager ok).")
+            Path | None,
+            typer.Option(
+                help="Alert payload file, JSON or YAML (Alertmanager webhook: all alerts count)."
+            ),
         ] = None,
         home: HomeOpt = None,
         registry: RegistryOpt = None,
         now: AtOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Open an incident: triage, route to the component owner, start the escalation clock."""
+        """Open an incident: triage the evidence, route to its owner, start the escalation clock.
+
+        A fault in application code is handed to the service's owning team; the Site
+        Reliability Engineer stays incident commander.
+        """
 
         invocation = Invocation(home, registry)
 
@@ -131,15 +141,34 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="A human decision; answers a pending decision (use with --by)."),
         ] = None,
+        diagnosis: Annotated[
+            str | None,
+            typer.Option(help="What you found (evidence weighed highest); re-runs triage."),
+        ] = None,
+        alert: Annotated[
+            Path | None, typer.Option(help="Another alert payload file; re-runs triage.")
+        ] = None,
+        component: Annotated[
+            str | None, typer.Option(help="What you now suspect, free text; re-runs triage.")
+        ] = None,
+        owner: Annotated[
+            str | None,
+            typer.Option(
+                help="Re-route to a role (slug or name), or 'owning-team' to hand the fault to "
+                "the service's team. Evidence no longer moves an owner set by hand."
+            ),
+        ] = None,
         by: Annotated[str, typer.Option(help="Who updates or decides.")] = "incident commander",
         home: HomeOpt = None,
         registry: RegistryOpt = None,
         now: AtOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Update status, impact, action or ETA, add a note, or record a human decision.
+        """Update status, impact, action or ETA; add evidence; re-route; record a decision.
 
-        A status or field change sends an incident update. Resolve with 'incident resolve'.
+        A status or field change sends an incident update. New evidence (--alert,
+        --diagnosis, --note, --component) re-runs triage; a changed owner or severity is
+        recorded in the timeline. Resolve with 'incident resolve'.
         """
         invocation = Invocation(home, registry)
 
@@ -154,6 +183,10 @@ def register(app: typer.Typer) -> None:
                 eta=parse_time(eta, "eta") if eta else None,
                 note=note,
                 decision=decision,
+                diagnosis=diagnosis,
+                alert=ops.read_payload(alert) if alert else None,
+                component=component,
+                owner=ops.parse_owner(owner, invocation.registry) if owner else None,
                 by=by,
             )
             result = ops.update_incident(
@@ -170,6 +203,10 @@ def register(app: typer.Typer) -> None:
         follow_up: Annotated[
             list[str] | None, typer.Option(help="A follow-up action (repeatable).")
         ] = None,
+        decision: Annotated[
+            str | None,
+            typer.Option(help="Answer a pending human decision now; recorded as --by's decision."),
+        ] = None,
         by: Annotated[str, typer.Option(help="Who resolves.")] = "incident commander",
         home: HomeOpt = None,
         registry: RegistryOpt = None,
@@ -178,7 +215,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Resolve the incident, send the final update and draft the postmortem.
 
-        The postmortem is also written to <home>/postmortems/ID.md.
+        Refused while a human decision is pending, unless --decision records it. The
+        postmortem is also written to <home>/postmortems/ID.md.
         """
         invocation = Invocation(home, registry)
 
@@ -186,7 +224,11 @@ def register(app: typer.Typer) -> None:
             from opsteam.application import incidents as ops
 
             resolution = ops.Resolution(
-                at=_now(now, "at"), root_cause=root_cause, follow_ups=follow_up or [], by=by
+                at=_now(now, "at"),
+                root_cause=root_cause,
+                follow_ups=follow_up or [],
+                by=by,
+                decision=decision,
             )
             result = ops.resolve_incident(
                 invocation.home, incident_id, resolution, registry=invocation.registry

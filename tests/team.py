@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from opsteam.agents.architect import role as architect
+from opsteam.agents.architect.assign import assignments_for
 from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
@@ -11,6 +12,7 @@ from opsteam.agents.sysadmin import role as sysadmin
 from opsteam.domain.decisions import ArchitectDesign
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry, load_registry
+from opsteam.intake.intent import understand
 
 
 def decide_all(
@@ -22,7 +24,8 @@ def decide_all(
     registry = registry or load_registry()
     design = design or architect.decide(request, registry)
     if not design.assignments:  # a hand-made test design: assign as the architect would
-        assigned = architect.assignments_for(request, design.components, registry)
+        intent = understand(request, registry)
+        assigned = assignments_for(request, intent, design.components, registry)
         design = design.model_copy(update={"assignments": assigned})
     ctx = RoleContext(registry=registry, design=design)
     assigned = {registry.role(a.role_id).slug for a in design.assignments}

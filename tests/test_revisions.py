@@ -14,12 +14,13 @@ import pytest
 
 from opsteam.agents.architect import role as architect
 from opsteam.domain.models import ChangeRequest, Size
-from opsteam.domain.registry import Registry
+from opsteam.domain.registry import Registry, load_registry
 from opsteam.intake.changes import parse_change
 from tests.conftest import RequestFactory
 from tests.test_cli import EXAMPLES, run
 
 pytestmark = pytest.mark.slow
+ROUTING = load_registry().routing
 
 
 def test_changes_move_the_region_add_a_dr_replica_and_report_the_rest(tmp_path: Path) -> None:
@@ -69,17 +70,19 @@ def test_changes_move_the_region_add_a_dr_replica_and_report_the_rest(tmp_path: 
 
 
 def test_change_text_becomes_a_typed_delta() -> None:
-    delta = parse_change("add a read replica in a second region", Size.MEDIUM)
+    delta = parse_change("add a read replica in a second region", Size.MEDIUM, ROUTING)
     assert delta.replica_in_other_region == 1 and delta.not_understood == []
-    moved = parse_change("use eu-west-1 instead of us-east-1", Size.MEDIUM)
+    moved = parse_change("use eu-west-1 instead of us-east-1", Size.MEDIUM, ROUTING)
     assert moved.region == "eu-west-1"
-    mixed = parse_change("make it large, RPO 15 minutes; switch to mysql 8.4", Size.SMALL)
+    mixed = parse_change("make it large, RPO 15 minutes; switch to mysql 8.4", Size.SMALL, ROUTING)
     assert (mixed.size, mixed.rpo_minutes, mixed.engine_version) == (Size.LARGE, 15, "8.4")
     assert mixed.engine is not None and mixed.engine.value == "mysql"
-    assert parse_change("bigger instances", Size.MEDIUM).size is Size.LARGE
-    assert parse_change("single AZ please", Size.MEDIUM).multi_az is False
-    assert parse_change("open port 8443 and close port 80", Size.MEDIUM).add_ports == [8443]
-    unknown = parse_change("ask the vendor about pricing", Size.MEDIUM)
+    assert parse_change("bigger instances", Size.MEDIUM, ROUTING).size is Size.LARGE
+    assert parse_change("single AZ please", Size.MEDIUM, ROUTING).multi_az is False
+    assert parse_change("open port 8443 and close port 80", Size.MEDIUM, ROUTING).add_ports == [
+        8443
+    ]
+    unknown = parse_change("ask the vendor about pricing", Size.MEDIUM, ROUTING)
     assert unknown.not_understood == ["ask the vendor about pricing"]
 
 

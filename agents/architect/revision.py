@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from opsteam.domain.decisions import AppliedChange, DesignComponent, DesignDelta
 from opsteam.domain.models import ChangeRequest, Engine
+from opsteam.domain.request_routing import RequestRouting
 from opsteam.intake.changes import parse_change
 
 # The region a cross-region copy goes to when the person names none: the provider's usual
@@ -120,13 +121,14 @@ def apply_change(
     revision: Revision,
     engine_of: Callable[[ChangeRequest], Engine | None],
     primary: str,
+    routing: RequestRouting,
 ) -> ChangeRequest:
     """One round of feedback: returns the revised request and records the outcome.
 
     ``engine_of`` is the architect's own engine choice for a request, so data changes are
     checked against the design (a replica needs a SQL database).
     """
-    delta = parse_change(text, request.size)
+    delta = parse_change(text, request.size, routing)
     updates = _form_updates(request, delta)
     engine = delta.engine or engine_of(request)
     data, refused = _data_updates(request, delta, engine, updates.get("region", primary))
@@ -178,10 +180,12 @@ def revise_request(
     feedback: Sequence[str],
     engine_of: Callable[[ChangeRequest], Engine | None],
     primary_region: str,
+    routing: RequestRouting,
 ) -> tuple[ChangeRequest, Revision]:
     """Apply every round of feedback, oldest first."""
     revision = Revision()
     current = request
     for text in feedback:
-        current = apply_change(current, text, revision, engine_of, current.region or primary_region)
+        region = current.region or primary_region
+        current = apply_change(current, text, revision, engine_of, region, routing)
     return current, revision

@@ -8,93 +8,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, timedelta
 
+from opsteam.agents.architect.assign import assignments_for, checkpoints_for
 from opsteam.agents.architect.revision import Revision, revise_request
 from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import (
     ArchitectDesign,
-    Assignment,
     DesignComponent,
     RiskAssessment,
 )
 from opsteam.domain.decisions.plan import InfrastructurePlan
+from opsteam.domain.intent import Intent
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
     ChangeType,
     CheckpointNeed,
     Cloud,
-    Component,
     Engine,
     Environment,
 )
 from opsteam.domain.registry import Registry
-from opsteam.domain.vocabulary import COMPONENT_WORDS
+from opsteam.intake.intent import ORDER, STATEFUL, understand
 
 ROLE = "infrastructure-architect"
 
-_FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
-    Component.SERVER: ("server",),
-    Component.NETWORK: ("firewall",),
-    Component.DATABASE: ("database",),
-    Component.CACHE: ("cache",),
-    Component.STORAGE: ("object-storage",),
-    Component.KUBERNETES: ("web", "kubernetes"),
-    Component.DNS: ("dns",),
-    Component.LOAD_BALANCER: ("load-balancer",),
-    Component.FIREWALL: ("firewall",),
-    Component.VPN: ("vpn",),
-    Component.MONITORING: ("monitoring",),
-    Component.OTHER: (),
-}
-_ORDER: tuple[DesignComponent, ...] = tuple(COMPONENT_WORDS)
-_NEEDS_NETWORK = {
-    "database",
-    "cache",
-    "server",
-    "web",
-    "kubernetes",
-    "load-balancer",
-    "dns",
-    "vpn",
-    "firewall",
-}
-_NEEDS_DBA = {"database", "cache", "object-storage"}
-_STATEFUL = {"database", "cache", "object-storage"}
 _REGIONS = {Cloud.AWS: "us-east-1", Cloud.GCP: "us-central1", Cloud.AZURE: "eastus"}
 _ZONES = {Environment.PROD: 3, Environment.STAGING: 2, Environment.DEV: 2}
-_SPECIALISTS = ("systems-administrator", "network-engineer", "database-administrator")
-_CUSTOMER_WORDS = ("customer", "customers", "user-facing", "users", "public api", "tenant")
-
-
-def _text(request: ChangeRequest, feedback: tuple[str, ...]) -> str:
-    return " ".join([request.text, *feedback]).lower()
-
-
-def _ask(request: ChangeRequest, feedback: tuple[str, ...]) -> str:
-    """What is asked for (title, description, feedback), without the why and the impact."""
-    return " ".join([request.request, request.description, *feedback]).lower()
-
-
-def components_for(request: ChangeRequest, text: str) -> list[DesignComponent]:
-    """The form's component first; the words add companions (a web service's DNS, ...).
-
-    A data store named only as context ("a cache in front of the orders Postgres") is not
-    new work, so stateful companions are added only to requests about stateless things.
-    """
-    found: set[DesignComponent] = set(_FROM_FORM[request.component])
-    stateful_form = bool(found & _STATEFUL)
-    for component, words in COMPONENT_WORDS.items():
-        if stateful_form and component in _STATEFUL:
-            continue
-        if mentions(text, words):
-            found.add(component)
-    if request.engine is Engine.REDIS:
-        found.add("cache")
-    elif request.engine is not None:
-        found.add("database")
-    if "web" in found:
-        found.add("kubernetes")
-    return [c for c in _ORDER if c in found]
 
 
 def choose_engine(
@@ -109,79 +48,6 @@ def choose_engine(
     return None
 
 
-def _in_place_data_change(request: ChangeRequest, comps: set[DesignComponent]) -> bool:
-    """A change inside an existing data store (schema, parameters) that moves no traffic."""
-    return (
-        request.type is ChangeType.MODIFY
-        and bool(comps)
-        and comps <= _STATEFUL
-        and not request.ports
-        and not request.existing_cidrs
-    )
-
-
-def assignments_for(
-    request: ChangeRequest, components: list[DesignComponent], registry: Registry
-) -> list[Assignment]:
-    wanted: dict[str, tuple[str, list[str]]] = {}
-    comps = set(components)
-    if "server" in comps:
-        wanted["systems-administrator"] = (
-            "the design includes hosts",
-            ["decommission hosts safely"]
-            if request.type is ChangeType.REMOVE
-            else ["provision hosts", "apply the hardening baseline", "set the patch window"],
-        )
-    if comps & _NEEDS_NETWORK and not _in_place_data_change(request, comps):
-        tasks = ["plan VPC and subnets", "least-privilege firewall rules"]
-        if comps & {"dns", "load-balancer", "web"}:
-            tasks.append("DNS and load balancer / TLS")
-        if "vpn" in comps:
-            tasks.append("VPN connectivity")
-        wanted["network-engineer"] = ("the change needs network placement or rules", tasks)
-    if comps & _NEEDS_DBA:
-        tasks = ["engine, sizing and HA", "backups meeting the RPO"]
-        if request.type is not ChangeType.NEW:
-            tasks.append("migration and rollback plan")
-        wanted["database-administrator"] = ("the change stores data", tasks)
-    return [
-        Assignment(role_id=registry.role(slug).id, reason=wanted[slug][0], tasks=wanted[slug][1])
-        for slug in _SPECIALISTS
-        if slug in wanted
-    ]
-
-
-def checkpoints_for(
-    request: ChangeRequest, components: list[DesignComponent], text: str, registry: Registry
-) -> list[CheckpointNeed]:
-    needs: list[CheckpointNeed] = []
-    prod = request.environment is Environment.PROD
-    arch = mentions(text, registry.checkpoint("architecture-change").triggers)
-    if arch or (prod and request.type is ChangeType.NEW and set(components) & _STATEFUL):
-        why = f"mentions {', '.join(arch)}" if arch else "adds a stateful component in production"
-        needs.append(CheckpointNeed(kind="architecture-change", reason=why))
-    ext = mentions(text, registry.checkpoint("external-integration").triggers)
-    if request.integrations or ext:
-        names = ", ".join(request.integrations) or ", ".join(ext)
-        needs.append(CheckpointNeed(kind="external-integration", reason=f"integrates {names}"))
-    schema = mentions(text, registry.checkpoint("customer-schema-change").triggers)
-    customer = prod or bool(mentions(text, _CUSTOMER_WORDS))
-    if schema and customer and "database" in components:
-        needs.append(
-            CheckpointNeed(
-                kind="customer-schema-change",
-                reason=f"schema change ({', '.join(schema)}) on a customer-facing database",
-            )
-        )
-    other = [r for r in registry.out_of_scope if mentions(text, r.triggers)]
-    if other:
-        owners = ", ".join(sorted({r.owner for r in other}))
-        needs.append(CheckpointNeed(kind="cross-division", reason=f"also involves {owners}"))
-    if prod:
-        needs.append(CheckpointNeed(kind="production-change", reason="changes production"))
-    return needs
-
-
 def assess_risk(
     request: ChangeRequest, components: list[DesignComponent], needs: list[CheckpointNeed]
 ) -> RiskAssessment:
@@ -190,7 +56,7 @@ def assess_risk(
     factors.append((f"environment {request.environment.value}", env_weight[request.environment]))
     type_weight = {ChangeType.NEW: 5, ChangeType.MODIFY: 10, ChangeType.REMOVE: 20}
     factors.append((f"{request.type.value.lower()} change", type_weight[request.type]))
-    stateful = sorted(set(components) & _STATEFUL)
+    stateful = sorted(set(components) & STATEFUL)
     if stateful:
         factors.append((f"stateful: {', '.join(stateful)}", 15))
     for need in needs:
@@ -204,7 +70,7 @@ def assess_risk(
 
 
 def rollback_plan(request: ChangeRequest, components: list[DesignComponent]) -> list[str]:
-    stateful = bool(set(components) & _STATEFUL)
+    stateful = bool(set(components) & STATEFUL)
     if request.type is ChangeType.NEW:
         steps = [
             "Shift traffic back (nothing depends on the new resources yet)",
@@ -242,14 +108,17 @@ def decide(
     """The design for ``request`` (already revised), with the revision's component changes."""
     revision = revision or Revision()
     feedback = tuple(revision.feedback)
-    text = _text(request, feedback)
-    components = _revised(components_for(request, _ask(request, ())), revision)
+    intent = understand(request, registry)
+    if feedback:  # a person's requested changes can raise checkpoints too (recall first)
+        intent = _with_feedback(intent, request, feedback, registry)
+    text = " ".join([request.text, *feedback]).lower()
+    components = _revised(intent.components, revision)
     engine = choose_engine(request, components, text)
     cloud = request.cloud or Cloud.AWS
     region = request.region or _REGIONS[cloud]
     zones = [f"{region}{letter}" for letter in "abc"[: _ZONES[request.environment]]]
-    needs = checkpoints_for(request, components, text, registry)
-    assignments = assignments_for(request, components, registry)
+    needs = checkpoints_for(request, intent, components, registry)
+    assignments = assignments_for(request, intent, components, registry)
     public = bool({"web", "load-balancer"} & set(components)) and not mentions(
         text, ("internal", "private")
     )
@@ -286,12 +155,21 @@ def _revised(components: list[DesignComponent], revision: Revision) -> list[Desi
     found = (set(components) | revision.add_components) - revision.remove_components
     if "web" in found:
         found.add("kubernetes")
-    return [c for c in _ORDER if c in found]
+    return [c for c in ORDER if c in found]
 
 
-def engine_of(request: ChangeRequest) -> Engine | None:
+def _with_feedback(
+    intent: Intent, request: ChangeRequest, feedback: tuple[str, ...], registry: Registry
+) -> Intent:
+    """The facts the person's feedback adds (its words count like the request's own)."""
+    said = request.model_copy(update={"description": " ".join(feedback)})
+    extra = [f for f in understand(said, registry).facts if f not in intent.facts]
+    return intent.model_copy(update={"facts": [*intent.facts, *extra]})
+
+
+def engine_of(request: ChangeRequest, registry: Registry) -> Engine | None:
     """The engine this design would use for ``request`` (the architect's own choice)."""
-    components = components_for(request, _ask(request, ()))
+    components = understand(request, registry).components
     return choose_engine(request, components, request.text)
 
 
@@ -300,7 +178,9 @@ def revise(
 ) -> tuple[ChangeRequest, ArchitectDesign]:
     """Apply people's requested changes to the request, then design for the revised request."""
     primary = request.region or _REGIONS[request.cloud or Cloud.AWS]
-    revised, revision = revise_request(request, feedback, engine_of, primary)
+    revised, revision = revise_request(
+        request, feedback, lambda r: engine_of(r, registry), primary, registry.routing
+    )
     return revised, decide(revised, registry, revision)
 
 

@@ -162,6 +162,9 @@ class ChangeRequest(BaseModel):
     request: ShortText
     type: Annotated[ChangeType, _alias(_TYPE_ALIASES)]
     component: Annotated[Component, _alias(_COMPONENT_ALIASES)]
+    # What the person wrote for the component when it is none of the form's values
+    # ("CI/CD", "Platform"): kept as data, the architect decides from the words.
+    component_words: ShortText | None = None
     description: Text
     justification: Text
     timeline: ShortText
@@ -211,11 +214,27 @@ class ChangeRequest(BaseModel):
     def service_name(self) -> str:
         return self.service or slugify(self.request)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _open_component(cls, data: Any) -> Any:
+        """Any component word is accepted: an unknown one is kept and becomes "other"."""
+        if not isinstance(data, dict) or not isinstance(data.get("component"), str):
+            return data
+        word = data["component"].strip()
+        key = _COMPONENT_ALIASES.get(word.lower(), word.lower())
+        if key in {c.value for c in Component}:
+            return data
+        return {
+            **data,
+            "component": "other",
+            "component_words": data.get("component_words") or word,
+        }
+
     @property
     def text(self) -> str:
         """Everything a reader would scan for keywords, lower-cased."""
         parts = [self.request, self.description, self.justification, self.impact]
-        parts += [self.component.value, *self.integrations]
+        parts += [self.component.value, self.component_words or "", *self.integrations]
         return " ".join(parts).lower()
 
 
@@ -306,6 +325,8 @@ class CheckpointNeed(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: CheckpointKind
     reason: str
+    # The facts of the request that raised it, with their evidence (shown to the person).
+    facts: list[str] = Field(default_factory=list)
 
 
 Verdict = Literal["approve", "reject", "changes"]

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opsteam.domain.errors import RegistryError
+from opsteam.domain.request_routing import RequestRouting
 from opsteam.domain.settings import Settings, load_settings
 from opsteam.domain.yamlio import parse_model
 
@@ -141,8 +142,9 @@ class Registry(_Strict):
     oncall: OnCall
     kpis: tuple[Kpi, ...]
     out_of_scope: tuple[Redirect, ...]
-    # Optional in a user's roster: load_registry() fills it from the packaged one.
+    # Optional in a user's roster: load_registry() fills them from the packaged one.
     incident_routing: IncidentRouting | None = None
+    request_routing: RequestRouting | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -196,6 +198,13 @@ class Registry(_Strict):
             )
         return self
 
+    @property
+    def routing(self) -> RequestRouting:
+        """The request routing data (a roster without its own uses the packaged one)."""
+        if self.request_routing is None:
+            raise RegistryError("registry: request_routing is missing")
+        return self.request_routing
+
     def handoff_owner(self) -> str:
         """Who takes faults in application code (the hand-off topic's owner)."""
         routing = self.incident_routing
@@ -246,10 +255,15 @@ def parse_registry(text: str, source: str = "registry.yaml") -> Registry:
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Registry:
     registry = parse_registry(_read(Path(path)), source=path)
-    if registry.incident_routing is None and Path(path) != default_registry_path():
-        packaged = default_registry().incident_routing
-        registry = registry.model_copy(update={"incident_routing": packaged})
-    return registry
+    if Path(path) == default_registry_path():
+        return registry
+    packaged = default_registry()
+    missing = {
+        name: getattr(packaged, name)
+        for name in ("incident_routing", "request_routing")
+        if getattr(registry, name) is None
+    }
+    return registry.model_copy(update=missing) if missing else registry
 
 
 def load_registry(path: str | Path | None = None, *, settings: Settings | None = None) -> Registry:

@@ -13,8 +13,8 @@ from typing import Any
 
 from opsteam.domain.decisions import DesignComponent, DesignDelta
 from opsteam.domain.models import Size
+from opsteam.domain.request_routing import RequestRouting
 from opsteam.domain.text import mentions
-from opsteam.domain.vocabulary import COMPONENT_WORDS, GENERIC_WORDS
 from opsteam.intake import extract
 
 _VERBS = r"add|use|remove|drop|make|move|switch|set|open|close|copy|enable|disable|keep|run|put"
@@ -145,12 +145,12 @@ def _cidrs(clause: str, updates: Updates) -> bool:
     return bool(found)
 
 
-def _components(clause: str, updates: Updates) -> bool:
+def _components(clause: str, updates: Updates, routing: RequestRouting) -> bool:
     lowered = clause.lower()
     named: list[DesignComponent] = [
         component
-        for component, words in COMPONENT_WORDS.items()
-        if mentions(lowered, (*words, *GENERIC_WORDS.get(component, ())))
+        for component, words in routing.components.items()
+        if mentions(lowered, (*words, *routing.generic_components.get(component, ())))
     ]
     if not named:
         return False
@@ -172,11 +172,10 @@ _RULES: tuple[Callable[[str, Updates], bool], ...] = (
     _cidrs,
     _engine,
     _size,
-    _components,
 )
 
 
-def parse_change(text: str, current_size: Size) -> DesignDelta:
+def parse_change(text: str, current_size: Size, routing: RequestRouting) -> DesignDelta:
     """Every clause of ``text`` either sets fields of the delta or is reported back."""
     merged: Updates = {}
     evidence: dict[str, str] = {}
@@ -185,6 +184,7 @@ def parse_change(text: str, current_size: Size) -> DesignDelta:
         updates: Updates = {}
         for rule in _RULES:
             rule(clause, updates)
+        _components(clause, updates, routing)
         if not updates:
             not_understood.append(clause)
             continue

@@ -16,6 +16,7 @@ from opsteam.domain.decisions.iac import (
 )
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
+from opsteam.domain.request_routing import DesignComponent
 
 __all__ = [
     "AlertRule",
@@ -42,20 +43,6 @@ __all__ = [
     "StoragePlan",
     "Subnet",
     "WatchTarget",
-]
-
-DesignComponent = Literal[
-    "web",  # an HTTP service (runs on Kubernetes)
-    "kubernetes",
-    "database",
-    "cache",
-    "object-storage",
-    "server",  # virtual machines the systems administrator baselines
-    "load-balancer",
-    "dns",
-    "vpn",
-    "firewall",
-    "monitoring",
 ]
 
 
@@ -104,6 +91,8 @@ class Assignment(_Decision):
     role_id: str  # internal routing id, redacted at the exit
     reason: str
     tasks: list[str]
+    # The facts of the request that made this specialist necessary.
+    facts: list[str] = Field(default_factory=list)
 
 
 class RiskAssessment(_Decision):

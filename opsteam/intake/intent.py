@@ -1,0 +1,149 @@
+"""From a request (form or words) to its typed intent: components and facts with evidence.
+
+Pure: the roster's routing data says which words mean which fact; the evidence of a fact is
+the sentence that stated it, so a person sees why a specialist or a checkpoint was chosen.
+A fact the text explicitly denies ("internal only", "no customer impact") is left out, but
+only for the few fact kinds where a denial is unambiguous: recall comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from opsteam.domain.intent import Fact, Intent
+from opsteam.domain.models import ChangeRequest, Component, Engine
+from opsteam.domain.registry import Registry
+from opsteam.domain.request_routing import DesignComponent, FactKind
+from opsteam.domain.text import mentions
+
+FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
+    Component.SERVER: ("server",),
+    Component.NETWORK: ("firewall",),
+    Component.DATABASE: ("database",),
+    Component.CACHE: ("cache",),
+    Component.STORAGE: ("object-storage",),
+    Component.KUBERNETES: ("web", "kubernetes"),
+    Component.DNS: ("dns",),
+    Component.LOAD_BALANCER: ("load-balancer",),
+    Component.FIREWALL: ("firewall",),
+    Component.VPN: ("vpn",),
+    Component.MONITORING: ("monitoring",),
+    Component.OTHER: (),
+}
+STATEFUL: frozenset[DesignComponent] = frozenset({"database", "cache", "object-storage"})
+ORDER: tuple[DesignComponent, ...] = (
+    "web", "kubernetes", "database", "cache", "object-storage", "server", "load-balancer",
+    "dns", "vpn", "firewall", "monitoring",
+)  # fmt: skip
+# Denials that take a fact back ("internal only" is not exposure to the internet).
+_DENIALS: dict[FactKind, tuple[str, ...]] = {
+    "customers": ("no customer", "not customer", "no user impact", "no users", "internal only",
+                  "internal tool", "not user-facing", "no customer impact", "internal use"),
+    "exposure": ("internal only", "not public", "no public", "private only", "not exposed",
+                 "never public", "no internet"),
+}  # fmt: skip
+# Checkpoint trigger words of the roster feed these facts too.
+_CHECKPOINT_FACTS: dict[str, FactKind] = {
+    "architecture-change": "topology",
+    "external-integration": "third_parties",
+    "customer-schema-change": "schemas",
+}
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def _sentences(request: ChangeRequest) -> list[str]:
+    texts = [request.request, request.description, request.justification, request.impact]
+    texts += [request.component_words or "", *request.integrations]
+    return [s.strip() for t in texts for s in _SENTENCES.split(t) if s.strip()]
+
+
+def _evidence(sentences: Sequence[str], word: str) -> str:
+    for sentence in sentences:
+        if mentions(sentence.lower(), (word,)):
+            return sentence if len(sentence) <= 160 else sentence[:157] + "..."
+    return word
+
+
+def _denied(kind: FactKind, text: str) -> bool:
+    return bool(mentions(text, _DENIALS.get(kind, ())))
+
+
+def components_for(request: ChangeRequest, registry: Registry) -> list[DesignComponent]:
+    """The form's component first; the words add companions (a web service's DNS, ...).
+
+    A data store named only as context ("a cache in front of the orders Postgres") is not
+    new work, so stateful companions are added only to requests about stateless things.
+    """
+    routing = registry.routing
+    found: set[DesignComponent] = set(FROM_FORM[request.component])
+    group = routing.synonyms.component_groups.get((request.component_words or "").lower(), ())
+    for member in group:
+        found.update(FROM_FORM[Component(member)])
+    ask = " ".join([request.request, request.description]).lower()
+    stateful_form = bool(found & STATEFUL)
+    for component, words in routing.components.items():
+        if stateful_form and component in STATEFUL:
+            continue
+        if mentions(ask, words):
+            found.add(component)
+    if request.engine is Engine.REDIS:
+        found.add("cache")
+    elif request.engine is not None:
+        found.add("database")
+    if "web" in found:
+        found.add("kubernetes")
+    return [c for c in ORDER if c in found]
+
+
+def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
+    text = request.text
+    sentences = _sentences(request)
+    asked = " ".join(
+        [request.request, request.description, request.component_words or "", *request.integrations]
+    ).lower()
+    words: dict[FactKind, tuple[str, ...]] = dict(registry.routing.facts)
+    for spec in registry.checkpoints:
+        kind = _CHECKPOINT_FACTS.get(spec.kind)
+        if kind is not None:
+            words[kind] = (*words[kind], *spec.triggers)
+    for rule in registry.out_of_scope:
+        words["other_divisions"] = (*words["other_divisions"], *rule.triggers)
+    facts: list[Fact] = []
+    for kind, vocabulary in words.items():
+        if _denied(kind, text):
+            continue
+        for word in dict.fromkeys(mentions(text, vocabulary)):
+            context = not mentions(asked, (word,))
+            evidence = _evidence(sentences, word)
+            facts.append(Fact(kind=kind, detail=word, evidence=evidence, context=context))
+    return facts
+
+
+def _form_facts(request: ChangeRequest) -> list[Fact]:
+    facts = [
+        Fact(kind="exposure", detail=f"port {p}", evidence=f"ports: {p}") for p in request.ports
+    ]
+    facts += [
+        Fact(kind="connectivity", detail=f"existing range {c}", evidence=f"existing_cidrs: {c}")
+        for c in request.existing_cidrs
+    ]
+    facts += [
+        Fact(kind="third_parties", detail=name, evidence=f"integrations: {name}")
+        for name in request.integrations
+    ]
+    if request.region:
+        facts.append(Fact(kind="placement", detail=request.region, evidence="region"))
+    facts += [
+        Fact(kind="topology", detail=f"replica in {r}", evidence="replica_regions")
+        for r in request.replica_regions
+    ]
+    return facts
+
+
+def understand(request: ChangeRequest, registry: Registry) -> Intent:
+    """The request's intent: what it builds or changes, and every fact with its evidence."""
+    return Intent(
+        components=components_for(request, registry),
+        facts=_word_facts(request, registry) + _form_facts(request),
+    )

@@ -1,0 +1,238 @@
+"""Plain words in: a request as people write it becomes the team's change-request form.
+
+Deterministic and offline. Every field the parser fills carries its evidence (the words that
+stated it); the fields it could not determine are listed, and the required ones are never
+guessed: a request that names no environment is not assumed to be production or dev.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from opsteam.domain.errors import describe_validation_error
+from opsteam.domain.models import MAX_SHORT, ChangeRequest, slugify
+from opsteam.domain.registry import Registry
+from opsteam.domain.text import mentions
+from opsteam.intake import extract
+
+NOT_STATED = "not stated in the request"
+REQUIRED: dict[str, str] = {
+    "environment": "environment (dev, staging or prod)",
+    "component": "what to build or change (a server, database, network, ...)",
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SERVICE = re.compile(
+    r"\b(?:for|of|called|named|service|app|application)\s+(?:the\s+|our\s+|a\s+|an\s+)?"
+    r"([a-z][a-z0-9-]{1,38}[a-z0-9])(?:\s+(?:service|app|api|team|system|platform|workload))?",
+    re.IGNORECASE,
+)
+_NOT_A_SERVICE = frozenset(
+    "the our a an it this that prod production staging dev development new our me us them "
+    "you team all every some each both use using with which who".split()
+)
+_COMPLIANCE = {"gdpr": "gdpr", "hipaa": "hipaa", "soc 2": "soc2", "soc2": "soc2",
+               "pci": "pci-dss", "pci-dss": "pci-dss", "pci dss": "pci-dss"}  # fmt: skip
+_USERS = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*([km])?\s*(?:concurrent\s+|daily\s+|active\s+)?"
+                    r"(?:users|customers|visitors|clients|people)\b", re.IGNORECASE)  # fmt: skip
+_WINDOW = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})[ t](\d{1,2}:\d{2})\s*(utc|z)?\b(?:.{0,40}?\bfor\s+(\d+)\s*"
+    r"(hours?|h|minutes?|mins?))?",
+    re.IGNORECASE,
+)
+_BECAUSE = re.compile(r"\b(?:because|since|so that|so we can|as)\s+([^.;\n]{8,200})", re.I)
+_TIMELINE = re.compile(
+    r"\b(asap|urgent(?:ly)?|today|tomorrow|this week|next week|this sprint|next sprint|"
+    r"this month|next month|(?:by|before|within) (?:(?!because|since|so that)[^.;,\n]){3,40})",
+    re.IGNORECASE,
+)
+
+
+class Parsed(BaseModel):
+    """What plain words said: the form fields found, their evidence, what is missing."""
+
+    form: dict[str, Any]
+    evidence: dict[str, str] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+    def questions(self) -> list[str]:
+        return [f"missing: {REQUIRED.get(m, m)}" for m in self.missing]
+
+
+def _title(text: str) -> str:
+    first = next((s.strip() for s in _SENTENCE.split(text) if s.strip()), text.strip())
+    first = re.sub(r"\s+", " ", first)
+    return first if len(first) <= 120 else first[:117].rstrip() + "..."
+
+
+def _environment(text: str, registry: Registry, found: dict[str, Any]) -> None:
+    table = registry.routing.synonyms.environment
+    hits = {env: words for env, words in table.items() if mentions(text, (env, *words))}
+    if len(hits) == 1:
+        [(env, words)] = hits.items()
+        found["environment"] = (env, mentions(text, (env, *words))[0])
+        return
+    if len(hits) > 1:  # "copy prod data to staging": the target is the one after in/to/into
+        for env, words in hits.items():
+            for word in (env, *words):
+                if re.search(rf"\b(?:in|to|into|on|for)\s+(?:the\s+)?{re.escape(word)}\b", text):
+                    found["environment"] = (env, word)
+                    return
+
+
+def _type(text: str, registry: Registry, found: dict[str, Any]) -> None:
+    table = registry.routing.synonyms.type
+    first: tuple[int, str, str] | None = None
+    for kind in ("Remove", "Modify", "New"):
+        for word in table.get(kind, ()):
+            match = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text)
+            if match and (first is None or match.start() < first[0]):
+                first = (match.start(), kind, word)
+    if first is not None:
+        found["type"] = (first[1], first[2])
+
+
+def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
+    synonyms = registry.routing.synonyms.component
+    best: tuple[int, str, str] | None = None
+    for component, words in synonyms.items():
+        for word in (component, *words):
+            match = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), component, word)
+    if best is not None:
+        found["component"] = (best[1], best[2])
+    elif mentions(text, registry.routing.things):
+        found["component"] = ("other", mentions(text, registry.routing.things)[0])
+
+
+def _service(text: str, found: dict[str, Any]) -> None:
+    for match in _SERVICE.finditer(text):
+        name = match.group(1).lower()
+        if name not in _NOT_A_SERVICE and not name.isdigit():
+            found["service"] = (slugify(name), match.group(0).strip())
+            return
+
+
+def _numbers(text: str, found: dict[str, Any]) -> None:
+    for name in ("rpo", "rto"):
+        hit = extract.objective(text, name)
+        if hit:
+            found[f"{name}_minutes"] = (hit.value, hit.evidence)
+    replicas = extract.replicas(text)
+    if replicas:
+        found["read_replicas"] = (replicas.value, replicas.evidence)
+    users = _USERS.search(text)
+    if users:
+        value = float(users.group(1).replace(",", ""))
+        value *= {"k": 1_000, "m": 1_000_000}.get((users.group(2) or "").lower(), 1)
+        found["expected_users"] = (int(value), users.group(0))
+
+
+def _lists(text: str, registry: Registry, found: dict[str, Any]) -> None:
+    ports = extract.ports(text)
+    if ports:
+        found["ports"] = ([p.value for p in ports], ports[0].evidence)
+    cidrs = extract.cidrs(text)
+    if cidrs:
+        found["existing_cidrs"] = ([str(c.value) for c in cidrs], cidrs[0].evidence)
+    compliance = sorted({v for k, v in _COMPLIANCE.items() if mentions(text, (k,))})
+    if compliance:
+        found["compliance"] = (compliance, ", ".join(compliance))
+    vendors = [
+        w for w in mentions(text, registry.routing.facts["third_parties"])
+        if w not in _GENERIC_THIRD_PARTY
+    ]  # fmt: skip
+    if vendors:
+        found["integrations"] = (vendors, ", ".join(vendors))
+
+
+_GENERIC_THIRD_PARTY = frozenset(
+    "third-party third party vendor vendors partner partners saas external webhook webhooks "
+    "api key integration integrate supplier carrier bank".split()
+)
+
+
+def _technology(text: str, found: dict[str, Any]) -> None:
+    engine = extract.engine(text)
+    if engine:
+        found["engine"] = (engine.value, engine.evidence)
+    version = extract.engine_version(text)
+    if version:
+        found["engine_version"] = (version.value, version.evidence)
+    size = extract.size(text)
+    if size and not re.search(r"\blarge (?:number|amount|volume)\b", text, re.I):
+        found["size"] = (size.value, size.evidence)
+    regions = extract.regions(text)
+    if regions:
+        found["region"] = (regions[0].value, regions[0].evidence)
+
+
+def _window(text: str, found: dict[str, Any]) -> None:
+    match = _WINDOW.search(text)
+    if match is None:
+        return
+    try:
+        start = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=UTC)
+    except ValueError:
+        return
+    amount = int(match.group(4) or 2)
+    minutes = amount * 60 if (match.group(5) or "h").lower().startswith("h") else amount
+    found["maintenance_window"] = (
+        {"start": start.isoformat(), "duration_minutes": max(15, minutes)},
+        match.group(0),
+    )
+
+
+def _prose(text: str, found: dict[str, Any]) -> None:
+    because = _BECAUSE.search(text)
+    if because:
+        found["justification"] = (because.group(1).strip(), because.group(0))
+    when = _TIMELINE.search(text)
+    if when:
+        found["timeline"] = (when.group(1)[:MAX_SHORT], when.group(0))
+
+
+def parse_words(text: str, registry: Registry, requester: str) -> Parsed:
+    """The form a plain-words request fills, with evidence; required gaps are listed."""
+    lowered = text.lower()
+    found: dict[str, Any] = {}
+    _environment(lowered, registry, found)
+    _type(lowered, registry, found)
+    _component(lowered, registry, found)
+    _service(text, found)
+    _numbers(lowered, found)
+    _lists(lowered, registry, found)
+    _technology(text, found)
+    _window(text, found)
+    _prose(text, found)
+    form: dict[str, Any] = {
+        "request": _title(text),
+        "description": text.strip(),
+        "justification": NOT_STATED,
+        "timeline": NOT_STATED,
+        "impact": NOT_STATED,
+        "requester": requester,
+        "type": "New",
+    }
+    evidence = {"type": "no change or removal wording: a new request"}
+    for name, (value, words) in found.items():
+        form[name] = value
+        evidence[name] = words
+    missing = [name for name in REQUIRED if name not in found]
+    return Parsed(form=form, evidence=evidence, missing=missing)
+
+
+def to_request(parsed: Parsed) -> tuple[ChangeRequest | None, list[str]]:
+    """The validated request, or the problems (missing fields first) that prevent one."""
+    problems = parsed.questions()
+    if problems:
+        return None, problems
+    try:
+        return ChangeRequest.model_validate(parsed.form), []
+    except ValidationError as exc:
+        return None, describe_validation_error(exc)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/redis-cache-dev.yaml
 
-.PHONY: setup demo test validators lint bench clean
+.PHONY: setup demo test validators lint bench bench-quick clean
 
 $(BIN)/opsteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ lint: setup
 	$(BIN)/mypy -p opsteam
 	$(BIN)/lint-imports
 
+# Side-by-side benchmarks (opsteam vs a bare LangGraph graph of the same shape) -> BENCHMARKS.md.
+# About 10-15 minutes on 2 cores; needs the local PostgreSQL (or: bench/run.py --no-postgres).
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The same harness with few repetitions (a smoke run); writes out/BENCHMARKS-quick.md.
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info out .opsteam-demo

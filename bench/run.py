@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -57,15 +58,15 @@ class Plan:
 
 FULL = Plan(
     "full",
-    rounds=20,
-    warmup=3,
+    rounds=15,
+    warmup=2,
     requests=1000,
     chunk=50,
     cold_rounds=10,
     cold_warmup=1,
-    memory_requests=200,
+    memory_requests=100,
     memory_repeats=3,
-    validator_rounds=3,
+    validator_rounds=2,
     bundles=("batch-workers-vm.yaml", "web-service-k8s.yaml"),
 )
 QUICK = Plan(
@@ -201,6 +202,8 @@ def header(plan: Plan, postgres: str | None, elapsed: float) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A stopped run still drops its PostgreSQL schemas and scratch directory.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args(argv)
     plan = QUICK if args.quick else FULL
     out = args.out or ROOT / ("out/BENCHMARKS-quick.md" if args.quick else "BENCHMARKS.md")

@@ -69,49 +69,64 @@ def places(work: Workload, kind: str) -> Iterator[tuple[Path, str, str]]:
         yield home, service, bare
 
 
-def measure(work: Workload, kind: str) -> tuple[list[Footprint], list[Footprint]]:
-    """opsteam's and the bare graph's footprints: paused at the first checkpoint, finished."""
-    request, route = work.requests[PROD], work.routes[PROD]
-    with places(work, kind) as (home, service_at, bare_at):
-        team = work.team(home)
-        [result] = team.submit([request])
-        ops = [footprint(kind, service_at, result.thread_id)]
-        while result.pending:
-            result = team.decide(result.thread_id, "approve", all_pending=True, by="bench")
-        ops.append(footprint(kind, service_at, result.thread_id))
-        with saver(kind, bare_at, opsteam=False) as bare_saver:
-            bare = build_bare_graph(bare_saver)
-            thread_id = new_thread()
-            config: Any = {"configurable": {"thread_id": thread_id}}
-            bare.invoke(bare_payload(request, route), config, durability="sync")
-            base = [footprint(kind, bare_at, thread_id)]
-            while pending := bare.get_state(config).interrupts:
-                resume: Command[Any] = Command(resume={i.id: answer() for i in pending})
-                bare.invoke(resume, config, durability="sync")
-            base.append(footprint(kind, bare_at, thread_id))
-    return ops, base
+Steps = list[tuple[str, Footprint]]  # (where the request stands, its footprint)
+
+
+def measure_service(work: Workload, kind: str, home: Path, where: str) -> Steps:
+    """opsteam through the service: the footprint at every pause, then finished."""
+    team = work.team(home)
+    [result] = team.submit([work.requests[PROD]])
+    steps: Steps = []
+    while result.pending:
+        steps.append(
+            (f"paused at {result.pending[0].id}", footprint(kind, where, result.thread_id))
+        )
+        result = team.decide(result.thread_id, "approve", all_pending=True, by="bench")
+    return [*steps, ("finished", footprint(kind, where, result.thread_id))]
+
+
+def measure_bare(work: Workload, kind: str, where: str) -> Steps:
+    """The bare graph on the same route: the footprint at every pause, then finished."""
+    with saver(kind, where, opsteam=False) as bare_saver:
+        bare = build_bare_graph(bare_saver)
+        thread_id = new_thread()
+        config: Any = {"configurable": {"thread_id": thread_id}}
+        request, route = work.requests[PROD], work.routes[PROD]
+        bare.invoke(bare_payload(request, route), config, durability="sync")
+        steps: Steps = []
+        while pending := bare.get_state(config).interrupts:
+            kind_of = pending[0].value["checkpoint"]
+            steps.append((f"paused at {kind_of}", footprint(kind, where, thread_id)))
+            resume: Command[Any] = Command(resume={i.id: answer() for i in pending})
+            bare.invoke(resume, config, durability="sync")
+    return [*steps, ("finished", footprint(kind, where, thread_id))]
 
 
 def storage(work: Workload) -> Section:
     section = Section(
-        "Checkpoint footprint of one production request",
+        "Checkpoint footprint of one production request, at each pause and finished",
         "the bare graph of the same shape, same request and route, same checkpointer",
     )
     for kind in ("sqlite", "postgres"):
         if kind == "postgres" and work.postgres is None:
             continue
-        ops, base = measure(work, kind)
-        for (when, (o_rows, o_bytes)), (b_rows, b_bytes) in zip(
-            (("paused at its first checkpoint", ops[0]), ("finished", ops[1])), base, strict=True
-        ):
-            label = f"prod request {when}, {SAVER_NAMES[kind]}"
+        with places(work, kind) as (home, service_at, bare_at):
+            ops = measure_service(work, kind, home, service_at)
+            base = measure_bare(work, kind, bare_at)
+        if [step for step, _ in ops] != [step for step, _ in base]:
+            raise SystemExit(f"bench: the bare graph paused elsewhere: {ops} vs {base}")
+        for (step, (o_rows, o_bytes)), (_, (b_rows, b_bytes)) in zip(ops, base, strict=True):
+            label = f"prod request {step}, {SAVER_NAMES[kind]}"
             section.add(
                 Row(f"{label}: bytes", size(o_bytes), size(b_bytes), ratio(o_bytes, b_bytes))
             )
             section.add(Row(f"{label}: rows", str(o_rows), str(b_rows), ratio(o_rows, b_rows)))
-        section.figures[f"paused-bytes:{kind}"] = ops[0][1]
+        section.figures[f"paused-bytes:{kind}"] = max(
+            b for step, (_, b) in ops if step != "finished"
+        )
     section.notes.append(
         "Bytes are the stored payloads of the thread: checkpoint and metadata, channel blobs "
-        "(PostgreSQL) and pending writes; rows count all three tables."
+        "(PostgreSQL) and pending writes; rows count all three tables. The request pauses at "
+        "each checkpoint in turn (every one approved)."
     )
     return section

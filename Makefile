@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/redis-cache-dev.yaml
 
-.PHONY: setup demo test validators lint eval bench clean
+.PHONY: setup demo test validators lint eval bench bench-quick clean
 
 $(BIN)/opsteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ lint: setup
 eval: setup
 	$(BIN)/opsteam eval --incidents
 
+# Side-by-side benchmarks (opsteam vs a bare LangGraph graph of the same shape) -> BENCHMARKS.md.
+# About 10-15 minutes on 2 cores; needs the local PostgreSQL (or: bench/run.py --no-postgres).
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The same harness with few repetitions (a smoke run); writes out/BENCHMARKS-quick.md.
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info out .opsteam-demo

@@ -10,9 +10,10 @@ import json
 import re
 import textwrap
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+if TYPE_CHECKING:  # jinja2 loads with the first template, not with every importer
+    from jinja2 import Environment
 
 _HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -60,6 +61,8 @@ def to_json(value: Any, indent: int | None = 2) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     env = Environment(
         loader=PackageLoader("opsteam", "prompts"),
         undefined=StrictUndefined,

@@ -1,13 +1,16 @@
 """The history store (SQLAlchemy 2, typed ORM): incidents, changes, approvals, costs.
 
 SQLite under the data home by default, Postgres by URL (``$OPSTEAM_DATABASE_URL``). The
-schema is owned by the Alembic migrations in :mod:`opsteam.migrations`, applied on open.
+schema is owned by the Alembic migrations in :mod:`opsteam.migrations`, applied on open; a
+store already at the packaged head costs one query to open, and Alembic is never loaded.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,13 +33,17 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.pool import NullPool
 
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import ChangeRequest, DecisionRecord
 from opsteam.domain.settings import database_url
+from opsteam.migrations import HEAD_REVISION
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -182,9 +189,12 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """A new engine; SQLite files are opened per session (no pooled handle on a deleted file)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pooling: dict[str, Any] = {} if in_memory else {"poolclass": NullPool}
+        engine = create_engine(url, connect_args={"timeout": 30}, **pooling)
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, record: Any) -> None:
@@ -195,6 +205,23 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+MAX_ENGINES = 8  # a process normally has one URL; a test run opens many homes
+
+
+def engine_for(url: str) -> Engine:
+    """The process's one engine for ``url`` (one Postgres pool, not a connection per write)."""
+    url = normalize_url(url)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None) or make_engine(url)
+        _ENGINES[url] = engine
+        while len(_ENGINES) > MAX_ENGINES:
+            _, oldest = _ENGINES.popitem(last=False)
+            oldest.dispose()
+        return engine
 
 
 def migrations_dir() -> Path:
@@ -229,25 +256,28 @@ class Store:
             yield session
 
 
-_UPGRADED: set[str] = set()
+def schema_is_current(engine: Engine) -> bool:
+    """One cheap query: does the store already carry the packaged head revision?"""
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return list(stored.scalars()) == [HEAD_REVISION]
+    except DBAPIError:  # a new database: no alembic_version table yet
+        return False
 
 
 @contextmanager
 def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[Store]:
-    """Open (and migrate once per process) the store of ``home`` or of an explicit URL."""
+    """Open the store of ``home`` or of an explicit URL, migrating it first when it is behind."""
     if url is None:
         if home is None:
             raise ValueError("open_store needs a home or a url")
         home.mkdir(parents=True, exist_ok=True)
         url = database_url(home)
-    engine = make_engine(url)
-    try:
-        if url not in _UPGRADED:
-            upgrade_to_head(engine)
-            _UPGRADED.add(url)
-        yield Store(engine)
-    finally:
-        engine.dispose()
+    engine = engine_for(url)
+    if not schema_is_current(engine):
+        upgrade_to_head(engine)
+    yield Store(engine)
 
 
 # ---- writes the request flow calls -------------------------------------------------------

@@ -11,17 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
 
 from opsteam.agents.sre import incidents as commander
 from opsteam.agents.sre.escalation import holder_of, passed_levels
 from opsteam.agents.sre.incidents import IncidentUpdate, Resolution, parse_owner
-from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.db import (
     IncidentRow,
     Store,
@@ -49,11 +45,16 @@ from opsteam.domain.incidents import (
 )
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.graphs.incident import build_incident_graph
 from opsteam.graphs.state import IncidentCommand, IncidentState
 
+if TYPE_CHECKING:  # the graph machinery loads only for commands that run the graph
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.graph.state import CompiledStateGraph
+    from langgraph.types import Command
+
+    Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]
+
 MAX_PAYLOAD_BYTES = 1_000_000
-Graph = CompiledStateGraph[IncidentState, None, IncidentState, IncidentState]
 
 __all__ = [
     "IncidentReport",
@@ -106,6 +107,8 @@ class _Desk:
         return IncidentResult(incident, "human" in snapshot.next, events=events)
 
     def resume(self, iid: str, command: IncidentCommand) -> IncidentResult:
+        from langgraph.types import Command
+
         return self.run(iid, Command(resume=command.model_dump(mode="json")))
 
 
@@ -115,6 +118,9 @@ def _config(iid: str) -> RunnableConfig:
 
 @contextmanager
 def _desk(home: Path, registry: Registry) -> Iterator[_Desk]:
+    from opsteam.application.checkpoints import open_checkpointer
+    from opsteam.graphs.incident import build_incident_graph
+
     with open_store(home) as store, open_checkpointer(home) as saver:
         yield _Desk(registry, store, build_incident_graph(registry, saver))
 

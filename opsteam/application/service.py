@@ -27,11 +27,11 @@ from opsteam.application.bundle import write_bundle, write_files
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.db import (
     open_store,
-    recent_requests,
     record_approval,
     record_change,
     record_request,
 )
+from opsteam.application.listing import recent_threads
 from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.domain.errors import (
     ConflictError,
@@ -398,17 +398,4 @@ class Opsteam:
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:
         """Most recently updated requests first, from the history store's index."""
-        with open_store(self.home) as store:
-            rows = recent_requests(store, limit)
-        return [
-            RequestSummary(
-                thread_id=r.thread_id,
-                status=r.status,
-                request=r.title,
-                environment=r.environment,
-                summary=r.summary,
-                pending=r.pending,
-                updated_at=r.updated_at,
-            )
-            for r in rows
-        ]
+        return recent_threads(self.home, limit)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Annotated
 
 import typer
 
@@ -26,6 +27,39 @@ app = typer.Typer(
 requests.register(app)
 ops.register(app)
 evals.register(app)
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("opsteam")
+    except PackageNotFoundError:
+        from opsteam import __version__
+
+        return __version__
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        _exit().emit(
+            {"version": version()}, as_json=False, render=lambda d: f"opsteam {d['version']}"
+        )
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    del show_version  # handled, eagerly, by its callback
 
 
 def _exit() -> Output:

@@ -158,12 +158,13 @@ def status(
     """Show one request, or list recent ones."""
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
-        team = invocation.team()
-        if thread is None:
-            rows = [r.model_dump(mode="json") for r in team.threads()]
+        if thread is None:  # the listing reads the index: no graph, no LangGraph import
+            from opsteam.application.listing import recent_threads
+
+            rows = [r.model_dump(mode="json") for r in recent_threads(invocation.home)]
             invocation.output.emit(rows, as_json=as_json, render=views.runs_view)
             return
-        result = team.status(thread)
+        result = invocation.team().status(thread)
     invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=views.run_view)
 
 

@@ -1,0 +1,108 @@
+"""Commands that run no graph load no graph machinery, no Alembic on a current store, one roster.
+
+Behaviour, not timing: each command runs in a fresh interpreter that reports, on exit, which
+of the watched packages it imported and how often it parsed a roster. (Timings live in bench/.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+WATCHED = ("langgraph", "langchain_core", "langsmith", "alembic", "jinja2")
+# Runs the real entry point; on exit prints the watched top-level packages it imported and
+# how many times a registry was parsed.
+PROBE = f"""
+import atexit, json, sys
+import opsteam.domain.registry as registry
+
+parsed = []
+real_parse = registry.parse_registry
+
+def counting_parse(*args, **kwargs):
+    parsed.append(1)
+    return real_parse(*args, **kwargs)
+
+registry.parse_registry = counting_parse
+
+def report():
+    tops = sorted({{m.split(".")[0] for m in sys.modules}} & set({WATCHED!r}))
+    loaded = "opsteam.interfaces.cli.app" in sys.modules
+    sys.stderr.write("PROBE " + json.dumps([tops, len(parsed), loaded]) + "\\n")
+
+atexit.register(report)
+sys.argv = ["opsteam", *sys.argv[1:]]
+from opsteam.interfaces.cli.app import main
+main()
+"""
+
+
+def probe(home: Path, *args: str) -> tuple[int, str, list[str], int]:
+    """Exit code, stdout, watched packages imported, roster parses."""
+    env = {**os.environ, "OPSTEAM_HOME": str(home), "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("PROBE "))
+    tops, parses, loaded = json.loads(line.removeprefix("PROBE "))
+    assert loaded, "the probe must have run the real command line"
+    return proc.returncode, proc.stdout, tops, parses
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["roster"],
+        ["oncall", "--at", "2026-12-01T10:00:00Z"],
+        ["status"],
+        ["kpis"],
+        ["incident", "list"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_commands_that_run_no_graph_import_no_graph_machinery(
+    tmp_path: Path, args: list[str]
+) -> None:
+    home = tmp_path / "home"
+    probe(home, "status")  # a current store: the command below finds the schema at head
+    code, _, tops, parses = probe(home, *args)
+    assert code == 0
+    assert tops == [], f"opsteam {' '.join(args)} imported {tops}"
+    assert parses == 1, "the roster is parsed once per process"
+
+
+def test_a_new_store_is_migrated_on_first_use_then_opens_without_alembic(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    code, _, first, _ = probe(home, "status", "--json")
+    assert code == 0 and "alembic" in first  # the migration ran
+    code, out, second, _ = probe(home, "status", "--json")
+    assert code == 0 and json.loads(out) == []
+    assert "alembic" not in second
+
+
+def test_version_prints_the_installed_distribution_version(tmp_path: Path) -> None:
+    code, out, _, _ = probe(tmp_path, "--version")
+    assert code == 0
+    assert out.strip() == f"opsteam {version('opsteam')}"
+
+
+def test_the_probe_sees_graph_imports_when_a_command_runs_the_graph(tmp_path: Path) -> None:
+    """The control: the same probe reports LangGraph when a command does need it."""
+    code, _, tops, _ = probe(tmp_path, "approve", "chg-000000000000")
+    assert code == 2
+    assert "langgraph" in tops

@@ -128,7 +128,7 @@ def test_recording_the_outcome_of_a_change(tmp_path: Path) -> None:
 def test_usage_mistakes_are_one_error_line_and_exit_2(tmp_path: Path) -> None:
     home = tmp_path / "home"
     for args, needle in [
-        (("submit",), "Missing argument"),
+        (("submit",), "give a request file (or - for stdin) or --text WORDS"),
         (("submit", "--bogus", "x"), "No such option: --bogus"),
         (("outcome", "chg-x", "maybe"), "'maybe' is not one of"),
         (("submit", str(tmp_path)), "is a directory"),

@@ -102,7 +102,7 @@ def test_an_under_rated_p1_fails_even_with_good_accuracy(registry: Registry) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "error: the request eval is not available yet; use --incidents"),
+        (("nowhere.yaml",), "error: eval: nowhere.yaml not found (give a case file or directory)"),
         (
             ("nowhere.yaml", "--incidents"),
             "error: eval: nowhere.yaml not found (give a case file or directory)",

@@ -3,6 +3,7 @@
 Everything is validated before anything runs or is stored, so bad input changes nothing.
 """
 
-from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_requests, scope_redirect
+from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_requests
+from opsteam.intake.scope import scope_redirect
 
 __all__ = ["MAX_INPUT_BYTES", "load_document", "parse_requests", "scope_redirect"]

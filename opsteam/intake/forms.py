@@ -12,9 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from opsteam.domain.errors import InputError, describe_validation_error
-from opsteam.domain.models import ChangeRequest, Redirect
-from opsteam.domain.registry import Registry
-from opsteam.domain.text import mentions
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.request_routing import RequestRouting
+from opsteam.intake.vocabulary import normalize_form
 
 MAX_INPUT_BYTES = 256 * 1024
 MAX_REQUESTS = 50
@@ -25,34 +25,6 @@ _KINDS = {
     "bool": "true/false",
     "list": "a list",
 }
-
-# Infrastructure words that keep a request in scope even when it touches another division.
-_IN_SCOPE_WORDS = (
-    "server",
-    "vm",
-    "database",
-    "postgres",
-    "mysql",
-    "redis",
-    "cache",
-    "network",
-    "vpc",
-    "subnet",
-    "firewall",
-    "dns",
-    "load balancer",
-    "vpn",
-    "kubernetes",
-    "cluster",
-    "bucket",
-    "s3",
-    "backup",
-    "monitoring",
-    "alert",
-    "terraform",
-    "capacity",
-    "storage",
-)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -120,9 +92,22 @@ def _parse(text: str, source: str) -> Any:
         raise InputError(f"{source}: malformed YAML{where}: {problem}") from None
 
 
-def parse_requests(raw: bytes, source: str = "input") -> list[ChangeRequest]:
-    """One request (a mapping) or several (a list, or a mapping with ``requests:``)."""
+def parse_requests(
+    raw: bytes, source: str = "input", routing: RequestRouting | None = None
+) -> list[ChangeRequest]:
+    """One request (a mapping) or several (a list, or a mapping with ``requests:``).
+
+    With the roster's ``routing`` data, the form's type, environment and component accept
+    the words people use (an unknown component word is kept, never refused).
+    """
     data = load_document(raw, source)
+    return parse_forms(data, source, routing)
+
+
+def parse_forms(
+    data: Any, source: str, routing: RequestRouting | None = None
+) -> list[ChangeRequest]:
+    """Validated requests from already-parsed form data (one mapping or a list)."""
     if isinstance(data, dict) and set(data) == {"requests"}:
         data = data["requests"]
     items = data if isinstance(data, list) else [data]
@@ -139,31 +124,11 @@ def parse_requests(raw: bytes, source: str = "input") -> list[ChangeRequest]:
             got = type(item).__name__ if item is not None else "nothing"
             problems.append(f"{what} must be a mapping of form fields, got {_KINDS.get(got, got)}")
             continue
+        form = normalize_form(item, routing) if routing is not None else item
         try:
-            requests.append(ChangeRequest.model_validate(item))
+            requests.append(ChangeRequest.model_validate(form))
         except ValidationError as exc:
             problems.extend(describe_validation_error(exc, prefix=prefix))
     if problems:
         raise InputError(problems[0], problems)
     return requests
-
-
-def scope_redirect(request: ChangeRequest, registry: Registry) -> Redirect | None:
-    """A redirect when the request belongs to another division entirely.
-
-    A request that also touches infrastructure stays here (and gets a cross-division
-    checkpoint from the architect instead).
-    """
-    text = request.text
-    words = " ".join([request.request, request.description]).lower()
-    for rule in registry.out_of_scope:
-        hits = mentions(text, rule.triggers)
-        if not hits:
-            continue
-        if not mentions(words, _IN_SCOPE_WORDS):
-            return Redirect(
-                topic=rule.topic,
-                owner=rule.owner,
-                reason=f"'{hits[0]}' is {rule.topic.lower()}, owned by {rule.owner}",
-            )
-    return None

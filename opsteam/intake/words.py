@@ -106,8 +106,11 @@ def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
                 best = (match.start(), component, word)
     if best is not None:
         found["component"] = (best[1], best[2])
-    elif mentions(text, registry.routing.things):
-        found["component"] = ("other", mentions(text, registry.routing.things)[0])
+    else:
+        nouns = (*registry.routing.things, *registry.routing.facts["schemas"])
+        named = mentions(text, nouns)
+        if named:
+            found["component"] = ("other", named[0])
 
 
 def _service(text: str, found: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
-"""CLI for evals: ``opsteam eval [FILE] --incidents [--json]``.
+"""CLI for evals: ``opsteam eval [FILE] [--incidents] [--json]``.
 
-The incident eval triages labelled incidents and scores owner and severity against the
-targets; it exits 1 when a target is missed, so CI fails. Scoring lives in
-:mod:`opsteam.application.incident_eval`; this module only parses options and prints.
+The request eval runs labelled requests through intake and the architect and scores the
+specialists, checkpoints, redirects and parsed fields; the incident eval triages labelled
+incidents. Either exits 1 when a target is missed, so CI fails. Scoring lives in the
+application layer; this module only parses options and prints.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from opsteam.domain.errors import InputError
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import JsonOpt, RegistryOpt
 
 if TYPE_CHECKING:
+    from opsteam.application.eval_scores import Score
     from opsteam.application.incident_eval import EvalReport
 
 EXIT_MISSED = 1
@@ -81,6 +82,85 @@ def render_report(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def request_data(score: Score) -> dict[str, Any]:
+    """The request eval as data: totals against targets, per role and kind, the failures."""
+    t = score.targets
+
+    def tallies(items: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": x.name,
+                "hit": x.hit,
+                "missed": x.missed,
+                "false_trigger": x.false_trigger,
+                "precision": round(x.precision, 4),
+                "recall": round(x.recall, 4),
+            }
+            for x in items
+        ]
+
+    return {
+        "kind": "requests",
+        "cases": len(score.outcomes),
+        "routed_cases": score.routed,
+        "specialists_exact": round(score.specialists_exact, 4),
+        "checkpoint_recall": round(score.checkpoint_recall, 4),
+        "checkpoint_precision": round(score.checkpoint_precision, 4),
+        "redirect_accuracy": round(score.redirect_accuracy, 4),
+        "field_accuracy": round(score.field_accuracy, 4),
+        "targets": {
+            "specialists_exact": t.specialists_exact,
+            "checkpoint_recall": t.checkpoint_recall,
+            "checkpoint_precision": t.checkpoint_precision,
+            "redirects": t.redirects,
+            "fields": t.fields,
+        },
+        "roles": tallies(score.roles.values()),
+        "checkpoints": tallies(score.kinds.values()),
+        "fields": tallies(score.fields.values()),
+        "passed": score.passed,
+        "missed_targets": score.missed_targets,
+        "failures": [
+            {"id": out.case.id, "file": out.case.file, "problems": problems}
+            for out, problems in score.failures
+        ],
+    }
+
+
+def render_requests(data: dict[str, Any]) -> list[str]:
+    lines = [f"Request eval: {data['cases']} cases ({data['routed_cases']} routed)"]
+    for f in data["failures"]:
+        lines.append(f"  miss {f['file']}:{f['id']}: " + "; ".join(f["problems"]))
+    header = (
+        f"  {'':<26} {'hit':>4} {'missed':>7} {'false trigger':>14} {'precision':>10} {'recall':>7}"
+    )
+    for title, rows in (("role", data["roles"]), ("checkpoint", data["checkpoints"])):
+        lines.append(header.replace(" " * 26, f"{title:<26}", 1))
+        for r in rows:
+            lines.append(
+                f"  {r['name']:<26} {r['hit']:>4} {r['missed']:>7} {r['false_trigger']:>14} "
+                f"{r['precision']:>10.1%} {r['recall']:>7.1%}"
+            )
+    fields = [
+        f"{r['name']} {r['recall']:.0%} ({r['hit']}/{r['hit'] + r['missed']})"
+        for r in data["fields"]
+    ]
+    lines.append("  field accuracy: " + ", ".join(fields))
+    t = data["targets"]
+    rows = (
+        ("Specialist set exact", "specialists_exact", "specialists_exact"),
+        ("Checkpoint recall", "checkpoint_recall", "checkpoint_recall"),
+        ("Checkpoint precision", "checkpoint_precision", "checkpoint_precision"),
+        ("Redirects right", "redirect_accuracy", "redirects"),
+        ("Fields right", "field_accuracy", "fields"),
+    )
+    lines += [
+        f"{label + ':':<22}{data[key]:.1%} (target {t[target]:.0%})" for label, key, target in rows
+    ]
+    lines.append("PASSED" if data["passed"] else "FAILED: " + "; ".join(data["missed_targets"]))
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     """Add ``eval`` to the main application."""
 
@@ -88,7 +168,9 @@ def register(app: typer.Typer) -> None:
     def eval_cmd(
         file: Annotated[
             Path | None,
-            typer.Argument(help="A case file or directory (default: evals/incidents)."),
+            typer.Argument(
+                help="A case file or directory (default: evals/requests, or evals/incidents)."
+            ),
         ] = None,
         incidents: Annotated[
             bool, typer.Option("--incidents", help="Run the incident triage eval.")
@@ -98,18 +180,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run an eval against its targets; exit 1 when a target is missed.
 
-        --incidents: triage labelled incidents (alerts as seen at open time) and score the
-        owner (target 90%) and severity (target 85%), with no P1 rated below P2.
+        Requests (default): labelled requests in plain words or forms, scored on the specialist
+        set (95% exact), checkpoints (100% recall, 90% precision), redirects (100%) and parsed
+        fields (95%). --incidents: labelled incidents, scored on owner (90%) and severity (85%).
         """
         invocation = Invocation(registry_option=registry)
         with guarded(invocation, as_json):
             if not incidents:
-                raise InputError("the request eval is not available yet; use --incidents")
-            from opsteam.application import incident_eval
+                from opsteam.application import request_eval
 
-            cases = incident_eval.load_cases(file or incident_eval.DEFAULT_DIR)
-            report = incident_eval.run_eval(cases, invocation.registry)
-            invocation.output.emit(report_data(report), as_json=as_json, render=render_report)
-            passed = report.passed
+                cases = request_eval.load_cases(file or request_eval.DEFAULT_DIR)
+                score = request_eval.run_eval(cases, invocation.registry)
+                invocation.output.emit(request_data(score), as_json=as_json, render=render_requests)
+                passed = score.passed
+            else:
+                passed = _incidents(invocation, file, as_json)
         if not passed:
             raise typer.Exit(EXIT_MISSED)
+
+
+def _incidents(invocation: Invocation, file: Path | None, as_json: bool) -> bool:
+    from opsteam.application import incident_eval
+
+    cases = incident_eval.load_cases(file or incident_eval.DEFAULT_DIR)
+    report = incident_eval.run_eval(cases, invocation.registry)
+    invocation.output.emit(report_data(report), as_json=as_json, render=render_report)
+    return report.passed

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.models import Verdict
+from opsteam.domain.models import Redirect, Verdict
 from opsteam.interfaces.cli import views
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
@@ -53,21 +53,55 @@ def finish(invocation: Invocation, results: list[RunResult], as_json: bool) -> N
 
 
 def submit(
-    file: Annotated[str, typer.Argument(help="Request file (YAML or JSON), or - for stdin.")],
+    file: Annotated[
+        str | None,
+        typer.Argument(
+            help="Request file (YAML or JSON form, or plain words), or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="The request in plain words.", show_default=False),
+    ] = None,
+    requester: Annotated[
+        str | None,
+        typer.Option(help="Who asks, for words (default: $OPSTEAM_USER).", show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
     home: HomeOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """Submit one change request (or a list) to the team."""
-    from opsteam.intake import parse_requests
+    """Submit a change request (a form file, a list, or plain words) to the team."""
+    from opsteam.application.service import current_user
+    from opsteam.intake.read import read_requests, understand_words
 
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
-        raw, source = _read_input(file)
-        requests = parse_requests(raw, source)
-        results = invocation.team().submit(requests, out=out)
+        who = requester or current_user()
+        if (file is None) == (text is None):
+            raise InputError("give a request file (or - for stdin) or --text WORDS, not both")
+        if text is not None:
+            understood = understand_words(text, invocation.registry, who)
+        else:
+            raw, source = _read_input(file or "-")
+            understood = read_requests(raw, source, invocation.registry, who)
+        if understood.redirect is not None:
+            _redirected(invocation, understood.redirect, as_json)
+        results = invocation.team().submit(understood.requests, out=out)
     finish(invocation, results, as_json)
+
+
+def _redirected(invocation: Invocation, redirect: Redirect, as_json: bool) -> None:
+    """Words that belong to another division: said so (exit 0), nothing run or stored."""
+    data = {
+        "status": "redirected",
+        "redirect": redirect.model_dump(mode="json"),
+        "summary": f"Redirected to {redirect.owner}: {redirect.reason}.",
+    }
+    invocation.output.emit(data, as_json=as_json, render=lambda d: d["summary"])
+    raise typer.Exit(0)
 
 
 def approve(

@@ -1,0 +1,71 @@
+"""What a person sends, in whatever shape: a form file (YAML/JSON) or plain words.
+
+One entry point for every way in. A document whose fields are the form's is a form; plain
+text, or a document with none of the form's fields, is a request in words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import ChangeRequest, Redirect
+from opsteam.domain.registry import Registry
+from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_forms
+from opsteam.intake.scope import redirect_for
+from opsteam.intake.words import Parsed, parse_words, to_request
+
+FORM_FIELDS = frozenset(ChangeRequest.model_fields) | {"requests"}
+HINT = "say it in the text (e.g. 'in prod'), or send the form (see examples/*.yaml)"
+
+
+class Understood(BaseModel):
+    """Requests ready to run, or a redirect of words that belong to another division."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    requests: list[ChangeRequest] = Field(default_factory=list)
+    redirect: Redirect | None = None
+    words: Parsed | None = None
+
+
+def _is_form(data: Any) -> bool:
+    if isinstance(data, dict):
+        return bool(FORM_FIELDS & set(data))
+    return isinstance(data, list) and all(isinstance(i, dict) for i in data) and bool(data)
+
+
+def understand_words(text: str, registry: Registry, requester: str) -> Understood:
+    """A plain-words request: redirected, or a validated request; missing facts are refused."""
+    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
+        raise InputError(f"words: longer than {MAX_INPUT_BYTES // 1024} KiB")
+    if not text.strip():
+        raise InputError("words: the request is empty")
+    parsed = parse_words(text, registry, requester)
+    redirect = redirect_for(text, text, registry)
+    if redirect is not None:
+        return Understood(redirect=redirect, words=parsed)
+    request, problems = to_request(parsed)
+    if request is None:
+        raise InputError(problems[0] + f"; {HINT}", [*problems[:-1], problems[-1] + f"; {HINT}"])
+    return Understood(requests=[request], words=parsed)
+
+
+def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -> Understood:
+    """Form or words, validated before anything runs or is stored."""
+    if len(raw) > MAX_INPUT_BYTES:
+        load_document(raw, source)  # raises the size error, naming the limit
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: input is not UTF-8 text") from None
+    try:
+        data = load_document(raw, source)
+    except InputError:
+        if text.lstrip()[:1] in "[{":  # JSON that does not parse is a broken form
+            raise
+        data = None  # not YAML either: plain words
+    if _is_form(data):
+        return Understood(requests=parse_forms(data, source, registry.routing))
+    return understand_words(text, registry, requester)

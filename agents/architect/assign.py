@@ -27,6 +27,12 @@ def _shown(facts: list[Fact]) -> list[str]:
     return [str(f) for f in facts[:MAX_FACTS]]
 
 
+def _monitoring_only(intent: Intent, comps: set[DesignComponent]) -> bool:
+    """Alerts, dashboards, SLOs, pod settings: the SRE and the automation engineer's work,
+    even when they name the thing they watch ("alert on the orders db's replication lag")."""
+    return intent.watching and not intent.has("schemas", "data_work", asked=True)
+
+
 def _host_work(request: ChangeRequest, intent: Intent, comps: set[DesignComponent]) -> list[str]:
     if "server" not in comps and not intent.has("hosts", asked=True):
         return []
@@ -40,33 +46,48 @@ def _host_work(request: ChangeRequest, intent: Intent, comps: set[DesignComponen
 def _network_facts(
     request: ChangeRequest, intent: Intent, comps: set[DesignComponent]
 ) -> list[Fact]:
-    """Why the network changes: traffic, placement or connectivity (none: no network work)."""
-    facts = intent.of("exposure", "placement", "connectivity", asked=True)
+    """Why the network changes: traffic, exposure or connectivity, or something new to place
+    in a network. Changes inside a data store or on existing hosts move no traffic."""
+    facts = intent.of("exposure", "connectivity", asked=True)
     placed = sorted(comps & NETWORK_PLACED)
-    if placed and request.type is not ChangeType.MODIFY:
-        verb = "new" if request.type is ChangeType.NEW else "removed"
-        facts = [
-            Fact(kind="placement", detail=f"{verb} {', '.join(placed)}", evidence="components"),
-            *facts,
-        ]
-    elif comps & EDGE:
-        facts = [
-            Fact(kind="exposure", detail=", ".join(sorted(comps & EDGE)), evidence="components"),
-            *facts,
-        ]
+    if request.type is ChangeType.NEW and placed:
+        new = Fact(kind="placement", detail=f"new {', '.join(placed)}", evidence="components")
+        facts = [new, *intent.of("placement", asked=True), *facts]
+    edge = sorted(comps & EDGE)
+    if edge:
+        facts = [Fact(kind="exposure", detail=", ".join(edge), evidence="components"), *facts]
     return facts
+
+
+def _data_facts(request: ChangeRequest, intent: Intent, comps: set[DesignComponent]) -> list[Fact]:
+    """Why the Database Administrator works: a data store built, changed or removed, its
+    schema or its backups. A firewall rule in front of a database is the network's."""
+    work = intent.of("schemas", "data_work", asked=True)
+    stores = comps & STATEFUL
+    if work:
+        return work
+    if not stores:
+        return []
+    exposure_only = request.type is not ChangeType.NEW and intent.has("exposure", asked=True)
+    if exposure_only:
+        return []
+    named = intent.of("data_stores", asked=True)
+    return named or [
+        Fact(kind="data_stores", detail=s, evidence="components") for s in sorted(stores)
+    ]
 
 
 def assignments_for(
     request: ChangeRequest, intent: Intent, components: list[DesignComponent], registry: Registry
 ) -> list[Assignment]:
     comps = set(components)
+    if _monitoring_only(intent, comps):
+        return []
     wanted: dict[str, tuple[str, list[str], list[str]]] = {}
     hosts = _host_work(request, intent, comps)
     if hosts:
-        wanted["systems-administrator"] = (
-            "the change touches hosts", hosts, _shown(intent.of("hosts", asked=True)) or ["server"]
-        )  # fmt: skip
+        facts = _shown(intent.of("hosts", asked=True)) or ["server"]
+        wanted["systems-administrator"] = ("the change touches hosts", hosts, facts)
     network = _network_facts(request, intent, comps)
     if network:
         tasks = ["least-privilege firewall rules"]
@@ -76,16 +97,18 @@ def assignments_for(
             tasks.append("DNS and load balancer / TLS")
         if "vpn" in comps:
             tasks.append("VPN connectivity")
-        wanted["network-engineer"] = (
-            "the change moves traffic, placement or connectivity", tasks, _shown(network)
-        )  # fmt: skip
-    data = intent.of("data_stores", "schemas", asked=True)
-    if comps & STATEFUL or data:
+        reason = "the change moves traffic, placement or connectivity"
+        wanted["network-engineer"] = (reason, tasks, _shown(network))
+    data = _data_facts(request, intent, comps)
+    if data:
         tasks = ["engine, sizing and HA", "backups meeting the RPO"]
         if request.type is not ChangeType.NEW:
             tasks.append("migration and rollback plan")
-        facts = _shown(data) or sorted(comps & STATEFUL)
-        wanted["database-administrator"] = ("the change stores or changes data", tasks, facts)
+        wanted["database-administrator"] = (
+            "the change stores or changes data",
+            tasks,
+            _shown(data),
+        )
     return [
         Assignment(
             role_id=registry.role(slug).id,
@@ -105,29 +128,48 @@ def _need(kind: str, reason: str, facts: list[Fact]) -> CheckpointNeed:
 def _architecture(
     request: ChangeRequest, intent: Intent, comps: set[DesignComponent]
 ) -> CheckpointNeed | None:
-    topology = intent.of("topology", "platform")
+    """New services, clusters, regions, data stores, platforms and migrations between them."""
+    topology = intent.of("topology", asked=True)
     if topology:
         return _need(
             "architecture-change", f"changes the architecture: {topology[0].detail}", topology
         )
+    if request.type is not ChangeType.NEW:
+        return None
+    stores = comps & {"database", "cache"}
     prod = request.environment is Environment.PROD
-    if prod and request.type is ChangeType.NEW and comps & STATEFUL:
-        stores = ", ".join(sorted(comps & STATEFUL))
-        fact = Fact(kind="topology", detail=f"new {stores} in production", evidence="components")
-        return _need("architecture-change", "adds a stateful component in production", [fact])
+    if stores or (prod and "object-storage" in comps):
+        made = ", ".join(sorted(stores or {"object-storage"}))
+        fact = Fact(kind="topology", detail=f"new {made}", evidence="components")
+        return _need("architecture-change", f"adds a new {made}", [fact])
     return None
+
+
+def _external(request: ChangeRequest, intent: Intent) -> CheckpointNeed | None:
+    """A new third party: a vendor, partner or outside API the design starts to depend on.
+    Removing one, or fixing one that is already integrated, is no new integration."""
+    third = intent.of("third_parties")
+    if not third or request.type is ChangeType.REMOVE or intent.existing_integration:
+        return None
+    names = ", ".join(dict.fromkeys(f.detail for f in third[:MAX_FACTS]))
+    return _need("external-integration", f"integrates {names}", third)
 
 
 def _schema(
     request: ChangeRequest, intent: Intent, comps: set[DesignComponent]
 ) -> CheckpointNeed | None:
-    schemas = intent.of("schemas")
-    if not schemas or not (comps & {"database", "cache"} or intent.has("data_stores")):
+    """A schema change on data customers depend on (production data counts as theirs)."""
+    prod = request.environment is Environment.PROD
+    if request.type is ChangeType.REMOVE and prod and "database" in comps:
+        fact = Fact(kind="schemas", detail="drops a production database", evidence="type: Remove")
+        return _need("customer-schema-change", "removes a production database", [fact])
+    schemas = intent.of("schemas", asked=True)
+    if not schemas or not comps & {"database", "cache"}:
         return None
     customers = intent.of("customers")
-    if request.environment is not Environment.PROD and not customers:
+    if not prod and not customers:
         return None
-    where = "production data" if request.environment is Environment.PROD else "customer data"
+    where = "production data" if prod else "customer data"
     words = ", ".join(f.detail for f in schemas[:MAX_FACTS])
     return _need(
         "customer-schema-change", f"schema change ({words}) on {where}", schemas + customers
@@ -138,14 +180,12 @@ def checkpoints_for(
     request: ChangeRequest, intent: Intent, components: list[DesignComponent], registry: Registry
 ) -> list[CheckpointNeed]:
     comps = set(components)
-    needs = [n for n in (_architecture(request, intent, comps),) if n]
-    third = intent.of("third_parties")
-    if third:
-        names = ", ".join(dict.fromkeys(f.detail for f in third[:MAX_FACTS]))
-        needs.append(_need("external-integration", f"integrates {names}", third))
-    schema = _schema(request, intent, comps)
-    if schema:
-        needs.append(schema)
+    found = (
+        _architecture(request, intent, comps),
+        _external(request, intent),
+        _schema(request, intent, comps),
+    )
+    needs = [n for n in found if n is not None]
     other = intent.of("other_divisions")
     if other:
         owners = [

@@ -19,6 +19,7 @@ from opsteam.application.eval_scores import Score, Targets, score_cases
 from opsteam.domain.errors import InputError, describe_validation_error
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import CheckpointKind, Registry
+from opsteam.intake.read import form_redirect
 from opsteam.intake.scope import redirect_for, scope_redirect
 from opsteam.intake.vocabulary import normalize_form
 from opsteam.intake.words import parse_words, to_request
@@ -75,6 +76,8 @@ def _form_outcome(
     try:
         request = ChangeRequest.model_validate(form)
     except ValidationError as exc:
+        if form_redirect(case.form, registry) is not None:
+            return None, form, [], []
         problems = describe_validation_error(exc)
         missing = [p.split(":")[0] for p in problems if p.endswith("required field is missing")]
         return None, form, missing, problems
@@ -90,9 +93,12 @@ def outcome(case: RequestCase, registry: Registry) -> CaseOutcome:
         found = redirect_for(words, words, registry)
         redirect = found.owner if found else None
         request, problems = to_request(parsed) if redirect is None else (None, [])
-        fields, missing = parsed.form, parsed.missing
+        fields = parsed.form
+        missing = [] if redirect is not None else parsed.missing  # nothing is asked of it
     else:
         request, fields, missing, problems = _form_outcome(case, registry)
+        found = form_redirect(case.form, registry) if request is None else None
+        redirect = found.owner if found else None
     if request is not None:
         found = scope_redirect(request, registry)
         redirect = found.owner if found else None

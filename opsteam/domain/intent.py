@@ -32,6 +32,11 @@ class Intent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     components: list[DesignComponent]
     facts: list[Fact] = Field(default_factory=list)
+    # The ask is about watching or operating something (alerts, SLOs, autoscaling, limits),
+    # not about building or changing infrastructure.
+    watching: bool = False
+    # The third party the request names is already integrated (a fix, not a new one).
+    existing_integration: bool = False
 
     def of(self, *kinds: FactKind, asked: bool = False) -> list[Fact]:
         """Facts of these kinds; ``asked`` keeps only what the request asks for."""

@@ -30,13 +30,15 @@ FactKind = Literal[
     "placement",  # networks, subnets, regions, zones, moves between them
     "connectivity",  # VPN, peering, traffic between networks or data stores
     "hosts",  # servers, VMs, OS, patching, hardening
-    "data_stores",  # databases, caches, buckets, backups, replication
+    "data_stores",  # databases, caches, buckets (the stores themselves)
+    "data_work",  # backups, restores, replicas, retention, engine parameters, upgrades
     "schemas",  # tables, columns, fields, indexes, renames, drops, backfills
     "customers",  # data or features customers see or depend on
     "third_parties",  # vendors, partners, SaaS, external APIs
     "other_divisions",  # work for or with another division
     "topology",  # new services/clusters/regions, re-architecture, replacements
     "platform",  # platform-wide work touching many components
+    "operations",  # alerts, dashboards, SLOs, autoscaling, pod limits, chaos experiments
     "in_place",  # changes inside something that exists (parameters, versions, sizes)
 ]
 FACT_KINDS: tuple[FactKind, ...] = get_args(FactKind)

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def _word(word: str) -> re.Pattern[str]:
+    """A whole word or phrase, its plural too (``bastion`` finds ``bastions``); an
+    identifier such as ``external_ref`` is one word, so ``external`` does not match it."""
+    body = re.escape(word.lower())
+    plural = "(?:e?s)?" if word[-1:].isalpha() and len(word) > 2 else ""
+    return re.compile(r"(?<![a-z0-9_])" + body + plural + r"(?![a-z0-9_])")
 
 
 def mentions(text: str, keywords: Sequence[str]) -> list[str]:
     """Keywords present in ``text`` as whole words or phrases (``text`` is lower-cased)."""
-    found = []
+    return [word for word in keywords if _word(word).search(text)]
+
+
+def first_mention(text: str, keywords: Sequence[str]) -> tuple[int, str] | None:
+    """(position, keyword) of the keyword that appears first in ``text``, if any."""
+    best: tuple[int, str] | None = None
     for word in keywords:
-        pattern = r"(?<![a-z0-9])" + re.escape(word.lower()) + r"(?![a-z0-9])"
-        if re.search(pattern, text):
-            found.append(word)
-    return found
+        match = _word(word).search(text)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), word)
+    return best

@@ -15,7 +15,7 @@ from opsteam.domain.intent import Fact, Intent
 from opsteam.domain.models import ChangeRequest, Component, Engine
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent, FactKind
-from opsteam.domain.text import mentions
+from opsteam.domain.text import first_mention, mentions
 
 FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.SERVER: ("server",),
@@ -91,17 +91,72 @@ def components_for(request: ChangeRequest, registry: Registry) -> list[DesignCom
         found.add("cache")
     elif request.engine is not None:
         found.add("database")
+    if not found & STATEFUL and mentions(ask, routing.facts["schemas"]):
+        found.add("database")  # tables, columns and indexes live in a database
     if "web" in found:
         found.add("kubernetes")
     return [c for c in ORDER if c in found]
 
 
+_MOVE = re.compile(
+    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
+    r"\b(?:to|onto|into|off|with|from)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_roles(text: str, registry: Registry) -> str:
+    """Role names and slugs in a request are routing instructions, never facts about it."""
+    for role in registry.roles:
+        for name in (role.slug, role.name.lower(), role.id.lower()):
+            text = text.replace(name, " ")
+    return text
+
+
+_PLACES = (
+    "database", "db", "cluster", "clusters", "region", "postgres", "postgresql", "mysql",
+    "redis", "memcached", "eks", "kubernetes", "k8s", "kubeadm", "aws", "gcp", "azure",
+    "cloud", "platform", "datacenter", "data center", "on-prem", "storage", "rocky", "centos",
+    "ubuntu", "debian", "vpc", "network", "account", "cdn", "dns provider", "route53",
+)  # fmt: skip
+_REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
+
+
+def _move_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
+    """Moving or migrating a store, a platform or a place changes traffic and architecture
+    ("migrate the catalog database to Postgres"); switching a setting does not."""
+    said = " ".join([request.request, request.description])
+    match = next(
+        (
+            m
+            for m in _MOVE.finditer(said)
+            if mentions(m.group(0).lower(), _PLACES) or _REGION_NAME.search(m.group(0).lower())
+        ),
+        None,
+    )
+    if match is None:
+        return []
+    evidence = _evidence(sentences, match.group(0).split()[0].lower())
+    return [
+        Fact(kind="topology", detail="a migration between platforms", evidence=evidence),
+        Fact(kind="connectivity", detail="traffic moves to the new place", evidence=evidence),
+    ]
+
+
 def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
-    text = request.text
+    text = _without_roles(request.text, registry)
     sentences = _sentences(request)
-    asked = " ".join(
-        [request.request, request.description, request.component_words or "", *request.integrations]
-    ).lower()
+    asked = _without_roles(
+        " ".join(
+            [
+                request.request,
+                request.description,
+                request.component_words or "",
+                *request.integrations,
+            ]
+        ).lower(),
+        registry,
+    )
     words: dict[FactKind, tuple[str, ...]] = dict(registry.routing.facts)
     for spec in registry.checkpoints:
         kind = _CHECKPOINT_FACTS.get(spec.kind)
@@ -143,7 +198,31 @@ def _form_facts(request: ChangeRequest) -> list[Fact]:
 
 def understand(request: ChangeRequest, registry: Registry) -> Intent:
     """The request's intent: what it builds or changes, and every fact with its evidence."""
+    facts = _word_facts(request, registry) + _form_facts(request)
+    facts += _move_facts(request, _sentences(request))
     return Intent(
         components=components_for(request, registry),
-        facts=_word_facts(request, registry) + _form_facts(request),
+        facts=facts,
+        watching=_watching(request, registry),
+        existing_integration=bool(_EXISTING_THIRD_PARTY.search(request.text)),
     )
+
+
+# A third party that already works with us: "webhooks are getting 403s", "our existing".
+_EXISTING_THIRD_PARTY = re.compile(
+    r"\b(?:are|is|keep|keeps)\s+(?:getting|failing|returning|timing out|broken|erroring)\b"
+    r"|\balready\s+(?:integrated|use|using|connected)\b|\bexisting\s+(?:integration|vendor)",
+    re.IGNORECASE,
+)
+
+
+def _watching(request: ChangeRequest, registry: Registry) -> bool:
+    """The first thing the request asks about is an operations matter (an alert, an SLO,
+    autoscaling, limits), not a piece of infrastructure."""
+    routing = registry.routing
+    ask = " ".join([request.request, request.description]).lower()
+    ops = first_mention(ask, routing.facts["operations"])
+    if ops is None:
+        return request.component is Component.MONITORING and not request.ports
+    things = first_mention(ask, (*routing.things, *routing.facts["schemas"]))
+    return things is None or ops[0] <= things[0]

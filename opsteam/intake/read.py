@@ -15,6 +15,7 @@ from opsteam.domain.models import ChangeRequest, Redirect
 from opsteam.domain.registry import Registry
 from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_forms
 from opsteam.intake.scope import redirect_for
+from opsteam.intake.vocabulary import normalize_form
 from opsteam.intake.words import Parsed, parse_words, to_request
 
 FORM_FIELDS = frozenset(ChangeRequest.model_fields) | {"requests"}
@@ -67,5 +68,24 @@ def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -
             raise
         data = None  # not YAML either: plain words
     if _is_form(data):
-        return Understood(requests=parse_forms(data, source, registry.routing))
+        try:
+            return Understood(requests=parse_forms(data, source, registry.routing))
+        except InputError:
+            redirect = form_redirect(data, registry)  # another division's: missing fields moot
+            if redirect is None:
+                raise
+            return Understood(redirect=redirect)
     return understand_words(text, registry, requester)
+
+
+def form_redirect(data: Any, registry: Registry) -> Redirect | None:
+    """The redirect of a single form that does not validate (e.g. no environment given)."""
+    if not isinstance(data, dict):
+        return None
+    form = normalize_form(data, registry.routing)
+    if form.get("component") != "other":
+        return None
+    parts = ("request", "description", "component_words", "justification", "impact")
+    words = {name: str(form.get(name) or "") for name in parts}
+    asked = " ".join(words[n] for n in ("request", "description", "component_words"))
+    return redirect_for(" ".join(words.values()), asked, registry)

@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from opsteam.domain.errors import describe_validation_error
-from opsteam.domain.models import MAX_SHORT, ChangeRequest, slugify
+from opsteam.domain.models import MAX_SHORT, ChangeRequest
 from opsteam.domain.registry import Registry
 from opsteam.domain.text import mentions
-from opsteam.intake import extract
+from opsteam.intake import extract, fields
 
 NOT_STATED = "not stated in the request"
 REQUIRED: dict[str, str] = {
@@ -25,15 +25,6 @@ REQUIRED: dict[str, str] = {
     "component": "what to build or change (a server, database, network, ...)",
 }
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_SERVICE = re.compile(
-    r"\b(?:for|of|called|named|service|app|application)\s+(?:the\s+|our\s+|a\s+|an\s+)?"
-    r"([a-z][a-z0-9-]{1,38}[a-z0-9])(?:\s+(?:service|app|api|team|system|platform|workload))?",
-    re.IGNORECASE,
-)
-_NOT_A_SERVICE = frozenset(
-    "the our a an it this that prod production staging dev development new our me us them "
-    "you team all every some each both use using with which who".split()
-)
 _COMPLIANCE = {"gdpr": "gdpr", "hipaa": "hipaa", "soc 2": "soc2", "soc2": "soc2",
                "pci": "pci-dss", "pci-dss": "pci-dss", "pci dss": "pci-dss"}  # fmt: skip
 _USERS = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*([km])?\s*(?:concurrent\s+|daily\s+|active\s+)?"
@@ -70,30 +61,13 @@ def _title(text: str) -> str:
 
 
 def _environment(text: str, registry: Registry, found: dict[str, Any]) -> None:
-    table = registry.routing.synonyms.environment
-    hits = {env: words for env, words in table.items() if mentions(text, (env, *words))}
-    if len(hits) == 1:
-        [(env, words)] = hits.items()
-        found["environment"] = (env, mentions(text, (env, *words))[0])
-        return
-    if len(hits) > 1:  # "copy prod data to staging": the target is the one after in/to/into
-        for env, words in hits.items():
-            for word in (env, *words):
-                if re.search(rf"\b(?:in|to|into|on|for)\s+(?:the\s+)?{re.escape(word)}\b", text):
-                    found["environment"] = (env, word)
-                    return
+    hit = fields.environment(text, registry)
+    if hit:
+        found["environment"] = hit
 
 
 def _type(text: str, registry: Registry, found: dict[str, Any]) -> None:
-    table = registry.routing.synonyms.type
-    first: tuple[int, str, str] | None = None
-    for kind in ("Remove", "Modify", "New"):
-        for word in table.get(kind, ()):
-            match = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text)
-            if match and (first is None or match.start() < first[0]):
-                first = (match.start(), kind, word)
-    if first is not None:
-        found["type"] = (first[1], first[2])
+    found["type"] = fields.change_type(text, registry)
 
 
 def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
@@ -113,12 +87,22 @@ def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
             found["component"] = ("other", named[0])
 
 
-def _service(text: str, found: dict[str, Any]) -> None:
-    for match in _SERVICE.finditer(text):
-        name = match.group(1).lower()
-        if name not in _NOT_A_SERVICE and not name.isdigit():
-            found["service"] = (slugify(name), match.group(0).strip())
-            return
+_NOT_SERVICE = (
+    "the our a an it this that new old all every some each both any its their my your his her "
+    "me us them you team we i one two three four five six seven eight nine ten more another "
+    "other same with which who what when where how by of to in on for from up down off out "
+    "please pls can could would should will need needs want get got make made keep run "
+    "black friday monday tuesday wednesday thursday friday saturday sunday weekend night "
+    "small medium large xlarge size managed self-hosted internal external public private "
+    "primary replica replicas read write main temporary temp legacy first second last next "
+    "p99 p95 p50 logs log data dr sso it's cross-region region regions zone zones"
+).split()
+
+
+def _service(text: str, registry: Registry, found: dict[str, Any]) -> None:
+    hit = fields.service(text, fields.stopwords(registry, tuple(_NOT_SERVICE)))
+    if hit:
+        found["service"] = hit
 
 
 def _numbers(text: str, found: dict[str, Any]) -> None:
@@ -137,9 +121,9 @@ def _numbers(text: str, found: dict[str, Any]) -> None:
 
 
 def _lists(text: str, registry: Registry, found: dict[str, Any]) -> None:
-    ports = extract.ports(text)
+    ports = fields.ports(text)
     if ports:
-        found["ports"] = ([p.value for p in ports], ports[0].evidence)
+        found["ports"] = ports
     cidrs = extract.cidrs(text)
     if cidrs:
         found["existing_cidrs"] = ([str(c.value) for c in cidrs], cidrs[0].evidence)
@@ -207,7 +191,7 @@ def parse_words(text: str, registry: Registry, requester: str) -> Parsed:
     _environment(lowered, registry, found)
     _type(lowered, registry, found)
     _component(lowered, registry, found)
-    _service(text, found)
+    _service(text, registry, found)
     _numbers(lowered, found)
     _lists(lowered, registry, found)
     _technology(text, found)
@@ -220,9 +204,8 @@ def parse_words(text: str, registry: Registry, requester: str) -> Parsed:
         "timeline": NOT_STATED,
         "impact": NOT_STATED,
         "requester": requester,
-        "type": "New",
     }
-    evidence = {"type": "no change or removal wording: a new request"}
+    evidence: dict[str, str] = {}
     for name, (value, words) in found.items():
         form[name] = value
         evidence[name] = words

@@ -69,6 +69,7 @@ def _context(
         feedback=tuple(state.feedback),
         findings=tuple(findings),
         attempt=attempt,
+        inputs=state.inputs,
     )
 
 

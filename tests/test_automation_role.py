@@ -200,7 +200,7 @@ def test_hostile_request_text_cannot_break_hcl_or_yaml() -> None:
     hardened = servers.model_copy(update={"hardening": [*servers.hardening, HOSTILE]})
     files = bundle(request, make_ctx(request, design=design, servers=hardened))
     for path, artifact in files.items():
-        if path.endswith(".tf"):
+        if path.endswith((".tf", ".tfvars.example")):
             parsed = hcl2.loads(artifact.content, serialization_options=OPTIONS)
             kinds = {k for block in parsed.get("resource", []) for k in block}
             assert "evil" not in kinds

@@ -107,8 +107,8 @@ def test_network_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> 
     assert plan is not None
     nat = [i for i in plan.estimate.items if i.use == "NAT egress"]
     assert [i.quantity for i in nat] == ([len(net.nat_zones)] if net.nat_zones else [])
-    main = files["terraform/main.tf"]
-    assert re.search(rf'default\s*=\s*"{re.escape(design.region)}"', main)
+    variables = files["terraform/variables.tf"]
+    assert re.search(rf'default\s*=\s*"{re.escape(design.region)}"', variables)
     db = state.data.database if state.data else None
     if db is not None:
         ports = {r.port for r in net.rules if "db" in r.destination or "cache" in r.destination}

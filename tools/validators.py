@@ -4,6 +4,7 @@ What runs for each artifact kind (validator names as reported):
 
 * terraform: ``hcl2`` (python-hcl2 parse), ``tf-schema`` (the module against the AWS provider
   schema, in-process, see tools/tfschema) and ``checkov`` (terraform framework)
+* tfvars (``terraform.tfvars.example``): ``hcl2`` (the example values parse)
 * kubernetes: ``kubernetes-validate`` (--strict, schemas of Kubernetes 1.30) and ``checkov``
   (kubernetes framework); kustomization files and the patches they list are partial objects,
   so they get ``yaml``, and each root kustomization (an overlay) also ``kustomize`` (it builds)
@@ -189,6 +190,7 @@ def _validators_for(artifact: Artifact, patches: set[str]) -> tuple[str, ...]:
 
 _VALIDATORS: dict[str, tuple[str, ...]] = {
     "terraform": ("hcl2", "tf-schema", "checkov"),
+    "tfvars": ("hcl2",),
     "ansible": ("ansible-syntax", "ansible-lint"),
     "prometheus-rules": ("promtool",),
     "prometheus-tests": ("promtool-test",),
@@ -267,6 +269,11 @@ def _rule_docs(bundle_dir: Path, test_path: str, name: str) -> list[Any] | None:
     return formats.load_yaml(text)[0] if isinstance(text, str) else None
 
 
+def _plan_tfvars(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    """Example values of a module's inputs: HCL that must parse (there is nothing to plan)."""
+    plan.owe(path, "hcl2", formats.check_hcl(text))
+
+
 def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.owe(path, "json", formats.check_json(text, dashboard=True))
 
@@ -285,6 +292,7 @@ def _plan_yaml(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
 
 _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "terraform": _plan_terraform,
+    "tfvars": _plan_tfvars,
     "kubernetes": _plan_kubernetes,
     "ansible": _plan_ansible,
     "prometheus-rules": _plan_promtool,

@@ -14,6 +14,7 @@ from opsteam.domain.decisions.iac import (
     Removal,
     TerraformStack,
 )
+from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
 
@@ -127,6 +128,8 @@ class ArchitectDesign(_Decision):
     engine: Engine | None = None
     hosts_needed: bool = False
     public_endpoint: bool = False
+    # The request names an existing (shared) network: use it, never create a VPC.
+    existing_network: bool = False
     revision: int = 1
     feedback_applied: list[str] = Field(default_factory=list)
     # Requested changes the architect applied (typed), and those it could not apply.
@@ -178,6 +181,9 @@ class DnsRecord(_Decision):
 
 
 class LoadBalancer(_Decision):
+    """TLS ends here; targets get plain HTTP on ``target_port``: the workload's own port on
+    hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``)."""
+
     name: str
     scheme: Literal["internet-facing", "internal"]
     listener_port: int
@@ -185,11 +191,20 @@ class LoadBalancer(_Decision):
     tls_policy: str
     certificate: str
     health_check_path: str
+    app_port: int = 0  # where the workload listens (0: same as target_port)
+    target_protocol: Literal["HTTP", "HTTPS"] = "HTTP"
+    node_port: int | None = None  # set when the targets are Kubernetes nodes
+
+    @property
+    def backend_port(self) -> int:
+        return self.app_port or self.target_port
 
 
 class NetworkPlan(_Decision):
     vpc_cidr: str
     subnets: list[Subnet]
+    # The VPC exists already (a shared network or a Modify): referenced, never created.
+    existing_vpc: bool = False
     rules: list[FirewallRule]
     dns_records: list[DnsRecord] = Field(default_factory=list)
     load_balancer: LoadBalancer | None = None
@@ -247,6 +262,8 @@ class AutomationPlan(_Decision):
     stack: TerraformStack | None = None
     change: ModifyChange | None = None
     removals: list[Removal] = Field(default_factory=list)
+    # Remove: the state of the stack whose module the removed blocks belong in (when known).
+    owner_state: StateBackend | None = None
     playbook: AnsiblePlaybook | None = None
     kubernetes: KubernetesApp | None = None
 

@@ -106,7 +106,8 @@ def test_overlays_scale_per_environment(tmp_path: Path) -> None:
     replicas = {}
     for env in ("dev", "staging", "prod"):
         text = files[f"kubernetes/overlays/{env}/kustomization.yaml"]
-        match = re.search(r"path: /spec/replicas\s+value: (\d+)", text)
+        assert "/spec/replicas" not in text  # the HorizontalPodAutoscaler owns the count
+        match = re.search(r"path: /spec/minReplicas\s+value: (\d+)", text)
         assert match, env
         replicas[env] = int(match.group(1))
     assert replicas["dev"] == 1 and replicas["staging"] == 2 and replicas["prod"] >= 3

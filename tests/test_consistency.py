@@ -124,7 +124,7 @@ def test_workload_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) ->
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     assert [p["containerPort"] for p in container["ports"]] == [k8s.port]
     if state.network is not None and state.network.load_balancer is not None:
-        assert state.network.load_balancer.target_port == k8s.port
+        assert state.network.load_balancer.backend_port == k8s.port
     for overlay in k8s.overlays:
         text = files[f"kubernetes/overlays/{overlay.env}/kustomization.yaml"]
         assert f"value: {overlay.replicas}" in text and f"value: {overlay.max_replicas}" in text

@@ -243,6 +243,7 @@ class ContainerResources(_Model):
 class EgressRule(_Model):
     port: int
     cidrs: list[str]
+    why: str = ""
 
 
 class KubernetesOverlay(_Model):
@@ -254,10 +255,23 @@ class KubernetesOverlay(_Model):
 
 
 class KubernetesApp(_Model):
+    """The workload as Kubernetes runs it. The HorizontalPodAutoscaler owns the replica
+    count (``replicas`` is its minimum, the Deployment states none); the load balancer
+    reaches the pods through ``node_port`` when it targets the nodes."""
+
     app: str
     namespace: str
     labels: dict[str, str]
     selector: dict[str, str]
+    namespace_labels: dict[str, str] = Field(default_factory=dict)
+    service_type: Literal["ClusterIP", "NodePort"] = "ClusterIP"
+    node_port: int | None = None
+    # Headless Service whose DNS SRV records list the pods Prometheus scrapes.
+    metrics_service: str = ""
+    # The namespace Prometheus runs in: the only in-cluster caller admitted (metrics).
+    monitoring_namespace: str = "monitoring"
+    # The overlay (environment) whose network these CIDR rules belong to: only it has them.
+    edge_env: str = ""
     image: str
     port: int
     health_path: str

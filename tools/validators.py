@@ -11,6 +11,7 @@ What runs for each artifact kind (validator names as reported):
 * ansible: ``ansible-syntax`` (ansible-playbook --syntax-check) and ``ansible-lint`` (--offline)
 * prometheus-rules: ``promtool`` (check rules)
 * prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
+* prometheus-config: ``promtool-config`` (promtool check config: scrape jobs and rule files)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
 * yaml: ``yaml``; markdown: nothing
 
@@ -194,6 +195,7 @@ _VALIDATORS: dict[str, tuple[str, ...]] = {
     "ansible": ("ansible-syntax", "ansible-lint"),
     "prometheus-rules": ("promtool",),
     "prometheus-tests": ("promtool-test",),
+    "prometheus-config": ("promtool-config",),
     "grafana-dashboard": ("json",),
     "json": ("json",),
     "yaml": ("yaml",),
@@ -240,6 +242,10 @@ def _plan_kustomization(plan: _Plan, path: str, docs: list[Any] | None, parsed: 
 
 def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("promtool", path, "promtool")
+
+
+def _plan_promtool_config(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.queue("promtool-config", path, "promtool-config")
 
 
 def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -297,6 +303,7 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "ansible": _plan_ansible,
     "prometheus-rules": _plan_promtool,
     "prometheus-tests": _plan_promtool_test,
+    "prometheus-config": _plan_promtool_config,
     "grafana-dashboard": _plan_dashboard,
     "json": _plan_json,
     "yaml": _plan_yaml,

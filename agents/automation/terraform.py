@@ -319,11 +319,12 @@ def stack(
         variables=wiring.stack_variables(
             region=region, env=env, network=network, db=db, tiers=tiers, vpn=vpn, cluster=k8s
         ),
-        outputs=wiring.stack_outputs(network, db, tables, refs),
+        outputs=wiring.stack_outputs(network, db, tables, refs, prefix),
         group_refs=refs,
         cluster=k8s,
         target_group=iac_cluster.target_group(lb, k8s) if lb is not None else None,
         backup_copy_regions=list(db.backup_copy_regions) if db else [],
+        request_metrics=[b.purpose for b in ctx.storage.buckets] if ctx.storage else [],
         subnets=nets,
         public_subnets=by_tier["public"],
         host_subnets=by_tier["private"] or by_tier["data"],

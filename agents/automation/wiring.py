@@ -146,6 +146,7 @@ def stack_outputs(
     db: DatabasePlan | None,
     tables: list[RouteTableSpec],
     refs: dict[str, str],
+    prefix: str,
 ) -> list[StackOutput]:
     """What a later Modify reads through this stack's state."""
     created = network is not None and not network.existing_vpc
@@ -156,7 +157,7 @@ def stack_outputs(
             if db.engine is Engine.REDIS
             else "aws_db_instance.main.identifier"
         )
-    return iac_inputs.stack_outputs(
+    found = iac_inputs.stack_outputs(
         vpc=vpc_ref(network) if network is not None else None,
         vpc_cidr="aws_vpc.main.cidr_block" if created else None,
         route_tables=[t.ident for t in tables],
@@ -166,3 +167,40 @@ def stack_outputs(
         dns_zone=network is not None and bool(network.dns_records),
         database=database,
     )
+    return found + scrape_targets(db, prefix)
+
+
+def scrape_targets(db: DatabasePlan | None, prefix: str) -> list[StackOutput]:
+    """The data store's instances as Prometheus file_sd targets, labelled by role: written to
+    monitoring/targets/ so the exporter job probes each instance (primary and replicas)."""
+    if db is None:
+        return []
+    if db.engine is Engine.REDIS:
+        group = "aws_elasticache_replication_group.main"
+        parts = [
+            f'{{ targets = ["${{{group}.primary_endpoint_address}}:{db.port}"], '
+            'labels = { role = "primary" } }'
+        ]
+        if db.read_replicas:
+            parts.append(
+                f'{{ targets = ["${{{group}.reader_endpoint_address}}:{db.port}"], '
+                'labels = { role = "replica" } }'
+            )
+        kind = "redis"
+    else:
+        instances = ["aws_db_instance.main"]
+        instances += [f"aws_db_instance.replica_{i}" for i in range(1, db.read_replicas + 1)]
+        parts = [
+            f'{{ targets = ["${{{name}.address}}:{db.port}"], labels = {{ role = '
+            f'"{"primary" if index == 0 else "replica"}" }} }}'
+            for index, name in enumerate(instances)
+        ]
+        kind = db.engine.value
+    return [
+        StackOutput(
+            name=f"prometheus_{kind}_targets",
+            value="jsonencode([" + ", ".join(parts) + "])",
+            description=f"Prometheus file_sd targets: terraform output -raw "
+            f"prometheus_{kind}_targets > monitoring/targets/{prefix}-{kind}.json",
+        )
+    ]

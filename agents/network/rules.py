@@ -226,11 +226,18 @@ def _data_rules(facts: Facts, private: list[str], subnets: bool = True) -> list[
     return rules
 
 
-def _admin_rules(facts: Facts) -> list[FirewallRule]:
-    """SSH from the bastion or the VPN peer only, and updates over 443 as the only way out."""
+NODE_EXPORTER_PORT = 9100
+
+
+def _admin_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
+    """SSH from the bastion or the VPN peer only, metrics to Prometheus inside the VPC, and
+    updates over 443 as the only way out."""
     rules: list[FirewallRule] = []
     app = facts.sg("app")
     if facts.hosts:
+        port = NODE_EXPORTER_PORT
+        why = f"node_exporter metrics on {port} only to Prometheus inside the VPC"
+        rules.append(_rule(f"{app}-metrics", "ingress", port, vpc, app, why))
         source = facts.peer_cidr or facts.sg("bastion")
         rules.append(
             _rule(
@@ -262,7 +269,7 @@ def firewall_rules(
     """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets
     (``subnets`` False: the VPC's ranges, when its subnets are not known here)."""
     rules = _edge_rules(facts, vpc) + _app_rules(facts, vpc)
-    rules += _data_rules(facts, private, subnets) + _admin_rules(facts)
+    rules += _data_rules(facts, private, subnets) + _admin_rules(facts, vpc)
     if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
         wanted = set(request.ports) or set(facts.app_ports)
         rules = [r for r in rules if r.port in wanted]

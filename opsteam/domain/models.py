@@ -236,6 +236,7 @@ ArtifactKind = Literal[
     "kubernetes",
     "prometheus-rules",
     "prometheus-tests",
+    "prometheus-config",
     "grafana-dashboard",
     "markdown",
     "json",

@@ -14,6 +14,7 @@ from opsteam.domain.decisions.iac import (
     Removal,
     TerraformStack,
 )
+from opsteam.domain.decisions.monitoring import AlertCase, ExporterSettings, ScrapeJob
 from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
@@ -277,11 +278,19 @@ class Slo(_Decision):
 
 
 class AlertRule(_Decision):
+    """One alert rule as rendered, with its proof (``cases``, run by promtool) and the
+    procedure the runbook gives the responder. ``severity`` is the handbook's alert scale;
+    ``labels`` carry it with the incident scale it maps to (opsteam.domain.severity)."""
+
     name: str
     expr: str
     for_: str = Field(alias="for")
     severity: Literal["P0", "P1", "P2", "P3"]
     summary: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    cases: list[AlertCase] = Field(default_factory=list)
+    procedure: list[str] = Field(default_factory=list)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -324,3 +333,9 @@ class ReliabilityPlan(_Decision):
     escalation: list[EscalationRow]
     removal: RemovalWatch | None = None
     dashboards: list[str] = Field(default_factory=list)
+    # Where every metric the alerts and dashboard read comes from, and the exporters' settings.
+    scrape_jobs: list[ScrapeJob] = Field(default_factory=list)
+    exporters: list[ExporterSettings] = Field(default_factory=list)
+    runbook_url: str = ""  # absolute URL of this bundle's runbook (alert links)
+    # Restore procedure for the data store (engine- and provider-specific commands).
+    restore: list[str] = Field(default_factory=list)

@@ -150,6 +150,8 @@ class TerraformStack(_Model):
     cluster: ClusterSpec | None = None
     target_group: TargetGroupSpec | None = None
     backup_copy_regions: list[str] = Field(default_factory=list)
+    # Buckets (by purpose) with CloudWatch request metrics: the writes the SRE watches.
+    request_metrics: list[str] = Field(default_factory=list)
     subnets: list[SubnetSpec]
     public_subnets: list[SubnetSpec]
     host_subnets: list[SubnetSpec]

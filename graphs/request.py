@@ -196,8 +196,11 @@ class _Nodes:
         answer = interrupt(task)
         record = _record(answer, "production-change", state.round)
         decided = state.model_copy(update={"decisions": [*state.decisions, record]})
+        # The window is judged again when the person approves: it must still be ahead.
+        at_approval = routing.change_approval(decided, self.registry, at=record.at)
         return {
             **update,
+            "gate": at_approval,
             "decisions": [record],
             **self._apply_review(decided, routing.review([record], state.round)),
         }
@@ -222,6 +225,9 @@ class _Nodes:
         )
         if failed:
             summary += f" {len(failed)} finding(s) remain after the team's fix attempts."
+        unmet = [f"{g.item} ({g.evidence})" for g in state.gate if not g.passed]
+        if unmet:
+            summary += " Change gate not met: " + "; ".join(unmet) + "."
         return {"status": status, "summary": summary}
 
 

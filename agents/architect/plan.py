@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from opsteam.agents.architect import diagram as architecture
 from opsteam.agents.architect import sections
 from opsteam.agents.architect.costs import Footprint, estimate, footprint, totals_by_category
 from opsteam.agents.architect.prices import PLATFORMS, CloudPrices, PriceTable
@@ -252,6 +253,7 @@ def assemble(
     dated = today.isoformat()
     totals = totals_by_category(cost.items)
     escalations = [ctx.registry.checkpoint(c.kind).name for c in design.checkpoints]
+    phases, timeline_note = sections.roadmap(request, ctx, today)
     waiting = ", awaiting checkpoint approval" if design.checkpoints else ""
     return InfrastructurePlan(
         title=request.request,
@@ -264,7 +266,7 @@ def assemble(
         platform=key,
         platform_label=cloud.label,
         rationale=rationale,
-        diagram=sections.diagram(request, ctx, cloud),
+        diagram=architecture.diagram(ctx),
         estimate=cost,
         category_totals=[
             CategoryTotal(category=c, low=lo, high=hi) for c, (lo, hi) in totals.items()
@@ -278,7 +280,8 @@ def assemble(
         security=sections.security(request, design, cloud),
         compliance=sections.compliance(request, design, cloud.label),
         tooling=_tooling(ctx),
-        roadmap=sections.roadmap(request, ctx),
+        roadmap=phases,
+        timeline_note=timeline_note,
         vendors=_vendors(cloud, today),
         criteria=_criteria(request),
         phase=f"Planning (design revision {design.revision}{waiting})",

@@ -78,8 +78,7 @@ def uses_existing_network(request: ChangeRequest) -> bool:
     one, else its words ("in the shared dev VPC", "our existing network")."""
     if request.existing_network is not None:
         return request.existing_network
-    asked = f"{request.request} {request.description}".lower()
-    return _EXISTING_NETWORK.search(asked) is not None
+    return _EXISTING_NETWORK.search(request.text) is not None
 
 
 def _text(request: ChangeRequest, feedback: tuple[str, ...]) -> str:

@@ -207,7 +207,7 @@ class Opsteam:
                     request=request,
                     bundle_dir=str(target.resolve()) if target else "",
                     started_on=self.clock().date(),
-                    inputs=run_inputs(self.home, self.settings),
+                    inputs=run_inputs(self.home, self.settings, self.clock()),
                 )
                 result = self._run(graph, thread_id, state)
                 result = self._maybe_write(graph, result, target)

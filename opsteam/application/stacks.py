@@ -69,7 +69,7 @@ def built_stacks(target: StoreOrSession) -> list[BuiltStack]:
         ]
 
 
-def run_inputs(home: Path, settings: Settings) -> RunInputs:
+def run_inputs(home: Path, settings: Settings, now: datetime) -> RunInputs:
     """What a run needs from outside its request, read just before it starts."""
     with open_store(home) as store:
         stacks = built_stacks(store)
@@ -77,4 +77,5 @@ def run_inputs(home: Path, settings: Settings) -> RunInputs:
         address_pool=list(settings.address_pool),
         stacks=stacks,
         runbook_base_url=settings.runbook_base_url,
+        now=now,
     )

@@ -8,6 +8,7 @@ opsteam allocated is what keeps two networks it built peerable: none overlaps an
 
 from __future__ import annotations
 
+from datetime import datetime
 from ipaddress import IPv4Network
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,6 +47,8 @@ class RunInputs(BaseModel):
     address_pool: list[IPv4Network] = Field(default_factory=lambda: list(DEFAULT_ADDRESS_POOL))
     stacks: list[BuiltStack] = Field(default_factory=list)
     runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
+    # When the run started (the application's clock): the gate judges the window against it.
+    now: datetime | None = None
 
     def stack(self, prefix: str) -> BuiltStack | None:
         """The newest stack opsteam built for ``prefix``, if any."""

@@ -12,8 +12,8 @@ import pytest
 from iac_factories import database_plan
 
 from opsteam.agents.architect.costs import estimate, footprint
-from opsteam.agents.automation import role as automation
 from opsteam.agents.architect.prices import PriceTable, load_prices
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
 from opsteam.domain.decisions import ArchitectDesign, DatabasePlan

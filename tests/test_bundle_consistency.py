@@ -139,10 +139,10 @@ def test_plans_change_when_the_request_changes(
 
 
 def test_existing_ranges_move_the_vpc(tmp_path: Path) -> None:
-    a, _ = run(tmp_path / "a", example("redis-cache-dev.yaml"))
+    a, _ = run(tmp_path / "a", example("batch-workers-vm.yaml"))
     assert a.network is not None
     b, files_b = run(
-        tmp_path / "b", example("redis-cache-dev.yaml", existing_cidrs=[a.network.vpc_cidr])
+        tmp_path / "b", example("batch-workers-vm.yaml", existing_cidrs=[a.network.vpc_cidr])
     )
     assert b.network is not None and b.network.vpc_cidr != a.network.vpc_cidr
     assert b.network.vpc_cidr in files_b["terraform/network.tf"]

@@ -30,12 +30,13 @@ Bundle = dict[str, str]
 
 
 def _run(tmp_path: Path, name: str) -> tuple[RequestState, Bundle]:
-    [request] = parse_requests((ROOT / "examples" / name).read_bytes())
+    """Every request of the file in one home; the facts are read from the last bundle."""
     team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier())
-    [result] = team.submit([request])
-    while result.pending:
-        result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
-    assert result.status == "completed", result.summary
+    for request in parse_requests((ROOT / "examples" / name).read_bytes()):
+        [result] = team.submit([request])
+        while result.pending:
+            result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
+        assert result.status == "completed", result.summary
     state = team.state(result.thread_id)
     return state, {a.path: a.content for a in state.all_artifacts()}
 
@@ -95,6 +96,12 @@ def test_network_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> 
     if net is None or "terraform/network.tf" not in files:
         return
     tf = files["terraform/network.tf"]
+    if net.existing_vpc:  # a shared network: used, never created
+        assert not _resources(tf, "aws_vpc") and not _resources(tf, "aws_subnet")
+        assert not _resources(tf, "aws_nat_gateway") and not net.nat_zones
+        assert 'data "aws_vpc" "existing"' in tf and "var.vpc_id" in tf
+        assert "Existing shared network" in files["network/network-plan.md"]
+        return
     [vpc] = _resources(tf, "aws_vpc").values()
     assert vpc["cidr_block"] == net.vpc_cidr
     assert f"`{net.vpc_cidr}`" in files["network/network-plan.md"]
@@ -131,8 +138,14 @@ def test_workload_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) ->
     plan = state.plan
     assert plan is not None
     assert plan.autoscaling[0].limits.startswith(f"{k8s.replicas}-{k8s.max_replicas} pods")
-    web = next(i for i in plan.estimate.items if i.use == "Web app / API")
-    assert web.quantity == k8s.replicas
+    cluster = (
+        state.automation.stack.cluster if state.automation and state.automation.stack else None
+    )
+    nodes = [i for i in plan.estimate.items if i.use == "Kubernetes nodes"]
+    if cluster is not None and cluster.created:  # the stack creates (and prices) the nodes
+        assert [i.quantity for i in nodes] == [cluster.desired_nodes]
+    else:  # an existing cluster is referenced: nothing of it is priced
+        assert nodes == []
 
 
 def test_hosts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> None:

@@ -120,9 +120,25 @@ def _datastore(t: Target, kind: str, common: Mapping[str, object]) -> ScrapeJob:
 
 def scrape_jobs(t: Target, exprs: Iterable[str]) -> list[ScrapeJob]:
     """One job per exporter kind the expressions need (the fallback's ``up`` gets its own)."""
+    exprs = list(exprs)
     grouped = families(exprs)
     order = [kind for _, kind in FAMILIES]
-    return [_job(t, kind, grouped[kind]) for kind in order if kind in grouped]
+    jobs = [_job(t, kind, grouped[kind]) for kind in order if kind in grouped]
+    if not jobs and any("up" in metrics_in(e) for e in exprs):
+        jobs.append(_targets(t))
+    return jobs
+
+
+def _targets(t: Target) -> ScrapeJob:
+    """Only ``up`` is read (the service's own targets): a target file lists them."""
+    return ScrapeJob(
+        name=t.job("targets"),
+        kind="file",
+        files=[f"targets/{t.prefix}.json"],
+        metrics=["up"],
+        labels=service_labels(t.request),
+        exporter="the service's own targets (listed in the target file)",
+    )
 
 
 def exporter_settings(t: Target, jobs: list[ScrapeJob]) -> list[ExporterSettings]:

@@ -21,6 +21,7 @@ from opsteam.domain.registry import Registry
 from opsteam.graphs import routing
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
+from opsteam.tools.diagrams import DiagramRenderer
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
 Update = dict[str, Any]
@@ -80,9 +81,12 @@ def _record(answer: dict[str, Any], kind: str, round_: int) -> DecisionRecord:
 class _Nodes:
     """Thin node functions: read a slice, call the role, return an update."""
 
-    def __init__(self, registry: Registry, verifier: Verifier) -> None:
+    def __init__(
+        self, registry: Registry, verifier: Verifier, renderer: DiagramRenderer | None = None
+    ) -> None:
         self.registry = registry
         self.verifier = verifier
+        self.renderer = renderer
         self.roles = _modules()
 
     def intake(self, state: RequestState) -> Update:
@@ -123,10 +127,13 @@ class _Nodes:
         ctx = _context(state, self.registry)
         today = state.started_on or date.today()
         plan = architect.plan_for(state.current_request, ctx, today)
-        return {
-            "plan": plan,
-            "artifacts": {architect.ROLE: architect.render(plan, state.current_request, ctx)},
-        }
+        artifacts = architect.render(plan, state.current_request, ctx)
+        if self.renderer is not None:  # the picture, when the renderer's tools are installed
+            from opsteam.agents.architect import plan as drawing
+
+            svg = self.renderer.render_svg(drawing.diagram_source(plan))
+            artifacts += [drawing.diagram_artifact(svg)] if svg else []
+        return {"plan": plan, "artifacts": {architect.ROLE: artifacts}}
 
     def checkpoint(self, state: Any) -> Update:
         """Runs once per pending checkpoint (a Send); its input is the checkpoint task."""
@@ -267,8 +274,9 @@ def build_request_graph(
     registry: Registry,
     verifier: Verifier,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
+    renderer: DiagramRenderer | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    nodes = _Nodes(registry, verifier)
+    nodes = _Nodes(registry, verifier, renderer)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)
     graph.add_node("scope", nodes.scope)

@@ -37,6 +37,7 @@ EXPECTED: dict[str, set[str]] = {
     "prometheus-rules": {"promtool"},
     "prometheus-tests": {"promtool-test"},
     "grafana-dashboard": {"json"},
+    "svg": {"svg"},
     "json": {"json"},
     "yaml": {"yaml"},
     "markdown": set(),

@@ -13,6 +13,7 @@ What runs for each artifact kind (validator names as reported):
 * prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
 * prometheus-config: ``promtool-config`` (promtool check config: scrape jobs and rule files)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
+* svg (the plan's rendered diagram): ``svg`` (well-formed XML with an ``svg`` root)
 * yaml: ``yaml``; markdown: nothing
 
 External programs run through a CommandRunner: batched (one checkov run per framework, one
@@ -197,6 +198,7 @@ _VALIDATORS: dict[str, tuple[str, ...]] = {
     "prometheus-tests": ("promtool-test",),
     "prometheus-config": ("promtool-config",),
     "grafana-dashboard": ("json",),
+    "svg": ("svg",),
     "json": ("json",),
     "yaml": ("yaml",),
 }
@@ -284,6 +286,10 @@ def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> Non
     plan.owe(path, "json", formats.check_json(text, dashboard=True))
 
 
+def _plan_svg(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "svg", formats.check_svg(text))
+
+
 def _plan_json(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.owe(path, "json", formats.check_json(text, dashboard=False))
 
@@ -305,6 +311,7 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "prometheus-tests": _plan_promtool_test,
     "prometheus-config": _plan_promtool_config,
     "grafana-dashboard": _plan_dashboard,
+    "svg": _plan_svg,
     "json": _plan_json,
     "yaml": _plan_yaml,
 }

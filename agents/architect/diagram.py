@@ -127,8 +127,10 @@ def diagram(ctx: RoleContext) -> Diagram:
         entry = _edge_path(pic, network, stack, tiers["public"], clients)
     workloads = _workloads(pic, ctx, stack, workload_tier)
     stores = _data(pic, ctx, stack, data_tier, design.region)
+    lb = network.load_balancer if network is not None else None
+    to_workload = f"HTTP :{lb.target_port}" if lb is not None else "HTTP"
     for workload in workloads:
-        pic.edge(entry, workload, "HTTP")
+        pic.edge(entry, workload, to_workload)
         for store in stores:
             pic.edge(workload, store)
     for store in stores if not workloads else []:

@@ -37,6 +37,7 @@ from opsteam.prompts import render
 ROLE: RoleSlug = "infrastructure-architect"
 PLAN_PATH = "plan/infrastructure-plan.md"
 LOG_PATH = "plan/log-entry.md"
+DIAGRAM_PATH = "plan/architecture.svg"
 _TIERS: tuple[tuple[str, str, str, Size], ...] = (
     ("Launch", "<1K", "Minimal", Size.SMALL),
     ("Growth", "1K-10K", "Add capacity", Size.MEDIUM),
@@ -305,3 +306,13 @@ def render_plan(
             (LOG_PATH, "architect/log-entry.md.j2"),
         )
     ]
+
+
+def diagram_source(plan: InfrastructurePlan) -> str:
+    """The architecture diagram as Mermaid source (the plan embeds the same text)."""
+    return render("architect/diagram.mmd.j2", plan=plan)
+
+
+def diagram_artifact(svg: str) -> Artifact:
+    """The diagram rendered to SVG, when a renderer was available."""
+    return Artifact(path=DIAGRAM_PATH, role=ROLE, kind="svg", content=svg)

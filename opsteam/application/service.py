@@ -53,6 +53,7 @@ from opsteam.domain.registry import Registry, load_registry
 from opsteam.domain.settings import Settings, data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.state import RequestState
+from opsteam.tools.diagrams import DiagramRenderer, default_renderer
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
@@ -113,9 +114,11 @@ class Opsteam:
         clock: Clock = _utcnow,
         progress: Callable[[str], None] | None = None,
         settings: Settings | None = None,
+        renderer: DiagramRenderer | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.home = data_home(home, self.settings)
+        self.renderer = renderer if renderer is not None else default_renderer(self.settings)
         self.progress = progress
         self.registry = registry or load_registry()
         self.verifier = verifier or real_verifier
@@ -131,7 +134,7 @@ class Opsteam:
 
     @cached_property
     def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
-        return build_request_graph(self.registry, self.verifier)
+        return build_request_graph(self.registry, self.verifier, renderer=self.renderer)
 
     @contextmanager
     def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:

@@ -238,6 +238,7 @@ ArtifactKind = Literal[
     "prometheus-tests",
     "prometheus-config",
     "grafana-dashboard",
+    "svg",
     "markdown",
     "json",
     "yaml",

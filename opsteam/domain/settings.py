@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_ADDRESS_POOL),
         description="where new VPC ranges come from, in order (comma-separated CIDRs)",
     )
+    diagrams: bool = Field(
+        default=True, description="render the plan's diagram to SVG when mmdc is installed"
+    )
     runbook_base_url: str = Field(
         default=DEFAULT_RUNBOOK_BASE_URL,
         pattern=r"^https?://[^\s]+$",

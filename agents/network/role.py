@@ -170,6 +170,12 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     dba = ctx.registry.role("database-administrator").name
     sysadmin = ctx.registry.role("systems-administrator").name
     notes = [_range_note(request, ctx)]
+    if ctx.design.existing_network and facts.has_lb and request.type is ChangeType.NEW:
+        notes.append(
+            "The shared VPC's subnet ranges are not known here: the pods admit the load "
+            "balancer from the VPC's range; narrow the environment's NetworkPolicy to the "
+            "public subnets' ranges once they are."
+        )
     if request.type is ChangeType.MODIFY:
         notes = [
             "Modify: works in the existing network; no VPC or subnet is created. "
@@ -185,7 +191,8 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     if facts.engine is not None and facts.has("database"):
         notes.append(
             f"The {dba} owns the {facts.engine.value} instance; port "
-            f"{naming.engine_port(facts.engine)} is open only from private subnets."
+            f"{naming.engine_port(facts.engine)} is open only from "
+            f"{'the VPC range' if ctx.design.existing_network else 'private subnets'}."
         )
     if facts.hosts and request.type is not ChangeType.REMOVE:
         notes.append(

@@ -100,42 +100,62 @@ def stack_outputs(
     """What later changes need to reference this stack (IDs, never secrets)."""
     found: list[StackOutput] = []
     if vpc:
-        found.append(StackOutput(name="vpc_id", value=vpc, description="The stack's VPC"))
+        found.append(StackOutput(name="vpc_id", value=vpc, description="ID of the stack's VPC"))
     if vpc_cidr:
-        found.append(StackOutput(name="vpc_cidr", value=vpc_cidr, description="Its range"))
+        found.append(StackOutput(name="vpc_cidr", value=vpc_cidr, description="The VPC's range"))
     if route_tables:
         value = "[" + ", ".join(f"aws_route_table.{t}.id" for t in route_tables) + "]"
         found.append(
             StackOutput(
-                name="private_route_table_ids", value=value, description="Private route tables"
+                name="private_route_table_ids",
+                value=value,
+                description="IDs of the private route tables (one per zone or shared)",
             )
         )
     if kms_key:
         found.append(
-            StackOutput(name="kms_key_arn", value="aws_kms_key.main.arn", description="CMK")
+            StackOutput(
+                name="kms_key_arn",
+                value="aws_kms_key.main.arn",
+                description="ARN of the stack's customer-managed KMS key",
+            )
         )
     if load_balancer:
         found += [
             StackOutput(
-                name="load_balancer_arn", value="aws_lb.main.arn", description="Load balancer"
+                name="load_balancer_arn",
+                value="aws_lb.main.arn",
+                description="ARN of the load balancer",
             ),
             StackOutput(
                 name="target_group_arn",
                 value="aws_lb_target_group.main.arn",
-                description="Its target group",
+                description="ARN of the load balancer's target group",
             ),
         ]
     if dns_zone:
         found.append(
-            StackOutput(name="dns_zone_id", value="var.dns_zone_id", description="DNS zone")
+            StackOutput(
+                name="dns_zone_id",
+                value="var.dns_zone_id",
+                description="Route 53 zone holding the service's records",
+            )
         )
     if database:
         found.append(
-            StackOutput(name="db_instance_identifier", value=database, description="Database")
+            StackOutput(
+                name="db_instance_identifier",
+                value=database,
+                description="Identifier of the primary database (or cache group)",
+            )
         )
     for ident, expr in sorted(groups.items()):
         found.append(
-            StackOutput(name=f"{ident}_security_group_id", value=expr, description=f"Group {ident}")
+            StackOutput(
+                name=f"{ident}_security_group_id",
+                value=expr,
+                description=f"ID of the security group {ident}",
+            )
         )
     return found
 

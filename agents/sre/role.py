@@ -196,7 +196,8 @@ def _service_known(
         "security hardening applied": (hardened, hardening_evidence),
         "monitoring configured": (
             True,
-            f"{DASHBOARD_PATH} and scrape selectors for namespace {namespace(request)}",
+            f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
+            f"(namespace {namespace(request)})",
         ),
         "alerts defined": (bool(alerts), f"{len(alerts)} rules in {RULES_PATH} ({counts})"),
         "runbooks created": (

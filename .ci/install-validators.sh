@@ -11,6 +11,10 @@
 #   - tf-schema: the AWS provider schema, compacted from the JSII assembly in the PyPI wheel
 #     cdktf-cdktf-provider-aws (pip download, no install) into
 #     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/tf-schema/aws.json (~1.5 MB, ~10 s once).
+#   - mmdc (optional: the plan's diagram as SVG): @mermaid-js/mermaid-cli from npm into
+#     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/mermaid, Puppeteer's browser download
+#     skipped; it renders with the system's Chromium (Debian `chromium`). Without npm or
+#     Chromium it is left out and plans keep their Mermaid source only.
 # python-hcl2, kubernetes-validate, ansible-core and ansible-lint come from the project's
 # `validators` extra (pip install -e '.[validators]'), not from here.
 set -euo pipefail
@@ -23,6 +27,7 @@ PYTHON="${PYTHON:-python3}"
 PROJECT_PYTHON="${PROJECT_PYTHON:-$ROOT/.venv/bin/python}"
 TF_SCHEMA_WHEEL="${TF_SCHEMA_WHEEL:-cdktf-cdktf-provider-aws==19.65.1}"  # AWS provider 5.99.1
 TF_SCHEMA_CACHE="${OPSTEAM_TF_SCHEMA:-$TOOLS_HOME/tf-schema/aws.json}"
+MERMAID_CLI_VERSION="${MERMAID_CLI_VERSION:-11}"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -77,12 +82,31 @@ install_tf_schema() {
   return "$status"
 }
 
+install_mermaid() {
+  local dir="$TOOLS_HOME/mermaid"
+  if [ -x "$dir/node_modules/.bin/mmdc" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    echo "mmdc: skipped (needs npm and chromium); plans keep their Mermaid diagram only"
+    return 0
+  fi
+  echo "installing @mermaid-js/mermaid-cli $MERMAID_CLI_VERSION into $dir (no browser download)"
+  mkdir -p "$dir"
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund \
+    "@mermaid-js/mermaid-cli@$MERMAID_CLI_VERSION")
+}
+
 install_promtool
 check_kubectl
 install_checkov
 install_tf_schema
+install_mermaid
 
 echo "promtool:  $(promtool --version 2>&1 | head -n 1)"
 echo "kubectl:   $(kubectl version --client 2>/dev/null | tr '\n' ' ')"
 echo "checkov:   $("$CHECKOV_VENV/bin/checkov" --version) ($CHECKOV_VENV/bin/checkov)"
 echo "tf-schema: $(head -c 160 "$TF_SCHEMA_CACHE" | grep -o '"provider_version":"[^"]*"') ($TF_SCHEMA_CACHE)"
+if [ -x "$TOOLS_HOME/mermaid/node_modules/.bin/mmdc" ]; then
+  echo "mmdc:      $("$TOOLS_HOME/mermaid/node_modules/.bin/mmdc" --version 2>/dev/null) ($TOOLS_HOME/mermaid)"
+fi

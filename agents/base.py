@@ -23,6 +23,7 @@ from opsteam.domain.decisions import (
     ServerBaseline,
     StoragePlan,
 )
+from opsteam.domain.inputs import RunInputs
 from opsteam.domain.models import Artifact, ChangeRequest, Finding
 from opsteam.domain.registry import Registry, RoleSlug
 from opsteam.domain.text import mentions
@@ -48,6 +49,8 @@ class RoleContext:
     # Validator findings from an earlier attempt, so the role can fix its artifacts.
     findings: Sequence[Finding] = ()
     attempt: int = 1
+    # Facts from outside the request: address pool, stacks opsteam built, runbook base URL.
+    inputs: RunInputs = field(default_factory=RunInputs)
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -21,6 +21,7 @@ from opsteam.domain.registry import Registry
 from opsteam.graphs import routing
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
+from opsteam.tools.diagrams import DiagramRenderer
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
 Update = dict[str, Any]
@@ -69,6 +70,7 @@ def _context(
         feedback=tuple(state.feedback),
         findings=tuple(findings),
         attempt=attempt,
+        inputs=state.inputs,
     )
 
 
@@ -79,9 +81,12 @@ def _record(answer: dict[str, Any], kind: str, round_: int) -> DecisionRecord:
 class _Nodes:
     """Thin node functions: read a slice, call the role, return an update."""
 
-    def __init__(self, registry: Registry, verifier: Verifier) -> None:
+    def __init__(
+        self, registry: Registry, verifier: Verifier, renderer: DiagramRenderer | None = None
+    ) -> None:
         self.registry = registry
         self.verifier = verifier
+        self.renderer = renderer
         self.roles = _modules()
 
     def intake(self, state: RequestState) -> Update:
@@ -122,10 +127,13 @@ class _Nodes:
         ctx = _context(state, self.registry)
         today = state.started_on or date.today()
         plan = architect.plan_for(state.current_request, ctx, today)
-        return {
-            "plan": plan,
-            "artifacts": {architect.ROLE: architect.render(plan, state.current_request, ctx)},
-        }
+        artifacts = architect.render(plan, state.current_request, ctx)
+        if self.renderer is not None:  # the picture, when the renderer's tools are installed
+            from opsteam.agents.architect import plan as drawing
+
+            svg = self.renderer.render_svg(drawing.diagram_source(plan))
+            artifacts += [drawing.diagram_artifact(svg)] if svg else []
+        return {"plan": plan, "artifacts": {architect.ROLE: artifacts}}
 
     def checkpoint(self, state: Any) -> Update:
         """Runs once per pending checkpoint (a Send); its input is the checkpoint task."""
@@ -195,8 +203,11 @@ class _Nodes:
         answer = interrupt(task)
         record = _record(answer, "production-change", state.round)
         decided = state.model_copy(update={"decisions": [*state.decisions, record]})
+        # The window is judged again when the person approves: it must still be ahead.
+        at_approval = routing.change_approval(decided, self.registry, at=record.at)
         return {
             **update,
+            "gate": at_approval,
             "decisions": [record],
             **self._apply_review(decided, routing.review([record], state.round)),
         }
@@ -221,6 +232,9 @@ class _Nodes:
         )
         if failed:
             summary += f" {len(failed)} finding(s) remain after the team's fix attempts."
+        unmet = [f"{g.item} ({g.evidence})" for g in state.gate if not g.passed]
+        if unmet:
+            summary += " Change gate not met: " + "; ".join(unmet) + "."
         return {"status": status, "summary": summary}
 
 
@@ -260,8 +274,9 @@ def build_request_graph(
     registry: Registry,
     verifier: Verifier,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
+    renderer: DiagramRenderer | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    nodes = _Nodes(registry, verifier)
+    nodes = _Nodes(registry, verifier, renderer)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)
     graph.add_node("scope", nodes.scope)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from opsteam.domain.decisions import ArchitectDesign
 from opsteam.domain.models import (
+    ChangeRequest,
     CheckpointNeed,
     DecisionRecord,
     Environment,
@@ -16,6 +18,7 @@ from opsteam.domain.models import (
     ValidationStatus,
 )
 from opsteam.domain.registry import Registry
+from opsteam.domain.text import mentions
 from opsteam.graphs.state import RequestState
 
 MAX_FIX_ATTEMPTS = 2
@@ -78,12 +81,49 @@ def should_retry(results: Sequence[ValidationResult], attempts: int) -> bool:
     return bool(failures(results)) and attempts < MAX_FIX_ATTEMPTS
 
 
-def change_approval(state: RequestState, registry: Registry) -> list[GateCheck]:
-    """The team's change-approval gate, item by item, from evidence in the state."""
+URGENT_WORDS = ("urgent", "emergency", "hotfix", "critical fix", "critical security")
+FRIDAY = 4
+
+
+def is_urgent(request: ChangeRequest) -> bool:
+    """Marked urgent in its words: the only reason the handbook accepts a Friday change."""
+    return bool(mentions(request.text, URGENT_WORDS))
+
+
+def window_check(request: ChangeRequest, at: datetime | None) -> tuple[bool, str]:
+    """The maintenance window against the handbook at ``at`` (when the gate is decided or
+    the change approved): still ahead, and not on a Friday unless the change is urgent."""
+    window = request.maintenance_window
+    if window is None:
+        prod = request.environment is Environment.PROD
+        env = request.environment.value
+        return (
+            (False, "no maintenance window scheduled") if prod else (True, f"not required ({env})")
+        )
+    start = window.start.astimezone(UTC)
+    end = start + timedelta(minutes=window.duration_minutes)
+    span = f"{start:%Y-%m-%d %H:%M} - {end:%H:%M} UTC"
+    if start.weekday() == FRIDAY and not is_urgent(request):
+        return False, f"window {span} is on a Friday: no Friday changes unless marked urgent"
+    if at is None:
+        return True, f"window: {span}"
+    when = at.astimezone(UTC)
+    if end <= when:
+        return False, f"window {span} was already over at {when:%Y-%m-%d %H:%M} UTC"
+    if start <= when:
+        return False, f"window {span} had already started at {when:%Y-%m-%d %H:%M} UTC"
+    hours = int((start - when).total_seconds() // 3600)
+    return True, f"window: {span} (starts in {hours} h)"
+
+
+def change_approval(
+    state: RequestState, registry: Registry, at: datetime | None = None
+) -> list[GateCheck]:
+    """The team's change-approval gate, item by item, from evidence in the state; the
+    window is judged at ``at`` (the approval), else at the run's own time."""
     items = registry.gates.change_approval
     design = state.design
     prod = state.request.environment is Environment.PROD
-    window = design.maintenance_window if design else "not scheduled"
     rollback = design.rollback_plan if design else []
     artifacts = {a.path for a in state.all_artifacts()}
     monitoring = state.reliability is not None and any(
@@ -100,7 +140,7 @@ def change_approval(state: RequestState, registry: Registry) -> list[GateCheck]:
             f"risk {design.risk.level} ({design.risk.score}/100)" if design else "no design",
         ),
         "rollback": (bool(rollback), f"{len(rollback)} rollback step(s)"),
-        "window": (window != "not scheduled", f"window: {window}"),
+        "window": window_check(state.current_request, at or state.inputs.now),
         "stakeholder": (
             notice or not prod,
             "maintenance notification prepared"

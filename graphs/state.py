@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import operator
 from datetime import date
+from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from opsteam.domain.decisions import (
 )
 from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
+from opsteam.domain.inputs import BuiltStack, RunInputs
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -51,6 +53,8 @@ class RequestState(BaseModel):
     revised_request: ChangeRequest | None = None
     # The run's own date: documents written again later carry the same date.
     started_on: date | None = None
+    # What the run knows from outside the request (settings, stacks opsteam already built).
+    inputs: RunInputs = Field(default_factory=RunInputs)
     status: RunStatus = "running"
     redirect: Redirect | None = None
     design: ArchitectDesign | None = None
@@ -78,6 +82,23 @@ class RequestState(BaseModel):
     def current_request(self) -> ChangeRequest:
         """What the team works on: the revised request when a person asked for changes."""
         return self.revised_request or self.request
+
+    def built_stack(self) -> BuiltStack | None:
+        """The Terraform stack this run built (a New request), as later runs remember it."""
+        plan = self.automation
+        stack = plan.stack if plan is not None and plan.mode == "create" else None
+        if stack is None:
+            return None
+        created = self.network is not None and not self.network.existing_vpc
+        return BuiltStack(
+            thread_id=self.thread_id,
+            prefix=stack.prefix,
+            region=stack.region,
+            state_bucket=stack.backend.bucket,
+            state_key=stack.backend.key,
+            vpc_cidr=IPv4Network(stack.vpc_cidr) if created else None,
+            outputs=[o.name for o in stack.outputs],
+        )
 
     def all_artifacts(self) -> list[Artifact]:
         return sorted((a for items in self.artifacts.values() for a in items), key=lambda a: a.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -105,3 +106,7 @@ def tools_installed() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {reason}")
     pytest.skip(reason)
+
+
+# Diagrams are rendered only by the tests that ask for it (a real render takes seconds).
+os.environ.setdefault("OPSTEAM_DIAGRAMS", "false")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from opsteam.agents.architect import role as architect
 from opsteam.agents.base import RoleContext
-from opsteam.domain.decisions import DatabasePlan, HostSpec, ServerBaseline
+from opsteam.agents.network import role as network
+from opsteam.domain.decisions import (
+    BucketPlan,
+    DatabasePlan,
+    HostSpec,
+    ServerBaseline,
+    StoragePlan,
+)
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
@@ -42,7 +51,19 @@ def baseline(hardening: list[str]) -> ServerBaseline:
     )
 
 
+def with_network(case: Case) -> Case:
+    """The case with the network engineer's real plan (what the SRE probes and watches)."""
+    request, ctx = case
+    if not {"web", "load-balancer", "dns", "vpn", "server"} & set(ctx.design.components):
+        return case
+    return request, replace(ctx, network=network.decide(request, ctx))
+
+
 def cases(registry: Registry) -> dict[str, Case]:
+    return {name: with_network(case) for name, case in _cases(registry).items()}
+
+
+def _cases(registry: Registry) -> dict[str, Case]:
     web = make_design()
     return {
         "web-postgres-prod": (make_request(), RoleContext(registry=registry, design=web)),
@@ -90,6 +111,39 @@ def cases(registry: Registry) -> dict[str, Case]:
             RoleContext(
                 registry=registry,
                 design=architect.decide(make_request(component="kubernetes"), registry),
+            ),
+        ),
+        "vpn-modify-prod": (
+            make_request(
+                type="Modify",
+                component="vpn",
+                service="shipping-api",
+                existing_cidrs=["192.168.40.0/24", "10.40.0.0/16"],
+            ),
+            RoleContext(
+                registry=registry,
+                design=make_design(
+                    components=["vpn", "firewall"], engine=None, public_endpoint=False
+                ),
+            ),
+        ),
+        "bucket-staging": (
+            make_request(environment="staging", component="storage", service="db-backups"),
+            RoleContext(
+                registry=registry,
+                design=make_design(
+                    components=["object-storage"], engine=None, public_endpoint=False
+                ),
+                storage=StoragePlan(
+                    buckets=[
+                        BucketPlan(
+                            name="db-backups-staging-backups",
+                            purpose="backups",
+                            versioning=True,
+                            noncurrent_days=90,
+                        )
+                    ]
+                ),
             ),
         ),
     }

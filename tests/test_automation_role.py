@@ -95,13 +95,14 @@ def test_kubernetes_replicas_per_overlay_and_labels() -> None:
         data = overlay(files, env)
         ops = [op for p in data["patches"] for op in yaml.safe_load(p["patch"])]
         replicas = {op["path"]: op["value"] for op in ops}
-        assert replicas["/spec/replicas"] == naming.ENV_REPLICAS[env]
+        assert "/spec/replicas" not in replicas  # the HPA owns the count
         assert replicas["/spec/minReplicas"] == naming.ENV_REPLICAS[env]
         assert data["namespace"] == naming.namespace(
             request.model_copy(update={"environment": env})
         )
         assert data["labels"][0]["pairs"] == {"environment": env.value}
     deployment = yaml.safe_load(files["kubernetes/base/deployment.yaml"].content)
+    assert "replicas" not in deployment["spec"]
     labels = naming.k8s_labels(request)
     assert deployment["metadata"]["labels"] == labels
     assert deployment["spec"]["template"]["metadata"]["labels"] == labels
@@ -200,7 +201,7 @@ def test_hostile_request_text_cannot_break_hcl_or_yaml() -> None:
     hardened = servers.model_copy(update={"hardening": [*servers.hardening, HOSTILE]})
     files = bundle(request, make_ctx(request, design=design, servers=hardened))
     for path, artifact in files.items():
-        if path.endswith(".tf"):
+        if path.endswith((".tf", ".tfvars.example")):
             parsed = hcl2.loads(artifact.content, serialization_options=OPTIONS)
             kinds = {k for block in parsed.get("resource", []) for k in block}
             assert "evil" not in kinds

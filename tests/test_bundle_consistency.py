@@ -106,7 +106,8 @@ def test_overlays_scale_per_environment(tmp_path: Path) -> None:
     replicas = {}
     for env in ("dev", "staging", "prod"):
         text = files[f"kubernetes/overlays/{env}/kustomization.yaml"]
-        match = re.search(r"path: /spec/replicas\s+value: (\d+)", text)
+        assert "/spec/replicas" not in text  # the HorizontalPodAutoscaler owns the count
+        match = re.search(r"path: /spec/minReplicas\s+value: (\d+)", text)
         assert match, env
         replicas[env] = int(match.group(1))
     assert replicas["dev"] == 1 and replicas["staging"] == 2 and replicas["prod"] >= 3
@@ -138,10 +139,10 @@ def test_plans_change_when_the_request_changes(
 
 
 def test_existing_ranges_move_the_vpc(tmp_path: Path) -> None:
-    a, _ = run(tmp_path / "a", example("redis-cache-dev.yaml"))
+    a, _ = run(tmp_path / "a", example("batch-workers-vm.yaml"))
     assert a.network is not None
     b, files_b = run(
-        tmp_path / "b", example("redis-cache-dev.yaml", existing_cidrs=[a.network.vpc_cidr])
+        tmp_path / "b", example("batch-workers-vm.yaml", existing_cidrs=[a.network.vpc_cidr])
     )
     assert b.network is not None and b.network.vpc_cidr != a.network.vpc_cidr
     assert b.network.vpc_cidr in files_b["terraform/network.tf"]

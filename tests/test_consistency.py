@@ -30,12 +30,13 @@ Bundle = dict[str, str]
 
 
 def _run(tmp_path: Path, name: str) -> tuple[RequestState, Bundle]:
-    [request] = parse_requests((ROOT / "examples" / name).read_bytes())
+    """Every request of the file in one home; the facts are read from the last bundle."""
     team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier())
-    [result] = team.submit([request])
-    while result.pending:
-        result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
-    assert result.status == "completed", result.summary
+    for request in parse_requests((ROOT / "examples" / name).read_bytes()):
+        [result] = team.submit([request])
+        while result.pending:
+            result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
+        assert result.status == "completed", result.summary
     state = team.state(result.thread_id)
     return state, {a.path: a.content for a in state.all_artifacts()}
 
@@ -95,6 +96,12 @@ def test_network_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> 
     if net is None or "terraform/network.tf" not in files:
         return
     tf = files["terraform/network.tf"]
+    if net.existing_vpc:  # a shared network: used, never created
+        assert not _resources(tf, "aws_vpc") and not _resources(tf, "aws_subnet")
+        assert not _resources(tf, "aws_nat_gateway") and not net.nat_zones
+        assert 'data "aws_vpc" "existing"' in tf and "var.vpc_id" in tf
+        assert "Existing shared network" in files["network/network-plan.md"]
+        return
     [vpc] = _resources(tf, "aws_vpc").values()
     assert vpc["cidr_block"] == net.vpc_cidr
     assert f"`{net.vpc_cidr}`" in files["network/network-plan.md"]
@@ -107,8 +114,8 @@ def test_network_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> 
     assert plan is not None
     nat = [i for i in plan.estimate.items if i.use == "NAT egress"]
     assert [i.quantity for i in nat] == ([len(net.nat_zones)] if net.nat_zones else [])
-    main = files["terraform/main.tf"]
-    assert re.search(rf'default\s*=\s*"{re.escape(design.region)}"', main)
+    variables = files["terraform/variables.tf"]
+    assert re.search(rf'default\s*=\s*"{re.escape(design.region)}"', variables)
     db = state.data.database if state.data else None
     if db is not None:
         ports = {r.port for r in net.rules if "db" in r.destination or "cache" in r.destination}
@@ -124,15 +131,21 @@ def test_workload_facts_agree_everywhere(bundle: tuple[RequestState, Bundle]) ->
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     assert [p["containerPort"] for p in container["ports"]] == [k8s.port]
     if state.network is not None and state.network.load_balancer is not None:
-        assert state.network.load_balancer.target_port == k8s.port
+        assert state.network.load_balancer.backend_port == k8s.port
     for overlay in k8s.overlays:
         text = files[f"kubernetes/overlays/{overlay.env}/kustomization.yaml"]
         assert f"value: {overlay.replicas}" in text and f"value: {overlay.max_replicas}" in text
     plan = state.plan
     assert plan is not None
     assert plan.autoscaling[0].limits.startswith(f"{k8s.replicas}-{k8s.max_replicas} pods")
-    web = next(i for i in plan.estimate.items if i.use == "Web app / API")
-    assert web.quantity == k8s.replicas
+    cluster = (
+        state.automation.stack.cluster if state.automation and state.automation.stack else None
+    )
+    nodes = [i for i in plan.estimate.items if i.use == "Kubernetes nodes"]
+    if cluster is not None and cluster.created:  # the stack creates (and prices) the nodes
+        assert [i.quantity for i in nodes] == [cluster.desired_nodes]
+    else:  # an existing cluster is referenced: nothing of it is priced
+        assert nodes == []
 
 
 def test_hosts_agree_everywhere(bundle: tuple[RequestState, Bundle]) -> None:

@@ -30,11 +30,14 @@ MAX_ROUNDS = 10  # approvals; a request that keeps asking is a bug, not a reason
 # must also build (kustomize).
 EXPECTED: dict[str, set[str]] = {
     "terraform": {"hcl2", "tf-schema", "checkov"},
+    "tfvars": {"hcl2"},
+    "prometheus-config": {"promtool-config"},
     "kubernetes": {"kubernetes-validate", "checkov"},
     "ansible": {"ansible-syntax", "ansible-lint"},
     "prometheus-rules": {"promtool"},
     "prometheus-tests": {"promtool-test"},
     "grafana-dashboard": {"json"},
+    "svg": {"svg"},
     "json": {"json"},
     "yaml": {"yaml"},
     "markdown": set(),
@@ -46,14 +49,19 @@ def examples() -> list[str]:
     return [n for n in names if n not in REDIRECTED]
 
 
-def run_to_the_end(team: Opsteam, example: Path) -> RunResult:
-    [request] = parse_requests(example.read_bytes(), str(example))
-    [result] = team.submit([request])
-    for _ in range(MAX_ROUNDS):
-        if result.status != "awaiting-approval":
-            return result
-        result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
-    pytest.fail(f"{example.name} still awaits approval after {MAX_ROUNDS} rounds")
+def run_to_the_end(team: Opsteam, example: Path) -> list[RunResult]:
+    """Every request of the file in order, in one home (a Modify after the stack it changes)."""
+    results = []
+    for request in parse_requests(example.read_bytes(), str(example)):
+        [result] = team.submit([request])
+        for _ in range(MAX_ROUNDS):
+            if result.status != "awaiting-approval":
+                break
+            result = team.decide(result.thread_id, "approve", all_pending=True, by="ci")
+        else:
+            pytest.fail(f"{example.name} still awaits approval after {MAX_ROUNDS} rounds")
+        results.append(result)
+    return results
 
 
 def expected_validators(artifact: Artifact) -> set[str]:
@@ -76,9 +84,12 @@ def test_example_completes_with_every_validator_passing(
     name: str, tmp_path: Path, tools_installed: None
 ) -> None:
     team = Opsteam(home=tmp_path / "home", verifier=real_verifier)
-    result = run_to_the_end(team, EXAMPLES / name)
-    assert result.status == "completed", (result.status, result.error)
-    state: RequestState = team.state(result.thread_id)
+    for result in run_to_the_end(team, EXAMPLES / name):
+        assert result.status == "completed", (result.status, result.error)
+        check_bundle(team.state(result.thread_id))
+
+
+def check_bundle(state: RequestState) -> None:
     artifacts, validations = state.all_artifacts(), state.all_validations()
     assert artifacts and validations
     assert not problems(validations), "\n".join(problems(validations))
@@ -97,7 +108,7 @@ def test_example_completes_with_every_validator_passing(
 
 def test_the_ci_pipeline_example_is_redirected(tmp_path: Path) -> None:
     team = Opsteam(home=tmp_path / "home", verifier=real_verifier)
-    result = run_to_the_end(team, EXAMPLES / "ci-pipeline.yaml")
+    [result] = run_to_the_end(team, EXAMPLES / "ci-pipeline.yaml")
     assert result.status == "redirected"
     assert result.redirect is not None and result.redirect.owner
     assert not result.artifacts and not result.validations

@@ -44,7 +44,7 @@ def _open_ssh_to_the_world(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _submit(tmp_path: Path) -> tuple[Opsteam, str]:
-    [request] = parse_requests((EXAMPLES / "redis-cache-dev.yaml").read_bytes())
+    [request] = parse_requests((EXAMPLES / "batch-workers-vm.yaml").read_bytes())
     team = Opsteam(home=tmp_path / "home", verifier=real_verifier)
     [result] = team.submit([request])
     return team, result.thread_id

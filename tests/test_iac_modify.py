@@ -57,7 +57,8 @@ def terraform(files: dict[str, Artifact], section: str) -> dict[str, dict[str, A
     """Blocks of one section (resource, variable, data) across every .tf file, by type."""
     found: dict[str, dict[str, Any]] = {}
     for artifact in files.values():
-        if artifact.kind != "terraform":
+        # bootstrap/ is its own root module: it creates the state bucket, nothing else.
+        if artifact.kind != "terraform" or artifact.path.startswith("terraform/bootstrap/"):
             continue
         parsed = hcl2.loads(artifact.content, serialization_options=OPTIONS)
         for block in parsed.get(section, []):
@@ -108,7 +109,9 @@ def test_modify_bundles_reference_what_exists_and_say_how_to_review(name: str) -
         assert variable.get("description"), var_name
         if var_name not in {"region", "environment", "vpn_bgp_asn"}:
             assert "default" not in variable, f"{var_name} has a made-up default"
-    assert "terraform plan` against the existing state" in files["terraform/main.tf"].content
+    main = files["terraform/main.tf"].content
+    assert "Review `terraform plan` before applying" in main
+    assert "/changes/" in main and "/stack/" not in main  # its own state, never the stack's
     plan = automation.decide(request, ctx)
     assert plan.mode == "modify"
     assert plan.resources_as_code == plan.resources_total == CHANGED[name]

@@ -108,7 +108,7 @@ def test_both_tunnels_use_ikev2_and_the_plans_strong_ciphers() -> None:
 
 def test_peer_ip_is_a_required_validated_variable_and_asn_has_a_default() -> None:
     request, ctx = example()
-    variables = blocks(vpn_tf(request, ctx), "variable")
+    variables = blocks(bundle(request, ctx)["terraform/variables.tf"].content, "variable")
     peer_ip = variables["vpn_peer_ip"]
     assert "default" not in peer_ip  # the request has no peer IP: terraform must be told
     conditions = [v["condition"] for v in peer_ip["validation"]]
@@ -144,7 +144,7 @@ def with_vpn(settings: dict[str, str]) -> tuple[ChangeRequest, RoleContext]:
 def test_unknown_partner_range_becomes_a_required_variable() -> None:
     request, ctx = with_vpn({"type": "site-to-site", "ike_version": "ikev2"})
     tf = vpn_tf(request, ctx)
-    variables = blocks(tf, "variable")
+    variables = blocks(bundle(request, ctx)["terraform/variables.tf"].content, "variable")
     assert "default" not in variables["vpn_peer_cidr"]
     assert variables["vpn_peer_cidr"]["validation"]
     [route] = blocks(tf, "resource", "aws_vpn_connection_route").values()
@@ -195,7 +195,10 @@ def test_the_modify_example_attaches_to_the_existing_vpc_and_route_tables() -> N
     assert rule["cidr_blocks"] == [PARTNER]
     assert rule["security_group_id"] == "${var.shipping_api_prod_app_security_group_id}"
     change = files["terraform/change.tf"].content
-    assert not blocks(change, "resource")  # only variables for what exists
+    assert not blocks(change, "resource")  # what exists is only referenced
+    declared = blocks(files["terraform/variables.tf"].content, "variable")
+    example_values = files["terraform/terraform.tfvars.example"].content
     for name in ("vpc_id", "private_route_table_ids", "kms_key_arn"):
-        variable = blocks(change, "variable")[name]
+        variable = declared[name]
         assert variable["description"] and "default" not in variable
+        assert f"\n{name} = " in example_values

@@ -42,7 +42,7 @@ def test_a_prod_mysql_bundle_passes_checkov(tmp_path: Path) -> None:
         text.replace("\ncomponent: Database\n", "\ncomponent: Database\nengine: mysql\n")
     )
     team = Opsteam(home=tmp_path / "home", verifier=real_verifier)
-    result = run_to_the_end(team, request)
+    [result] = run_to_the_end(team, request)
     state = team.state(result.thread_id)
     assert state.data is not None and state.data.database is not None
     assert state.data.database.engine.value == "mysql"

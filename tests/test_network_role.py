@@ -75,14 +75,26 @@ def test_subnets_follow_the_design_zones() -> None:
 
 @pytest.mark.parametrize("ports", [[8080], [3000, 9443]])
 def test_app_ingress_ports_follow_the_request(ports: list[int]) -> None:
-    request = make_request(ports=ports)
-    plan = plan_for(request, make_design())
+    request = make_request(ports=ports, component="server")
+    plan = plan_for(request, make_design(components=["web", "server"], hosts_needed=True))
     app = f"{naming.resource_prefix(request)}-app"
     alb = f"{naming.resource_prefix(request)}-alb"
-    app_rules = [r for r in ingress(plan) if r.destination == app]
+    app_rules = [r for r in ingress(plan) if r.destination == app and r.port not in (22, 9100)]
     assert sorted(r.port for r in app_rules) == ports
     assert {r.source for r in app_rules} == {alb}
     assert plan.load_balancer is not None and plan.load_balancer.target_port == ports[0]
+
+
+def test_a_load_balancer_reaches_kubernetes_pods_through_one_stable_node_port() -> None:
+    request = make_request(ports=[8080])
+    plan = plan_for(request, make_design())
+    lb = plan.load_balancer
+    assert lb is not None and lb.node_port is not None and 30000 <= lb.node_port <= 32767
+    assert (lb.target_port, lb.backend_port, lb.target_protocol) == (lb.node_port, 8080, "HTTP")
+    app = f"{naming.resource_prefix(request)}-app"
+    app_rules = [r for r in ingress(plan) if r.destination == app]
+    assert [r.port for r in app_rules] == [lb.node_port]  # the nodes, on the NodePort only
+    assert plan_for(request, make_design()).load_balancer == lb  # the same port every time
 
 
 @pytest.mark.parametrize("engine", [Engine.POSTGRES, Engine.MYSQL])

@@ -6,19 +6,29 @@ provision ``db.r6g.xlarge`` x4 under-states the monthly cost; these tests tie th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from iac_factories import database_plan
 
 from opsteam.agents.architect.costs import estimate, footprint
 from opsteam.agents.architect.prices import PriceTable, load_prices
+from opsteam.agents.automation import role as automation
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
+from opsteam.domain.decisions import ArchitectDesign, DatabasePlan
 from opsteam.domain.models import Engine, Size
 from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
 
 SIZES = list(Size)
 ENVS = ["dev", "staging", "prod"]
+
+
+def codified(registry: Registry, design: ArchitectDesign, db: DatabasePlan) -> RoleContext:
+    """The context the plan is priced from: the DBA's decision as the stack codifies it."""
+    ctx = RoleContext(registry=registry, design=design, database=db)
+    return replace(ctx, automation=automation.decide(make_request(), ctx))
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +54,7 @@ def test_plan_database_line_matches_the_dba_decision(
     decided = database_plan(request, ctx)
     instances = (1 + decided.read_replicas) * (2 if decided.multi_az else 1)
 
-    priced = RoleContext(registry=registry, design=design, database=decided)
-    items = estimate(footprint(request, priced), prices, "aws").items
+    items = estimate(footprint(request, codified(registry, design, decided)), prices, "aws").items
     db_line = next(i for i in items if i.use.startswith("Database ("))
     storage = next(i for i in items if i.use == "Database storage")
 
@@ -63,8 +72,7 @@ def test_plan_cache_nodes_match_the_dba_decision(
     design = make_design(components=["cache", "monitoring"], engine=Engine.REDIS)
     decided = database_plan(request, RoleContext(registry=registry, design=design))
 
-    priced = RoleContext(registry=registry, design=design, database=decided)
-    items = estimate(footprint(request, priced), prices, "aws").items
+    items = estimate(footprint(request, codified(registry, design, decided)), prices, "aws").items
     cache = next(i for i in items if i.use == "Cache")
 
     assert cache.size == decided.instance_class

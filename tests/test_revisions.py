@@ -60,7 +60,7 @@ def test_changes_move_the_region_add_a_dr_replica_and_report_the_rest(tmp_path: 
     # Every regional resource moved: zones, provider, backend, DNS; the old region is gone.
     network_tf = files["terraform/network.tf"]
     assert '"eu-west-1a"' in network_tf and "us-east-1a" not in network_tf
-    assert 'default     = "eu-west-1"' in files["terraform/main.tf"]
+    assert 'default     = "eu-west-1"' in files["terraform/variables.tf"]
     leftovers = [
         path
         for path, text in files.items()

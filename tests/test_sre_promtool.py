@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from opsteam.agents.sre import role as sre
+from opsteam.domain.models import Environment
 from opsteam.domain.registry import Registry
 from tests.sre_cases import cases
 
@@ -27,31 +28,53 @@ def _promtool() -> str:
     return found
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "web-postgres-prod",
-        "remove-web-prod",
-        "web-mysql-staging",
-        "cache-only-dev",
-        "servers-prod",
-        "dns-only",
-        "architect-designed-web",
-    ],
-)
-def test_promtool_accepts_generated_rules(registry: Registry, tmp_path: Path, name: str) -> None:
-    promtool = _promtool()
+NAMES = [
+    "web-postgres-prod",
+    "remove-web-prod",
+    "web-mysql-staging",
+    "cache-only-dev",
+    "servers-prod",
+    "dns-only",
+    "architect-designed-web",
+    "vpn-modify-prod",
+    "bucket-staging",
+]
+
+
+def _write(registry: Registry, tmp_path: Path, name: str, env: Environment | None) -> Path:
     request, ctx = cases(registry)[name]
-    artifacts = sre.render(sre.decide(request, ctx), request, ctx)
-    rules = next(a for a in artifacts if a.path == sre.RULES_PATH)
-    path = tmp_path / "alerts.rules.yml"
-    path.write_text(rules.content, encoding="utf-8")
-    result = subprocess.run(
-        [promtool, "check", "rules", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    if env is not None:
+        request = request.model_copy(update={"environment": env})
+    for artifact in sre.render(sre.decide(request, ctx), request, ctx):
+        path = tmp_path / artifact.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(artifact.content, encoding="utf-8")
+    return tmp_path
+
+
+def _promtool_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_promtool(), *args], capture_output=True, text=True, timeout=120, check=False, cwd=cwd
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS" in result.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_promtool_accepts_generated_rules_and_scrape_config(
+    registry: Registry, tmp_path: Path, name: str
+) -> None:
+    root = _write(registry, tmp_path, name, None)
+    rules = _promtool_run("check", "rules", sre.RULES_PATH, cwd=root)
+    assert rules.returncode == 0 and "SUCCESS" in rules.stdout, rules.stdout + rules.stderr
+    config = _promtool_run("check", "config", sre.SCRAPE_PATH, cwd=root)
+    assert config.returncode == 0, config.stdout + config.stderr
+
+
+@pytest.mark.parametrize("env", list(Environment))
+@pytest.mark.parametrize("name", NAMES)
+def test_every_alert_is_proven_in_every_environment(
+    registry: Registry, tmp_path: Path, name: str, env: Environment
+) -> None:
+    """Capping a level per environment lengthens its "for": the scenarios must still hold."""
+    root = _write(registry, tmp_path, name, env)
+    result = _promtool_run("test", "rules", sre.TESTS_PATH, cwd=root)
+    assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr

@@ -11,9 +11,8 @@ import yaml
 
 from opsteam.agents.base import RoleContext
 from opsteam.agents.sre import role as sre
-from opsteam.agents.sre.alerts import ksm_label
 from opsteam.domain.decisions import ReliabilityPlan
-from opsteam.domain.models import Artifact, ChangeRequest
+from opsteam.domain.models import Artifact, ChangeRequest, Environment
 from opsteam.domain.naming import k8s_labels, namespace
 from opsteam.domain.registry import Registry
 from tests.plan_factories import make_design, make_request
@@ -84,7 +83,9 @@ def test_alerts_select_the_namespace_and_kubernetes_labels(registry: Registry) -
         assert f'namespace="{ns}"' in alert.expr, alert.name
     by_name = {a.name: a for a in plan.alerts}
     assert f'deployment="{name}"' in by_name["ServiceDown"].expr
-    assert f'{ksm_label("app.kubernetes.io/name")}="{name}"' in by_name["PodRestarting"].expr
+    # Pods by name: no join on a pod-label metric kube-state-metrics does not export by default.
+    restarts = by_name["PodRestarting"].expr
+    assert f'pod=~"{name}-[a-z0-9]+-[a-z0-9]+"' in restarts and "kube_pod_labels" not in restarts
     assert 'service="billing-api"' in by_name["HighErrorRate"].expr
 
 
@@ -98,7 +99,10 @@ def test_rules_file_labels_annotations_and_runbook_anchors(registry: Registry) -
         assert rule["labels"]["service"] == "billing-api"
         assert rule["annotations"]["summary"]
         url = rule["annotations"]["runbook_url"]
-        assert url == f"docs/runbook.md#{rule['alert'].lower()}"
+        assert url == (
+            f"https://runbooks.example.com/billing-api-prod/docs/runbook.md#{rule['alert'].lower()}"
+        )
+        assert rule["labels"]["incident_severity"] in {"P1", "P2", "P3"}
         assert f"\n### {rule['alert']}\n" in runbook
 
 
@@ -109,17 +113,20 @@ def test_database_alerts_follow_the_dba_engine_and_port(registry: Registry) -> N
     assert "mysql_up" in by_name["DatabaseDown"].expr
     assert "3307" in by_name["DatabaseDown"].summary
     assert "DatabaseReplicationLag" in by_name  # the DBA planned a read replica
-    assert "-P 3307 ping" in docs[sre.RUNBOOK_PATH]
+    assert "--port=3307" in docs[sre.RUNBOOK_PATH] and "VERIFY_IDENTITY" in docs[sre.RUNBOOK_PATH]
     assert "database/database-plan.md" in docs[sre.RUNBOOK_PATH]
 
 
-def test_cache_only_design_pages_p0_when_the_cache_is_the_service(registry: Registry) -> None:
+def test_a_cache_that_is_the_service_pages_p0_only_in_production(registry: Registry) -> None:
     request, ctx = cases(registry)["cache-only-dev"]
     plan, _ = _run(request, ctx)
     by_name = {a.name: a for a in plan.alerts}
-    assert by_name["CacheDown"].severity == "P0"
+    assert by_name["CacheDown"].severity == "P2"  # dev: never paged as P0 (handbook)
     assert "redis_up" in by_name["CacheDown"].expr
     assert "ServiceDown" not in by_name
+    prod, _ = _run(request.model_copy(update={"environment": Environment.PROD}), ctx)
+    down = next(a for a in prod.alerts if a.name == "CacheDown")
+    assert (down.severity, down.labels["incident_severity"]) == ("P0", "P1")
 
 
 def test_server_alerts_use_node_exporter(registry: Registry) -> None:
@@ -127,7 +134,7 @@ def test_server_alerts_use_node_exporter(registry: Registry) -> None:
     plan, _ = _run(request, ctx)
     names = [a.name for a in plan.alerts]
     assert names[:2] == ["HostDown", "HostDiskSpaceLow"]
-    assert all('job="node"' in a.expr for a in plan.alerts)
+    assert all('job="batch-hosts-prod-node"' in a.expr for a in plan.alerts)
 
 
 def test_dashboard_is_valid_json_with_the_same_selectors(registry: Registry) -> None:

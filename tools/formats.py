@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -151,3 +152,16 @@ def _normalise(path: PurePosixPath) -> str:
         elif part != ".":
             parts.append(part)
     return "/".join(parts)
+
+
+def check_svg(text: str) -> Outcome:
+    """An SVG image: well-formed XML whose root element is ``svg`` (no entities expanded)."""
+    if "<!ENTITY" in text:
+        return failed([finding("svg", "the file declares XML entities")])
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return failed([finding("svg", f"not well-formed XML: {exc}")])
+    if root.tag.rsplit("}", 1)[-1] != "svg":
+        return failed([finding("svg", f"root element is {root.tag}, not svg")])
+    return PASSED

@@ -102,6 +102,15 @@ def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str
     ]  # fmt: skip
     jobs += [
         Job(
+            "promtool-config", "promtool", (path,),
+            partial(linters.promtool_config_argv, path=path),
+            partial(_single, linters.parse_promtool_config, path),
+            linters.TIMEOUT_S,
+        )
+        for path in batches.get("promtool-config", ())
+    ]  # fmt: skip
+    jobs += [
+        Job(
             "promtool-test", promtests.PROGRAM, (path,),
             partial(promtests.argv, path=path),
             partial(_single, promtests.parse, path),

@@ -87,6 +87,31 @@ def parse_promtool(result: CommandResult, path: str) -> Outcome:
     return failed(found)
 
 
+def promtool_config_argv(program: str, path: str) -> list[str]:
+    return [program, "check", "config", path]
+
+
+def parse_promtool_config(result: CommandResult) -> Outcome:
+    """Exit 0 = the configuration (and the rule files it names) is valid; exit 1 = the
+    ``FAILED:`` lines on stderr, each with the YAML lines that follow it."""
+    if result.returncode == 0:
+        return PASSED
+    if result.returncode != 1:
+        return error(f"promtool exited {result.returncode}: {tail(result.stderr)}")
+    found: list[Finding] = []
+    for raw in result.stderr.splitlines():
+        line = raw.strip()
+        if line.startswith("FAILED:"):
+            found.append(finding("promtool-config", line[len("FAILED:") :].strip()))
+        elif line and found:
+            match = re.match(r"line (\d+): (.*)$", line)
+            message = match.group(2) if match else line
+            found.append(
+                finding("promtool-config", message, line=int(match.group(1)) if match else None)
+            )
+    return failed(found or [finding("promtool-config", tail(result.stderr or result.stdout))])
+
+
 def ansible_env(scratch: Path) -> dict[str, str]:
     """Keep Ansible's temp/home/cache writes in a throwaway dir instead of ~/.ansible."""
     return {

@@ -18,6 +18,7 @@ from typing import Protocol
 from opsteam.domain.settings import Settings, load_settings, tools_home
 
 CHECKOV = "checkov"
+MMDC = "mmdc"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def locate(program: str, settings: Settings, prefix: str, path: str | None = Non
         if explicit is not None:
             return str(explicit) if _executable(explicit) else None
         candidates.append(tools_home(settings) / "checkov" / "bin" / "checkov")
+    elif program == MMDC:  # the Mermaid CLI, installed from npm into the tools home
+        candidates.append(tools_home(settings) / "mermaid" / "node_modules" / ".bin" / MMDC)
     else:
         candidates.append(Path(prefix) / "bin" / program)
     for candidate in candidates:

@@ -4,13 +4,16 @@ What runs for each artifact kind (validator names as reported):
 
 * terraform: ``hcl2`` (python-hcl2 parse), ``tf-schema`` (the module against the AWS provider
   schema, in-process, see tools/tfschema) and ``checkov`` (terraform framework)
+* tfvars (``terraform.tfvars.example``): ``hcl2`` (the example values parse)
 * kubernetes: ``kubernetes-validate`` (--strict, schemas of Kubernetes 1.30) and ``checkov``
   (kubernetes framework); kustomization files and the patches they list are partial objects,
   so they get ``yaml``, and each root kustomization (an overlay) also ``kustomize`` (it builds)
 * ansible: ``ansible-syntax`` (ansible-playbook --syntax-check) and ``ansible-lint`` (--offline)
 * prometheus-rules: ``promtool`` (check rules)
 * prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
+* prometheus-config: ``promtool-config`` (promtool check config: scrape jobs and rule files)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
+* svg (the plan's rendered diagram): ``svg`` (well-formed XML with an ``svg`` root)
 * yaml: ``yaml``; markdown: nothing
 
 External programs run through a CommandRunner: batched (one checkov run per framework, one
@@ -189,10 +192,13 @@ def _validators_for(artifact: Artifact, patches: set[str]) -> tuple[str, ...]:
 
 _VALIDATORS: dict[str, tuple[str, ...]] = {
     "terraform": ("hcl2", "tf-schema", "checkov"),
+    "tfvars": ("hcl2",),
     "ansible": ("ansible-syntax", "ansible-lint"),
     "prometheus-rules": ("promtool",),
     "prometheus-tests": ("promtool-test",),
+    "prometheus-config": ("promtool-config",),
     "grafana-dashboard": ("json",),
+    "svg": ("svg",),
     "json": ("json",),
     "yaml": ("yaml",),
 }
@@ -240,6 +246,10 @@ def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None
     plan.queue("promtool", path, "promtool")
 
 
+def _plan_promtool_config(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.queue("promtool-config", path, "promtool-config")
+
+
 def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     """A test file that does not parse or holds no tests proves nothing: failed, not run."""
     docs, parsed = formats.load_yaml(text)
@@ -267,8 +277,17 @@ def _rule_docs(bundle_dir: Path, test_path: str, name: str) -> list[Any] | None:
     return formats.load_yaml(text)[0] if isinstance(text, str) else None
 
 
+def _plan_tfvars(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    """Example values of a module's inputs: HCL that must parse (there is nothing to plan)."""
+    plan.owe(path, "hcl2", formats.check_hcl(text))
+
+
 def _plan_dashboard(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.owe(path, "json", formats.check_json(text, dashboard=True))
+
+
+def _plan_svg(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.owe(path, "svg", formats.check_svg(text))
 
 
 def _plan_json(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -285,11 +304,14 @@ def _plan_yaml(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
 
 _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "terraform": _plan_terraform,
+    "tfvars": _plan_tfvars,
     "kubernetes": _plan_kubernetes,
     "ansible": _plan_ansible,
     "prometheus-rules": _plan_promtool,
     "prometheus-tests": _plan_promtool_test,
+    "prometheus-config": _plan_promtool_config,
     "grafana-dashboard": _plan_dashboard,
+    "svg": _plan_svg,
     "json": _plan_json,
     "yaml": _plan_yaml,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from opsteam.agents.architect import diagram as architecture
 from opsteam.agents.architect import sections
 from opsteam.agents.architect.costs import Footprint, estimate, footprint, totals_by_category
 from opsteam.agents.architect.prices import PLATFORMS, CloudPrices, PriceTable
@@ -36,6 +37,7 @@ from opsteam.prompts import render
 ROLE: RoleSlug = "infrastructure-architect"
 PLAN_PATH = "plan/infrastructure-plan.md"
 LOG_PATH = "plan/log-entry.md"
+DIAGRAM_PATH = "plan/architecture.svg"
 _TIERS: tuple[tuple[str, str, str, Size], ...] = (
     ("Launch", "<1K", "Minimal", Size.SMALL),
     ("Growth", "1K-10K", "Add capacity", Size.MEDIUM),
@@ -252,6 +254,7 @@ def assemble(
     dated = today.isoformat()
     totals = totals_by_category(cost.items)
     escalations = [ctx.registry.checkpoint(c.kind).name for c in design.checkpoints]
+    phases, timeline_note = sections.roadmap(request, ctx, today)
     waiting = ", awaiting checkpoint approval" if design.checkpoints else ""
     return InfrastructurePlan(
         title=request.request,
@@ -264,7 +267,7 @@ def assemble(
         platform=key,
         platform_label=cloud.label,
         rationale=rationale,
-        diagram=sections.diagram(request, ctx, cloud),
+        diagram=architecture.diagram(ctx),
         estimate=cost,
         category_totals=[
             CategoryTotal(category=c, low=lo, high=hi) for c, (lo, hi) in totals.items()
@@ -278,7 +281,8 @@ def assemble(
         security=sections.security(request, design, cloud),
         compliance=sections.compliance(request, design, cloud.label),
         tooling=_tooling(ctx),
-        roadmap=sections.roadmap(request, ctx),
+        roadmap=phases,
+        timeline_note=timeline_note,
         vendors=_vendors(cloud, today),
         criteria=_criteria(request),
         phase=f"Planning (design revision {design.revision}{waiting})",
@@ -302,3 +306,13 @@ def render_plan(
             (LOG_PATH, "architect/log-entry.md.j2"),
         )
     ]
+
+
+def diagram_source(plan: InfrastructurePlan) -> str:
+    """The architecture diagram as Mermaid source (the plan embeds the same text)."""
+    return render("architect/diagram.mmd.j2", plan=plan)
+
+
+def diagram_artifact(svg: str) -> Artifact:
+    """The diagram rendered to SVG, when a renderer was available."""
+    return Artifact(path=DIAGRAM_PATH, role=ROLE, kind="svg", content=svg)

@@ -86,6 +86,8 @@ class CloudPrices(_Strict):
     dns_zone_month: float = Field(ge=0)
     vpn_hourly: float = Field(ge=0)
     security_month: float = Field(ge=0)
+    # A web application firewall (one ACL and its managed rule groups) per month.
+    waf_month: float = Field(default=0.0, ge=0)
 
 
 class Clouds(_Strict):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, timedelta
 
@@ -34,6 +35,18 @@ ROLE = "infrastructure-architect"
 
 _REGIONS = {Cloud.AWS: "us-east-1", Cloud.GCP: "us-central1", Cloud.AZURE: "eastus"}
 _ZONES = {Environment.PROD: 3, Environment.STAGING: 2, Environment.DEV: 2}
+# "in the shared dev VPC", "on our existing network": an existing or shared VPC/network.
+_EXISTING_NETWORK = re.compile(
+    r"\b(?:existing|shared)\b(?:[\s-]+[a-z0-9-]+){0,3}?[\s-]+(?:vpc|network)s?\b"
+)
+
+
+def uses_existing_network(request: ChangeRequest) -> bool:
+    """Whether the change lands in a network that exists: the request's hint when it gives
+    one, else its words ("in the shared dev VPC", "our existing network")."""
+    if request.existing_network is not None:
+        return request.existing_network
+    return _EXISTING_NETWORK.search(request.text.lower()) is not None
 
 
 def choose_engine(
@@ -144,6 +157,7 @@ def decide(
         engine=engine,
         hosts_needed="server" in components,
         public_endpoint=public,
+        existing_network=uses_existing_network(request),
         revision=1 + len(feedback),
         feedback_applied=list(feedback),
         changes=list(revision.applied),

@@ -8,7 +8,10 @@ handbook: application RTO < 5 min in production, configuration restored from Git
 
 from __future__ import annotations
 
+from datetime import date
+
 from opsteam.agents.architect.prices import CloudPrices
+from opsteam.agents.architect.schedule import deadline, schedule
 from opsteam.agents.base import RoleContext
 from opsteam.domain.decisions import ArchitectDesign
 from opsteam.domain.decisions.plan import (
@@ -22,7 +25,6 @@ from opsteam.domain.decisions.plan import (
     ScalingRule,
 )
 from opsteam.domain.models import ChangeRequest, ChangeType, Engine, Environment
-from opsteam.domain.naming import engine_port
 
 _PRIORITY: dict[str, Priority] = {"high": "P1", "medium": "P2", "low": "P3"}
 _RAISE: dict[Priority, Priority] = {"P3": "P2", "P2": "P1", "P1": "P1", "P0": "P0"}
@@ -112,48 +114,6 @@ def pain_points(request: ChangeRequest, design: ArchitectDesign) -> list[PainPoi
             )
         )
     return points
-
-
-def _box(text: str, width: int) -> list[str]:
-    inner = width - 2
-    return ["┌" + "─" * inner + "┐", "│" + text.center(inner) + "│", "└" + "─" * inner + "┘"]
-
-
-def diagram(request: ChangeRequest, ctx: RoleContext, cloud: CloudPrices) -> str:
-    design = ctx.design
-    network = ctx.network
-    public = design.public_endpoint
-    layers = ["Users (internet)" if public else "Internal clients (private network)"]
-    if network is not None and network.dns_records:
-        layers.append(f"DNS: {cloud.services.dns}")
-    if network is not None and network.load_balancer is not None:
-        layers.append(f"Load balancer: {cloud.services.load_balancer}")
-    k8s = ctx.automation.kubernetes if ctx.automation is not None else None
-    if k8s is not None:
-        layers.append(
-            f"{k8s.app} x {k8s.replicas}-{k8s.max_replicas} pods (namespace {k8s.namespace})"
-        )
-    if ctx.servers is not None:
-        count = sum(h.count for h in ctx.servers.hosts)
-        if count:
-            layers.append(f"{count} server(s): {cloud.services.compute}")
-    db = ctx.database
-    if db is not None:
-        replicas = f" + {db.read_replicas} replica(s)" if db.read_replicas else ""
-        remote = f" + replicas in {', '.join(db.replica_regions)}" if db.replica_regions else ""
-        layers.append(f"Data: {db.engine.value} :{engine_port(db.engine)}{replicas}{remote}")
-    if ctx.storage is not None:
-        layers.append(f"Object storage: {cloud.services.object_storage}")
-    if network is not None and network.vpn:
-        layers.append(f"VPN: {cloud.services.vpn}")
-    layers.append("Monitoring: Prometheus + Grafana")
-    width = max(61, *(len(layer) + 6 for layer in layers))
-    lines: list[str] = []
-    for index, layer in enumerate(layers):
-        if index:
-            lines.append(" " * (width // 2) + "│")
-        lines.extend(_box(layer, width))
-    return "\n".join(lines)
 
 
 def autoscaling(ctx: RoleContext) -> list[ScalingRule]:
@@ -341,41 +301,45 @@ def compliance(
     ]
 
 
-def roadmap(request: ChangeRequest, ctx: RoleContext) -> list[RoadmapPhase]:
+def roadmap_tasks(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+    """The phases of the work, in order (the schedule fits them to the timeline)."""
     env = request.environment.value
     data = ctx.database is not None
     if request.type is ChangeType.REMOVE:
-        tasks = [
+        return [
             "Confirm dependants, take a final backup",
             "Drain traffic, remove DNS and load-balancer entries",
             "Decommission resources through infrastructure code",
             "Remove alerts and dashboards, archive the runbook",
         ]
-    elif request.type is ChangeType.MODIFY:
-        tasks = [
+    if request.type is ChangeType.MODIFY:
+        return [
             "Assess current state, snapshot data and configuration",
             "Apply the change in a non-production environment and verify",
             f"Apply in {env} during the maintenance window",
             "Update monitoring and runbook, watch 30 min after the change",
         ]
-    else:
-        tasks = [
-            "Network foundation: VPC, subnets, firewall rules, DNS",
-            "Compute platform and development environment",
-        ]
-        if data:
-            tasks.append("Data layer: database/cache, backups enabled")
-        tasks += [
-            f"Production infrastructure as code applied in {env}",
-            "Monitoring, alerts, runbook; restore drill",
-            "Security hardening review and production readiness gate",
-        ]
-    return [
-        RoadmapPhase(
-            phase=i,
-            tasks=task,
-            timeline=f"Week {i}",
-            dependencies="None" if i == 1 else f"Phase {i - 1}",
-        )
-        for i, task in enumerate(tasks, start=1)
+    tasks = [
+        "Network foundation: VPC, subnets, firewall rules, DNS",
+        "Compute platform and development environment",
     ]
+    if data:
+        tasks.append("Data layer: database/cache, backups enabled")
+    return [
+        *tasks,
+        f"Infrastructure as code applied in {env}",
+        "Monitoring, alerts, runbook; restore drill",
+        "Security hardening review and production readiness gate",
+    ]
+
+
+def roadmap(
+    request: ChangeRequest, ctx: RoleContext, today: date
+) -> tuple[list[RoadmapPhase], str]:
+    """The roadmap fitted to the request's timeline, and the note on how it fits."""
+    window = request.maintenance_window
+    due = deadline(request.timeline, today, window)
+    tasks = roadmap_tasks(request, ctx)
+    applied = next((i for i, t in enumerate(tasks, 1) if "applied" in t or "Apply in" in t), 0)
+    anchor = (applied, window.start.date()) if window is not None and applied else None
+    return schedule(tasks, today, due, anchor)

@@ -37,12 +37,15 @@ TASK_KEYWORDS: dict[str, tuple[str, ...]] = {
     "sysctl": ("sysctl", "kernel", "ip forwarding"),
     "time": ("ntp", "chrony", "time sync"),
     "aide": ("aide", "file integrity"),
+    "metrics": ("node_exporter", "node exporter", "metrics exporter"),
     "remove": ("unused services", "packages removed", "telnet"),
     # Enforced by terraform/compute.tf (encrypted volumes, IMDSv2): no host task needed.
     "terraform": ("imdsv2", "volumes encrypted"),
 }
-ALWAYS = ("ssh", "updates", "firewall")
+# "metrics": node_exporter, which the host alerts read (monitoring/prometheus.yml).
+ALWAYS = ("ssh", "updates", "firewall", "metrics")
 PACKAGES: dict[str, str] = {
+    "metrics": "prometheus-node-exporter",
     "updates": "unattended-upgrades",
     "firewall": "nftables",
     "auditd": "auditd",

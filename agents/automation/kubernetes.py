@@ -15,6 +15,7 @@ from opsteam.domain.decisions import (
     EgressRule,
     KubernetesApp,
     KubernetesOverlay,
+    NetworkPlan,
 )
 from opsteam.domain.models import Artifact, ChangeRequest, Environment, Size
 from opsteam.domain.registry import RoleSlug
@@ -27,13 +28,24 @@ IMAGE_REGISTRY = "registry.example.com"
 # Clearly a placeholder: the release pipeline replaces it with the image's real digest.
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
 BASE_FILES = (
+    "namespace",
     "serviceaccount",
     "deployment",
     "service",
+    "metrics-service",
     "hpa",
     "pdb",
     "networkpolicy",
 )
+# The environment's own network (load balancer subnets, data subnets): in its overlay only.
+EDGE_POLICY = "networkpolicy-edge"
+# Pod Security Standards: every pod of the namespace must meet "restricted".
+RESTRICTED = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+}
+ANYWHERE = "0.0.0.0/0"
 WEB_COMPONENTS = ("web", "kubernetes")
 RESOURCES: dict[Size, ContainerResources] = {
     Size.SMALL: ContainerResources(
@@ -62,11 +74,34 @@ def replicas(env: Environment) -> tuple[int, int]:
 
 
 def _egress(ctx: RoleContext) -> list[EgressRule]:
-    """Pod egress from the network plan: the database port to the data subnets."""
-    if ctx.database is None or ctx.network is None:
+    """Pod egress as the network plan allows the app: its data store on its port (data
+    subnets) and HTTPS out (the app group's egress rule), nothing else."""
+    network = ctx.network
+    if network is None:
         return []
-    cidrs = [s.cidr for s in ctx.network.subnets if s.tier == "data"]
-    return [EgressRule(port=ctx.database.port, cidrs=cidrs or vpc_ranges(ctx.network.vpc_cidr))]
+    found: list[EgressRule] = []
+    if ctx.database is not None:
+        cidrs = [s.cidr for s in network.subnets if s.tier == "data"]
+        found.append(
+            EgressRule(
+                port=ctx.database.port,
+                cidrs=cidrs or vpc_ranges(network.vpc_cidr),
+                why=f"{ctx.database.engine.value} in the data subnets",
+            )
+        )
+    https = [r for r in network.rules if r.direction == "egress" and r.port == 443]
+    if any(r.destination == ANYWHERE for r in https):
+        found.append(EgressRule(port=443, cidrs=[ANYWHERE], why="HTTPS out (cloud APIs)"))
+    return found
+
+
+def _callers(network: NetworkPlan | None) -> list[str]:
+    """Where the load balancer's connections come from: the subnets it lives in."""
+    if network is None or network.load_balancer is None:
+        return []
+    tier = "public" if network.load_balancer.scheme == "internet-facing" else "private"
+    cidrs = [s.cidr for s in network.subnets if s.tier == tier]
+    return cidrs or vpc_ranges(network.vpc_cidr)
 
 
 def _overlay(request: ChangeRequest, env: Environment) -> KubernetesOverlay:
@@ -89,15 +124,21 @@ def app(request: ChangeRequest, ctx: RoleContext) -> KubernetesApp | None:
     low, high = replicas(request.environment)
     network = ctx.network
     lb = network.load_balancer if network is not None else None
+    node_port = lb.node_port if lb is not None else None
     return KubernetesApp(
         app=name,
         namespace=naming.namespace(request),
         labels=naming.k8s_labels(request),
         selector={"app.kubernetes.io/name": name},
+        namespace_labels=RESTRICTED,
+        service_type="NodePort" if node_port else "ClusterIP",
+        node_port=node_port,
+        metrics_service=f"{name}-metrics",
+        edge_env=request.environment.value,
         image=f"{IMAGE_REGISTRY}/{name}@{PLACEHOLDER_DIGEST}",
-        port=lb.target_port if lb is not None else DEFAULT_PORT,
+        port=lb.backend_port if lb is not None else DEFAULT_PORT,
         health_path=lb.health_check_path if lb is not None else DEFAULT_HEALTH_PATH,
-        ingress_cidrs=vpc_ranges(network.vpc_cidr) if network is not None else [],
+        ingress_cidrs=_callers(network),
         egress=_egress(ctx),
         resources=RESOURCES[request.size],
         replicas=low,
@@ -126,8 +167,24 @@ def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> lis
         Artifact(path="kubernetes/base/kustomization.yaml", role=ROLE, kind="yaml", content=base)
     )
     for overlay in spec.overlays:
+        edge = overlay.env == spec.edge_env
+        if edge:
+            artifacts.append(
+                Artifact(
+                    path=f"kubernetes/overlays/{overlay.env}/{EDGE_POLICY}.yaml",
+                    role=ROLE,
+                    kind="kubernetes",
+                    content=render_template(
+                        f"automation/kubernetes/{EDGE_POLICY}.yaml.j2",
+                        **{**variables, "namespace": overlay.namespace},
+                    ),
+                )
+            )
         content = render_template(
-            "automation/kubernetes/overlay.yaml.j2", app=spec.app, **dict(overlay)
+            "automation/kubernetes/overlay.yaml.j2",
+            app=spec.app,
+            edge=EDGE_POLICY if edge else "",
+            **dict(overlay),
         )
         artifacts.append(
             Artifact(

@@ -17,18 +17,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.automation.terraform import (
     REQUIRED_VERSION,
     dns_targets,
     ident,
     security_groups,
-    state_key,
 )
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import VPC_CIDR_VARIABLE
 from opsteam.domain import naming
 from opsteam.domain.decisions import DatabasePlan, ModifyChange, NetworkPlan, SecurityGroup
+from opsteam.domain.decisions.wiring import TfVariable
 from opsteam.domain.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -70,7 +71,78 @@ def _existing_groups(
 
 
 def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
-    """The changed resources of a Modify request, and the existing ones they reference."""
+    """The changed resources of a Modify request, the existing ones they reference (read
+    from the owning stack's state when opsteam built it), and the change's own state."""
+    found = _changed(request, ctx)
+    owner = ctx.inputs.stack(found.prefix)
+    refs, variables = iac_inputs.existing_refs(_wanted(found, ctx), owner.outputs if owner else ())
+    env, region = found.env, found.region
+    variables = iac_inputs.unique(
+        [*iac_inputs.base_variables(region, env), *variables, *_vpn_inputs(found)]
+    )
+    return found.model_copy(
+        update={
+            "backend": iac_inputs.change_backend(request, region, owner),
+            "owner": iac_inputs.owner_backend(owner) if owner else None,
+            "refs": refs,
+            "variables": variables,
+        }
+    )
+
+
+def _vpn_inputs(found: ModifyChange) -> list[TfVariable]:
+    return iac_vpn.variables(found.vpn) if found.vpn is not None else []
+
+
+def _wanted(found: ModifyChange, ctx: RoleContext) -> list[tuple[str, str, str, str]]:
+    """(name, type, description, example) of every existing thing the change references."""
+    ids = iac_inputs.EXAMPLE_ID
+    wanted: list[tuple[str, str, str, str]] = []
+    db = ctx.database
+    if found.snapshot and db is not None:
+        wanted.append((
+            "db_instance_identifier", "string",
+            f"Identifier of the existing {db.engine.value} instance this change migrates "
+            f"({found.prefix} when opsteam built it).", f'"{found.prefix}"',
+        ))  # fmt: skip
+    lb = ctx.network.load_balancer if ctx.network is not None else None
+    if found.scope == "edge" and lb is not None:
+        wanted += [
+            ("load_balancer_arn", "string",
+             f"ARN of the existing load balancer {lb.name} that serves {lb.certificate}.",
+             '"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/0123"'),
+            ("target_group_arn", "string",
+             "ARN of the existing target group the HTTPS listener forwards to "
+             f"(the service on port {lb.target_port}).",
+             '"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123"'),
+            ("dns_zone_id", "string", f"Route 53 hosted zone that holds {lb.certificate}.",
+             '"Z0123456789ABCDEFGHIJ"'),
+        ]  # fmt: skip
+    if found.vpn is not None:
+        wanted += [
+            ("vpc_id", "string", "ID of the existing VPC the VPN gateway attaches to.",
+             ids["vpc"]),
+            ("private_route_table_ids", "list(string)", "IDs of the existing private route "
+             "tables (one per zone) that learn the partner range.", ids["tables"]),
+            ("kms_key_arn", "string", "ARN of the existing customer-managed KMS key that "
+             "encrypts the tunnel logs.",
+             '"arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"'),
+        ]  # fmt: skip
+    if found.vpc_variable:
+        wanted.append((
+            "vpc_cidr", "string", "CIDR range of the existing VPC the changed rules admit "
+            "traffic from.", '"10.0.0.0/16"',
+        ))  # fmt: skip
+    for group_id, name in found.existing_groups:
+        wanted.append((
+            f"{group_id}_security_group_id", "string",
+            f"ID of the existing security group {name}.", ids["sg"],
+        ))  # fmt: skip
+    return wanted
+
+
+def _changed(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
+    """The changed resources by scope (state and references are added by :func:`change`)."""
     kind = scope(request, ctx)
     network, db = ctx.network, ctx.database
     prefix = naming.resource_prefix(request)
@@ -80,7 +152,7 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
         "prefix": prefix,
         "tags": naming.tags(request),
         "env": request.environment.value,
-        "state_key": state_key(request, "changes"),
+        "backend": iac_inputs.change_backend(request, ctx.design.region, None),
     }
     if kind == "data":
         rds = db is not None and db.engine is not Engine.REDIS
@@ -133,21 +205,26 @@ def _edge_change(
 
 
 def render(spec: ModifyChange, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
-    """main.tf (its own state), change.tf and, for a VPN change, vpn.tf."""
+    """main.tf (the change's own state), change.tf, vpn.tf for a VPN change, variables.tf and
+    terraform.tfvars.example (and bootstrap/ when the state bucket may not exist yet)."""
+    sg_refs = {g: spec.refs[f"{g}_security_group_id"] for g, _ in spec.existing_groups}
     common = {
         "request": request,
         "prefix": spec.prefix,
         "tags": spec.tags,
         "region": spec.region,
         "env": spec.env,
-        "state_key": spec.state_key,
+        "backend": spec.backend,
+        "owner": spec.owner,
+        "refs": spec.refs,
+        "sg_refs": sg_refs,
+        "vpc_cidr_ref": spec.refs.get("vpc_cidr", "var.vpc_cidr"),
     }
     main = render_template(
         "automation/terraform/main.tf.j2",
         **common,
         mode="modify",
         required_version=REQUIRED_VERSION,
-        existing_vars=False,
         kms_key=False,
     )
     network = ctx.network
@@ -157,9 +234,7 @@ def render(spec: ModifyChange, request: ChangeRequest, ctx: RoleContext) -> list
         change=spec,
         db=ctx.database,
         lb=network.load_balancer if network else None,
-        existing_groups=spec.existing_groups,
         rules=spec.rules,
-        vpc_variable=spec.vpc_variable,
     )
     artifacts = [
         Artifact(path="terraform/main.tf", role=ROLE, kind="terraform", content=main),
@@ -172,17 +247,20 @@ def render(spec: ModifyChange, request: ChangeRequest, ctx: RoleContext) -> list
             vpn=spec.vpn,
             existing=True,
             private_tables=[],
-            bgp_asn=iac_vpn.DEFAULT_BGP_ASN,
             amazon_asn=iac_vpn.AMAZON_SIDE_ASN,
         )
         artifacts.append(
             Artifact(path="terraform/vpn.tf", role=ROLE, kind="terraform", content=vpn)
         )
-    return artifacts
+    return artifacts + iac_inputs.module_files(
+        ROLE, spec.variables, spec.backend, spec.tags, spec.prefix, REQUIRED_VERSION
+    )
 
 
 def modules(spec: ModifyChange) -> list[str]:
-    names = ["terraform/change.tf", "terraform/main.tf"]
+    names = ["terraform/change.tf", "terraform/main.tf", "terraform/variables.tf"]
     if spec.vpn is not None:
         names.append("terraform/vpn.tf")
+    if spec.backend.bootstrap:
+        names.append("terraform/bootstrap/main.tf")
     return sorted(names)

@@ -10,10 +10,12 @@ the whole procedure (final snapshot first, Terraform last) is rendered as
 
 from __future__ import annotations
 
-from opsteam.agents.automation.terraform import ident, security_groups, state_key
+from opsteam.agents.automation import inputs as iac_inputs
+from opsteam.agents.automation.terraform import ident, security_groups
 from opsteam.agents.base import RoleContext
 from opsteam.domain import naming
 from opsteam.domain.decisions import Removal
+from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import Artifact, ChangeRequest, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -94,35 +96,48 @@ def removals(request: ChangeRequest, ctx: RoleContext) -> list[Removal]:
     return found + _network(ctx, prefix) + _database(ctx, prefix)
 
 
+def owner_state(request: ChangeRequest, ctx: RoleContext) -> StateBackend | None:
+    """The state of the stack whose module the removed blocks belong in, when opsteam built
+    it (otherwise the operator names it: docs/decommission.md says how)."""
+    owner = ctx.inputs.stack(naming.resource_prefix(request))
+    return iac_inputs.owner_backend(owner) if owner is not None else None
+
+
 def modules(found: list[Removal]) -> list[str]:
-    names = [DECOMMISSION_DOC, "terraform/main.tf"]
+    names = [DECOMMISSION_DOC, "terraform/main.tf", "terraform/variables.tf"]
     if found:
         names.append("terraform/removed.tf")
     return sorted(names)
 
 
-def _main_tf(request: ChangeRequest, ctx: RoleContext) -> str:
+def _main_tf(request: ChangeRequest, ctx: RoleContext, owner: StateBackend | None) -> str:
+    """No backend: the removed blocks are applied from the owning stack's module."""
     return render_template(
         "automation/terraform/main.tf.j2",
         request=request,
         prefix=naming.resource_prefix(request),
         tags=naming.tags(request),
         region=ctx.design.region,
-        state_key=state_key(request),
         env=request.environment.value,
         mode="remove",
         required_version=MIN_TERRAFORM,
-        existing_vars=False,
+        backend=None,
+        owner=owner,
         kms_key=False,
     )
 
 
-def render(found: list[Removal], request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
+def render(
+    found: list[Removal], request: ChangeRequest, ctx: RoleContext, owner: StateBackend | None
+) -> list[Artifact]:
     prefix = naming.resource_prefix(request)
+    main = _main_tf(request, ctx, owner)
+    variables = iac_inputs.base_variables(ctx.design.region, request.environment.value)
     artifacts = [
-        Artifact(
-            path="terraform/main.tf", role=ROLE, kind="terraform", content=_main_tf(request, ctx)
-        )
+        Artifact(path="terraform/main.tf", role=ROLE, kind="terraform", content=main),
+        *iac_inputs.module_files(
+            ROLE, variables, None, naming.tags(request), prefix, MIN_TERRAFORM
+        ),
     ]
     if found:
         content = render_template(
@@ -145,6 +160,7 @@ def render(found: list[Removal], request: ChangeRequest, ctx: RoleContext) -> li
         network=ctx.network,
         database=ctx.database,
         min_terraform=MIN_TERRAFORM,
+        owner=owner,
     )
     artifacts.append(Artifact(path=DECOMMISSION_DOC, role=ROLE, kind="markdown", content=doc))
     return artifacts

@@ -104,7 +104,10 @@ def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     spec = iac_terraform.stack(request, ctx, narrowed_rules(ctx.findings))
     playbook = iac_ansible.playbook(ctx, spec.groups)
     kubernetes = iac_k8s.app(request, ctx)
-    names = ["terraform/main.tf", "terraform/storage.tf"]
+    names = ["terraform/main.tf", "terraform/storage.tf", "terraform/variables.tf"]
+    names += ["terraform/outputs.tf"] if spec.outputs else []
+    names += ["terraform/bootstrap/main.tf"] if spec.backend.bootstrap else []
+    names += ["terraform/kubernetes.tf"] if spec.cluster is not None else []
     names += ["terraform/network.tf"] if ctx.network is not None else []
     names += ["terraform/vpn.tf"] if spec.vpn is not None else []
     names += ["terraform/database.tf"] if ctx.database is not None else []
@@ -127,6 +130,7 @@ def _removal(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     """Remove requests: every listed removal is one removed {} block; nothing is created."""
     found = iac_remove.removals(request, ctx)
     return AutomationPlan(
+        owner_state=iac_remove.owner_state(request, ctx),
         modules=iac_remove.modules(found),
         resources_as_code=len(found),
         resources_total=len(found),
@@ -173,7 +177,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
 
 def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
     if decision.mode == "remove":
-        artifacts = iac_remove.render(decision.removals, request, ctx)
+        artifacts = iac_remove.render(decision.removals, request, ctx, decision.owner_state)
     elif decision.change is not None:
         artifacts = iac_modify.render(decision.change, request, ctx)
     elif decision.stack is not None:

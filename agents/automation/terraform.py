@@ -14,7 +14,10 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
+from opsteam.agents.automation import cluster as iac_cluster
+from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
+from opsteam.agents.automation import wiring
 from opsteam.agents.automation.routes import routing
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import EXISTING_VPC, VPC_CIDR_VARIABLE
@@ -281,11 +284,6 @@ def dns_targets(
     return targets
 
 
-def state_key(request: ChangeRequest, stack_kind: str = "stack") -> str:
-    """Each bundle owns its state: one key per service, environment and stack kind."""
-    return f"{naming.resource_prefix(request)}/{stack_kind}/terraform.tfstate"
-
-
 def stack(
     request: ChangeRequest, ctx: RoleContext, narrow: frozenset[str] = frozenset()
 ) -> TerraformStack:
@@ -297,19 +295,36 @@ def stack(
     machines = hosts(ctx)
     groups = security_groups(network, db, prefix, narrow) if network else []
     worn = host_groups(groups, machines, prefix)
-    lb_present = network is not None and network.load_balancer is not None
-    groups = _detach_unused(groups, worn, {"database": db is not None, "lb": lb_present})
+    lb = network.load_balancer if network is not None else None
+    groups = _detach_unused(groups, worn, {"database": db is not None, "lb": lb is not None})
+    k8s = iac_cluster.cluster(request, ctx, prefix) if network is not None else None
+    groups = wiring.on_cluster(groups, None if machines else k8s)
+    refs = wiring.group_refs(groups, k8s)
     vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
     nats, tables = routing(network, nets, prefix) if network else ([], [])
+    region, env = ctx.design.region, request.environment.value
+    tiers = wiring.used_tiers(network, db, bool(machines))
     return TerraformStack(
         prefix=prefix,
         tags=naming.tags(request),
-        region=ctx.design.region,
-        env=request.environment.value,
+        region=region,
+        env=env,
         prod=request.environment is Environment.PROD,
         required_version=REQUIRED_VERSION,
-        state_key=state_key(request),
+        backend=iac_inputs.stack_backend(request, region),
         vpc_cidr=network.vpc_cidr if network else DEFAULT_VPC_CIDR,
+        vpc_ref=wiring.vpc_ref(network),
+        subnet_refs=wiring.subnet_refs(network, nets),
+        existing_network=network is not None and network.existing_vpc,
+        variables=wiring.stack_variables(
+            region=region, env=env, network=network, db=db, tiers=tiers, vpn=vpn, cluster=k8s
+        ),
+        outputs=wiring.stack_outputs(network, db, tables, refs, prefix),
+        group_refs=refs,
+        cluster=k8s,
+        target_group=iac_cluster.target_group(lb, k8s) if lb is not None else None,
+        backup_copy_regions=list(db.backup_copy_regions) if db else [],
+        request_metrics=[b.purpose for b in ctx.storage.buckets] if ctx.storage else [],
         subnets=nets,
         public_subnets=by_tier["public"],
         host_subnets=by_tier["private"] or by_tier["data"],
@@ -345,13 +360,14 @@ def _dns_ids(network: NetworkPlan | None) -> list[str]:
     return [ident(f"dns_{d.name}", used) for d in network.dns_records]
 
 
-FILES = ("main", "network", "database", "compute", "storage", "vpn")
+FILES = ("main", "network", "database", "compute", "storage", "vpn", "kubernetes", "outputs")
 
 
 def render_terraform(
     spec: TerraformStack, request: ChangeRequest, ctx: RoleContext
 ) -> list[Artifact]:
     """One file per part of the stack that exists; templates only fill values in."""
+    refs = {"vpc_id": spec.vpc_ref, "kms_key_arn": "aws_kms_key.main.arn"}
     variables = {
         **dict(spec),
         "request": request,
@@ -359,14 +375,21 @@ def render_terraform(
         "db": ctx.database,
         "storage": ctx.storage,
         "vpn_rule_ids": frozenset(spec.vpn_rule_ids),
+        "refs": refs,
+        "sg_refs": spec.group_refs,
+        "vpc_cidr_ref": "data.aws_vpc.existing.cidr_block" if spec.existing_network else "",
+        "owner": None,
+        "mode": "create",
     }
     present = {
         "network": ctx.network is not None,
         "database": ctx.database is not None,
         "compute": bool(spec.hosts),
         "vpn": spec.vpn is not None,
+        "kubernetes": spec.cluster is not None,
+        "outputs": bool(spec.outputs),
     }
-    return [
+    files = [
         Artifact(
             path=f"terraform/{name}.tf",
             role=ROLE,
@@ -376,3 +399,6 @@ def render_terraform(
         for name in FILES
         if present.get(name, True)
     ]
+    return files + iac_inputs.module_files(
+        ROLE, spec.variables, spec.backend, spec.tags, spec.prefix, spec.required_version
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 from opsteam.domain.decisions import NetworkPlan, PartnerRule, SecurityGroup, VpnSpec
+from opsteam.domain.decisions.wiring import TfVariable, VariableCheck
 
 # Network-plan names -> the values the AWS API accepts. Unknown names fall back to the
 # strongest setting, never to a weaker one.
@@ -75,3 +76,70 @@ def spec(network: NetworkPlan, groups: list[SecurityGroup]) -> VpnSpec:
         propagate_to_private=any(s.tier != "public" for s in network.subnets),
         rules=partner_rules(groups, peer),
     )
+
+
+_PUBLIC_IP = (
+    r'!can(regex("^(0|10|127|22[4-9]|2[3-5][0-9])\\.|^169\\.254\\.|^172\\.(1[6-9]|2[0-9]|3[01])'
+    r'\\.|^192\\.168\\.|^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.", var.vpn_peer_ip))'
+)
+_RESERVED_ASNS = "7224, 9059, 10124, 17943"
+
+
+def variables(vpn: VpnSpec) -> list[TfVariable]:
+    """What the request cannot know about the partner, as validated required inputs."""
+    found = [
+        TfVariable(
+            name="vpn_peer_ip",
+            description="Public IPv4 address of the partner's VPN device "
+            "(ask the partner; the request does not name it).",
+            example='"203.0.113.10"',
+            checks=[
+                VariableCheck(
+                    condition=r'can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", var.vpn_peer_ip))'
+                    r' && can(cidrhost("${var.vpn_peer_ip}/32", 0))',
+                    message="The vpn_peer_ip value must be one IPv4 address, such as 203.0.113.10.",
+                ),
+                VariableCheck(
+                    condition=_PUBLIC_IP,
+                    message="The vpn_peer_ip value must be the partner's public address, not a "
+                    "private, shared, loopback, link-local or multicast one.",
+                ),
+            ],
+        ),
+        TfVariable(
+            name="vpn_bgp_asn",
+            type="number",
+            description="BGP ASN of the partner's customer gateway; AWS requires one even for "
+            "static routing (default: a private ASN).",
+            example=str(DEFAULT_BGP_ASN),
+            default=str(DEFAULT_BGP_ASN),
+            checks=[
+                VariableCheck(
+                    condition="var.vpn_bgp_asn >= 1 && var.vpn_bgp_asn <= 2147483647 && "
+                    "floor(var.vpn_bgp_asn) == var.vpn_bgp_asn && "
+                    f"!contains([{AMAZON_SIDE_ASN}, {_RESERVED_ASNS}], var.vpn_bgp_asn)",
+                    message="The vpn_bgp_asn value must be a whole number from 1 to 2147483647, "
+                    f"other than the AWS side ASN ({AMAZON_SIDE_ASN}) and the ASNs AWS reserves "
+                    f"({_RESERVED_ASNS}).",
+                )
+            ],
+        ),
+    ]
+    if vpn.peer_cidr is None:
+        found.append(
+            TfVariable(
+                name="vpn_peer_cidr",
+                description="The partner's on-premises IPv4 range; the network plan did not "
+                "know it.",
+                example='"192.168.40.0/24"',
+                checks=[
+                    VariableCheck(
+                        condition="can(cidrnetmask(var.vpn_peer_cidr)) && "
+                        '!startswith(var.vpn_peer_cidr, "0.0.0.0/")',
+                        message="The vpn_peer_cidr value must be one IPv4 CIDR range, such as "
+                        "192.168.40.0/24, and not 0.0.0.0/0.",
+                    )
+                ],
+            )
+        )
+    return found

@@ -12,16 +12,14 @@ from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
+from opsteam.domain.inputs import DEFAULT_ADDRESS_POOL
 from opsteam.domain.models import Environment
 
 Tier = Literal["public", "private", "data"]
 TIERS: tuple[Tier, ...] = ("public", "private", "data")
 
-# Searched in this order: the big RFC 1918 blocks, most room first.
-SEARCH_SPACE: tuple[IPv4Network, ...] = (
-    IPv4Network("10.0.0.0/8"),
-    IPv4Network("172.16.0.0/12"),
-)
+# The default pool, searched in order (settings may configure another: ``address_pool``).
+SEARCH_SPACE: tuple[IPv4Network, ...] = DEFAULT_ADDRESS_POOL
 
 # Production gets a full /16 so it can grow zones and tiers without re-addressing;
 # dev is short-lived and small, so it takes less of the shared private space.
@@ -65,15 +63,20 @@ def _next_aligned(after: IPv4Address, prefix: int) -> int:
     return ((int(after) // size) + 1) * size
 
 
-def choose_vpc(existing: Sequence[IPv4Network], prefix: int) -> IPv4Network:
-    """The lowest /prefix block in the search space that overlaps none of ``existing``.
+def choose_vpc(
+    existing: Sequence[IPv4Network],
+    prefix: int,
+    pool: Sequence[IPv4Network] = SEARCH_SPACE,
+) -> IPv4Network:
+    """The lowest /prefix block of the pool (searched in order) that overlaps none of
+    ``existing`` (the requester's ranges and those opsteam already allocated).
 
     First-fit keeps the answer stable when unrelated ranges are added later above it.
     Raises ValueError when every candidate block collides.
     """
     if not 8 <= prefix <= SMALLEST_SUBNET:
         raise ValueError(f"VPC prefix /{prefix} is outside /8-/{SMALLEST_SUBNET}")
-    for space in SEARCH_SPACE:
+    for space in pool:
         if prefix < space.prefixlen:
             continue
         start = int(space.network_address)
@@ -85,10 +88,10 @@ def choose_vpc(existing: Sequence[IPv4Network], prefix: int) -> IPv4Network:
                 return candidate
             # Skip past the whole colliding range instead of testing every block in it.
             start = _next_aligned(max(clash.broadcast_address, candidate.network_address), prefix)
-    spaces = ", ".join(str(s) for s in SEARCH_SPACE)
+    spaces = ", ".join(str(s) for s in pool)
     raise ValueError(
-        f"no free /{prefix} range in {spaces}: the existing CIDRs cover all candidates; "
-        "free a range or request a smaller network"
+        f"no free /{prefix} range in {spaces}: the existing and allocated CIDRs cover all "
+        "candidates; free a range, widen the address pool or request a smaller network"
     )
 
 

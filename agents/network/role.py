@@ -11,7 +11,13 @@ import re
 from ipaddress import IPv4Network
 
 from opsteam.agents.base import RoleContext
-from opsteam.agents.network.cidr import EXISTING_VPC, carve_subnets, choose_vpc, vpc_prefix
+from opsteam.agents.network.cidr import (
+    EXISTING_VPC,
+    carve_subnets,
+    choose_vpc,
+    vpc_prefix,
+    vpc_ranges,
+)
 from opsteam.agents.network.rules import Facts, facts_for, firewall_rules
 from opsteam.domain import naming
 from opsteam.domain.decisions import DnsRecord, FirewallRule, LoadBalancer, NetworkPlan, Subnet
@@ -42,8 +48,22 @@ _FQDN = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|or
 _HEALTH = re.compile(r"(/[a-z0-9_/-]*health[a-z0-9_/-]*)")
 
 
-def _subnets(request: ChangeRequest, facts: Facts) -> tuple[IPv4Network, list[Subnet]]:
-    vpc = choose_vpc(request.existing_cidrs, vpc_prefix(request.environment))
+def new_vpc_range(request: ChangeRequest, ctx: RoleContext) -> IPv4Network:
+    """The range of a VPC this request creates: the one its stack already has (opsteam built
+    it before), else the first free block of the pool that overlaps neither the requester's
+    ranges nor any range opsteam allocated to another stack."""
+    prefix = naming.resource_prefix(request)
+    own = ctx.inputs.stack(prefix)
+    if own is not None and own.vpc_cidr is not None:
+        return own.vpc_cidr
+    taken = [*request.existing_cidrs, *ctx.inputs.allocated(except_prefix=prefix)]
+    return choose_vpc(taken, vpc_prefix(request.environment), ctx.inputs.address_pool)
+
+
+def _subnets(
+    request: ChangeRequest, facts: Facts, ctx: RoleContext
+) -> tuple[IPv4Network, list[Subnet]]:
+    vpc = new_vpc_range(request, ctx)
     carved = carve_subnets(vpc, facts.zones)
     subnets = [
         Subnet(name=f"{facts.prefix}-{tier}-{zone}", tier=tier, zone=zone, cidr=str(net))
@@ -101,7 +121,9 @@ def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
         name=facts.sg("alb"),
         scheme="internet-facing" if facts.public else "internal",
         listener_port=443,
-        target_port=facts.app_ports[0],
+        target_port=facts.target_port,
+        app_port=facts.app_ports[0],
+        node_port=facts.node_port,
         tls_policy=TLS_POLICY,
         certificate=_domain(request, facts),
         health_check_path=health.group(1) if health else DEFAULT_HEALTH_PATH,
@@ -126,10 +148,34 @@ def _vpn(facts: Facts, vpc: str) -> dict[str, str]:
     return settings
 
 
+def _range_note(request: ChangeRequest, ctx: RoleContext) -> str:
+    if ctx.design.existing_network:
+        return (
+            "Existing shared network: no VPC, subnet, NAT gateway or route table is created; "
+            "the VPC and its subnets are Terraform inputs."
+        )
+    prefix = naming.resource_prefix(request)
+    own = ctx.inputs.stack(prefix)
+    if own is not None and own.vpc_cidr is not None:
+        return f"VPC range kept from the stack opsteam built for {prefix} ({own.vpc_cidr})."
+    pool = ", ".join(str(p) for p in ctx.inputs.address_pool)
+    return (
+        f"VPC range allocated from the address pool ({pool}), avoiding "
+        f"{len(request.existing_cidrs)} existing range(s) and "
+        f"{len(ctx.inputs.allocated(prefix))} range(s) opsteam already allocated."
+    )
+
+
 def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     dba = ctx.registry.role("database-administrator").name
     sysadmin = ctx.registry.role("systems-administrator").name
-    notes = [f"VPC range chosen to avoid {len(request.existing_cidrs)} existing range(s)."]
+    notes = [_range_note(request, ctx)]
+    if ctx.design.existing_network and facts.has_lb and request.type is ChangeType.NEW:
+        notes.append(
+            "The shared VPC's subnet ranges are not known here: the pods admit the load "
+            "balancer from the VPC's range; narrow the environment's NetworkPolicy to the "
+            "public subnets' ranges once they are."
+        )
     if request.type is ChangeType.MODIFY:
         notes = [
             "Modify: works in the existing network; no VPC or subnet is created. "
@@ -145,7 +191,8 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
     if facts.engine is not None and facts.has("database"):
         notes.append(
             f"The {dba} owns the {facts.engine.value} instance; port "
-            f"{naming.engine_port(facts.engine)} is open only from private subnets."
+            f"{naming.engine_port(facts.engine)} is open only from "
+            f"{'the VPC range' if ctx.design.existing_network else 'private subnets'}."
         )
     if facts.hosts and request.type is not ChangeType.REMOVE:
         notes.append(
@@ -176,16 +223,41 @@ def _modify_rules(request: ChangeRequest, facts: Facts, vpc: str) -> list[Firewa
     return rules
 
 
+def known_vpc(request: ChangeRequest, ctx: RoleContext, peer: str | None) -> str:
+    """The range of a VPC that exists: the one opsteam built for this stack, else the one the
+    request names, else the marker that makes it a Terraform input."""
+    own = ctx.inputs.stack(naming.resource_prefix(request))
+    if own is not None and own.vpc_cidr is not None and not ctx.design.existing_network:
+        return str(own.vpc_cidr)
+    found = existing_vpc(request, peer)
+    return str(found) if found is not None else EXISTING_VPC
+
+
+def _existing_network(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
+    """A New request in a shared network: its rules, records and load balancer, no VPC."""
+    vpc = known_vpc(request, ctx, facts.peer_cidr)
+    return NetworkPlan(
+        vpc_cidr=vpc,
+        subnets=[],
+        existing_vpc=True,
+        rules=firewall_rules(request, facts, vpc, vpc_ranges(vpc), subnets=False),
+        dns_records=_dns(request, facts),
+        load_balancer=_load_balancer(request, facts),
+        vpn=_vpn(facts, vpc),
+        notes=_notes(request, facts, ctx),
+    )
+
+
 def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
     """A Modify works in the network that exists: no new range, no subnets."""
-    found = existing_vpc(request, facts.peer_cidr)
-    vpc = str(found) if found is not None else EXISTING_VPC
+    vpc = known_vpc(request, ctx, facts.peer_cidr)
     records = _dns(request, facts)
     if request.component in _EDGE and facts.has_lb:
         records = [d for d in records if d.value == facts.sg("alb")]
     return NetworkPlan(
         vpc_cidr=vpc,
         subnets=[],
+        existing_vpc=True,
         rules=_modify_rules(request, facts, vpc),
         dns_records=records,
         load_balancer=_load_balancer(request, facts),
@@ -207,7 +279,9 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
     facts = facts_for(request, ctx)
     if request.type is ChangeType.MODIFY:
         return _modify(request, facts, ctx)
-    vpc, subnets = _subnets(request, facts)
+    if ctx.design.existing_network and request.type is ChangeType.NEW:
+        return _existing_network(request, facts, ctx)
+    vpc, subnets = _subnets(request, facts, ctx)
     private = [s.cidr for s in subnets if s.tier == "private"]
     carved = [] if request.type is ChangeType.REMOVE else subnets
     return NetworkPlan(

@@ -8,6 +8,7 @@ data stores end up on the internet.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,8 @@ class Facts:
     hosts: bool
     app_ports: tuple[int, ...]
     peer_cidr: str | None
+    # The Service's NodePort when a load balancer reaches Kubernetes pods through the nodes.
+    node_port: int | None = None
 
     def has(self, *names: DesignComponent) -> bool:
         return any(n in self.components for n in names)
@@ -49,6 +52,20 @@ class Facts:
 
     def sg(self, tier: str) -> str:
         return f"{self.prefix}-{tier}"
+
+    @property
+    def target_port(self) -> int:
+        """Where the load balancer sends traffic: the NodePort, else the app's port."""
+        return self.node_port or self.app_ports[0]
+
+
+# Kubernetes' NodePort range; each service gets a stable port in it (no clash by accident).
+NODE_PORTS = range(30000, 32768)
+
+
+def node_port_for(prefix: str) -> int:
+    """A NodePort derived from the stack's name: the same service always gets the same one."""
+    return NODE_PORTS[zlib.crc32(prefix.encode()) % len(NODE_PORTS)]
 
 
 def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
@@ -65,8 +82,11 @@ def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
     peer = (
         str(request.existing_cidrs[0]) if request.existing_cidrs and "vpn" in components else None
     )
+    prefix = naming.resource_prefix(request)
+    kubernetes = bool({"web", "kubernetes"} & set(components))
+    lb = public or bool({"load-balancer", "web"} & set(components))
     return Facts(
-        prefix=naming.resource_prefix(request),
+        prefix=prefix,
         components=components,
         zones=zones,
         engine=engine,
@@ -74,6 +94,7 @@ def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
         hosts=hosts,
         app_ports=app_ports or (DEFAULT_APP_PORT,),
         peer_cidr=peer,
+        node_port=node_port_for(prefix) if kubernetes and lb and not hosts else None,
     )
 
 
@@ -125,6 +146,8 @@ def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
     app, alb = facts.sg("app"), facts.sg("alb")
     source = alb if facts.has_lb else vpc
     rules = []
+    if facts.node_port is not None:
+        return _node_port_rules(facts)
     for port in facts.app_ports:
         rules.append(
             _rule(
@@ -152,8 +175,23 @@ def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
     return rules
 
 
-def _data_rules(facts: Facts, private: list[str]) -> list[FirewallRule]:
-    """Data stores accept their one port from the private (app) subnets and nothing else."""
+def _node_port_rules(facts: Facts) -> list[FirewallRule]:
+    """The load balancer reaches the pods through the Service's NodePort on the nodes (the
+    app group is the nodes' group); kube-proxy forwards to the pods' own port."""
+    app, alb = facts.sg("app"), facts.sg("alb")
+    port, pod = facts.node_port or 0, facts.app_ports[0]
+    why = f"NodePort {port} of the service (pods listen on {pod}) only from {alb}"
+    return [
+        _rule(f"{app}-{port}", "ingress", port, alb, app, why),
+        _rule(
+            f"{alb}-to-app-{port}", "egress", port, alb, app, f"load balancer to nodes on {port}"
+        ),
+    ]
+
+
+def _data_rules(facts: Facts, private: list[str], subnets: bool = True) -> list[FirewallRule]:
+    """Data stores accept their one port from the private (app) subnets and nothing else
+    (from the VPC's range when the VPC exists and its subnets are not known here)."""
     stores: list[tuple[str, int, str]] = []
     if facts.has("database") and facts.engine is not None:
         tier = "cache" if facts.engine is Engine.REDIS else "db"
@@ -171,7 +209,7 @@ def _data_rules(facts: Facts, private: list[str]) -> list[FirewallRule]:
                     port,
                     cidr,
                     target,
-                    f"{label} only from private subnet {cidr}",
+                    f"{label} only from {'private subnet' if subnets else 'the VPC range'} {cidr}",
                 )
             )
         if facts.has_app:
@@ -188,11 +226,18 @@ def _data_rules(facts: Facts, private: list[str]) -> list[FirewallRule]:
     return rules
 
 
-def _admin_rules(facts: Facts) -> list[FirewallRule]:
-    """SSH from the bastion or the VPN peer only, and updates over 443 as the only way out."""
+NODE_EXPORTER_PORT = 9100
+
+
+def _admin_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
+    """SSH from the bastion or the VPN peer only, metrics to Prometheus inside the VPC, and
+    updates over 443 as the only way out."""
     rules: list[FirewallRule] = []
     app = facts.sg("app")
     if facts.hosts:
+        port = NODE_EXPORTER_PORT
+        why = f"node_exporter metrics on {port} only to Prometheus inside the VPC"
+        rules.append(_rule(f"{app}-metrics", "ingress", port, vpc, app, why))
         source = facts.peer_cidr or facts.sg("bastion")
         rules.append(
             _rule(
@@ -219,11 +264,12 @@ def _admin_rules(facts: Facts) -> list[FirewallRule]:
 
 
 def firewall_rules(
-    request: ChangeRequest, facts: Facts, vpc: str, private: list[str]
+    request: ChangeRequest, facts: Facts, vpc: str, private: list[str], subnets: bool = True
 ) -> list[FirewallRule]:
-    """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets."""
+    """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets
+    (``subnets`` False: the VPC's ranges, when its subnets are not known here)."""
     rules = _edge_rules(facts, vpc) + _app_rules(facts, vpc)
-    rules += _data_rules(facts, private) + _admin_rules(facts)
+    rules += _data_rules(facts, private, subnets) + _admin_rules(facts, vpc)
     if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
         wanted = set(request.ports) or set(facts.app_ports)
         rules = [r for r in rules if r.port in wanted]

@@ -1,76 +1,34 @@
-"""Prometheus selectors, alert rules and dashboard panels for one service.
+"""Alert rules for one service, each with the promtool scenarios that prove it.
 
-Every expression selects the labels the Kubernetes manifests carry (``opsteam.domain.naming``):
-``namespace``/``service`` scrape labels, the Deployment named after the service, and the
-``app.kubernetes.io/*`` labels as kube-state-metrics exports them (``label_app_...``).
-Alert rules and dashboard targets are built from the same functions, so they always agree.
+Every expression selects labels the bundle guarantees: the scrape jobs set ``namespace`` and
+``service`` on their targets (monitoring/prometheus.yml), kube-state-metrics exports the
+Deployment's ``namespace``/``deployment`` and each pod's name. Conditions are evaluated per
+instance where a sum would hide one (a down primary pages while its replica is up), and an
+``absent()`` guard fires where no data would otherwise mean no page.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from opsteam.agents.sre import datastores, infra
+from opsteam.agents.sre.checks import (
+    Check,
+    Target,
+    case,
+    deployment_labels,
+    matchers,
+    series,
+    service_labels,
+    service_selector,
+)
+from opsteam.domain.decisions.monitoring import InputSeries
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.naming import namespace
+from opsteam.domain.severity import HandbookLevel as H
 
-from opsteam.domain.decisions import AlertRule
-from opsteam.domain.models import ChangeRequest, Engine
-from opsteam.domain.naming import k8s_labels, metric_selector, namespace
-
-# Handbook alert severities: response times.
-RESPONSE = {"P0": "Immediate", "P1": "< 15 minutes", "P2": "< 1 hour", "P3": "Next business day"}
-FOR = {"P0": "2m", "P1": "5m", "P2": "10m", "P3": "30m"}
 HIGH_ERROR_RATIO = 0.05  # > 5% of requests fail: P1
 ELEVATED_ERROR_RATIO = 0.01  # > 1%: P2
 LATENCY_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class Target:
-    """What the service runs on, resolved from the design and the earlier decisions."""
-
-    request: ChangeRequest
-    kubernetes: bool
-    web: bool
-    sql_engine: Engine | None
-    sql_port: int | None
-    cache: bool
-    hosts: bool
-    endpoint: bool
-    replicas: bool = False
-
-
-def matchers(labels: Mapping[str, str]) -> str:
-    def quote(value: str) -> str:
-        return value.replace("\\", "\\\\").replace('"', '\\"')
-
-    return "{" + ",".join(f'{k}="{quote(v)}"' for k, v in labels.items()) + "}"
-
-
-def ksm_label(key: str) -> str:
-    """kube-state-metrics name of a Kubernetes label, e.g. ``label_app_kubernetes_io_name``."""
-    return "label_" + re.sub(r"[^a-zA-Z0-9_]", "_", key)
-
-
-def service_selector(request: ChangeRequest, *raw: str, **extra: str) -> str:
-    """The service's matchers plus equality ``extra`` and ``raw`` matchers (e.g. regex)."""
-    return (
-        matchers({**metric_selector(request), **extra})[:-1] + "".join(f",{m}" for m in raw) + "}"
-    )
-
-
-def deployment_selector(request: ChangeRequest) -> str:
-    name = k8s_labels(request)["app.kubernetes.io/name"]
-    return matchers({"namespace": namespace(request), "deployment": name})
-
-
-def pod_label_selector(request: ChangeRequest) -> str:
-    labels = k8s_labels(request)
-    return matchers(
-        {
-            "namespace": namespace(request),
-            ksm_label("app.kubernetes.io/name"): labels["app.kubernetes.io/name"],
-        }
-    )
+RESTARTS_PER_HOUR = 3
 
 
 def error_ratio(request: ChangeRequest) -> str:
@@ -88,207 +46,215 @@ def latency_quantile(request: ChangeRequest, quantile: float) -> str:
 
 
 def available_replicas(request: ChangeRequest) -> str:
-    return f"sum(kube_deployment_status_replicas_available{deployment_selector(request)})"
+    return f"sum(kube_deployment_status_replicas_available{matchers(deployment_labels(request))})"
+
+
+def pod_pattern(request: ChangeRequest) -> str:
+    """The Deployment's pods (``<name>-<replicaset hash>-<suffix>``), by name: no pod-label
+    join that kube-state-metrics does not export by default."""
+    return f"{request.service_name}-[a-z0-9]+-[a-z0-9]+"
 
 
 def pod_restarts(request: ChangeRequest) -> str:
-    ns = matchers({"namespace": namespace(request)})
-    return (
-        f"sum by (pod) (increase(kube_pod_container_status_restarts_total{ns}[1h]) "
-        f"* on (namespace, pod) group_left() kube_pod_labels{pod_label_selector(request)})"
-    )
+    pods = matchers({"namespace": namespace(request)})[:-1] + f',pod=~"{pod_pattern(request)}"}}'
+    return f"sum by (pod) (increase(kube_pod_container_status_restarts_total{pods}[1h]))"
 
 
-def _rule(name: str, expr: str, severity: str, summary: str) -> AlertRule:
-    return AlertRule.model_validate(
-        {"name": name, "expr": expr, "for": FOR[severity], "severity": severity, "summary": summary}
-    )
-
-
-def _kubernetes_rules(t: Target, latency_objective: float) -> list[AlertRule]:
+def _replica_checks(t: Target) -> list[Check]:
     r = t.request
-    svc = r.service_name
-    dep = deployment_selector(r)
-    rules = [
-        _rule(
+    dep = deployment_labels(r)
+    sel = matchers(dep)
+    avail, spec = "kube_deployment_status_replicas_available", "kube_deployment_spec_replicas"
+    pod = f"{r.service_name}-7d9f8b6c5-x2k4q"
+    other = {"namespace": namespace(r), "pod": "other-5c6d7e8f9-a1b2c", "container": "app"}
+    mine = {**other, "pod": pod}
+    restarts = "kube_pod_container_status_restarts_total"
+    return [
+        Check(
             "ServiceDown",
-            f"{available_replicas(r)} < 1 or "
-            f"absent(kube_deployment_status_replicas_available{dep})",
-            "P0",
-            f"{svc} has no available replicas in {namespace(r)}",
-        )
-    ]
-    if t.web:
-        ratio = error_ratio(r)
-        rules += [
-            _rule(
-                "HighErrorRate",
-                f"({ratio}) > {HIGH_ERROR_RATIO:g}",
-                "P1",
-                f"{svc} error rate above 5% (partial outage)",
+            f"{available_replicas(r)} < 1 or absent({avail}{sel})",
+            H.P0,
+            f"{r.service_name} has no available replicas in {namespace(r)}",
+            (
+                case("no available replica", "40m", [series(avail, dep, "2 2 0x40")], [{}]),
+                case("deployment missing", "40m", [], [dep]),
+                case("healthy", "40m", [series(avail, dep, "2x40")]),
             ),
-            _rule(
-                "ElevatedErrorRate",
-                f"({ratio}) > {ELEVATED_ERROR_RATIO:g} and ({ratio}) <= {HIGH_ERROR_RATIO:g}",
-                "P2",
-                f"{svc} error rate above 1% (degraded)",
-            ),
-            _rule(
-                "HighLatency",
-                f"{latency_quantile(r, latency_objective / 100)} > {LATENCY_SECONDS:g}",
-                "P2",
-                f"{svc} p{latency_objective:g} latency above {LATENCY_SECONDS * 1000:g} ms",
-            ),
-        ]
-    rules += [
-        _rule(
+        ),
+        Check(
             "ReplicasUnavailable",
-            f"kube_deployment_status_replicas_available{dep} < kube_deployment_spec_replicas{dep}",
-            "P2",
-            f"{svc} runs with fewer replicas than desired",
+            f"{avail}{sel} < {spec}{sel}",
+            H.P2,
+            f"{r.service_name} runs with fewer replicas than desired",
+            (
+                case(
+                    "one replica short",
+                    "20m",
+                    [series(avail, dep, "1x20"), series(spec, dep, "2x20")],
+                    [dep],
+                ),
+                case("healthy", "20m", [series(avail, dep, "2x20"), series(spec, dep, "2x20")]),
+            ),
         ),
-        _rule(
+        Check(
             "PodRestarting",
-            f"{pod_restarts(r)} > 3",
-            "P3",
-            f"{svc} pods restarted more than 3 times in 1 hour",
+            f"{pod_restarts(r)} > {RESTARTS_PER_HOUR}",
+            H.P3,
+            f"{r.service_name} pods restarted more than {RESTARTS_PER_HOUR} times in 1 hour",
+            (
+                case(
+                    "crash loop",
+                    "90m",
+                    [series(restarts, mine, "0+1x100"), series(restarts, other, "0x100")],
+                    [{"pod": pod}],
+                ),
+                case(
+                    "another workload restarting",
+                    "90m",
+                    [series(restarts, mine, "2x100"), series(restarts, other, "0+1x100")],
+                ),
+            ),
         ),
     ]
-    return rules
 
 
-def _database_rules(t: Target, primary: bool) -> list[AlertRule]:
-    r, engine = t.request, t.sql_engine
-    sel = service_selector(r)
-    down = "P0" if primary else "P1"
-    where = f"{engine.value if engine else 'database'} on port {t.sql_port}"
-    if engine is Engine.MYSQL:
-        up, used, limit = (
-            "mysql_up",
-            "mysql_global_status_threads_connected",
-            "mysql_global_variables_max_connections",
-        )
-        lag = f"max(mysql_slave_status_seconds_behind_master{sel}) > 30"
-    else:
-        up, used, limit = "pg_up", "pg_stat_activity_count", "pg_settings_max_connections"
-        lag = f"max(pg_replication_lag_seconds{sel}) > 30"
-    rules = [
-        _rule(
-            "DatabaseDown",
-            f"max({up}{sel}) < 1 or absent({up}{sel})",
-            down,
-            f"Database connectivity lost: {where} unreachable",
-        ),
-        _rule(
-            "DatabaseConnectionsHigh",
-            f"sum({used}{sel}) / max({limit}{sel}) > 0.8",
-            "P2",
-            f"Database connections above 80% of the limit ({where})",
-        ),
-    ]
-    if t.replicas:
-        rules.append(
-            _rule("DatabaseReplicationLag", lag, "P2", "Database replica lags more than 30 seconds")
-        )
-    return rules
-
-
-def _cache_rules(t: Target, primary: bool) -> list[AlertRule]:
-    sel = service_selector(t.request)
+def _requests(t: Target, errors: int, ok: int) -> list[InputSeries]:
+    labels = service_labels(t.request)
     return [
-        _rule(
-            "CacheDown",
-            f"max(redis_up{sel}) < 1 or absent(redis_up{sel})",
-            "P0" if primary else "P1",
-            "Redis cache unreachable on port 6379",
-        ),
-        _rule(
-            "CacheMemoryHigh",
-            f"max(redis_memory_used_bytes{sel} / redis_memory_max_bytes{sel}) > 0.9 "
-            f"and max(redis_memory_max_bytes{sel}) > 0",
-            "P2",
-            "Redis memory above 90% of maxmemory",
-        ),
-        _rule(
-            "CacheEvictions",
-            f"sum(rate(redis_evicted_keys_total{sel}[10m])) > 0",
-            "P3",
-            "Redis is evicting keys",
-        ),
+        series("http_requests_total", {**labels, "code": "500"}, f"0+{errors}x30"),
+        series("http_requests_total", {**labels, "code": "200"}, f"0+{ok}x30"),
     ]
 
 
-def _host_rules(t: Target) -> list[AlertRule]:
-    sel = service_selector(t.request, job="node")
-    fs = service_selector(t.request, 'fstype!~"tmpfs|overlay"', job="node")
-    idle = service_selector(t.request, job="node", mode="idle")
+def _latency(t: Target, slow: int) -> list[InputSeries]:
+    labels = service_labels(t.request)
+    name = "http_request_duration_seconds_bucket"
+    fast = 100 - slow
     return [
-        _rule("HostDown", f"up{sel} == 0", "P1", "A server stopped reporting metrics"),
-        _rule(
-            "HostDiskSpaceLow",
-            f"node_filesystem_avail_bytes{fs} / node_filesystem_size_bytes{fs} < 0.1",
-            "P2",
-            "Less than 10% disk space left on a server",
+        series(name, {**labels, "le": f"{LATENCY_SECONDS:g}"}, f"0+{fast}x30"),
+        series(name, {**labels, "le": "1"}, "0+100x30"),
+        series(name, {**labels, "le": "+Inf"}, "0+100x30"),
+    ]
+
+
+def _web_checks(t: Target, latency_objective: float) -> list[Check]:
+    r = t.request
+    ratio, svc, quantile = error_ratio(r), r.service_name, latency_objective / 100
+    return [
+        Check(
+            "HighErrorRate",
+            f"({ratio}) > {HIGH_ERROR_RATIO:g}",
+            H.P1,
+            f"{svc} error rate above 5% (partial outage)",
+            (
+                case("10% of requests fail", "20m", _requests(t, 10, 90), [{}]),
+                case("healthy", "20m", _requests(t, 1, 199)),
+            ),
         ),
-        _rule(
-            "HostMemoryLow",
-            f"node_memory_MemAvailable_bytes{sel} / node_memory_MemTotal_bytes{sel} < 0.1",
-            "P3",
-            "Less than 10% memory available on a server",
+        Check(
+            "ElevatedErrorRate",
+            f"({ratio}) > {ELEVATED_ERROR_RATIO:g} and ({ratio}) <= {HIGH_ERROR_RATIO:g}",
+            H.P2,
+            f"{svc} error rate above 1% (degraded)",
+            (
+                case("3% of requests fail", "25m", _requests(t, 3, 97), [{}]),
+                case("healthy", "25m", _requests(t, 1, 199)),
+                case("outage pages HighErrorRate instead", "25m", _requests(t, 10, 90)),
+            ),
         ),
-        _rule(
-            "HostHighCpu",
-            f"1 - avg by (instance) (rate(node_cpu_seconds_total{idle}[5m])) > 0.9",
-            "P3",
-            "Server CPU above 90% for 30 minutes",
+        Check(
+            "HighLatency",
+            f"{latency_quantile(r, quantile)} > {LATENCY_SECONDS:g}",
+            H.P2,
+            f"{svc} p{latency_objective:g} latency above {LATENCY_SECONDS * 1000:g} ms",
+            (
+                case("half the requests slow", "25m", _latency(t, 50), [{}]),
+                case("healthy", "25m", _latency(t, 0)),
+            ),
+        ),
+        Check(
+            "ServiceMetricsMissing",
+            f"absent(http_requests_total{service_selector(r)})",
+            H.P2,
+            f"{svc} reports no request metrics: error-rate and latency alerts are blind",
+            (
+                case("no metrics", "15m", [], [service_labels(r)]),
+                case("healthy", "15m", _requests(t, 0, 10)),
+            ),
         ),
     ]
 
 
-def _endpoint_rules(t: Target, primary: bool) -> list[AlertRule]:
-    sel = service_selector(t.request, job="blackbox")
-    rules = []
+def _endpoint_checks(t: Target, primary: bool) -> list[Check]:
+    r = t.request
+    labels = service_labels(r, job=t.job("probe"))
+    sel = matchers(labels)
+    probe = {**labels, "instance": t.probe_url or "https://service.example.com/healthz"}
+    found: list[Check] = []
     if primary:
-        rules.append(
-            _rule(
+        found.append(
+            Check(
                 "EndpointDown",
-                f"max(probe_success{sel}) < 1",
-                "P0",
-                f"{t.request.service_name} endpoint probe failing",
+                f"probe_success{sel} == 0 or absent(probe_success{sel})",
+                H.P0,
+                f"{r.service_name} endpoint probe failing",
+                (
+                    case(
+                        "probe fails", "40m", [series("probe_success", probe, "1 1 0x40")], [probe]
+                    ),
+                    case("not probed", "40m", [], [labels]),
+                    case("healthy", "40m", [series("probe_success", probe, "1x40")]),
+                ),
             )
         )
-    rules.append(
-        _rule(
+    else:
+        found.append(
+            Check(
+                "EndpointProbeMissing",
+                f"absent(probe_success{sel})",
+                H.P3,
+                f"{r.service_name} endpoint is not probed: certificate expiry is not watched",
+                (
+                    case("not probed", "45m", [], [labels]),
+                    case("probed", "45m", [series("probe_success", probe, "1x45")]),
+                ),
+            )
+        )
+    expiry = "probe_ssl_earliest_cert_expiry"
+    found.append(
+        Check(
             "CertificateExpiringSoon",
-            f"min(probe_ssl_earliest_cert_expiry{sel}) - time() < 14 * 86400",
-            "P3",
+            f"{expiry}{sel} - time() < 14 * 86400",
+            H.P3,
             "TLS certificate expires within 14 days",
+            (
+                case("expires in 7 days", "45m", [series(expiry, probe, "604800x45")], [probe]),
+                case("valid for 90 days", "45m", [series(expiry, probe, "7776000x45")]),
+            ),
         )
     )
-    return rules
+    return found
 
 
-def alert_rules(t: Target, latency_objective: float) -> list[AlertRule]:
-    """All rules for the target, most severe first within each component."""
+def checks(t: Target, latency_objective: float) -> list[Check]:
+    """Every check for the target, most severe first within each component."""
     app_tier = t.kubernetes or t.hosts
-    rules: list[AlertRule] = []
+    found: list[Check] = []
     if t.kubernetes:
-        rules += _kubernetes_rules(t, latency_objective)
+        found += _replica_checks(t)[:1]
+        if t.web:
+            found += _web_checks(t, latency_objective)
+        found += _replica_checks(t)[1:]
     if t.sql_engine is not None:
-        rules += _database_rules(t, primary=not app_tier)
+        found += datastores.sql_checks(t, primary=not app_tier)
     if t.cache:
-        rules += _cache_rules(t, primary=not app_tier and t.sql_engine is None)
+        found += datastores.cache_checks(t, primary=not app_tier and t.sql_engine is None)
+    if t.buckets:
+        found += datastores.bucket_checks(t)
     if t.hosts:
-        rules += _host_rules(t)
+        found += infra.host_checks(t)
+    if t.vpn:
+        found += infra.vpn_checks(t)
     if t.endpoint:
-        rules += _endpoint_rules(t, primary=not rules)
-    if not rules:
-        rules.append(
-            _rule(
-                "ServiceDown",
-                f"max(up{service_selector(t.request)}) < 1",
-                "P0",
-                f"{t.request.service_name} targets are not reporting",
-            )
-        )
-    return rules
+        found += _endpoint_checks(t, primary=not found)
+    return found or infra.fallback_checks(t)

@@ -6,13 +6,12 @@ import hashlib
 from typing import Any
 
 from opsteam.agents.sre.alerts import (
-    Target,
     available_replicas,
     error_ratio,
     latency_quantile,
     pod_restarts,
-    service_selector,
 )
+from opsteam.agents.sre.checks import Target, service_selector
 from opsteam.domain.models import Engine
 from opsteam.domain.naming import namespace
 
@@ -34,36 +33,45 @@ def _panels(t: Target, latency_objective: float) -> list[Panel]:
             ("Available replicas", available_replicas(r), "short"),
             ("Pod restarts (1h)", pod_restarts(r), "short"),
         ]
-    if t.sql_engine is Engine.MYSQL:
+    if t.sql_engine is not None:
+        engine = t.sql_engine.value
+        job = service_selector(r, job=t.job(engine))
+        up, used = (
+            ("mysql_up", "mysql_global_status_threads_connected")
+            if t.sql_engine is Engine.MYSQL
+            else ("pg_up", "pg_stat_activity_count")
+        )
         panels += [
-            ("Database up", f"max(mysql_up{sel})", "short"),
-            ("Database connections", f"sum(mysql_global_status_threads_connected{sel})", "short"),
-        ]
-    elif t.sql_engine is not None:
-        panels += [
-            ("Database up", f"max(pg_up{sel})", "short"),
-            ("Database connections", f"sum(pg_stat_activity_count{sel})", "short"),
+            ("Database instances up", f"sum by (role) ({up}{job})", "short"),
+            ("Connections per instance", f"sum by (instance) ({used}{job})", "short"),
         ]
     if t.cache:
+        job = service_selector(r, job=t.job("redis"))
         panels += [
-            ("Cache memory used", f"max(redis_memory_used_bytes{sel})", "bytes"),
-            ("Cache evictions", f"sum(rate(redis_evicted_keys_total{sel}[10m]))", "ops"),
+            ("Cache memory used", f"max by (instance) (redis_memory_used_bytes{job})", "bytes"),
+            ("Cache evictions", f"sum(rate(redis_evicted_keys_total{job}[10m]))", "ops"),
         ]
     if t.hosts:
-        node = service_selector(r, job="node", mode="idle")
+        node = service_selector(r, job=t.job("node"), mode="idle")
         panels += [
             (
                 "Host CPU busy",
                 f"1 - avg by (instance) (rate(node_cpu_seconds_total{node}[5m]))",
                 "percentunit",
             ),
-            ("Hosts up", f"sum(up{service_selector(r, job='node')})", "short"),
+            ("Hosts up", f"sum(up{service_selector(r, job=t.job('node'))})", "short"),
         ]
+    if t.vpn:
+        cw = service_selector(r, job=t.job("cloudwatch"))
+        panels.append(("VPN tunnels up", f"sum(aws_vpn_tunnel_state_minimum{cw})", "short"))
+    if t.buckets:
+        cw = service_selector(r, job=t.job("cloudwatch"))
+        panels.append(("Object writes (PUT)", f"sum(aws_s3_put_requests_sum{cw})", "short"))
     if t.endpoint:
         panels.append(
             (
                 "Endpoint probe success",
-                f"max(probe_success{service_selector(r, job='blackbox')})",
+                f"max(probe_success{service_selector(r, job=t.job('probe'))})",
                 "short",
             )
         )

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from opsteam.agents.base import RoleContext
-from opsteam.agents.sre import removal
-from opsteam.agents.sre.alerts import FOR, RESPONSE, Target, alert_rules
+from opsteam.agents.sre import procedures, removal, scrape, watch
+from opsteam.agents.sre.alerts import checks as alert_checks
+from opsteam.agents.sre.checks import Target
 from opsteam.agents.sre.dashboard import dashboard
 from opsteam.domain.decisions import (
     AlertRule,
     EscalationRow,
+    ExporterSettings,
     ReliabilityPlan,
     RemovalWatch,
     Slo,
@@ -27,16 +29,18 @@ from opsteam.domain.models import (
     Artifact,
     ArtifactKind,
     ChangeRequest,
-    Engine,
     Environment,
     GateCheck,
 )
-from opsteam.domain.naming import engine_port, k8s_labels, metric_selector, namespace
+from opsteam.domain.naming import k8s_labels, metric_selector, namespace, resource_prefix
 from opsteam.domain.registry import Registry, RoleSlug
+from opsteam.domain.severity import RESPONSE_TIME, HandbookLevel, incident_severity
 from opsteam.prompts import render as render_template
 
 ROLE: RoleSlug = "site-reliability-engineer"
 RULES_PATH = "monitoring/alerts.rules.yml"
+TESTS_PATH = "monitoring/alerts.test.yml"
+SCRAPE_PATH = "monitoring/prometheus.yml"
 DASHBOARD_PATH = "monitoring/dashboard.json"
 RUNBOOK_PATH = "docs/runbook.md"
 READINESS_PATH = "docs/readiness.md"
@@ -65,34 +69,6 @@ def availability_objective(request: ChangeRequest, registry: Registry) -> float:
         kpi = next((k for k in registry.kpis if k.key == "availability"), None)
         return kpi.target if kpi is not None else 99.9
     return AVAILABILITY[request.environment]
-
-
-def target(request: ChangeRequest, ctx: RoleContext) -> Target:
-    """What to watch: the design's components, the DBA's engine/port, the hosts."""
-    design = ctx.design
-    comps = frozenset(design.components)
-    database = ctx.database
-    engine = database.engine if database is not None else design.engine
-    sql_engine = engine if "database" in comps and engine not in (None, Engine.REDIS) else None
-    port = None
-    if sql_engine is not None:
-        port = database.port if database is not None else engine_port(sql_engine)
-    hosts = (
-        "server" in comps
-        or design.hosts_needed
-        or (ctx.servers is not None and any(h.count > 0 for h in ctx.servers.hosts))
-    )
-    return Target(
-        request=request,
-        kubernetes=bool(comps & {"web", "kubernetes"}),
-        web="web" in comps,
-        sql_engine=sql_engine,
-        sql_port=port,
-        cache="cache" in comps or ("database" in comps and engine is Engine.REDIS),
-        hosts=hosts,
-        endpoint=bool(comps & {"load-balancer", "dns"}) or design.public_endpoint,
-        replicas=database is not None and database.read_replicas > 0,
-    )
 
 
 def slos(request: ChangeRequest, ctx: RoleContext, t: Target) -> list[Slo]:
@@ -210,7 +186,7 @@ def _service_known(
     request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
 ) -> dict[str, tuple[bool, str]]:
     hardened, hardening_evidence = _hardening(request, ctx, t)
-    counts = ", ".join(f"{s}: {sum(a.severity == s for a in alerts)}" for s in RESPONSE)
+    counts = ", ".join(f"{s}: {sum(a.severity == s for a in alerts)}" for s in HandbookLevel)
     return {
         "infrastructure provisioned": (
             False,
@@ -220,7 +196,8 @@ def _service_known(
         "security hardening applied": (hardened, hardening_evidence),
         "monitoring configured": (
             True,
-            f"{DASHBOARD_PATH} and scrape selectors for namespace {namespace(request)}",
+            f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
+            f"(namespace {namespace(request)})",
         ),
         "alerts defined": (bool(alerts), f"{len(alerts)} rules in {RULES_PATH} ({counts})"),
         "runbooks created": (
@@ -245,22 +222,26 @@ def _watch(t: Target) -> WatchTarget:
 
 
 def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
-    t = target(request, ctx)
+    t = watch.target(request, ctx)
     removing = removal.is_removal(request)
     latency = LATENCY[request.environment]
-    alerts = removal.watch_rules(t) if removing else alert_rules(t, latency)
+    url = watch.runbook_url(request, ctx.inputs.runbook_base_url)
+    checks = removal.watch_checks(t) if removing else alert_checks(t, latency)
+    alerts = watch.finalize(checks, t, ctx, url)
     comps = frozenset(ctx.design.components)
     if removing:
         group = removal.group_name(request)
         board = dashboard(t, latency, removal.watch_panels(t))
-        watch = RemovalWatch(
+        removal_watch: RemovalWatch | None = RemovalWatch(
             window_minutes=removal.window_minutes(request),
             quiet_hours=removal.QUIET_HOURS,
             cleanup=removal.cleanup(t),
         )
     else:
         group = f"{request.service_name}-{request.environment.value}.rules"
-        board, watch = dashboard(t, latency), None
+        board, removal_watch = dashboard(t, latency), None
+    exprs = [a.expr for a in alerts] + [p["targets"][0]["expr"] for p in board["panels"]]
+    jobs = scrape.scrape_jobs(t, exprs)
     return ReliabilityPlan(
         slos=[] if removing else slos(request, ctx, t),
         alerts=alerts,
@@ -269,10 +250,14 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         watch=_watch(t),
         rule_group=group,
         dashboard=board,
-        alert_owners={a.name: alert_owner(a.name) for a in alerts},
+        alert_owners={a.name: watch.alert_owner(a.name) for a in alerts},
         escalation=escalation(ctx.registry, comps),
-        removal=watch,
+        removal=removal_watch,
         dashboards=[DASHBOARD_PATH],
+        scrape_jobs=jobs,
+        exporters=scrape.exporter_settings(t, jobs),
+        runbook_url=url,
+        restore=[] if removing else procedures.restore(t, ctx.database),
     )
 
 
@@ -298,18 +283,8 @@ def escalation(registry: Registry, comps: frozenset[str]) -> list[EscalationRow]
     return rows
 
 
-_ALERT_OWNERS: dict[str, RoleSlug] = {
-    "Database": "database-administrator",
-    "Cache": "database-administrator",
-    "Host": "systems-administrator",
-    "Endpoint": "network-engineer",
-    "Certificate": "network-engineer",
-}
-
-
-def alert_owner(name: str) -> RoleSlug:
-    """Who answers an alert, from the part of the system it watches."""
-    return next((s for start, s in _ALERT_OWNERS.items() if name.startswith(start)), ROLE)
+def _response(level: str) -> str:
+    return RESPONSE_TIME[HandbookLevel(level)]
 
 
 def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> list[Artifact]:
@@ -318,9 +293,11 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         {
             "rule": a,
             "anchor": a.name.lower(),
-            "for": a.for_ or FOR[a.severity],
-            "response": RESPONSE[a.severity],
+            "for": a.for_,
+            "response": _response(a.severity),
             "owner": registry.role(plan.alert_owners[a.name]).name,
+            # Expected alert labels per case: the series' labels, the rule's own on top.
+            "expected": [[{**extra, **a.labels} for extra in c.fires] for c in a.cases],
         }
         for a in plan.alerts
     ]
@@ -345,10 +322,18 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "window_minutes": plan.removal.window_minutes if plan.removal else 0,
         "quiet_hours": plan.removal.quiet_hours if plan.removal else 0,
         "cleanup": plan.removal.cleanup if plan.removal else [],
+        "jobs": plan.scrape_jobs,
+        "exporters": plan.exporters,
+        "responses": {level.value: text for level, text in RESPONSE_TIME.items()},
+        "incident": {level.value: incident_severity(level).value for level in HandbookLevel},
+        "prefix": resource_prefix(request),
+        "region": ctx.design.region,
     }
     removing = plan.removal is not None
     outputs: list[tuple[str, ArtifactKind, str]] = [
         (RULES_PATH, "prometheus-rules", "sre/alerts.rules.yml.j2"),
+        (TESTS_PATH, "prometheus-tests", "sre/alerts.test.yml.j2"),
+        (SCRAPE_PATH, "prometheus-config", "sre/prometheus.yml.j2"),
         (DASHBOARD_PATH, "grafana-dashboard", "sre/dashboard.json.j2"),
         (
             RUNBOOK_PATH,
@@ -357,7 +342,17 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         ),
         (READINESS_PATH, "markdown", "sre/readiness.md.j2"),
     ]
+    outputs += [(e.path, "yaml", f"sre/{e.kind}-exporter.yml.j2") for e in plan.exporters]
     return [
-        Artifact(path=path, role=ROLE, kind=kind, content=render_template(name, **context))
+        Artifact(
+            path=path,
+            role=ROLE,
+            kind=kind,
+            content=render_template(name, **context, exporter=_exporter(plan, path)),
+        )
         for path, kind, name in outputs
     ]
+
+
+def _exporter(plan: ReliabilityPlan, path: str) -> ExporterSettings | None:
+    return next((e for e in plan.exporters if e.path == path), None)

@@ -33,6 +33,7 @@ from opsteam.application.db import (
 )
 from opsteam.application.listing import recent_threads
 from opsteam.application.results import RequestSummary, RunResult, build_result
+from opsteam.application.stacks import record_stack, run_inputs
 from opsteam.domain.errors import (
     ConflictError,
     InputError,
@@ -49,9 +50,10 @@ from opsteam.domain.models import (
 )
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, load_registry
-from opsteam.domain.settings import data_home, load_settings
+from opsteam.domain.settings import Settings, data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.state import RequestState
+from opsteam.tools.diagrams import DiagramRenderer, default_renderer
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
@@ -111,8 +113,12 @@ class Opsteam:
         verifier: Verifier | None = None,
         clock: Clock = _utcnow,
         progress: Callable[[str], None] | None = None,
+        settings: Settings | None = None,
+        renderer: DiagramRenderer | None = None,
     ) -> None:
-        self.home = data_home(home)
+        self.settings = settings or load_settings()
+        self.home = data_home(home, self.settings)
+        self.renderer = renderer if renderer is not None else default_renderer(self.settings)
         self.progress = progress
         self.registry = registry or load_registry()
         self.verifier = verifier or real_verifier
@@ -128,7 +134,7 @@ class Opsteam:
 
     @cached_property
     def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
-        return build_request_graph(self.registry, self.verifier)
+        return build_request_graph(self.registry, self.verifier, renderer=self.renderer)
 
     @contextmanager
     def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
@@ -203,6 +209,8 @@ class Opsteam:
                     thread_id=thread_id,
                     request=request,
                     bundle_dir=str(target.resolve()) if target else "",
+                    started_on=self.clock().date(),
+                    inputs=run_inputs(self.home, self.settings, self.clock()),
                 )
                 result = self._run(graph, thread_id, state)
                 result = self._maybe_write(graph, result, target)
@@ -235,6 +243,9 @@ class Opsteam:
                 return
             values = graph.get_state(self._config(result.thread_id)).values
             state = RequestState.model_validate(values)
+            stack = state.built_stack() if outcome == "succeeded" else None
+            if stack is not None:  # its range is taken from now on, its state readable
+                record_stack(session, stack, self.clock())
             plan = state.automation
             record_change(
                 session,

@@ -182,6 +182,8 @@ class ChangeRequest(BaseModel):
     expected_users: int | None = Field(default=None, ge=1, le=1_000_000_000)
     ports: list[int] = Field(default_factory=list, max_length=32)
     existing_cidrs: list[IPv4Network] = Field(default_factory=list, max_length=64)
+    # The change lands in a network that already exists (shared VPC): none is created.
+    existing_network: bool | None = Field(default=None, strict=True)
     compliance: list[
         Annotated[Literal["gdpr", "hipaa", "soc2", "pci-dss"], BeforeValidator(_lower)]
     ] = Field(default_factory=list, max_length=4)
@@ -248,11 +250,14 @@ def slugify(text: str) -> str:
 
 ArtifactKind = Literal[
     "terraform",
+    "tfvars",  # terraform.tfvars.example: HCL values, parsed only
     "ansible",
     "kubernetes",
     "prometheus-rules",
     "prometheus-tests",
+    "prometheus-config",
     "grafana-dashboard",
+    "svg",
     "markdown",
     "json",
     "yaml",

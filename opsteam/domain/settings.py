@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from opsteam.domain.inputs import DEFAULT_ADDRESS_POOL, DEFAULT_RUNBOOK_BASE_URL
 
 _POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -35,6 +39,33 @@ class Settings(BaseSettings):
     tf_schema: Path | None = Field(
         default=None, description="explicit Terraform provider-schema cache (JSON)"
     )
+    address_pool: Annotated[list[IPv4Network], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ADDRESS_POOL),
+        description="where new VPC ranges come from, in order (comma-separated CIDRs)",
+    )
+    diagrams: bool = Field(
+        default=True, description="render the plan's diagram to SVG when mmdc is installed"
+    )
+    runbook_base_url: str = Field(
+        default=DEFAULT_RUNBOOK_BASE_URL,
+        pattern=r"^https?://[^\s]+$",
+        description="absolute URL the bundles' runbooks are published under (alert links)",
+    )
+
+    @field_validator("address_pool", mode="before")
+    @classmethod
+    def _split_pool(cls, value: Any) -> Any:
+        """``10.0.0.0/8,172.16.0.0/12`` from the environment; a list as it is."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("address_pool")
+    @classmethod
+    def _pool(cls, pool: list[IPv4Network]) -> list[IPv4Network]:
+        if not pool:
+            raise ValueError("needs at least one range")
+        return pool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

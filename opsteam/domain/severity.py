@@ -52,6 +52,34 @@ INCIDENT_MEANING: dict[Severity, str] = {
 }
 
 
+# Handbook response times per alert level.
+RESPONSE_TIME: dict[HandbookLevel, str] = {
+    HandbookLevel.P0: "Immediate",
+    HandbookLevel.P1: "< 15 minutes",
+    HandbookLevel.P2: "< 1 hour",
+    HandbookLevel.P3: "Next business day",
+}
+# The most an alert may page per environment: only production pages immediately (handbook:
+# dev is local development, staging carries basic monitoring). Keyed by environment name.
+ENVIRONMENT_CEILING: dict[str, HandbookLevel] = {
+    "prod": HandbookLevel.P0,
+    "staging": HandbookLevel.P1,
+    "dev": HandbookLevel.P2,
+}
+_LEVELS = tuple(HandbookLevel)
+
+
+def alert_level(level: HandbookLevel, environment: str) -> HandbookLevel:
+    """An alert's level in an environment: its impact level, never above the ceiling."""
+    ceiling = ENVIRONMENT_CEILING.get(environment, HandbookLevel.P0)
+    return max(level, ceiling, key=_LEVELS.index)
+
+
+def incident_severity(level: HandbookLevel) -> Severity:
+    """The incident a firing alert opens: the one explicit mapping between the two scales."""
+    return HANDBOOK_TO_INCIDENT[level]
+
+
 def most_severe(levels: list[Severity]) -> Severity:
     return min(levels, key=lambda s: s.rank)
 

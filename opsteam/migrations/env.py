@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from opsteam.application import stacks as _stacks  # noqa: F401  (registers its table)
 from opsteam.application.db import Base, make_engine
 
 config = context.config

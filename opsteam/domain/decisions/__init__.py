@@ -48,8 +48,15 @@ from opsteam.domain.decisions.iac import (
     TerraformStack,
     VpnSpec,
 )
+from opsteam.domain.decisions.monitoring import (
+    AlertCase,
+    ExporterSettings,
+    InputSeries,
+    ScrapeJob,
+)
 
 __all__ = [
+    "AlertCase",
     "AlertRule",
     "AnsiblePlaybook",
     "AppliedChange",
@@ -65,9 +72,11 @@ __all__ = [
     "DnsRecord",
     "EgressRule",
     "EscalationRow",
+    "ExporterSettings",
     "FirewallRule",
     "HostInstance",
     "HostSpec",
+    "InputSeries",
     "KubernetesApp",
     "KubernetesOverlay",
     "LoadBalancer",
@@ -80,6 +89,7 @@ __all__ = [
     "RemovalWatch",
     "RiskAssessment",
     "RouteTableSpec",
+    "ScrapeJob",
     "SecurityGroup",
     "ServerBaseline",
     "SgRule",

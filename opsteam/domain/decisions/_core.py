@@ -14,6 +14,8 @@ from opsteam.domain.decisions.iac import (
     Removal,
     TerraformStack,
 )
+from opsteam.domain.decisions.monitoring import AlertCase, ExporterSettings, ScrapeJob
+from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.domain.request_routing import DesignComponent
@@ -116,6 +118,8 @@ class ArchitectDesign(_Decision):
     engine: Engine | None = None
     hosts_needed: bool = False
     public_endpoint: bool = False
+    # The request names an existing (shared) network: use it, never create a VPC.
+    existing_network: bool = False
     revision: int = 1
     feedback_applied: list[str] = Field(default_factory=list)
     # Requested changes the architect applied (typed), and those it could not apply.
@@ -167,6 +171,9 @@ class DnsRecord(_Decision):
 
 
 class LoadBalancer(_Decision):
+    """TLS ends here; targets get plain HTTP on ``target_port``: the workload's own port on
+    hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``)."""
+
     name: str
     scheme: Literal["internet-facing", "internal"]
     listener_port: int
@@ -174,11 +181,20 @@ class LoadBalancer(_Decision):
     tls_policy: str
     certificate: str
     health_check_path: str
+    app_port: int = 0  # where the workload listens (0: same as target_port)
+    target_protocol: Literal["HTTP", "HTTPS"] = "HTTP"
+    node_port: int | None = None  # set when the targets are Kubernetes nodes
+
+    @property
+    def backend_port(self) -> int:
+        return self.app_port or self.target_port
 
 
 class NetworkPlan(_Decision):
     vpc_cidr: str
     subnets: list[Subnet]
+    # The VPC exists already (a shared network or a Modify): referenced, never created.
+    existing_vpc: bool = False
     rules: list[FirewallRule]
     dns_records: list[DnsRecord] = Field(default_factory=list)
     load_balancer: LoadBalancer | None = None
@@ -236,6 +252,8 @@ class AutomationPlan(_Decision):
     stack: TerraformStack | None = None
     change: ModifyChange | None = None
     removals: list[Removal] = Field(default_factory=list)
+    # Remove: the state of the stack whose module the removed blocks belong in (when known).
+    owner_state: StateBackend | None = None
     playbook: AnsiblePlaybook | None = None
     kubernetes: KubernetesApp | None = None
 
@@ -249,11 +267,19 @@ class Slo(_Decision):
 
 
 class AlertRule(_Decision):
+    """One alert rule as rendered, with its proof (``cases``, run by promtool) and the
+    procedure the runbook gives the responder. ``severity`` is the handbook's alert scale;
+    ``labels`` carry it with the incident scale it maps to (opsteam.domain.severity)."""
+
     name: str
     expr: str
     for_: str = Field(alias="for")
     severity: Literal["P0", "P1", "P2", "P3"]
     summary: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    cases: list[AlertCase] = Field(default_factory=list)
+    procedure: list[str] = Field(default_factory=list)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -296,3 +322,9 @@ class ReliabilityPlan(_Decision):
     escalation: list[EscalationRow]
     removal: RemovalWatch | None = None
     dashboards: list[str] = Field(default_factory=list)
+    # Where every metric the alerts and dashboard read comes from, and the exporters' settings.
+    scrape_jobs: list[ScrapeJob] = Field(default_factory=list)
+    exporters: list[ExporterSettings] = Field(default_factory=list)
+    runbook_url: str = ""  # absolute URL of this bundle's runbook (alert links)
+    # Restore procedure for the data store (engine- and provider-specific commands).
+    restore: list[str] = Field(default_factory=list)

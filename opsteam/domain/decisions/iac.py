@@ -11,6 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsteam.domain.decisions.wiring import (
+    ClusterSpec,
+    StackOutput,
+    StateBackend,
+    TargetGroupSpec,
+    TfVariable,
+)
 from opsteam.domain.registry import RoleSlug
 
 __all__ = [
@@ -58,7 +65,8 @@ class SgRule(_Model):
     skip: str = ""  # a checkov skip with its reason, written next to the rule
 
 
-Attachment = Literal["database", "hosts", "lb", "external"]
+# "cluster": the Kubernetes nodes' group (the cluster security group, not created here).
+Attachment = Literal["database", "hosts", "lb", "external", "cluster"]
 
 
 class SecurityGroup(_Model):
@@ -129,8 +137,21 @@ class TerraformStack(_Model):
     env: str
     prod: bool
     required_version: str
-    state_key: str
+    backend: StateBackend
     vpc_cidr: str
+    # How the stack refers to its VPC and to each tier's subnets (created or existing).
+    vpc_ref: str
+    subnet_refs: dict[str, str]
+    existing_network: bool = False
+    variables: list[TfVariable] = Field(default_factory=list)
+    outputs: list[StackOutput] = Field(default_factory=list)
+    # HCL expression of each security group's ID, by identifier (created or the cluster's).
+    group_refs: dict[str, str] = Field(default_factory=dict)
+    cluster: ClusterSpec | None = None
+    target_group: TargetGroupSpec | None = None
+    backup_copy_regions: list[str] = Field(default_factory=list)
+    # Buckets (by purpose) with CloudWatch request metrics: the writes the SRE watches.
+    request_metrics: list[str] = Field(default_factory=list)
     subnets: list[SubnetSpec]
     public_subnets: list[SubnetSpec]
     host_subnets: list[SubnetSpec]
@@ -172,7 +193,12 @@ class ModifyChange(_Model):
     prefix: str
     tags: dict[str, str]
     env: str
-    state_key: str
+    backend: StateBackend
+    # The owning stack's state when opsteam built it (read through terraform_remote_state).
+    owner: StateBackend | None = None
+    # Existing infrastructure by name (HCL expression: remote-state output or variable).
+    refs: dict[str, str] = Field(default_factory=dict)
+    variables: list[TfVariable] = Field(default_factory=list)
     snapshot: str | None = None
     listeners: list[str] = Field(default_factory=list)
     certificate: str | None = None
@@ -219,6 +245,7 @@ class ContainerResources(_Model):
 class EgressRule(_Model):
     port: int
     cidrs: list[str]
+    why: str = ""
 
 
 class KubernetesOverlay(_Model):
@@ -230,10 +257,23 @@ class KubernetesOverlay(_Model):
 
 
 class KubernetesApp(_Model):
+    """The workload as Kubernetes runs it. The HorizontalPodAutoscaler owns the replica
+    count (``replicas`` is its minimum, the Deployment states none); the load balancer
+    reaches the pods through ``node_port`` when it targets the nodes."""
+
     app: str
     namespace: str
     labels: dict[str, str]
     selector: dict[str, str]
+    namespace_labels: dict[str, str] = Field(default_factory=dict)
+    service_type: Literal["ClusterIP", "NodePort"] = "ClusterIP"
+    node_port: int | None = None
+    # Headless Service whose DNS SRV records list the pods Prometheus scrapes.
+    metrics_service: str = ""
+    # The namespace Prometheus runs in: the only in-cluster caller admitted (metrics).
+    monitoring_namespace: str = "monitoring"
+    # The overlay (environment) whose network these CIDR rules belong to: only it has them.
+    edge_env: str = ""
     image: str
     port: int
     health_path: str

@@ -32,6 +32,8 @@ class CostItem(_Section):
     quantity: int = Field(ge=0)
     low: int = Field(ge=0)
     high: int = Field(ge=0)
+    # Terraform resource types in the bundle this line prices (the plan prices nothing else).
+    resources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> CostItem:
@@ -137,11 +139,47 @@ class Criterion(_Section):
     weight: int = Field(ge=0, le=100)
 
 
+class DiagramGroup(_Section):
+    """A box of the architecture diagram (region, VPC, subnet tier), inside ``parent``."""
+
+    id: str
+    label: str
+    parent: str = ""
+    resources: list[str] = Field(default_factory=list)  # Terraform addresses it stands for
+
+
+class DiagramNode(_Section):
+    id: str
+    label: str
+    group: str = ""
+    resource: str = ""  # the Terraform address it stands for ("": not in this bundle)
+
+
+class DiagramEdge(_Section):
+    source: str
+    target: str
+    label: str = ""
+
+
+class Diagram(_Section):
+    """The design as a picture (rendered as Mermaid): regions, the VPC and its subnet tiers,
+    the load balancer, workloads, data stores and replicas, VPN peers; every box that stands
+    for a resource names its Terraform address, so a test can hold it to the code."""
+
+    groups: list[DiagramGroup]
+    nodes: list[DiagramNode]
+    edges: list[DiagramEdge]
+
+    def addresses(self) -> set[str]:
+        found = {n.resource for n in self.nodes if n.resource}
+        return found | {a for g in self.groups for a in g.resources}
+
+
 class InfrastructurePlan(_Section):
     """All sections of the infrastructure plan template, as facts."""
 
     title: str
-    generated: str  # ISO date from the price table (or a date passed in), never the clock
+    generated: str  # ISO date of the run (the run's clock, kept in the graph state)
     stage: Literal["Startup", "Growth", "Scale"]
     executive_summary: list[str]
     current_state: list[CurrentStateRow]
@@ -150,7 +188,7 @@ class InfrastructurePlan(_Section):
     platform: PlatformKey
     platform_label: str
     rationale: list[str]
-    diagram: str
+    diagram: Diagram
     estimate: CostEstimate
     category_totals: list[CategoryTotal]
     one_time: list[OneTimeCost]
@@ -163,6 +201,7 @@ class InfrastructurePlan(_Section):
     compliance: list[Requirement]
     tooling: list[Requirement]
     roadmap: list[RoadmapPhase]
+    timeline_note: str = ""  # how the roadmap fits the requested timeline (or why it cannot)
     vendors: list[Vendor]
     criteria: list[Criterion]
     phase: str

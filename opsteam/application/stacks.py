@@ -1,0 +1,81 @@
+"""The stacks opsteam built, in the history store: read before a run, written when one ends.
+
+Kept apart from :mod:`opsteam.application.db` (incidents, changes, approvals) because only
+the request flow uses it: it is the memory behind the address plan (no two VPCs opsteam
+allocated overlap) and behind Modify bundles that read the owning stack's state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from ipaddress import IPv4Network
+from pathlib import Path
+
+from sqlalchemy import JSON, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opsteam.application.db import Base, StoreOrSession, _aware, _transaction, open_store
+from opsteam.domain.inputs import BuiltStack, RunInputs
+from opsteam.domain.settings import Settings
+
+
+class StackRow(Base):
+    __tablename__ = "stacks"
+
+    thread_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(60), index=True)
+    region: Mapped[str] = mapped_column(String(32))
+    state_bucket: Mapped[str] = mapped_column(String(63))
+    state_key: Mapped[str] = mapped_column(String(300))
+    vpc_cidr: Mapped[str | None] = mapped_column(String(18))
+    outputs: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+def record_stack(target: StoreOrSession, stack: BuiltStack, at: datetime) -> None:
+    """Remember a finished stack (once per request thread: recording again refreshes it)."""
+    values = {
+        "prefix": stack.prefix,
+        "region": stack.region,
+        "state_bucket": stack.state_bucket,
+        "state_key": stack.state_key,
+        "vpc_cidr": str(stack.vpc_cidr) if stack.vpc_cidr else None,
+        "outputs": list(stack.outputs),
+    }
+    with _transaction(target) as session:
+        row = session.get(StackRow, stack.thread_id)
+        if row is None:
+            session.add(StackRow(thread_id=stack.thread_id, created_at=_aware(at, "at"), **values))
+            return
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def built_stacks(target: StoreOrSession) -> list[BuiltStack]:
+    """Every stack opsteam built, oldest first (the newest of a prefix wins on lookup)."""
+    with _transaction(target) as session:
+        rows = session.scalars(select(StackRow).order_by(StackRow.created_at, StackRow.thread_id))
+        return [
+            BuiltStack(
+                thread_id=r.thread_id,
+                prefix=r.prefix,
+                region=r.region,
+                state_bucket=r.state_bucket,
+                state_key=r.state_key,
+                vpc_cidr=IPv4Network(r.vpc_cidr) if r.vpc_cidr else None,
+                outputs=list(r.outputs),
+            )
+            for r in rows
+        ]
+
+
+def run_inputs(home: Path, settings: Settings, now: datetime) -> RunInputs:
+    """What a run needs from outside its request, read just before it starts."""
+    with open_store(home) as store:
+        stacks = built_stacks(store)
+    return RunInputs(
+        address_pool=list(settings.address_pool),
+        stacks=stacks,
+        runbook_base_url=settings.runbook_base_url,
+        now=now,
+    )

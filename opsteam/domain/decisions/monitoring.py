@@ -1,0 +1,81 @@
+"""The Site Reliability Engineer's monitoring decisions beyond the rules themselves: how each
+alert is proven (``promtool test rules`` cases), where every metric it reads comes from
+(scrape jobs and exporter settings) and what the responder does (the runbook procedure).
+
+An alert nobody proved can stay silent through an outage; one with no scrape target always
+does. Deciding the proof, the data and the procedure next to the rule keeps them in step.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["AlertCase", "ExporterSettings", "InputSeries", "ScrapeJob"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InputSeries(_Model):
+    """One promtool input series: ``metric{labels}`` and its values (promtool notation)."""
+
+    series: str
+    values: str
+
+
+class AlertCase(_Model):
+    """A scenario of one alert: the series, when to look, and the alerts expected then.
+
+    ``fires`` lists the label sets (beyond the rule's own labels) of the expected alerts;
+    empty means the alert must stay silent (the healthy case).
+    """
+
+    name: str
+    series: list[InputSeries]
+    eval_time: str
+    fires: list[dict[str, str]] = Field(default_factory=list)
+    interval: str = "1m"
+
+
+JobKind = Literal["dns-srv", "static", "file", "ec2", "probe"]
+
+
+class ScrapeJob(_Model):
+    """A Prometheus scrape job the bundle's alerts and dashboard read from.
+
+    ``metrics`` are the families the job keeps (everything else is dropped at ingestion);
+    ``labels`` are set on every target so the rules' matchers find the series.
+    """
+
+    name: str
+    kind: JobKind
+    exporter: str  # what serves the metrics, in words (for the runbook)
+    metrics: list[str]
+    labels: dict[str, str] = Field(default_factory=dict)
+    targets: list[str] = Field(default_factory=list)  # static / probe targets, SRV names
+    files: list[str] = Field(default_factory=list)  # file_sd target files
+    ec2_filters: dict[str, list[str]] = Field(default_factory=dict)
+    region: str = ""
+    port: int = 0
+    metrics_path: str = "/metrics"
+    params: dict[str, list[str]] = Field(default_factory=dict)
+    address: str = ""  # the exporter a probe-style job sends its targets to
+    honor_labels: bool = False
+    keep_namespace: str = ""  # keep only series of this Kubernetes namespace
+
+
+class ExporterSettings(_Model):
+    """Configuration of an exporter the alerts need (blackbox, cloudwatch, database)."""
+
+    path: str  # in the bundle, e.g. monitoring/blackbox.yml
+    kind: Literal["blackbox", "cloudwatch", "postgres", "mysql", "redis"]
+    region: str = ""
+    # cloudwatch: (namespace, metric, dimensions, statistic, tag selections, resource type)
+    cloudwatch: list[tuple[str, str, list[str], str, dict[str, str], str]] = Field(
+        default_factory=list
+    )
+    auth_module: str = ""
+    tls: str = ""  # the client TLS mode the database enforces (e.g. verify-full)

@@ -1,0 +1,96 @@
+"""How the parts of a bundle connect, as decided facts: where each root module keeps its
+state, what it reads from the stack that owns the infrastructure, and how the load balancer
+reaches the workload (listener -> target group -> nodes -> Service -> pod).
+
+A bundle whose parts do not meet is worse than none: these models are what the consistency
+tests read back from every file, so a port, protocol or state key can only be said once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ClusterSpec",
+    "StackOutput",
+    "StateBackend",
+    "TargetGroupSpec",
+    "TfVariable",
+    "VariableCheck",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StateBackend(_Model):
+    """The S3 backend of one root module (lockfile locking needs Terraform >= 1.10).
+
+    ``bootstrap``: the bundle carries ``terraform/bootstrap`` to create the bucket first.
+    """
+
+    bucket: str
+    key: str
+    region: str
+    bootstrap: bool = False
+
+
+class VariableCheck(_Model):
+    condition: str  # HCL expression
+    message: str
+
+
+class TfVariable(_Model):
+    """An input of a root module: decided here, declared once in ``variables.tf`` and, when
+    it has no default, listed in ``terraform.tfvars.example`` with an example value."""
+
+    name: str
+    type: str = "string"
+    description: str
+    example: str  # an HCL value for terraform.tfvars.example
+    default: str | None = None  # an HCL value; None: the operator must supply it
+    sensitive: bool = False
+    checks: list[VariableCheck] = Field(default_factory=list)
+
+
+class StackOutput(_Model):
+    """What a stack exports so later changes can reference it through its state."""
+
+    name: str
+    value: str  # HCL expression
+    description: str
+
+
+class TargetGroupSpec(_Model):
+    """Where the load balancer sends requests, and how it checks them.
+
+    For a Kubernetes workload the targets are the cluster's nodes on the Service's NodePort
+    (plain HTTP; TLS ends at the load balancer), registered through the node group's
+    autoscaling groups, so no controller has to register pods.
+    """
+
+    protocol: Literal["HTTP", "HTTPS"]
+    port: int = Field(ge=1, le=65535)
+    target_type: Literal["instance", "ip"]
+    health_path: str
+    health_protocol: Literal["HTTP", "HTTPS"]
+    backend_port: int = Field(ge=1, le=65535)  # where the workload itself listens
+    node_port: int | None = Field(default=None, ge=30000, le=32767)
+
+
+class ClusterSpec(_Model):
+    """The Kubernetes cluster the workload runs on: created (and priced) or referenced."""
+
+    name: str
+    created: bool
+    version: str
+    node_instance_type: str
+    min_nodes: int = Field(ge=0)
+    desired_nodes: int = Field(ge=0)
+    max_nodes: int = Field(ge=1)
+    security_group: str  # HCL expression of the security group every node wears
+    # HCL: the node group's one autoscaling group (created), or a list variable (existing).
+    autoscaling_groups: str

@@ -36,7 +36,7 @@ def design_checkpoints(design: ArchitectDesign) -> list[CheckpointNeed]:
 
 def specialists(design: ArchitectDesign, registry: Registry) -> list[str]:
     """Node names of the specialists the architect assigned, in roster order."""
-    assigned = {registry.role(a.role_id).slug for a in design.assignments}
+    assigned = {a.role for a in design.assignments}
     return [slug for slug in SPECIALIST_NODES if slug in assigned]
 
 

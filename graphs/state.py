@@ -31,6 +31,7 @@ from opsteam.domain.models import (
     Redirect,
     ValidationResult,
 )
+from opsteam.domain.registry import RoleSlug
 
 RunStatus = Literal["running", "completed", "rejected", "redirected", "failed"]
 
@@ -47,6 +48,8 @@ def add_unique(old: list[str], new: list[str]) -> list[str]:
 class RequestState(BaseModel):
     thread_id: str = ""
     request: ChangeRequest
+    # One role asked for alone (graphs/role.py), or None: the whole team (graphs/request.py).
+    only: RoleSlug | None = None
     # The request as the architect revised it with people's requested changes (None: as sent).
     revised_request: ChangeRequest | None = None
     # The run's own date: documents written again later carry the same date.

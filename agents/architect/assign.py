@@ -88,7 +88,7 @@ def assignments_for(
         wanted["database-administrator"] = ("the change stores or changes data", tasks, facts)
     return [
         Assignment(
-            role_id=registry.role(slug).id,
+            role=registry.role(slug).slug,
             reason=wanted[slug][0],
             tasks=wanted[slug][1],
             facts=wanted[slug][2],

@@ -117,6 +117,12 @@ class Nodes:
         self.registry = registry
         self.verifier = verifier
         self.roles = _modules()
+        self.redactor = Redactor.for_registry(registry)
+
+    def published(self, artifacts: Sequence[Artifact]) -> list[Artifact]:
+        """Artifacts as they ship (through the exit), before the state holds them: what an
+        Agent Server shows and what the validators check are the files the bundle gets."""
+        return [a.model_copy(update={"content": self.redactor.text(a.content)}) for a in artifacts]
 
     def intake(self, state: RequestState) -> Update:
         return {"status": "running", "summary": f"Received: {state.request.request}"}
@@ -158,7 +164,9 @@ class Nodes:
         plan = architect.plan_for(state.current_request, ctx, today)
         return {
             "plan": plan,
-            "artifacts": {architect.ROLE: architect.render(plan, state.current_request, ctx)},
+            "artifacts": {
+                architect.ROLE: self.published(architect.render(plan, state.current_request, ctx))
+            },
         }
 
     def checkpoint(self, state: Any) -> Update:
@@ -200,7 +208,7 @@ class Nodes:
             decision = module.decide(request, ctx)
             update: Update = {
                 SLOTS[slug]: decision,
-                "artifacts": {slug: module.render(decision, request, ctx)},
+                "artifacts": {slug: self.published(module.render(decision, request, ctx))},
                 "worked": [slug],
             }
             if findings:
@@ -239,7 +247,7 @@ class Nodes:
         from opsteam.agents.sre.notify import maintenance_artifact
 
         notice = maintenance_artifact(state.current_request, state.design, self.registry)
-        return [notice] if notice else []
+        return self.published([notice]) if notice else []
 
     def report(self, state: RequestState) -> Update:
         if state.status == "rejected":

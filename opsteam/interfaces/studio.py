@@ -11,6 +11,8 @@ agent-chat-ui show approve / edit / reject. Input: ``{"request": {...the change-
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any, cast
 
 from langgraph.graph.state import CompiledStateGraph
@@ -22,6 +24,14 @@ from opsteam.graphs.request import build_request_graph
 from opsteam.graphs.role import build_role_graph
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]
+ROLE_GRAPHS: tuple[RoleSlug, ...] = (
+    "infrastructure-architect",
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "site-reliability-engineer",
+    "automation-engineer",
+)
 
 
 def _alone(slug: RoleSlug) -> Graph:
@@ -60,3 +70,24 @@ def site_reliability_engineer() -> Graph:
 
 def automation_engineer() -> Graph:
     return _alone("automation-engineer")
+
+
+# Graph name in langgraph.json -> the factory function above.
+GRAPHS: dict[str, str] = {"request": "request", "incident": "incident"} | {
+    slug: slug.replace("-", "_") for slug in ROLE_GRAPHS
+}
+
+
+def langgraph_config() -> str:
+    """``langgraph.json``: the graphs above and the state's types allowed in checkpoints."""
+    from opsteam.application.checkpoints import allowlist
+
+    graphs = {name: f"./opsteam/interfaces/studio.py:{fn}" for name, fn in GRAPHS.items()}
+    types = ",\n".join(f'        ["{m}", "{n}"]' for m, n in sorted(allowlist()))
+    head = json.dumps({"python_version": "3.11", "dependencies": ["."], "graphs": graphs}, indent=2)
+    serde = f'  "checkpointer": {{\n    "serde": {{\n      "allowed_msgpack_modules": [\n{types}\n'
+    return head[:-2] + ",\n" + serde + "      ]\n    }\n  }\n}\n"
+
+
+if __name__ == "__main__":  # python -m opsteam.interfaces.studio > langgraph.json
+    sys.stdout.write(langgraph_config())

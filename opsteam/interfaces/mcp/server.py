@@ -78,21 +78,22 @@ class TeamServer:
             data["note"] = note
         return self.reply(data)
 
-    async def _apply(
+    async def apply(
         self, pending: PendingApproval, answer: approvals.ApprovalAnswer, by: str
     ) -> TaskResult:
         verdict = approvals.VERDICTS[answer.decision]
+        if verdict != "approve" and not answer.reason.strip():
+            raise ToolError(f"a {answer.decision} decision needs a reason")
         return await self.call(
             lambda: self.tasks.decide(
-                pending.thread_id, verdict, approval=pending.id, reason=answer.reason, by=by
+                pending.thread_id, verdict, approval=pending.id or None, reason=answer.reason, by=by
             )
         )
 
     async def settle(
-        self, result: TaskResult, ctx: Context[Any, Any]
+        self, result: TaskResult, ctx: Context[Any, Any], problem: str = ""
     ) -> Reply | InputRequiredResult:
         """Ask the person about each pending approval while the client can ask."""
-        problem = ""
         for _ in range(approvals.MAX_QUESTIONS):
             if result.status != "awaiting-approval" or not approvals.can_ask(ctx):
                 break
@@ -104,7 +105,7 @@ class TeamServer:
             if answer is None:
                 return self.shaped(result, "the person did not decide; it is still pending")
             try:
-                result = await self._apply(pending, answer, approvals.client_identity(ctx))
+                result = await self.apply(pending, answer, approvals.client_identity(ctx))
                 problem = ""
             except ToolError as exc:
                 problem = f"Not applied: {exc}\n"
@@ -122,9 +123,9 @@ class TeamServer:
         if answer is None or pending is None:
             return self.shaped(result, "the person did not decide; it is still pending")
         try:
-            result = await self._apply(pending, answer, approvals.client_identity(ctx))
+            result = await self.apply(pending, answer, approvals.client_identity(ctx))
         except ToolError as exc:
-            return self.shaped(result, f"not applied: {exc}")
+            return await self.settle(result, ctx, f"Not applied: {exc}\n")
         return await self.settle(result, ctx)
 
     def roster(self) -> Reply:
@@ -192,13 +193,9 @@ def build_server(registry: Registry, make_tasks: Callable[[], Tasks]) -> MCPServ
         resumed = await team.resumed(ctx)
         if resumed is not None:
             return resumed
-        verdict = approvals.VERDICTS[decision]
-        by = approvals.client_identity(ctx)
-        result = await team.call(
-            lambda: team.tasks.decide(
-                thread_id, verdict, approval=approval_id, reason=reason, by=by
-            )
-        )
+        answer = approvals.ApprovalAnswer(decision=decision, reason=reason)
+        pending = PendingApproval(thread_id=thread_id, id=approval_id or "", name="", reason="")
+        result = await team.apply(pending, answer, approvals.client_identity(ctx))
         return await team.settle(result, ctx)
 
     async def status(thread_id: str | None = None) -> Reply:

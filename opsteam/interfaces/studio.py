@@ -82,7 +82,7 @@ def langgraph_config() -> str:
     """``langgraph.json``: the graphs above and the state's types allowed in checkpoints."""
     from opsteam.application.checkpoints import allowlist
 
-    graphs = {name: f"./opsteam/interfaces/studio.py:{fn}" for name, fn in GRAPHS.items()}
+    graphs = {name: f"opsteam.interfaces.studio:{fn}" for name, fn in GRAPHS.items()}
     types = ",\n".join(f'        ["{m}", "{n}"]' for m, n in sorted(allowlist()))
     head = json.dumps({"python_version": "3.11", "dependencies": ["."], "graphs": graphs}, indent=2)
     serde = f'  "checkpointer": {{\n    "serde": {{\n      "allowed_msgpack_modules": [\n{types}\n'

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import RenderableType
@@ -21,6 +21,9 @@ from opsteam.domain.errors import InputError
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
+
+if TYPE_CHECKING:
+    from opsteam.application.task import Tasks
 
 MAX_PROMPT_BYTES = 256 * 1024
 
@@ -90,15 +93,14 @@ def task(
 
 
 def mcp(home: HomeOpt = None, registry: RegistryOpt = None) -> None:
-    """Serve the team over MCP on stdio (tools: task, status, list_approvals, decide, roster,
-    show_artifact)."""
+    """Serve the team as an MCP server on stdio (task, status, approvals, decide, artifacts)."""
     invocation = Invocation(home, registry)
     with guarded(invocation):
         from opsteam.interfaces.mcp.server import build_server
 
         roster, data_home = invocation.registry, invocation.home
 
-        def make_tasks() -> Any:
+        def make_tasks() -> Tasks:
             from opsteam.application.service import Opsteam
             from opsteam.application.task import Tasks
 
@@ -122,8 +124,7 @@ def claude_plugin(
     as_json: JsonOpt = False,
     registry: RegistryOpt = None,
 ) -> None:
-    """Write a Claude Code plugin: one subagent per role plus the whole team, and the MCP
-    server configuration (opsteam mcp with this roster)."""
+    """Write a Claude Code plugin: a subagent per role and for the team, and the MCP config."""
     from opsteam.interfaces.cli.app import version
     from opsteam.interfaces.plugin.claude import ServerCommand, export_plugin
 

@@ -179,6 +179,10 @@ class Nodes:
 
     def design_review(self, state: RequestState) -> Update:
         outcome = routing.review(state.decisions, state.round)
+        if outcome == "approved" and state.design is not None:
+            # Approval needs every checkpoint decided: a cancelled one alone is asked again.
+            if routing.unanswered(state.design, state.decisions, state.round):
+                return {"review": "unanswered"}
         return self._apply_review(state, outcome)
 
     def _apply_review(self, state: RequestState, outcome: routing.Review) -> Update:
@@ -344,7 +348,7 @@ def build_request_graph(
     def after_review(state: RequestState) -> list[Send] | str:
         if state.review == "rejected":
             return "report"
-        if state.review == "changes":
+        if state.review in routing.BACK_TO_DESIGN:
             return "architect"
         return to_specialists(state)
 

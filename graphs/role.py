@@ -132,7 +132,9 @@ def build_role_graph(
         ]
 
     def after_review(state: RequestState) -> str:
-        return {"rejected": "report", "changes": "architect"}.get(state.review, "prepare")
+        if state.review == "rejected":
+            return "report"
+        return "architect" if state.review in routing.BACK_TO_DESIGN else "prepare"
 
     def after_verify(state: RequestState) -> str:
         # The plan is assembled, not fixed: only a role that reads findings is retried.

@@ -27,11 +27,21 @@ DESIGN_GATE_KINDS = (
     "cross-division",
 )
 Review = Literal["approved", "rejected", "changes"]
+# Review outcomes that send the run back to the architect (which asks its checkpoints again).
+BACK_TO_DESIGN = ("changes", "unanswered")
 
 
 def design_checkpoints(design: ArchitectDesign) -> list[CheckpointNeed]:
     """Checkpoints asked right after the design; production approval comes at the end."""
     return [c for c in design.checkpoints if c.kind in DESIGN_GATE_KINDS]
+
+
+def unanswered(
+    design: ArchitectDesign, decisions: Sequence[DecisionRecord], round_: int
+) -> list[str]:
+    """Design checkpoints of this round nobody decided (a cancelled one with no other verdict)."""
+    decided = {d.checkpoint for d in decisions if d.round == round_}
+    return [c.kind for c in design_checkpoints(design) if c.kind not in decided]
 
 
 def specialists(design: ArchitectDesign, registry: Registry) -> list[str]:

@@ -69,7 +69,8 @@ class RequestState(BaseModel):
     decisions: Annotated[list[DecisionRecord], operator.add] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list)
     round: int = 1
-    review: Literal["", "approved", "rejected", "changes"] = ""
+    # "unanswered": a design checkpoint of the round has no decision; it is asked again.
+    review: Literal["", "approved", "rejected", "changes", "unanswered"] = ""
     fix_attempts: dict[str, int] = Field(default_factory=dict)
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)

@@ -171,3 +171,25 @@ def test_an_edit_sends_the_design_back_with_the_requested_changes(
     assert pending.value["round"] == 2
     # What the requested change did (or why not), shown before the next decision.
     assert pending.value["applied"] + pending.value["not_applied"]
+
+
+def test_a_lone_cancelled_checkpoint_is_asked_again_not_passed(
+    registry: Registry, make_request: RequestFactory
+) -> None:
+    """Only the service cancels (the siblings of a rejection); alone it decides nothing."""
+    graph, config = _paused(registry, make_request)
+    [first] = graph.get_state(config).interrupts
+    graph.invoke(Command(resume={"cancelled": True}), config)
+    snapshot = graph.get_state(config)
+    [again] = snapshot.interrupts
+    assert again.value["checkpoint"] == first.value["checkpoint"] == "architecture-change"
+    state = RequestState.model_validate(snapshot.values)
+    assert (
+        state.decisions == []
+        and state.servers is None
+        and state.artifacts.get("network")
+        in (
+            None,
+            [],
+        )
+    )

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +50,7 @@ from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, RoleSlug, load_registry
 from opsteam.domain.settings import data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
+from opsteam.graphs.role import build_role_graph
 from opsteam.graphs.state import RequestState
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -122,6 +122,7 @@ class Opsteam:
         self.registry = registry or load_registry()
         self.verifier = verifier or real_verifier
         self.clock = clock
+        self._compiled: dict[RoleSlug | None, Graph] = {}
 
     def _progress(self, step: str) -> None:
         if self.progress is None or step.startswith("__"):
@@ -132,23 +133,15 @@ class Opsteam:
             label = f"{self.registry.role(step).name} finished" if step in known else step
         self.progress(label)
 
-    @cached_property
-    def _compiled(self) -> Graph:
-        return build_request_graph(self.registry, self.verifier)
-
-    @cached_property
-    def _alone(self) -> dict[str, Graph]:
-        """One role's own graph per slug, compiled when first asked for."""
-        return {}
-
     def _compiled_for(self, only: RoleSlug | None) -> Graph:
-        if only is None:
-            return self._compiled
-        if only not in self._alone:
-            from opsteam.graphs.role import build_role_graph
-
-            self._alone[only] = build_role_graph(self.registry, self.verifier, only)
-        return self._alone[only]
+        """The team's graph, or one role's own: each compiled once per team, when first used."""
+        if only not in self._compiled:
+            self._compiled[only] = (
+                build_role_graph(self.registry, self.verifier, only)
+                if only
+                else build_request_graph(self.registry, self.verifier)
+            )
+        return self._compiled[only]
 
     @contextmanager
     def _graph(self, thread_id: str | None = None, only: RoleSlug | None = None) -> Iterator[Graph]:

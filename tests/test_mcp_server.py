@@ -206,3 +206,27 @@ def test_a_real_stdio_subprocess(tmp_path: Path) -> None:
         "completed",
         ["Infrastructure Architect", "Network Engineer"],
     )
+
+
+def test_several_pending_approvals_are_decided_one_by_one(tmp_path: Path) -> None:
+    server = _server(tmp_path)
+    words = (
+        "schema migration on the orders postgres database in prod: add a column customers "
+        "see, and integrate the Stripe webhook"
+    )
+    args = {"subagent_type": "infrastructure-team", "prompt": words}
+    [first], _ = _call(server, [("task", args)])
+    paused = _data(first, [])
+    thread = paused["thread_id"]
+    ids = [p["id"] for p in paused["pending"]]
+    assert {"customer-schema-change", "external-integration"} <= set(ids)
+    calls = [("decide", {"thread_id": thread, "decision": "approve"})] + [
+        ("decide", {"thread_id": thread, "decision": "approve", "approval_id": i}) for i in ids
+    ]
+    results, texts = _call(server, calls)
+    assert results[0].is_error and "give approval_id" in texts[0]
+    assert ", ".join(ids) in texts[0]
+    after = [_data(r, []) for r in results[1:]]
+    for done, result in enumerate(after, start=1):  # each decision leaves the others pending
+        left = [p["id"] for p in result["pending"]]
+        assert left == (ids[done:] or ["production-change"])

@@ -120,7 +120,9 @@ class TeamServer:
         responses = ctx.input_responses or {}
         answer = approvals.answer_from(responses.get(approvals.ANSWER_KEY))
         pending = next((p for p in result.pending if p.id == asked.approval), None)
-        if answer is None or pending is None:
+        if pending is None:  # decided elsewhere meanwhile: say where it stands now
+            return self.shaped(result)
+        if answer is None:
             return self.shaped(result, "the person did not decide; it is still pending")
         try:
             result = await self.apply(pending, answer, approvals.client_identity(ctx))
@@ -194,6 +196,11 @@ def build_server(registry: Registry, make_tasks: Callable[[], Tasks]) -> MCPServ
         if resumed is not None:
             return resumed
         answer = approvals.ApprovalAnswer(decision=decision, reason=reason)
+        if approval_id is None:  # the one pending approval, or say which there are
+            waiting = (await team.call(lambda: team.tasks.status(thread_id))).pending
+            if len(waiting) > 1:
+                ids = ", ".join(p.id for p in waiting)
+                raise ToolError(f"{len(waiting)} approvals are pending ({ids}); give approval_id")
         pending = PendingApproval(thread_id=thread_id, id=approval_id or "", name="", reason="")
         result = await team.apply(pending, answer, approvals.client_identity(ctx))
         return await team.settle(result, ctx)

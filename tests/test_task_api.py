@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import opsteam
 from opsteam.application.service import Opsteam
@@ -117,3 +119,21 @@ def test_import_opsteam_stays_cheap() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert opsteam.task.__module__ == "opsteam.application.task"
+
+
+KINDS = st.sampled_from(["infrastructure-team", "network-engineer", "site-reliability-engineer"])
+IDS = st.sampled_from([f"INF-00{i}" for i in range(1, 7)] + ["inf 003", "Inf_005"])
+
+
+@given(kind=KINDS, noise=st.lists(IDS, min_size=1, max_size=3))
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_internal_ids_in_the_words_never_come_back(
+    tmp_path: Path, kind: str, noise: list[str]
+) -> None:
+    words = f"a postgres database for billing in prod, owned by {' and '.join(noise)}"
+    home = tmp_path / f"h{abs(hash((kind, tuple(noise))))}"
+    result = _task(home, kind, words, requester=noise[0])
+    assert result.status == "awaiting-approval"
+    assert not internal_ids(result.model_dump_json())

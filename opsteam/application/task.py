@@ -133,6 +133,7 @@ class Tasks:
     ) -> TaskResult:
         """Plain words in; missing required facts come back as questions, never guessed."""
         from opsteam.application.service import current_user
+        from opsteam.intake.forms import MAX_INPUT_BYTES
         from opsteam.intake.read import understand_words
         from opsteam.intake.words import parse_words
 
@@ -140,8 +141,9 @@ class Tasks:
         who = requester or current_user()
         try:
             understood = understand_words(prompt, self.registry, who)
-        except InputError:
-            parsed = parse_words(prompt, self.registry, who) if prompt.strip() else None
+        except InputError:  # unusable words; when only facts are missing, ask for them
+            usable = prompt.strip() and len(prompt.encode("utf-8")) <= MAX_INPUT_BYTES
+            parsed = parse_words(prompt, self.registry, who) if usable else None
             if parsed is None or not parsed.missing:
                 raise
             summary = "Needs input: " + "; ".join(parsed.questions())

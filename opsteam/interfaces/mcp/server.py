@@ -17,9 +17,10 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import InputRequiredResult, ToolAnnotations
+from pydantic import ValidationError
 
 from opsteam.application.task import PendingApproval, TaskResult, Tasks, subagent_types
-from opsteam.domain.errors import OpsteamError
+from opsteam.domain.errors import OpsteamError, describe_validation_error
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.interfaces.mcp import approvals
@@ -61,6 +62,8 @@ class TeamServer:
             yield
         except OpsteamError as exc:
             raise ToolError(self.redactor.text("; ".join(exc.lines()))) from None
+        except ValidationError as exc:
+            raise ToolError(self.redactor.text("; ".join(describe_validation_error(exc)))) from None
 
     async def call(self, fn: Callable[[], T]) -> T:
         with self._errors():

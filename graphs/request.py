@@ -7,18 +7,20 @@ intake -> scope -> architect -> [design checkpoints] -> specialists (Send, in pa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send, interrupt
 
 from opsteam.agents.base import RoleContext
 from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationResult
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.graphs import routing
+from opsteam.graphs import hitl, routing
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
@@ -53,7 +55,7 @@ def _modules() -> dict[str, Any]:
     return {m.ROLE: m for m in (sysadmin, network, dba, automation, sre)}
 
 
-def _context(
+def role_context(
     state: RequestState, registry: Registry, findings: Sequence[Finding] = (), attempt: int = 1
 ) -> RoleContext:
     if state.design is None:  # pragma: no cover - the architect always runs first
@@ -78,7 +80,39 @@ def _record(answer: dict[str, Any], kind: str, round_: int) -> DecisionRecord:
     return DecisionRecord.model_validate({**answer, "checkpoint": kind, "round": round_})
 
 
-class _Nodes:
+# Who answered, when a resume through an Agent Server names nobody (no auth configured).
+UNIDENTIFIED = "unidentified reviewer"
+
+
+def _reviewer() -> str:
+    """The identity the Agent Server authenticated for this run, if any."""
+    try:
+        configurable = get_config().get("configurable", {})
+    except RuntimeError:  # pragma: no cover - always inside a run
+        return UNIDENTIFIED
+    user = configurable.get("langgraph_auth_user_id") or configurable.get("user_id")
+    return str(user) if user else UNIDENTIFIED
+
+
+def ask(task: dict[str, Any], *, cancellable: bool = False) -> dict[str, Any]:
+    """Pause at a checkpoint until a usable answer arrives (an unusable one is asked again).
+
+    Today's decision form, a HITL ``{"decisions": [...]}`` response or one HITL decision are
+    all read into the decision form; ``{"cancelled": True}`` passes through where the
+    checkpoint is one of several (the others are moot once one sends the design back).
+    """
+    question = task
+    while True:
+        reply = interrupt(question)
+        try:
+            if isinstance(reply, dict) and reply.get("cancelled") and not cancellable:
+                raise hitl.AnswerProblem("this checkpoint cannot be cancelled; decide it")
+            return hitl.read_answer(reply, task, reviewer=_reviewer(), now=datetime.now(UTC))
+        except hitl.AnswerProblem as problem:
+            question = hitl.with_review(task, str(problem))
+
+
+class Nodes:
     """Thin node functions: read a slice, call the role, return an update."""
 
     def __init__(
@@ -88,6 +122,12 @@ class _Nodes:
         self.verifier = verifier
         self.renderer = renderer
         self.roles = _modules()
+        self.redactor = Redactor.for_registry(registry)
+
+    def published(self, artifacts: Sequence[Artifact]) -> list[Artifact]:
+        """Artifacts as they ship (through the exit), before the state holds them: what an
+        Agent Server shows and what the validators check are the files the bundle gets."""
+        return [a.model_copy(update={"content": self.redactor.text(a.content)}) for a in artifacts]
 
     def intake(self, state: RequestState) -> Update:
         return {"status": "running", "summary": f"Received: {state.request.request}"}
@@ -117,17 +157,17 @@ class _Nodes:
             "fix_attempts": {},
             "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM)},
             "validations": {r: [] for r in DOWNSTREAM},
-            "worked": [self.registry.role(architect.ROLE).id],
+            "worked": [architect.ROLE],
         }
 
     def plan(self, state: RequestState) -> Update:
         """The architect assembles the plan from what the specialists decided."""
         from opsteam.agents.architect import role as architect
 
-        ctx = _context(state, self.registry)
+        ctx = role_context(state, self.registry)
         today = state.started_on or date.today()
         plan = architect.plan_for(state.current_request, ctx, today)
-        artifacts = architect.render(plan, state.current_request, ctx)
+        artifacts = self.published(architect.render(plan, state.current_request, ctx))
         if self.renderer is not None:  # the picture, when the renderer's tools are installed
             from opsteam.agents.architect import plan as drawing
 
@@ -138,13 +178,17 @@ class _Nodes:
     def checkpoint(self, state: Any) -> Update:
         """Runs once per pending checkpoint (a Send); its input is the checkpoint task."""
         task: dict[str, Any] = state
-        answer = interrupt(task)
-        if not isinstance(answer, dict) or answer.get("cancelled"):
+        answer = ask(task, cancellable=True)
+        if answer.get("cancelled"):
             return {}
         return {"decisions": [_record(answer, task["checkpoint"], task["round"])]}
 
     def design_review(self, state: RequestState) -> Update:
         outcome = routing.review(state.decisions, state.round)
+        if outcome == "approved" and state.design is not None:
+            # Approval needs every checkpoint decided: a cancelled one alone is asked again.
+            if routing.unanswered(state.design, state.decisions, state.round):
+                return {"review": "unanswered"}
         return self._apply_review(state, outcome)
 
     def _apply_review(self, state: RequestState, outcome: routing.Review) -> Update:
@@ -169,13 +213,13 @@ class _Nodes:
         def node(state: RequestState) -> Update:
             findings = routing.failures(state.validations.get(slug, []))
             attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
-            ctx = _context(state, self.registry, findings, attempt + 1)
+            ctx = role_context(state, self.registry, findings, attempt + 1)
             request = state.current_request
             decision = module.decide(request, ctx)
             update: Update = {
                 SLOTS[slug]: decision,
-                "artifacts": {slug: module.render(decision, request, ctx)},
-                "worked": [self.registry.role(slug).id],
+                "artifacts": {slug: self.published(module.render(decision, request, ctx))},
+                "worked": [slug],
             }
             if findings:
                 update["fix_attempts"] = {**state.fix_attempts, slug: attempt}
@@ -200,7 +244,7 @@ class _Nodes:
         if not routing.needs_production_approval(state):
             return {**update, "review": "approved"}
         task = checkpoint_task(state, "production-change", self.registry, gate=checks)
-        answer = interrupt(task)
+        answer = ask(task)
         record = _record(answer, "production-change", state.round)
         decided = state.model_copy(update={"decisions": [*state.decisions, record]})
         # The window is judged again when the person approves: it must still be ahead.
@@ -216,7 +260,7 @@ class _Nodes:
         from opsteam.agents.sre.notify import maintenance_artifact
 
         notice = maintenance_artifact(state.current_request, state.design, self.registry)
-        return [notice] if notice else []
+        return self.published([notice]) if notice else []
 
     def report(self, state: RequestState) -> Update:
         if state.status == "rejected":
@@ -251,11 +295,15 @@ def rejection_summary(state: RequestState, registry: Registry) -> str:
 def checkpoint_task(
     state: RequestState, kind: str, registry: Registry, reason: str = "", gate: Sequence[Any] = ()
 ) -> dict[str, Any]:
-    """The interrupt payload a person sees: what is asked, why, and the evidence."""
+    """The interrupt payload a person sees: what is asked, why, and the evidence.
+
+    Redacted here, because an Agent Server shows interrupt payloads as they are; it carries
+    LangChain's human-in-the-loop request too (see :mod:`opsteam.graphs.hitl`).
+    """
     design = state.design
     if not reason and design is not None:
         reason = next((c.reason for c in design.checkpoints if c.kind == kind), "")
-    return {
+    task = {
         "checkpoint": kind,
         "name": registry.checkpoint(kind).name,
         "reason": reason,
@@ -268,6 +316,8 @@ def checkpoint_task(
         "applied": [f"{c.field}: {c.value}" for c in design.changes] if design else [],
         "not_applied": list(design.not_applied) if design else [],
     }
+    safe: dict[str, Any] = Redactor.for_registry(registry).value(task)
+    return hitl.with_review(safe)
 
 
 def build_request_graph(
@@ -276,7 +326,7 @@ def build_request_graph(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     renderer: DiagramRenderer | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    nodes = _Nodes(registry, verifier, renderer)
+    nodes = Nodes(registry, verifier, renderer)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)
     graph.add_node("scope", nodes.scope)
@@ -311,7 +361,7 @@ def build_request_graph(
     def after_review(state: RequestState) -> list[Send] | str:
         if state.review == "rejected":
             return "report"
-        if state.review == "changes":
+        if state.review in routing.BACK_TO_DESIGN:
             return "architect"
         return to_specialists(state)
 

@@ -30,6 +30,8 @@ DESIGN_GATE_KINDS = (
     "cross-division",
 )
 Review = Literal["approved", "rejected", "changes"]
+# Review outcomes that send the run back to the architect (which asks its checkpoints again).
+BACK_TO_DESIGN = ("changes", "unanswered")
 
 
 def design_checkpoints(design: ArchitectDesign) -> list[CheckpointNeed]:
@@ -37,9 +39,17 @@ def design_checkpoints(design: ArchitectDesign) -> list[CheckpointNeed]:
     return [c for c in design.checkpoints if c.kind in DESIGN_GATE_KINDS]
 
 
+def unanswered(
+    design: ArchitectDesign, decisions: Sequence[DecisionRecord], round_: int
+) -> list[str]:
+    """Design checkpoints of this round nobody decided (a cancelled one with no other verdict)."""
+    decided = {d.checkpoint for d in decisions if d.round == round_}
+    return [c.kind for c in design_checkpoints(design) if c.kind not in decided]
+
+
 def specialists(design: ArchitectDesign, registry: Registry) -> list[str]:
     """Node names of the specialists the architect assigned, in roster order."""
-    assigned = {registry.role(a.role_id).slug for a in design.assignments}
+    assigned = {a.role for a in design.assignments}
     return [slug for slug in SPECIALIST_NODES if slug in assigned]
 
 

@@ -33,6 +33,7 @@ from opsteam.domain.models import (
     Redirect,
     ValidationResult,
 )
+from opsteam.domain.registry import RoleSlug
 
 RunStatus = Literal["running", "completed", "rejected", "redirected", "failed"]
 
@@ -49,6 +50,8 @@ def add_unique(old: list[str], new: list[str]) -> list[str]:
 class RequestState(BaseModel):
     thread_id: str = ""
     request: ChangeRequest
+    # One role asked for alone (graphs/role.py), or None: the whole team (graphs/request.py).
+    only: RoleSlug | None = None
     # The request as the architect revised it with people's requested changes (None: as sent).
     revised_request: ChangeRequest | None = None
     # The run's own date: documents written again later carry the same date.
@@ -70,7 +73,8 @@ class RequestState(BaseModel):
     decisions: Annotated[list[DecisionRecord], operator.add] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list)
     round: int = 1
-    review: Literal["", "approved", "rejected", "changes"] = ""
+    # "unanswered": a design checkpoint of the round has no decision; it is asked again.
+    review: Literal["", "approved", "rejected", "changes", "unanswered"] = ""
     fix_attempts: dict[str, int] = Field(default_factory=dict)
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)

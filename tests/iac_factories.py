@@ -51,7 +51,7 @@ def make_design(
     return design(
         summary="design",
         components=components or ["web", "database", "object-storage", "server", "load-balancer"],
-        assignments=[Assignment(role_id="x", reason="r", tasks=["t"])],
+        assignments=[Assignment(role="network-engineer", reason="r", tasks=["t"])],
         risk=RiskAssessment(level="medium", score=40, factors=["f"]),
         engine=engine,
         hosts_needed=hosts_needed,

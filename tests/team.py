@@ -28,7 +28,7 @@ def decide_all(
         assigned = assignments_for(request, intent, design.components, registry)
         design = design.model_copy(update={"assignments": assigned})
     ctx = RoleContext(registry=registry, design=design)
-    assigned = {registry.role(a.role_id).slug for a in design.assignments}
+    assigned = {a.role for a in design.assignments}
     servers = sysadmin.decide(request, ctx) if "systems-administrator" in assigned else None
     net = network.decide(request, ctx) if "network-engineer" in assigned else None
     data = dba.decide(request, ctx) if "database-administrator" in assigned else None

@@ -106,3 +106,10 @@ def test_the_probe_sees_graph_imports_when_a_command_runs_the_graph(tmp_path: Pa
     code, _, tops, _ = probe(tmp_path, "approve", "chg-000000000000")
     assert code == 2
     assert "langgraph" in tops
+
+
+def test_exporting_the_claude_plugin_runs_no_graph(tmp_path: Path) -> None:
+    code, out, tops, parses = probe(tmp_path / "home", "export", "claude-plugin",
+                                    str(tmp_path / "plugin"))  # fmt: skip
+    assert code == 0 and "agents/network-engineer.md" in out
+    assert tops == [] and parses == 1

@@ -32,3 +32,18 @@ def test_pause_and_resume_through_postgres(
     done = other.decide(first.thread_id, "approve", by="change-board")
     assert done.status == "completed"
     assert [d.by for d in done.decisions] == ["dba-lead", "change-board"]
+
+
+def test_a_role_alone_resumes_on_its_own_graph_through_postgres(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSTEAM_CHECKPOINT_URL", postgres_url)
+    request = parse_requests((EXAMPLES / "dns-lb-change.yaml").read_bytes())
+    team = Opsteam(home=tmp_path / "a", verifier=ParseOnlyVerifier())
+    [first] = team.submit(request, only="network-engineer")
+    assert [p.id for p in first.pending] == ["production-change"]
+    done = Opsteam(home=tmp_path / "b", verifier=ParseOnlyVerifier()).decide(
+        first.thread_id, "approve", by="change-board"
+    )
+    assert done.status == "completed"
+    assert done.summary.startswith("Network Engineer alone:")

@@ -111,7 +111,7 @@ def assignments_for(
         )
     return [
         Assignment(
-            role_id=registry.role(slug).id,
+            role=registry.role(slug).slug,
             reason=wanted[slug][0],
             tasks=wanted[slug][1],
             facts=wanted[slug][2],

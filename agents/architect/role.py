@@ -135,7 +135,7 @@ def decide(
     public = bool({"web", "load-balancer"} & set(components)) and not mentions(
         text, ("internal", "private")
     )
-    names = [registry.role(a.role_id).name for a in assignments]
+    names = [registry.role(a.role).name for a in assignments]
     summary = (
         f"{request.type.value} {', '.join(components) or request.component.value} for "
         f"{request.service_name} in {request.environment.value} on {cloud.value.upper()} "

@@ -109,7 +109,7 @@ def outcome(case: RequestCase, registry: Registry) -> CaseOutcome:
         from opsteam.agents.architect import role as architect
 
         design = architect.decide(request, registry)
-        specialists = [registry.role(a.role_id).slug for a in design.assignments]
+        specialists = [a.role for a in design.assignments]
         checkpoints = [c.kind for c in design.checkpoints]
     return CaseOutcome(case, fields, missing, redirect, specialists, checkpoints, problems)
 

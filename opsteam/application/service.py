@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,11 +48,14 @@ from opsteam.domain.models import (
     Verdict,
 )
 from opsteam.domain.redaction import Redactor
-from opsteam.domain.registry import Registry, load_registry
+from opsteam.domain.registry import Registry, RoleSlug, load_registry
 from opsteam.domain.settings import Settings, data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
+from opsteam.graphs.role import build_role_graph
 from opsteam.graphs.state import RequestState
 from opsteam.tools.diagrams import DiagramRenderer, default_renderer
+
+Graph = CompiledStateGraph[Any, Any, Any, Any]
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
@@ -65,6 +67,9 @@ STEP_LABELS = {
     "design_review": "design review done",
     "verify_iac": "validators checked the infrastructure code",
     "verify_ops": "validators checked monitoring",
+    "plan": "Infrastructure Architect assembled the plan",
+    "prepare": "the decisions the role depends on were taken",
+    "verify": "validators checked the role's artifacts",
     "change_gate": "change-approval gate evaluated",
     "report": "report ready",
 }
@@ -123,24 +128,38 @@ class Opsteam:
         self.registry = registry or load_registry()
         self.verifier = verifier or real_verifier
         self.clock = clock
+        self._compiled: dict[RoleSlug | None, Graph] = {}
 
     def _progress(self, step: str) -> None:
         if self.progress is None or step.startswith("__"):
             return
         label = STEP_LABELS.get(step)
         if label is None:
-            label = f"{self.registry.role(step).name} finished"
+            known = {r.slug for r in self.registry.roles}
+            label = f"{self.registry.role(step).name} finished" if step in known else step
         self.progress(label)
 
-    @cached_property
-    def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
-        return build_request_graph(self.registry, self.verifier, renderer=self.renderer)
+    def _compiled_for(self, only: RoleSlug | None) -> Graph:
+        """The team's graph, or one role's own: each compiled once per team, when first used."""
+        if only not in self._compiled:
+            self._compiled[only] = (
+                build_role_graph(self.registry, self.verifier, only, renderer=self.renderer)
+                if only
+                else build_request_graph(self.registry, self.verifier, renderer=self.renderer)
+            )
+        return self._compiled[only]
 
     @contextmanager
-    def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
-        """The graph compiled once per team, bound to a freshly opened checkpointer."""
+    def _graph(self, thread_id: str | None = None, only: RoleSlug | None = None) -> Iterator[Graph]:
+        """The graph compiled once per team, bound to a freshly opened checkpointer.
+
+        For an existing thread, the graph it was started on (the team's, or one role's).
+        """
         with open_checkpointer(self.home) as saver:
-            yield self._compiled.copy(update={"checkpointer": saver})
+            if thread_id is not None:
+                saved = saver.get_tuple(self._config(thread_id))
+                only = saved.checkpoint["channel_values"].get("only") if saved else None
+            yield self._compiled_for(only).copy(update={"checkpointer": saver})
 
     @contextmanager
     def _exclusive(self, thread_id: str) -> Iterator[None]:
@@ -167,9 +186,7 @@ class Opsteam:
     def _config(thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
-    def _run(
-        self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, payload: Any
-    ) -> RunResult:
+    def _run(self, graph: Graph, thread_id: str, payload: Any) -> RunResult:
         config = self._config(thread_id)
         error = None
         try:
@@ -183,7 +200,7 @@ class Opsteam:
 
     def _result(
         self,
-        graph: CompiledStateGraph[Any, Any, Any, Any],
+        graph: Graph,
         thread_id: str,
         error: str | None = None,
     ) -> RunResult:
@@ -195,9 +212,16 @@ class Opsteam:
             thread_id, state, self.registry, snapshot.interrupts, error, tuple(snapshot.next)
         )
 
-    def submit(self, requests: Sequence[ChangeRequest], out: Path | None = None) -> list[RunResult]:
+    def submit(
+        self,
+        requests: Sequence[ChangeRequest],
+        out: Path | None = None,
+        *,
+        only: RoleSlug | None = None,
+    ) -> list[RunResult]:
+        """Run each request through the whole team, or through one role alone (``only``)."""
         results = []
-        with self._graph() as graph:
+        with self._graph(only=only) as graph:
             for index, request in enumerate(requests):
                 thread_id = f"chg-{uuid.uuid4().hex[:12]}"
                 target = (
@@ -208,6 +232,7 @@ class Opsteam:
                 state = RequestState(
                     thread_id=thread_id,
                     request=request,
+                    only=only,
                     bundle_dir=str(target.resolve()) if target else "",
                     started_on=self.clock().date(),
                     inputs=run_inputs(self.home, self.settings, self.clock()),
@@ -220,7 +245,7 @@ class Opsteam:
 
     def _record(
         self,
-        graph: CompiledStateGraph[Any, Any, Any, Any],
+        graph: Graph,
         result: RunResult,
         decisions: Sequence[DecisionRecord],
         outcome: str | None = None,
@@ -258,15 +283,11 @@ class Opsteam:
                 bundle_path=result.bundle,
             )
 
-    def _request_of(
-        self, graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str
-    ) -> ChangeRequest:
+    def _request_of(self, graph: Graph, thread_id: str) -> ChangeRequest:
         values = graph.get_state(self._config(thread_id)).values
         return RequestState.model_validate(values).request
 
-    def _maybe_write(
-        self, graph: CompiledStateGraph[Any, Any, Any, Any], result: RunResult, out: Path | None
-    ) -> RunResult:
+    def _maybe_write(self, graph: Graph, result: RunResult, out: Path | None) -> RunResult:
         # Only a run that reached its report gets a bundle: a crashed one writes nothing.
         finished = result.status in ("completed", "failed") and result.error is None
         if not finished or not result.artifacts:
@@ -302,7 +323,7 @@ class Opsteam:
         if checkpoint is not None and all_pending:
             raise InputError("choose one of --checkpoint and --all")
         who = decision_input(by, reason)
-        with self._exclusive(thread_id), self._graph() as graph:
+        with self._exclusive(thread_id), self._graph(thread_id) as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
@@ -364,7 +385,7 @@ class Opsteam:
 
     def resume(self, thread_id: str, out: Path | None = None) -> RunResult:
         """Retry a request that stopped with an error, from its last saved step."""
-        with self._exclusive(thread_id), self._graph() as graph:
+        with self._exclusive(thread_id), self._graph(thread_id) as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
@@ -380,7 +401,7 @@ class Opsteam:
 
     def record_outcome(self, thread_id: str, outcome: ChangeOutcome) -> RunResult:
         """How the change went when it was applied (e.g. rolled back), for the KPIs."""
-        with self._graph() as graph:
+        with self._graph(thread_id) as graph:
             result = self._result(graph, thread_id)
             if result.status in ("rejected", "redirected"):
                 raise ConflictError(
@@ -397,14 +418,14 @@ class Opsteam:
 
     def state(self, thread_id: str) -> RequestState:
         """The full typed state (decisions of every role), for the Python API and tests."""
-        with self._graph() as graph:
+        with self._graph(thread_id) as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
             return RequestState.model_validate(snapshot.values)
 
     def status(self, thread_id: str) -> RunResult:
-        with self._graph() as graph:
+        with self._graph(thread_id) as graph:
             return self._result(graph, thread_id)
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:

@@ -90,7 +90,8 @@ class AppliedChange(_Decision):
 
 
 class Assignment(_Decision):
-    role_id: str  # internal routing id, redacted at the exit
+    # The role's public slug: state that an Agent Server shows as-is carries no internal ID.
+    role: RoleSlug
     reason: str
     tasks: list[str]
     # The facts of the request that made this specialist necessary.

@@ -1,0 +1,1 @@
+"""Exporters that package the team for other agent tools (a Claude Code plugin)."""

@@ -32,6 +32,7 @@ from opsteam.application.db import (
     record_request,
 )
 from opsteam.application.listing import recent_threads
+from opsteam.application.progress import started_label
 from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.domain.errors import (
     ConflictError,
@@ -61,6 +62,7 @@ STEP_LABELS = {
     "architect": "Infrastructure Architect designed the change",
     "checkpoint": "checkpoint decided",
     "design_review": "design review done",
+    "plan": "Infrastructure Architect assembled the plan",
     "verify_iac": "validators checked the infrastructure code",
     "verify_ops": "validators checked monitoring",
     "change_gate": "change-approval gate evaluated",
@@ -82,6 +84,11 @@ def real_verifier(artifacts: Sequence[Artifact]) -> list[ValidationResult]:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_thread_id() -> str:
+    """A request's thread id; callers that must name it before the run starts ask here."""
+    return f"chg-{uuid.uuid4().hex[:12]}"
 
 
 def current_user() -> str:
@@ -123,8 +130,30 @@ class Opsteam:
             return
         label = STEP_LABELS.get(step)
         if label is None:
-            label = f"{self.registry.role(step).name} finished"
-        self.progress(label)
+            try:
+                label = f"{self.registry.role(step).name} finished"
+            except KeyError:  # a step with no label of its own says nothing
+                return
+        self._show(label)
+
+    def _show(self, label: str) -> None:
+        """Progress is for watching: a display that fails never fails the run."""
+        assert self.progress is not None
+        try:
+            self.progress(label)
+        except Exception:
+            log.debug("progress display failed", exc_info=True)
+
+    def _progress_task(self, task: dict[str, Any]) -> None:
+        """A step starting ("Network Engineer: planning subnets...") or finishing."""
+        if self.progress is None:
+            return
+        if "result" not in task:
+            label = started_label(task["name"], self.registry)
+            if label is not None:
+                self._show(label)
+        elif not task.get("error") and not task.get("interrupts"):
+            self._progress(task["name"])
 
     @cached_property
     def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -167,9 +196,8 @@ class Opsteam:
         config = self._config(thread_id)
         error = None
         try:
-            for update in graph.stream(payload, config, stream_mode="updates", durability="sync"):
-                for step in update:
-                    self._progress(step)
+            for task in graph.stream(payload, config, stream_mode="tasks", durability="sync"):
+                self._progress_task(task)
         except Exception as exc:  # a role failed: report it, keep the thread for inspection
             log.debug("run %s failed", thread_id, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
@@ -189,11 +217,20 @@ class Opsteam:
             thread_id, state, self.registry, snapshot.interrupts, error, tuple(snapshot.next)
         )
 
-    def submit(self, requests: Sequence[ChangeRequest], out: Path | None = None) -> list[RunResult]:
+    def submit(
+        self,
+        requests: Sequence[ChangeRequest],
+        out: Path | None = None,
+        *,
+        thread_ids: Sequence[str] | None = None,
+    ) -> list[RunResult]:
+        """Run each request to its first checkpoint or its end (ids from ``thread_ids``)."""
+        if thread_ids is not None and len(thread_ids) != len(requests):
+            raise ValueError("one thread id per request")
         results = []
         with self._graph() as graph:
             for index, request in enumerate(requests):
-                thread_id = f"chg-{uuid.uuid4().hex[:12]}"
+                thread_id = thread_ids[index] if thread_ids is not None else new_thread_id()
                 target = (
                     out / f"{index + 1:02d}-{request.service_name}"
                     if out and len(requests) > 1

@@ -14,6 +14,7 @@ from pathlib import Path
 from opsteam.application import access
 from opsteam.application.access import Actor
 from opsteam.application.chat import store
+from opsteam.application.asking import QUESTIONS
 from opsteam.application.chat.intent import Intent, read_line
 from opsteam.application.chat.replies import (
     ArtifactReply,
@@ -37,10 +38,6 @@ from opsteam.intake.words import Parsed
 
 Progress = Callable[[str], None]
 Clock = Callable[[], datetime]
-QUESTIONS = {
-    "environment": "Which environment is this for: dev, staging or prod?",
-    "component": "What should the team build or change (a server, database, cache, network...)?",
-}
 HELP = (
     "Describe what you need in plain words (e.g. 'a Postgres database for billing in prod'). "
     "Then: approve [CHECKPOINT|all] | reject [CHECKPOINT]: REASON | changes [CHECKPOINT]: "

@@ -14,7 +14,7 @@ import typer
 from opsteam.domain.redaction import RedactingFormatter, Redactor
 from opsteam.domain.registry import default_registry
 from opsteam.domain.settings import load_settings
-from opsteam.interfaces.cli import evals, ops, requests
+from opsteam.interfaces.cli import evals, ops, people, requests
 from opsteam.interfaces.output import Output
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app = typer.Typer(
 requests.register(app)
 ops.register(app)
 evals.register(app)
+people.register(app)
 
 
 def version() -> str:

@@ -44,6 +44,7 @@ HELP = (
     "WHAT | status [THREAD] | artifacts | show FILE (or: show diagram) | who is on call | "
     "incidents | kpis | cancel | quit"
 )
+DIAGRAM_WORDS = frozenset({"diagram", "the diagram", "design diagram", "the design diagram"})
 _SHOWN_FIELDS = ("type", "component", "environment", "service", "engine", "region")
 
 
@@ -254,6 +255,8 @@ class ChatDesk:
     def _artifacts(self, conversation: Conversation, intent: Intent) -> list[Reply]:
         thread = self._thread(conversation, intent.thread)
         team = self.team()
+        if intent.kind == "show" and intent.text.lower() in DIAGRAM_WORDS:
+            return [self._diagram(team, thread)]
         if intent.kind == "show":
             item = find_artifact(team, thread, intent.text)
             return [
@@ -271,6 +274,16 @@ class ChatDesk:
                 empty="No artifacts yet (they are written after the design is approved).",
             )
         ]
+
+    def _diagram(self, team: Opsteam, thread: str) -> Reply:
+        diagram = detail(team, thread).diagram
+        if diagram is None:
+            raise NotFoundError(f"request {thread} has no design diagram yet (it comes with "
+                                "the plan, after the design is approved)")  # fmt: skip
+        return ArtifactReply(
+            thread_id=thread, path="design diagram", artifact_kind="diagram",
+            role=self.registry.role("infrastructure-architect").name, content=diagram,
+        )  # fmt: skip
 
     def _oncall(self) -> list[Reply]:
         from opsteam.application.oncall import shift_view, who_is_on_call

@@ -40,6 +40,11 @@ def metrics(ctx: Ctx, actor: Operate) -> Response:
     return Response(ctx.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
+@router.get("/me", tags=["server"], summary="Who the token stands for, and its role")
+def me(ctx: Ctx, actor: Operate) -> JSONResponse:
+    return json_body(ctx.redactor, {"name": actor.name, "role": actor.role})
+
+
 @router.get("/oncall", tags=["operations"], summary="Who is on call")
 def oncall(ctx: Ctx, actor: Operate, at: str | None = None) -> JSONResponse:
     del actor

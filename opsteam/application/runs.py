@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from opsteam.application import access
-from opsteam.application.request_views import with_preview
+from opsteam.application.request_views import RequestDetail, detail, with_preview
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam, decision_input, new_thread_id
 from opsteam.domain.errors import ConflictError, InputError, OpsteamError
@@ -109,6 +109,19 @@ class RunHub:
     def running(self) -> int:
         with self._lock:
             return len(self._running)
+
+    def detail(self, thread_id: str) -> RequestDetail:
+        """The request now; while this server runs it, it says so (not "stopped before...")."""
+        found = detail(self.team(), thread_id)
+        with self._lock:
+            running = thread_id in self._running
+        if not running:
+            return found
+        result = found.result.model_copy(
+            update={"status": "running", "error": None, "pending": [],
+                    "summary": "The team is working on it; follow its events."}
+        )  # fmt: skip
+        return found.model_copy(update={"result": result, "preview": None})
 
     def log(self, thread_id: str) -> RunLog | None:
         with self._lock:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsteam.application import access
 from opsteam.application.access import Actor
 from opsteam.application.asking import read_submission
-from opsteam.application.request_views import artifact, bundle_zip, detail
+from opsteam.application.request_views import artifact, bundle_zip
 from opsteam.application.runs import DecisionAsk
 from opsteam.domain.errors import NotFoundError
 from opsteam.domain.models import MAX_REASON
@@ -115,7 +115,7 @@ def get_request(
     thread_id: str, ctx: Ctx, actor: Annotated[Actor, allowed("read-own", "read requests")]
 ) -> JSONResponse:
     _readable(ctx, actor, thread_id)
-    return json_body(ctx.redactor, detail(ctx.hub.team(), thread_id).model_dump(mode="json"))
+    return json_body(ctx.redactor, ctx.hub.detail(thread_id).model_dump(mode="json"))
 
 
 @router.get("/requests/{thread_id}/artifacts", summary="The request's artifacts")
@@ -178,7 +178,7 @@ async def events(
     log = ctx.hub.log(thread_id)
     current = None
     if log is None:  # not run by this server: its state now, once
-        current = await run_in_threadpool(detail, ctx.hub.team(), thread_id)
+        current = await run_in_threadpool(ctx.hub.detail, thread_id)
 
     async def stream() -> AsyncIterator[str]:
         if log is None:

@@ -63,10 +63,15 @@ def things(api: Api) -> dict[str, str]:
     """A request of the requester's waiting at a checkpoint, an incident, a conversation."""
     waiting = submit(api, "requester", words=WORDS, answers={"environment": ANSWER})
     incident = api.call(
-        "POST", "/incidents", "requester",
-        json={"title": "Checkout errors", "description": "HTTP 500s on checkout",
-              "service": "checkout"},
-    )  # fmt: skip
+        "POST",
+        "/incidents",
+        "requester",
+        json={
+            "title": "Checkout errors",
+            "description": "HTTP 500s on checkout",
+            "service": "checkout",
+        },
+    )
     assert incident.status_code == 201, incident.text
     conversation = api.call("POST", "/conversations", "requester").json()
     return {
@@ -85,36 +90,62 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...], int | tuple
     ("GET", "/requests/{thread}/artifacts", None, ROLES, 200),
     ("GET", "/requests/{thread}/artifacts/plan/infrastructure-plan.md", None, ROLES, 404),
     ("GET", "/requests/{thread}/bundle", None, ROLES, 409),  # no artifacts before approval
-    ("POST", "/requests/{thread}/decisions", {"verdict": "approve",
-                                              "checkpoint": "production-change"},
-     ("approver", "admin"), 422),  # fmt: skip
+    (
+        "POST",
+        "/requests/{thread}/decisions",
+        {"verdict": "approve", "checkpoint": "production-change"},
+        ("approver", "admin"),
+        422,
+    ),
     ("GET", "/requests/{thread}/events", None, ROLES, 200),
     ("POST", "/conversations", None, ROLES, 201),
     ("GET", "/conversations", None, ROLES, 200),
     ("GET", "/conversations/{conversation}", None, ("requester", "admin"), 200),
-    ("POST", "/conversations/{conversation}/messages", {"text": "help"},
-     ("requester", "admin"), 200),  # fmt: skip
+    (
+        "POST",
+        "/conversations/{conversation}/messages",
+        {"text": "help"},
+        ("requester", "admin"),
+        200,
+    ),
     ("GET", "/me", None, ROLES, 200),
     ("GET", "/oncall", None, ROLES, 200),
     ("GET", "/kpis", None, ROLES, 200),
     ("GET", "/kpis/history", None, ROLES, 200),
     ("GET", "/incidents", None, ROLES, 200),
     ("GET", "/incidents/{incident}", None, ROLES, 200),
-    ("POST", "/incidents", {"title": "Slow search", "description": "p99 up", "service": "search"},
-     ROLES, 201),  # fmt: skip
+    (
+        "POST",
+        "/incidents",
+        {"title": "Slow search", "description": "p99 up", "service": "search"},
+        ROLES,
+        201,
+    ),
     # the incident is resolved by whichever allowed role comes first: then 409 for the other
-    ("POST", "/incidents/{incident}/updates", {"note": "looking"}, ("approver", "admin"),
-     (200, 409)),
-    ("POST", "/incidents/{incident}/resolve", {"root_cause": "a bad deploy"},
-     ("approver", "admin"), (200, 409)),  # fmt: skip
+    (
+        "POST",
+        "/incidents/{incident}/updates",
+        {"note": "looking"},
+        ("approver", "admin"),
+        (200, 409),
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/resolve",
+        {"root_cause": "a bad deploy"},
+        ("approver", "admin"),
+        (200, 409),
+    ),
     ("GET", "/metrics", None, ROLES, 200),
     ("GET", "/tokens", None, ("admin",), 200),
     ("POST", "/tokens", {"role": "requester", "name": "dave"}, ("admin",), 201),
     ("DELETE", "/tokens/{name}", None, ("admin",), 404),
 ]
 # Requesters reading someone else's conversation get 404 (it is not theirs), not 403.
-NOT_THEIRS = {("/conversations/{conversation}", "approver"),
-              ("/conversations/{conversation}/messages", "approver")}  # fmt: skip
+NOT_THEIRS = {
+    ("/conversations/{conversation}", "approver"),
+    ("/conversations/{conversation}/messages", "approver"),
+}
 
 
 def test_the_matrix_covers_every_endpoint() -> None:
@@ -129,16 +160,22 @@ def test_the_matrix_covers_every_endpoint() -> None:
     covered = set()
     for method, path, *_ in MATRIX:
         path = path.replace("/plan/infrastructure-plan.md", "/{path}")
-        for short, full in (("thread", "thread_id"), ("incident", "incident_id"),
-                            ("conversation", "conversation_id")):  # fmt: skip
+        for short, full in (
+            ("thread", "thread_id"),
+            ("incident", "incident_id"),
+            ("conversation", "conversation_id"),
+        ):
             path = path.replace("{" + short + "}", "{" + full + "}")
         covered.add((method, path))
     assert routes == covered
 
 
 @pytest.mark.parametrize("role", [None, *ROLES], ids=lambda r: r or "no-token")
-@pytest.mark.parametrize(("method", "path", "body", "allowed", "expected"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, *_ in MATRIX])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed", "expected"),
+    MATRIX,
+    ids=[f"{m} {p}" for m, p, *_ in MATRIX],
+)
 def test_auth_matrix(
     api: Api,
     things: dict[str, str],
@@ -185,7 +222,9 @@ def test_a_requester_sees_only_its_own_requests(api: Api, things: dict[str, str]
     assert things["thread"] in mine
     other = submit(api, "approver", words="A Redis cache for the catalog service in dev")
     other_id = other["result"]["thread_id"]
-    assert other_id not in [r["thread_id"] for r in api.call("GET", "/requests", "requester").json()]
+    assert other_id not in [
+        r["thread_id"] for r in api.call("GET", "/requests", "requester").json()
+    ]
     assert api.call("GET", f"/requests/{other_id}", "requester").status_code == 404
     assert api.call("GET", f"/requests/{other_id}", "approver").status_code == 200
 
@@ -198,12 +237,18 @@ def test_a_requester_sees_only_its_own_requests(api: Api, things: dict[str, str]
         ({"words": "a redis cache", "colour": 1}, 422, "colour: unknown field"),
         ({"words": "   "}, 422, "words: the request is empty"),
         ({"form": {"request": "x"}}, 422, "required field is missing"),
-        ({"words": "a redis cache for the shop", "answers": {"environment": "mars"}}, 422,
-         "answers.environment"),
-        ({"words": "a redis cache for the shop", "answers": {"size": "big"}}, 422,
-         "not a question"),
+        (
+            {"words": "a redis cache for the shop", "answers": {"environment": "mars"}},
+            422,
+            "answers.environment",
+        ),
+        (
+            {"words": "a redis cache for the shop", "answers": {"size": "big"}},
+            422,
+            "not a question",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_submissions_are_clear_4xx(
     api: Api, body: dict[str, Any], status: int, line: str
 ) -> None:
@@ -218,8 +263,9 @@ def test_malformed_oversized_and_wrongly_typed_bodies(api: Api) -> None:
     assert bad.status_code == 400 and bad.json()["errors"][0].startswith("body: malformed JSON")
     big = api.call("POST", "/requests", "admin", content=b" " * 300_000, headers=headers)
     assert big.status_code == 413 and "larger than 256 KiB" in big.json()["errors"][0]
-    typed = api.call("POST", "/requests/chg-000000000000/decisions", "admin",
-                     json={"verdict": "maybe"})  # fmt: skip
+    typed = api.call(
+        "POST", "/requests/chg-000000000000/decisions", "admin", json={"verdict": "maybe"}
+    )
     assert typed.status_code == 422 and typed.json()["errors"][0].startswith("verdict:")
     assert api.call("GET", "/kpis?since=2999-01-01", "admin").status_code == 422
     assert api.call("GET", "/kpis/history?points=99", "admin").status_code == 422
@@ -246,23 +292,32 @@ def test_decisions_flow_audit_and_conflicts(api: Api) -> None:
     waiting = submit(api, "requester", words=WORDS, answers={"environment": ANSWER})
     thread = waiting["result"]["thread_id"]
     assert waiting["preview"]["files"] == []
-    no_reason = api.call("POST", f"/requests/{thread}/decisions", "approver",
-                         json={"verdict": "reject"})  # fmt: skip
+    no_reason = api.call(
+        "POST", f"/requests/{thread}/decisions", "approver", json={"verdict": "reject"}
+    )
     assert no_reason.status_code == 422 and "needs a reason" in no_reason.json()["errors"][0]
-    accepted = api.call("POST", f"/requests/{thread}/decisions", "approver",
-                        json={"verdict": "approve"})  # fmt: skip
+    accepted = api.call(
+        "POST", f"/requests/{thread}/decisions", "approver", json={"verdict": "approve"}
+    )
     assert accepted.status_code == 202 and accepted.headers["location"] == f"/requests/{thread}"
-    with api.client.stream("GET", f"/requests/{thread}/events",
-                           headers={"Authorization": f"Bearer {api.tokens['approver']}"}) as s:
-        frames = "".join(s.iter_text())  # fmt: skip
+    with api.client.stream(
+        "GET",
+        f"/requests/{thread}/events",
+        headers={"Authorization": f"Bearer {api.tokens['approver']}"},
+    ) as s:
+        frames = "".join(s.iter_text())
     SHOWN.append(frames)
     assert "event: progress" in frames and "Network Engineer: planning subnets" in frames
     # the log replays the submit run too; the decision's run ends it
     result = json.loads(frames.split("event: result\ndata: ")[-1].split("\n")[0])
     assert [p["id"] for p in result["result"]["pending"]] == ["production-change"]
     assert result["preview"]["files"], "the production gate shows the files that will change"
-    done = api.call("POST", f"/requests/{thread}/decisions?wait=true", "admin",
-                    json={"verdict": "approve", "reason": "window agreed"}).json()  # fmt: skip
+    done = api.call(
+        "POST",
+        f"/requests/{thread}/decisions?wait=true",
+        "admin",
+        json={"verdict": "approve", "reason": "window agreed"},
+    ).json()
     assert done["result"]["status"] == "completed"
     assert [d["by"] for d in done["result"]["decisions"]] == ["approver-1", "admin-1"]
     again = api.call("POST", f"/requests/{thread}/decisions", "admin", json={"verdict": "approve"})
@@ -287,8 +342,9 @@ def test_artifacts_and_bundle_of_a_finished_request(api: Api) -> None:
 
 
 def test_ids_in_submitted_words_are_redacted_everywhere(api: Api) -> None:
-    done = submit(api, "requester",
-                  words="A Redis cache for the catalog service in dev, owner INF-003")  # fmt: skip
+    done = submit(
+        api, "requester", words="A Redis cache for the catalog service in dev, owner INF-003"
+    )
     assert "Network Engineer" in done["result"]["request"]
     thread = done["result"]["thread_id"]
     for path in ("", "/artifacts", "/artifacts/plan/infrastructure-plan.md", "/events"):
@@ -300,9 +356,11 @@ def test_web_chat_conversation_over_http(api: Api, registry: Registry) -> None:
     del registry
     started = api.call("POST", "/conversations", "approver").json()
     with api.client.stream(
-        "POST", f"/conversations/{started['id']}/messages", json={"text": WORDS},
+        "POST",
+        f"/conversations/{started['id']}/messages",
+        json={"text": WORDS},
         headers={"Authorization": f"Bearer {api.tokens['approver']}"},
-    ) as stream:  # fmt: skip
+    ) as stream:
         frames = "".join(stream.iter_text())
     SHOWN.append(frames)
     assert "event: reply" in frames and '"kind":"question"' in frames and "event: done" in frames

@@ -68,8 +68,9 @@ def test_missing_environment_is_asked_then_the_request_runs_to_its_checkpoints(
     done = _result(talk.say("approve production-change: window agreed"))
     assert done["status"] == "completed"
     assert [(d["checkpoint"], d["by"]) for d in done["decisions"]] == [
-        ("architecture-change", "alice"), ("production-change", "alice")
-    ]  # fmt: skip
+        ("architecture-change", "alice"),
+        ("production-change", "alice"),
+    ]
     no_internal_ids(*talk.shown, *talk.progress)
 
 
@@ -135,8 +136,9 @@ def test_a_conversation_resumes_with_its_history_and_its_open_question(
     home = tmp_path / "home"
     first = Talk(home, registry, Actor("alice", "approver"))
     first.say(WORDS)
-    desk = ChatDesk(home, registry, Actor("alice", "approver"), channel="other",
-                    verifier=ParseOnlyVerifier())  # fmt: skip
+    desk = ChatDesk(
+        home, registry, Actor("alice", "approver"), channel="other", verifier=ParseOnlyVerifier()
+    )
     conversation, history = desk.resume(first.conversation.id)
     kinds = [r.kind for r in history]
     assert kinds[-2:] == ["said", "question"]

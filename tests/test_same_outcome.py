@@ -40,8 +40,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.validators]
 ROOT = Path(__file__).resolve().parent.parent
 OPSTEAM = Path(sys.executable).with_name("opsteam")
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOT = ROOT / "out" / "screenshots" / "web-chat.png"
 CHECKPOINTS = ["architecture-change", "production-change"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\r")
@@ -122,8 +128,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, tools_installed: None) -> I
 
 def _cli(home: Path, *args: str) -> dict[str, Any]:
     env = {**os.environ, "OPSTEAM_HOME": str(home), "OPSTEAM_USER": USER}
-    proc = subprocess.run([str(OPSTEAM), *args, "--json"], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [str(OPSTEAM), *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     no_internal_ids(proc.stdout, proc.stderr)
     assert proc.returncode in (0, 3), proc.stderr
     data: dict[str, Any] = json.loads(proc.stdout)
@@ -153,8 +165,10 @@ def _outcome(server: Server, thread: str, checkpoints: list[str]) -> dict[str, A
         "checkpoints": checkpoints,
         "verdicts": [(d["checkpoint"], d["verdict"], d["by"]) for d in result["decisions"]],
         "environment": result["environment"],
-        "files": {f["path"]: (f["sha256"], f["role"], [v["status"] for v in f["validation"]])
-                  for f in manifest["files"]},  # fmt: skip
+        "files": {
+            f["path"]: (f["sha256"], f["role"], [v["status"] for v in f["validation"]])
+            for f in manifest["files"]
+        },
     }
 
 
@@ -169,8 +183,9 @@ def _events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _follow(server: Server, thread: str, shown: list[str]) -> dict[str, Any]:
     """The request's events until its run ends; the last result."""
-    with httpx.stream("GET", f"{server.url}/requests/{thread}/events", headers=server.auth,
-                      timeout=300) as stream:  # fmt: skip
+    with httpx.stream(
+        "GET", f"{server.url}/requests/{thread}/events", headers=server.auth, timeout=300
+    ) as stream:
         results = []
         for event, data in _events(stream):
             shown.append(json.dumps(data))
@@ -189,8 +204,9 @@ def test_the_api_streams_progress_and_ends_like_submit(server: Server, reference
     server.gate.open.clear()  # hold the validators: the run is watched while it works
     server.gate.reached.clear()
     assert server.post(f"/requests/{thread}/decisions", {"verdict": "approve"}).status_code == 202
-    with httpx.stream("GET", f"{server.url}/requests/{thread}/events", headers=server.auth,
-                      timeout=300) as stream:  # fmt: skip
+    with httpx.stream(
+        "GET", f"{server.url}/requests/{thread}/events", headers=server.auth, timeout=300
+    ) as stream:
         labels = []
         for event, data in _events(stream):
             server.shown.append(json.dumps(data))
@@ -205,11 +221,16 @@ def test_the_api_streams_progress_and_ends_like_submit(server: Server, reference
     second = _follow(server, thread, server.shown)
     seen += [p["id"] for p in second["result"]["pending"]]
     # a listener that lost its connection resumes after the last event it saw
-    resumed = httpx.get(f"{server.url}/requests/{thread}/events", timeout=60,
-                        headers={**server.auth, "Last-Event-ID": "1"}).text  # fmt: skip
+    resumed = httpx.get(
+        f"{server.url}/requests/{thread}/events",
+        timeout=60,
+        headers={**server.auth, "Last-Event-ID": "1"},
+    ).text
     assert "id: 1\n" not in resumed and "id: 2\n" in resumed
-    assert server.post(f"/requests/{thread}/decisions?wait=true",
-                       {"verdict": "approve"}).status_code == 200  # fmt: skip
+    assert (
+        server.post(f"/requests/{thread}/decisions?wait=true", {"verdict": "approve"}).status_code
+        == 200
+    )
     assert _outcome(server, thread, seen) == reference
 
 
@@ -222,10 +243,19 @@ def _expect(child: pexpect.spawn, pattern: Any, transcript: list[str], timeout: 
 
 
 def _chat(home: Path, *args: str) -> pexpect.spawn:
-    env = {**os.environ, "OPSTEAM_HOME": str(home), "OPSTEAM_USER": USER, "TERM": "xterm",
-           "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "160", "LINES": "50", "NO_COLOR": "1"}  # fmt: skip
-    return pexpect.spawn(str(OPSTEAM), ["chat", *args], env=env, encoding="utf-8",
-                         dimensions=(50, 160), timeout=300)  # fmt: skip
+    env = {
+        **os.environ,
+        "OPSTEAM_HOME": str(home),
+        "OPSTEAM_USER": USER,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "COLUMNS": "160",
+        "LINES": "50",
+        "NO_COLOR": "1",
+    }
+    return pexpect.spawn(
+        str(OPSTEAM), ["chat", *args], env=env, encoding="utf-8", dimensions=(50, 160), timeout=300
+    )
 
 
 def test_the_terminal_chat_asks_decides_resumes_and_ends_like_submit(
@@ -233,8 +263,9 @@ def test_the_terminal_chat_asks_decides_resumes_and_ends_like_submit(
 ) -> None:
     transcript: list[str] = []
     child = _chat(server.home)
-    opened = _expect(child, r"continue later with: opsteam chat --resume (conv-[0-9a-f]{12})",
-                     transcript)  # fmt: skip
+    opened = _expect(
+        child, r"continue later with: opsteam chat --resume (conv-[0-9a-f]{12})", transcript
+    )
     conversation = re.findall(r"conv-[0-9a-f]{12}", opened)[-1]
     child.sendline(WORDS)
     _expect(child, "Which environment is this for", transcript)
@@ -249,9 +280,12 @@ def test_the_terminal_chat_asks_decides_resumes_and_ends_like_submit(
     assert "terraform/database.tf" in shown  # the files that will change
     child.sendline("approve")
     _expect(child, "COMPLETED", transcript)
-    for line, answer in (("show diagram", "Monitoring: Prometheus"),
-                         ("who is on call", "primary"), ("kpis", "Availability"),
-                         ("incidents", "No open incidents")):  # fmt: skip
+    for line, answer in (
+        ("show diagram", "Monitoring: Prometheus"),
+        ("who is on call", "primary"),
+        ("kpis", "Availability"),
+        ("incidents", "No open incidents"),
+    ):
         child.sendline(line)
         _expect(child, answer, transcript)
     child.sendline("quit")
@@ -310,8 +344,9 @@ def test_the_web_chat_asks_decides_and_ends_like_submit(
         done.query_selector("button.diagram").click()  # type: ignore[union-attr]
         assert "Monitoring: Prometheus" in page.inner_text("#viewer-body")
         page.click("text=plan/infrastructure-plan.md >> nth=-1")
-        page.wait_for_function("document.querySelector('#viewer-title').textContent"
-                               ".includes('infrastructure-plan.md')")  # fmt: skip
+        page.wait_for_function(
+            "document.querySelector('#viewer-title').textContent.includes('infrastructure-plan.md')"
+        )
         page.click(".quick[data-say=kpis]")
         page.wait_for_selector(".kpis svg, .kpis .chart")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -39,13 +39,28 @@ Action = Literal[
 _ALLOWED: dict[Role, frozenset[str]] = {
     "requester": frozenset({"submit", "read-own", "operate", "report-incident"}),
     "approver": frozenset(
-        {"submit", "read-own", "read-all", "decide", "operate", "report-incident",
-         "manage-incidents"}
-    ),  # fmt: skip
+        {
+            "submit",
+            "read-own",
+            "read-all",
+            "decide",
+            "operate",
+            "report-incident",
+            "manage-incidents",
+        }
+    ),
     "admin": frozenset(
-        {"submit", "read-own", "read-all", "decide", "operate", "report-incident",
-         "manage-incidents", "admin"}
-    ),  # fmt: skip
+        {
+            "submit",
+            "read-own",
+            "read-all",
+            "decide",
+            "operate",
+            "report-incident",
+            "manage-incidents",
+            "admin",
+        }
+    ),
 }
 TOKEN_PREFIX = "ops_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@ -]{0,63}$")

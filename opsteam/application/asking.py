@@ -37,7 +37,9 @@ class Reading(BaseModel):
 
 
 def questions_for(parsed: Parsed) -> list[Question]:
-    return [Question(field=m, question=QUESTIONS.get(m, f"What is the {m}?")) for m in parsed.missing]
+    return [
+        Question(field=m, question=QUESTIONS.get(m, f"What is the {m}?")) for m in parsed.missing
+    ]
 
 
 def read_submission(

@@ -74,14 +74,18 @@ def detail(team: Opsteam, thread_id: str) -> RequestDetail:
     result = team.status(thread_id)
     state = team.state(thread_id)
     diagram = state.plan.diagram if state.plan is not None else None
-    return RequestDetail(result=result, preview=preview(state, result, team.registry), diagram=diagram)
+    return RequestDetail(
+        result=result, preview=preview(state, result, team.registry), diagram=diagram
+    )
 
 
 def with_preview(team: Opsteam, result: RunResult) -> RequestDetail:
     """A just-returned result, with what its pending checkpoints would let change."""
     state = team.state(result.thread_id)
     diagram = state.plan.diagram if state.plan is not None else None
-    return RequestDetail(result=result, preview=preview(state, result, team.registry), diagram=diagram)
+    return RequestDetail(
+        result=result, preview=preview(state, result, team.registry), diagram=diagram
+    )
 
 
 def artifact(team: Opsteam, thread_id: str, path: str) -> Artifact:

@@ -75,8 +75,9 @@ def check_decision(result: RunResult, ask: DecisionAsk) -> None:
             f"request {result.thread_id} is not waiting for a decision (status: {result.status})"
         )
     if ask.checkpoint is not None and ask.checkpoint not in pending:
-        raise InputError(f"checkpoint {ask.checkpoint!r} is not pending; pending: "
-                         f"{', '.join(pending)}")  # fmt: skip
+        raise InputError(
+            f"checkpoint {ask.checkpoint!r} is not pending; pending: {', '.join(pending)}"
+        )
     if ask.checkpoint is None and not ask.all_pending and len(pending) > 1:
         raise InputError(
             f"{len(pending)} checkpoints are pending ({', '.join(pending)}); "
@@ -118,9 +119,13 @@ class RunHub:
         if not running:
             return found
         result = found.result.model_copy(
-            update={"status": "running", "error": None, "pending": [],
-                    "summary": "The team is working on it; follow its events."}
-        )  # fmt: skip
+            update={
+                "status": "running",
+                "error": None,
+                "pending": [],
+                "summary": "The team is working on it; follow its events.",
+            }
+        )
         return found.model_copy(update={"result": result, "preview": None})
 
     def log(self, thread_id: str) -> RunLog | None:

@@ -32,7 +32,7 @@ from opsteam.application.db import (
     record_request,
 )
 from opsteam.application.listing import recent_threads
-from opsteam.application.progress import started_label
+from opsteam.application.progress import PROGRESS_LABELS, StepReporter
 from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.domain.errors import (
     ConflictError,
@@ -56,18 +56,7 @@ from opsteam.graphs.state import RequestState
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
-STEP_LABELS = {
-    "intake": "request received",
-    "scope": "scope checked",
-    "architect": "Infrastructure Architect designed the change",
-    "checkpoint": "checkpoint decided",
-    "design_review": "design review done",
-    "plan": "Infrastructure Architect assembled the plan",
-    "verify_iac": "validators checked the infrastructure code",
-    "verify_ops": "validators checked monitoring",
-    "change_gate": "change-approval gate evaluated",
-    "report": "report ready",
-}
+STEP_LABELS = PROGRESS_LABELS  # kept for callers of the old name
 _OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
 ChangeOutcome = Literal["succeeded", "failed", "rolled-back"]
@@ -125,36 +114,6 @@ class Opsteam:
         self.verifier = verifier or real_verifier
         self.clock = clock
 
-    def _progress(self, step: str) -> None:
-        if self.progress is None or step.startswith("__"):
-            return
-        label = STEP_LABELS.get(step)
-        if label is None:
-            try:
-                label = f"{self.registry.role(step).name} finished"
-            except KeyError:  # a step with no label of its own says nothing
-                return
-        self._show(label)
-
-    def _show(self, label: str) -> None:
-        """Progress is for watching: a display that fails never fails the run."""
-        assert self.progress is not None
-        try:
-            self.progress(label)
-        except Exception:
-            log.debug("progress display failed", exc_info=True)
-
-    def _progress_task(self, task: dict[str, Any]) -> None:
-        """A step starting ("Network Engineer: planning subnets...") or finishing."""
-        if self.progress is None:
-            return
-        if "result" not in task:
-            label = started_label(task["name"], self.registry)
-            if label is not None:
-                self._show(label)
-        elif not task.get("error") and not task.get("interrupts"):
-            self._progress(task["name"])
-
     @cached_property
     def _compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
         return build_request_graph(self.registry, self.verifier)
@@ -195,9 +154,10 @@ class Opsteam:
     ) -> RunResult:
         config = self._config(thread_id)
         error = None
+        steps = StepReporter(self.registry, self.progress)
         try:
             for task in graph.stream(payload, config, stream_mode="tasks", durability="sync"):
-                self._progress_task(task)
+                steps.task(task)
         except Exception as exc:  # a role failed: report it, keep the thread for inspection
             log.debug("run %s failed", thread_id, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from opsteam.application import access
 from opsteam.application.access import Actor
-from opsteam.application.chat import store
 from opsteam.application.asking import QUESTIONS
+from opsteam.application.chat import store
 from opsteam.application.chat.intent import Intent, read_line
 from opsteam.application.chat.replies import (
     ArtifactReply,
@@ -110,8 +110,12 @@ class ChatDesk:
     ) -> list[Reply]:
         kind = intent.kind
         if kind == "quit":
-            return [TextReply(text=f"Bye. Continue later with: opsteam chat --resume "
-                                   f"{conversation.id}", tone="hint")]  # fmt: skip
+            return [
+                TextReply(
+                    text=f"Bye. Continue later with: opsteam chat --resume {conversation.id}",
+                    tone="hint",
+                )
+            ]
         if kind == "help":
             return [TextReply(text=HELP, tone="hint")]
         if kind == "cancel":
@@ -143,8 +147,13 @@ class ChatDesk:
         asking = conversation.state.asking
         if asking is not None and asking.kind == "reason":
             conversation.state.asking = None
-            decided = Intent(asking.verdict or "reject", intent.text, asking.thread,
-                             asking.checkpoint, asking.all_pending)  # fmt: skip
+            decided = Intent(
+                asking.verdict or "reject",
+                intent.text,
+                asking.thread,
+                asking.checkpoint,
+                asking.all_pending,
+            )
             return self._decide(conversation, decided, progress)
         if asking is not None and asking.words is not None:
             parsed = answer(asking.words, asking.field, intent.text, self.registry)
@@ -152,8 +161,12 @@ class ChatDesk:
             understood = read_open(intent.text, self.registry, self.actor.name)
             if understood.redirect is not None:
                 r = understood.redirect
-                return [TextReply(text=f"This belongs to {r.owner} ({r.topic}): {r.reason}. "
-                                       "Nothing was submitted.")]  # fmt: skip
+                return [
+                    TextReply(
+                        text=f"This belongs to {r.owner} ({r.topic}): {r.reason}. "
+                        "Nothing was submitted."
+                    )
+                ]
             assert understood.words is not None
             parsed = understood.words
         if parsed.missing:
@@ -202,9 +215,12 @@ class ChatDesk:
         verdict: Verdict = "approve" if intent.kind == "approve" else intent.kind  # type: ignore[assignment]
         if verdict != "approve" and not intent.text:
             conversation.state.asking = Asking(
-                kind="reason", verdict=verdict, thread=thread,
-                checkpoint=intent.checkpoint, all_pending=intent.all_pending,
-            )  # fmt: skip
+                kind="reason",
+                verdict=verdict,
+                thread=thread,
+                checkpoint=intent.checkpoint,
+                all_pending=intent.all_pending,
+            )
             ask = "Why do you reject it?" if verdict == "reject" else "What should change?"
             return [QuestionReply(field="reason", question=ask)]
         team = self.team(progress)
@@ -217,9 +233,13 @@ class ChatDesk:
                 f"e.g. '{verdict} {pending[0]}', or '{verdict} all'"
             )
         result = team.decide(
-            thread, verdict, checkpoint=intent.checkpoint, all_pending=intent.all_pending,
-            reason=intent.text, by=self.actor.name,
-        )  # fmt: skip
+            thread,
+            verdict,
+            checkpoint=intent.checkpoint,
+            all_pending=intent.all_pending,
+            reason=intent.text,
+            by=self.actor.name,
+        )
         conversation.state.focus = thread
         return [self._result(team, result)]
 
@@ -261,9 +281,12 @@ class ChatDesk:
             item = find_artifact(team, thread, intent.text)
             return [
                 ArtifactReply(
-                    thread_id=thread, path=item.path, role=self.registry.role(item.role).name,
-                    artifact_kind=item.kind, content=item.content,
-                )  # fmt: skip
+                    thread_id=thread,
+                    path=item.path,
+                    role=self.registry.role(item.role).name,
+                    artifact_kind=item.kind,
+                    content=item.content,
+                )
             ]
         items = team.status(thread).artifacts
         return [
@@ -278,12 +301,17 @@ class ChatDesk:
     def _diagram(self, team: Opsteam, thread: str) -> Reply:
         diagram = detail(team, thread).diagram
         if diagram is None:
-            raise NotFoundError(f"request {thread} has no design diagram yet (it comes with "
-                                "the plan, after the design is approved)")  # fmt: skip
+            raise NotFoundError(
+                f"request {thread} has no design diagram yet (it comes with "
+                "the plan, after the design is approved)"
+            )
         return ArtifactReply(
-            thread_id=thread, path="design diagram", artifact_kind="diagram",
-            role=self.registry.role("infrastructure-architect").name, content=diagram,
-        )  # fmt: skip
+            thread_id=thread,
+            path="design diagram",
+            artifact_kind="diagram",
+            role=self.registry.role("infrastructure-architect").name,
+            content=diagram,
+        )
 
     def _oncall(self) -> list[Reply]:
         from opsteam.application.oncall import shift_view, who_is_on_call
@@ -307,10 +335,16 @@ class ChatDesk:
                 title="Open incidents",
                 columns=["id", "sev", "status", "service", "held by", "title"],
                 rows=[
-                    [r["id"], r["severity"], r["status"], r["service"], str(r["held_by"]),
-                     r["title"]]
+                    [
+                        r["id"],
+                        r["severity"],
+                        r["status"],
+                        r["service"],
+                        str(r["held_by"]),
+                        r["title"],
+                    ]
                     for r in rows
-                ],  # fmt: skip
+                ],
                 empty="No open incidents.",
             )
         ]

@@ -41,18 +41,16 @@ class Intent:
 
 
 THREAD = re.compile(r"\bchg-[0-9a-f]{12}\b")
-_FIXED: tuple[tuple[re.Pattern[str], IntentKind], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), kind)
-    for pattern, kind in (
-        (r"/?(quit|exit|bye|q)", "quit"),
-        (r"/?(help|\?|what can you do\??)", "help"),
-        (r"/?(cancel|never ?mind|forget it)", "cancel"),
-        (r"/?(artifacts|files|list (artifacts|files)|show (artifacts|files))", "artifacts"),
-        (r"/?(who('s| is) on[- ]?call( now)?\??|on[- ]?call( now)?\??)", "oncall"),
-        (r"/?((list |show |any )?(open )?incidents\??|what is on fire\??)", "incidents"),
-        (r"/?((show |our |the )?kpis?|how are we doing\??)", "kpis"),
-    )
+_FIXED_PATTERNS: tuple[tuple[str, IntentKind], ...] = (
+    (r"/?(quit|exit|bye|q)", "quit"),
+    (r"/?(help|\?|what can you do\??)", "help"),
+    (r"/?(cancel|never ?mind|forget it)", "cancel"),
+    (r"/?(artifacts|files|list (artifacts|files)|show (artifacts|files))", "artifacts"),
+    (r"/?(who('s| is) on[- ]?call( now)?\??|on[- ]?call( now)?\??)", "oncall"),
+    (r"/?((list |show |any )?(open )?incidents\??|what is on fire\??)", "incidents"),
+    (r"/?((show |our |the )?kpis?|how are we doing\??)", "kpis"),
 )
+_FIXED = tuple((re.compile(p, re.IGNORECASE), kind) for p, kind in _FIXED_PATTERNS)
 _STATUS = re.compile(
     r"^/?(status|my requests|list requests|requests)\b\s*(?P<rest>.*)$", re.IGNORECASE
 )

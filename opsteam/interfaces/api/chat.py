@@ -69,8 +69,9 @@ def _answer(ctx: Context, desk: ChatDesk, conversation: Conversation, text: str)
 
     def work() -> None:
         try:
-            replies = desk.handle(conversation, text, lambda s: events.put(("progress",
-                                                                             {"label": s})))
+            replies = desk.handle(
+                conversation, text, lambda s: events.put(("progress", {"label": s}))
+            )
             for reply in replies:
                 events.put(("reply", reply.model_dump(mode="json")))
         except Exception as exc:  # the stream always ends, with the reason shown

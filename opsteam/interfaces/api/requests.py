@@ -146,8 +146,9 @@ def get_bundle(
     _readable(ctx, actor, thread_id)
     data = bundle_zip(ctx.hub.team(), thread_id)
     disposition = f'attachment; filename="{thread_id}.zip"'
-    return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": disposition}
+    )
 
 
 @router.post("/requests/{thread_id}/decisions", summary="Approve, reject or request changes")

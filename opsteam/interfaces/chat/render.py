@@ -12,8 +12,13 @@ from rich.text import Text
 from opsteam.interfaces.cli.views import finding_text
 
 _TONE = {"info": "", "error": "bold red", "hint": "dim", "said": "bold"}
-_STATUS = {"completed": "bold green", "awaiting-approval": "bold yellow", "failed": "bold red",
-           "rejected": "bold red", "redirected": "bold cyan"}  # fmt: skip
+_STATUS = {
+    "completed": "bold green",
+    "awaiting-approval": "bold yellow",
+    "failed": "bold red",
+    "rejected": "bold red",
+    "redirected": "bold cyan",
+}
 MAX_FILES = 20
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -108,8 +113,9 @@ def _outcome(r: dict[str, Any]) -> Iterator[RenderableType]:
                 yield Text(f"        {v['path']}: {v['message']}", style="yellow")
                 for finding in v["findings"][:3]:
                     yield Text(f"          {finding_text(finding)}")
-        yield Text("      Read one with: show FILE (or: show diagram); list them: artifacts",
-                   style="dim")  # fmt: skip
+        yield Text(
+            "      Read one with: show FILE (or: show diagram); list them: artifacts", style="dim"
+        )
     for d in r.get("decisions", [])[-3:]:
         why = f": {d['reason']}" if d["reason"] else ""
         yield Text(f"      Decided: {d['checkpoint']} {d['verdict']} by {d['by']}{why}", "dim")

@@ -93,9 +93,7 @@ def _create(
 
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
-        secret, info = create_token(
-            invocation.home, role.value, name, invocation.output.redactor
-        )
+        secret, info = create_token(invocation.home, role.value, name, invocation.output.redactor)
     data = {"name": info.name, "role": info.role, "token": secret}
     invocation.output.emit(
         data,
@@ -125,11 +123,13 @@ def _list(as_json: JsonOpt = False, home: HomeOpt = None, registry: RegistryOpt 
     invocation.output.emit(
         rows,
         as_json=as_json,
-        render=lambda rs: [
-            f"{r['name']}  {r['role']}  {r['created_at']}{'  revoked' if r['revoked'] else ''}"
-            for r in rs
-        ]
-        or ["No tokens yet: opsteam token create --role ROLE --name NAME"],
+        render=lambda rs: (
+            [
+                f"{r['name']}  {r['role']}  {r['created_at']}{'  revoked' if r['revoked'] else ''}"
+                for r in rs
+            ]
+            or ["No tokens yet: opsteam token create --role ROLE --name NAME"]
+        ),
     )
 
 

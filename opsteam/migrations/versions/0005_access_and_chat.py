@@ -71,7 +71,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_messages")),
-        sa.UniqueConstraint("conversation_id", "seq", name=op.f("uq_chat_messages_conversation_id")),
+        sa.UniqueConstraint(
+            "conversation_id", "seq", name=op.f("uq_chat_messages_conversation_id")
+        ),
     )
 
 

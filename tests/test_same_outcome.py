@@ -325,6 +325,7 @@ def test_the_web_chat_asks_decides_and_ends_like_submit(
         page.goto(server.url + "/")
         page.fill("#token", server.token)
         page.click("#connect")
+        page.wait_for_selector(".conversation[data-id]", timeout=120_000)
         page.fill("#say", WORDS)
         page.press("#say", "Enter")
         page.wait_for_selector(".question[data-field=environment]", timeout=120_000)

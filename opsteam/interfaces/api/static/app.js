@@ -41,7 +41,7 @@ function log(node) {
 }
 
 function say(text) {
-  if (state.busy || !text.trim()) return;
+  if (state.busy || !state.conversation || !text.trim()) return;
   log(el("div", { class: "msg you" }, el("span", {}, text)));
   send(text);
 }
@@ -255,7 +255,7 @@ async function openConversation(fresh) {
   state.conversation = data.id;
   localStorage.setItem("opsteam.conversation", data.id);
   for (const reply of data.replies) log(render(reply));
-  log(el("div", { class: "msg hint" }, `Conversation ${data.id}`));
+  log(el("div", { class: "msg hint conversation", "data-id": data.id }, `Conversation ${data.id}`));
 }
 
 async function connect(token) {
@@ -269,9 +269,9 @@ async function connect(token) {
   }
   sessionStorage.setItem("opsteam.token", token);
   $("who").textContent = `${state.me.name} (${state.me.role})`;
+  await openConversation(false);  // the input appears only once there is a conversation
   $("login").hidden = true;
   $("app").hidden = false;
-  await openConversation(false);
   $("say").focus();
 }
 

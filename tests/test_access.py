@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ops_db
 import pytest
 import sqlalchemy as sa
 
@@ -87,3 +88,29 @@ def test_migration_0005_creates_the_new_tables(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         names = set(sa.inspect(store.engine).get_table_names())
     assert {"api_tokens", "request_owners", "chat_conversations", "chat_messages"} <= names
+
+
+db_url = ops_db.db_url  # fixtures: SQLite, and Postgres when configured
+postgres_url = ops_db.postgres_url
+
+
+def test_tokens_owners_and_conversations_on_every_backend(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsteam.application.chat import store
+    from opsteam.application.chat.replies import TextReply
+
+    monkeypatch.setenv("OPSTEAM_DATABASE_URL", db_url)
+    secret, _ = create_token(tmp_path, "admin", "root", REDACTOR)
+    assert authenticate(tmp_path, secret) == Actor("root", "admin")
+    record_owner(tmp_path, "chg-000000000002", "root", "web")
+    assert owned_threads(tmp_path, "root") == {"chg-000000000002"}
+    conversation = store.start(tmp_path, "root", "web")
+    conversation.state.focus = "chg-000000000002"
+    store.save(tmp_path, conversation, "status", [TextReply(text="one"), TextReply(text="two")])
+    store.save(tmp_path, conversation, "again", [])
+    assert store.load(tmp_path, conversation.id).state.focus == "chg-000000000002"
+    history = store.history(tmp_path, conversation.id)
+    assert [r.kind for r in history] == ["said", "text", "text", "said"]
+    assert [c["id"] for c in store.conversations_of(tmp_path, "root")] == [conversation.id]
+    assert not (tmp_path / "opsteam.db").exists() or db_url.startswith("sqlite")

@@ -15,6 +15,8 @@
 #     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/mermaid, Puppeteer's browser download
 #     skipped; it renders with the system's Chromium (Debian `chromium`). Without npm or
 #     Chromium it is left out and plans keep their Mermaid source only.
+#   - chromium: Debian package `chromium`, for the web chat's browser test (Playwright for
+#     Python drives it with executable_path; `playwright install` is never run).
 # python-hcl2, kubernetes-validate, ansible-core and ansible-lint come from the project's
 # `validators` extra (pip install -e '.[validators]'), not from here.
 set -euo pipefail
@@ -40,6 +42,15 @@ install_promtool() {
   echo "installing promtool (Debian package prometheus)"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+}
+
+install_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  echo "installing chromium (Debian package) for the browser tests"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 }
 
 check_kubectl() {
@@ -98,12 +109,14 @@ install_mermaid() {
 }
 
 install_promtool
+install_chromium
 check_kubectl
 install_checkov
 install_tf_schema
 install_mermaid
 
 echo "promtool:  $(promtool --version 2>&1 | head -n 1)"
+echo "chromium:  $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
 echo "kubectl:   $(kubectl version --client 2>/dev/null | tr '\n' ' ')"
 echo "checkov:   $("$CHECKOV_VENV/bin/checkov" --version) ($CHECKOV_VENV/bin/checkov)"
 echo "tf-schema: $(head -c 160 "$TF_SCHEMA_CACHE" | grep -o '"provider_version":"[^"]*"') ($TF_SCHEMA_CACHE)"

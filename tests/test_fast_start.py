@@ -72,6 +72,9 @@ def probe(home: Path, *args: str) -> tuple[int, str, list[str], int]:
         ["status"],
         ["kpis"],
         ["incident", "list"],
+        ["chat", "--help"],
+        ["serve", "--help"],
+        ["token", "list"],
     ],
     ids=lambda a: " ".join(a[:2]),
 )

@@ -47,6 +47,9 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     assert "opsteam/data/prices.yaml" in names
     assert any(n.startswith("opsteam/prompts/") and n.endswith(".j2") for n in names)
     assert "opsteam/agents/network/role.py" in names
+    # The web chat ships as static files (no Node build at install time).
+    for static in ("index.html", "app.js", "app.css"):
+        assert f"opsteam/interfaces/api/static/{static}" in names
     assert not any(n.startswith(("agents/", "tools/", "graphs/", "prompts/")) for n in names)
 
     env_dir = tmp_path / "venv"
@@ -85,3 +88,15 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert str(ROOT) not in where and str(env_dir) in where
+    page = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from opsteam.interfaces.api.app import static_dir;print(static_dir() / 'index.html')",
+        ],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert str(env_dir) in page and Path(page).is_file()

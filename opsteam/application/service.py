@@ -31,6 +31,7 @@ from opsteam.application.db import (
     record_request,
 )
 from opsteam.application.listing import recent_threads
+from opsteam.application.progress import PROGRESS_LABELS, StepReporter
 from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.application.stacks import record_stack, run_inputs
 from opsteam.domain.errors import (
@@ -59,20 +60,7 @@ Graph = CompiledStateGraph[Any, Any, Any, Any]
 
 log = logging.getLogger("opsteam")
 # How a finished request counts in the change history (redirects were never our change).
-STEP_LABELS = {
-    "intake": "request received",
-    "scope": "scope checked",
-    "architect": "Infrastructure Architect designed the change",
-    "checkpoint": "checkpoint decided",
-    "design_review": "design review done",
-    "verify_iac": "validators checked the infrastructure code",
-    "verify_ops": "validators checked monitoring",
-    "plan": "Infrastructure Architect assembled the plan",
-    "prepare": "the decisions the role depends on were taken",
-    "verify": "validators checked the role's artifacts",
-    "change_gate": "change-approval gate evaluated",
-    "report": "report ready",
-}
+STEP_LABELS = PROGRESS_LABELS  # kept for callers of the old name
 _OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
 ChangeOutcome = Literal["succeeded", "failed", "rolled-back"]
@@ -89,6 +77,11 @@ def real_verifier(artifacts: Sequence[Artifact]) -> list[ValidationResult]:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_thread_id() -> str:
+    """A request's thread id; callers that must name it before the run starts ask here."""
+    return f"chg-{uuid.uuid4().hex[:12]}"
 
 
 def current_user() -> str:
@@ -129,15 +122,6 @@ class Opsteam:
         self.verifier = verifier or real_verifier
         self.clock = clock
         self._compiled: dict[RoleSlug | None, Graph] = {}
-
-    def _progress(self, step: str) -> None:
-        if self.progress is None or step.startswith("__"):
-            return
-        label = STEP_LABELS.get(step)
-        if label is None:
-            known = {r.slug for r in self.registry.roles}
-            label = f"{self.registry.role(step).name} finished" if step in known else step
-        self.progress(label)
 
     def _compiled_for(self, only: RoleSlug | None) -> Graph:
         """The team's graph, or one role's own: each compiled once per team, when first used."""
@@ -189,10 +173,10 @@ class Opsteam:
     def _run(self, graph: Graph, thread_id: str, payload: Any) -> RunResult:
         config = self._config(thread_id)
         error = None
+        steps = StepReporter(self.registry, self.progress)
         try:
-            for update in graph.stream(payload, config, stream_mode="updates", durability="sync"):
-                for step in update:
-                    self._progress(step)
+            for task in graph.stream(payload, config, stream_mode="tasks", durability="sync"):
+                steps.task(task)
         except Exception as exc:  # a role failed: report it, keep the thread for inspection
             log.debug("run %s failed", thread_id, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
@@ -218,12 +202,16 @@ class Opsteam:
         out: Path | None = None,
         *,
         only: RoleSlug | None = None,
+        thread_ids: Sequence[str] | None = None,
     ) -> list[RunResult]:
-        """Run each request through the whole team, or through one role alone (``only``)."""
+        """Run each request through the whole team, or one role alone (``only``), to its first
+        checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them)."""
+        if thread_ids is not None and len(thread_ids) != len(requests):
+            raise ValueError("one thread id per request")
         results = []
         with self._graph(only=only) as graph:
             for index, request in enumerate(requests):
-                thread_id = f"chg-{uuid.uuid4().hex[:12]}"
+                thread_id = thread_ids[index] if thread_ids is not None else new_thread_id()
                 target = (
                     out / f"{index + 1:02d}-{request.service_name}"
                     if out and len(requests) > 1

@@ -1,0 +1,1 @@
+"""The HTTP API and the web chat (FastAPI; static page shipped in the wheel)."""

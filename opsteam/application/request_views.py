@@ -69,22 +69,29 @@ def preview(state: RequestState, result: RunResult, registry: Registry) -> Chang
     )
 
 
+def _diagram(state: RequestState) -> str | None:
+    """The plan's architecture diagram as Mermaid source (what the web chat draws)."""
+    if state.plan is None:
+        return None
+    from opsteam.agents.architect.plan import diagram_source
+
+    return diagram_source(state.plan)
+
+
 def detail(team: Opsteam, thread_id: str) -> RequestDetail:
     """The request's result with its change preview and design diagram."""
     result = team.status(thread_id)
     state = team.state(thread_id)
-    diagram = state.plan.diagram if state.plan is not None else None
     return RequestDetail(
-        result=result, preview=preview(state, result, team.registry), diagram=diagram
+        result=result, preview=preview(state, result, team.registry), diagram=_diagram(state)
     )
 
 
 def with_preview(team: Opsteam, result: RunResult) -> RequestDetail:
     """A just-returned result, with what its pending checkpoints would let change."""
     state = team.state(result.thread_id)
-    diagram = state.plan.diagram if state.plan is not None else None
     return RequestDetail(
-        result=result, preview=preview(state, result, team.registry), diagram=diagram
+        result=result, preview=preview(state, result, team.registry), diagram=_diagram(state)
     )
 
 

@@ -22,6 +22,13 @@ _PARTS = (
 )  # fmt: skip
 _SCHEMA_OBJECTS = ("column", "field", "index", "constraint", "table", "legacy_id", "users table")
 _WEAK_NEW = ("need", "needs", "want", "request")
+# A thing asked for by its indefinite article ("A Redis cache for...", "we need an S3
+# bucket"): something new, however the rest of the sentence names what already exists.
+_ASKED_FOR = re.compile(
+    r"(?:^\s*(?:please\s+)?|\b(?:need|needs|want|wants|request|requesting|would like)\s+)"
+    r"(?:a|an|another|\d+)\s+",
+    re.IGNORECASE,
+)
 _EXISTING = re.compile(
     r"\b(?:the|our|existing|current|that|this)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:db|database|cache|redis|postgres|mysql|cluster|vms?|servers?|hosts?|"
@@ -112,6 +119,9 @@ def change_type(text: str, registry: Registry) -> Found:
         candidates.append((modify[0], "Modify", modify[1]))
     strong_new = tuple(w for w in table.get("New", ()) if w not in _WEAK_NEW)
     new = first_mention(text, strong_new)
+    asked = _ASKED_FOR.search(text)
+    if asked and (new is None or asked.start() < new[0]):
+        new = (asked.start(), asked.group(0).strip())
     if new:  # adding a part ("add a replica", "get an index on") changes what exists
         after = text[new[0] + len(new[1]) : new[0] + len(new[1]) + 50]
         part = mentions(after, _PARTS) and "new" not in after.split()

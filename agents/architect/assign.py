@@ -30,6 +30,8 @@ def _shown(facts: list[Fact]) -> list[str]:
 def _monitoring_only(intent: Intent, comps: set[DesignComponent]) -> bool:
     """Alerts, dashboards, SLOs, pod settings: the SRE and the automation engineer's work,
     even when they name the thing they watch ("alert on the orders db's replication lag")."""
+    if intent.has("third_parties", asked=True) and not intent.existing_integration:
+        return False  # a new vendor to ship to: agents on hosts, egress through the network
     return intent.watching and not intent.has("schemas", "data_work", asked=True)
 
 
@@ -49,6 +51,9 @@ def _network_facts(
     """Why the network changes: traffic, exposure or connectivity, or something new to place
     in a network. Changes inside a data store or on existing hosts move no traffic."""
     facts = intent.of("exposure", "connectivity", asked=True)
+    vendors = intent.of("third_parties", asked=True)
+    if vendors and not intent.existing_integration and request.type is not ChangeType.REMOVE:
+        facts = [*facts, *vendors]  # traffic to a new third party leaves through our egress
     placed = sorted(comps & NETWORK_PLACED)
     if request.type is ChangeType.NEW and placed:
         new = Fact(kind="placement", detail=f"new {', '.join(placed)}", evidence="components")
@@ -160,7 +165,8 @@ def _schema(
 ) -> CheckpointNeed | None:
     """A schema change on data customers depend on (production data counts as theirs)."""
     prod = request.environment is Environment.PROD
-    if request.type is ChangeType.REMOVE and prod and "database" in comps:
+    replica = any("replica" in f.detail for f in intent.of("data_work"))
+    if request.type is ChangeType.REMOVE and prod and "database" in comps and not replica:
         fact = Fact(kind="schemas", detail="drops a production database", evidence="type: Remove")
         return _need("customer-schema-change", "removes a production database", [fact])
     schemas = intent.of("schemas", asked=True)

@@ -29,3 +29,26 @@ def first_mention(text: str, keywords: Sequence[str]) -> tuple[int, str] | None:
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), word)
     return best
+
+
+# Why and when, not what: "ahead of the signup redesign", "since we moved to redis",
+# "before the multi-currency launch". Up to the end of the clause.
+_REASON = re.compile(
+    r"\b(?:because|since|ahead of|before the|after the|due to|so that|so we|now that"
+    r"|as part of)\b[^.;,\n]*",
+    re.IGNORECASE,
+)
+
+
+def without_reasons(text: str) -> str:
+    """``text`` without its reason and timing clauses: what is asked, not why or when."""
+    return _REASON.sub(" ", text)
+
+
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>\n]{1,200}>", re.IGNORECASE | re.DOTALL)
+
+
+def without_markup(text: str) -> str:
+    """``text`` without HTML tags and script bodies pasted into it: markup is not a request
+    (``<script>alert(1)</script>`` asks for no alert)."""
+    return _MARKUP.sub(" ", text)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from opsteam.domain.models import slugify
 from opsteam.domain.registry import Registry
-from opsteam.domain.text import first_mention, mentions
+from opsteam.domain.text import first_mention, mentions, without_reasons
 
 Found = tuple[object, str]
 
@@ -107,7 +107,9 @@ def _removal(text: str, words: tuple[str, ...]) -> tuple[int, str, str] | None:
 
 
 def change_type(text: str, registry: Registry) -> Found:
-    """New, Modify or Remove from the first verb that says which; else from the wording."""
+    """New, Modify or Remove from the first verb that says which; else from the wording.
+    Reasons are not the ask: "before the launch" launches nothing."""
+    text = without_reasons(text)
     table = registry.routing.synonyms.type
     schema_words = registry.routing.facts["schemas"]
     candidates: list[tuple[int, str, str]] = []
@@ -123,11 +125,11 @@ def change_type(text: str, registry: Registry) -> Found:
     if asked and (new is None or asked.start() < new[0]):
         new = (asked.start(), asked.group(0).strip())
     if new:  # adding a part ("add a replica", "get an index on") changes what exists
-        after = text[new[0] + len(new[1]) : new[0] + len(new[1]) + 50]
+        after = " ".join(text[new[0] + len(new[1]) :].split()[:4])  # the verb's object
         part = mentions(after, _PARTS) and "new" not in after.split()
         candidates.append((new[0], "Modify" if part else "New", new[1]))
-    if candidates:
-        _, kind, word = min(candidates)
+    if candidates:  # the first; at one place the longer phrase ("set up" over "set")
+        _, _, kind, word = min((pos, -len(word), kind, word) for pos, kind, word in candidates)
         return kind, word
     if _EXISTING.search(text) or mentions(text, schema_words):
         return "Modify", "names something that exists"
@@ -189,13 +191,27 @@ WELL_KNOWN = frozenset({22, 25, 53, 80, 443, 3306, 3389, 5432, 5672, 6379, 8080,
                         9100, 9200, 11211, 27017})  # fmt: skip
 
 
+# Where a number after a colon is not a port asked for: a URL or connection string the
+# request quotes (its port is the thing's own: scheme://, user@host), and pasted log lines
+# and clock times (10:11:12).
+_QUOTED = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://\S+|\S+@\S+|\b\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+    r"|^\s*\d{4}-\d{2}-\d{2}[T ].*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def ports(text: str) -> Found | None:
+    """Ports the request asks about ("open 443", "port 9100", "db.internal:5432")."""
     found: list[int] = []
     evidence = ""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
     for pattern in (_PORT_CONTEXT, _PORT_ONLY):
         for match in pattern.finditer(text):
             port = int(match.group(1))
             if not 1 <= port <= 65535 or port in found:
+                continue
+            if any(start <= match.start(1) < end for start, end in quoted):
                 continue
             if port not in WELL_KNOWN and not re.search(r"port|:\d", match.group(0), re.I):
                 continue

@@ -15,7 +15,7 @@ from opsteam.domain.intent import Fact, Intent
 from opsteam.domain.models import ChangeRequest, Component, Engine
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent, FactKind
-from opsteam.domain.text import first_mention, mentions
+from opsteam.domain.text import first_mention, mentions, without_markup, without_reasons
 
 FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.SERVER: ("server",),
@@ -116,24 +116,54 @@ def _without_roles(text: str, registry: Registry) -> str:
 _PLACES = (
     "database", "db", "cluster", "clusters", "region", "postgres", "postgresql", "mysql",
     "redis", "memcached", "eks", "kubernetes", "k8s", "kubeadm", "aws", "gcp", "azure",
-    "cloud", "platform", "datacenter", "data center", "on-prem", "storage", "rocky", "centos",
-    "ubuntu", "debian", "vpc", "network", "account", "cdn", "dns provider", "route53",
+    "cloud", "platform", "datacenter", "data center", "on-prem", "storage", "vpc", "network",
+    "account", "cdn", "dns provider", "route53",
 )  # fmt: skip
 _REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
+
+
+def _names_a_place(said: str, move: re.Match[str]) -> bool:
+    """The move, or the words just after it, name a store, platform or place ("migrate off
+    our kubeadm clusters onto EKS")."""
+    window = re.split(r"[.;\n]", said[move.start() : move.end() + 60])[0].lower()
+    return bool(mentions(window, _PLACES) or _REGION_NAME.search(window))
+
+
+# "a new pricing service", "a new EKS cluster", "a new eu region": new pieces of the design.
+_NEW_PIECE = re.compile(
+    r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:service|cluster|platform|region|vpc|environment|database)s?\b",
+    re.IGNORECASE,
+)
+# "the Data & Analytics division", "the Payments division" (not "our division", "the
+# division lead"): work for or with another division, named as such.
+_DIVISION = re.compile(r"\b([\w&]+)\s+division\b(?!\s+lead)", re.IGNORECASE)
+_NOT_ANOTHER = frozenset({"our", "this", "my", "your", "the", "a", "its", "same", "whole"})
+
+
+def _pattern_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
+    """Facts said by a phrase's shape rather than a word of the roster's vocabulary."""
+    said = without_reasons("\n".join([request.request, request.description]))
+    facts = [
+        Fact(kind="topology", detail=m.group(0).lower(), evidence=_evidence(sentences, "new"))
+        for m in _NEW_PIECE.finditer(said)
+    ]
+    facts += [
+        Fact(
+            kind="other_divisions",
+            detail=m.group(0).lower(),
+            evidence=_evidence(sentences, "division"),
+        )
+        for m in _DIVISION.finditer(request.text)
+        if m.group(1).lower() not in _NOT_ANOTHER
+    ]
+    return facts
 
 
 def _move_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
     """Moving or migrating a store, a platform or a place changes traffic and architecture
     ("migrate the catalog database to Postgres"); switching a setting does not."""
-    said = " ".join([request.request, request.description])
-    match = next(
-        (
-            m
-            for m in _MOVE.finditer(said)
-            if mentions(m.group(0).lower(), _PLACES) or _REGION_NAME.search(m.group(0).lower())
-        ),
-        None,
-    )
+    said = without_reasons("\n".join([request.request, request.description]))
+    match = next((m for m in _MOVE.finditer(said) if _names_a_place(said, m)), None)
     if match is None:
         return []
     evidence = _evidence(sentences, match.group(0).split()[0].lower())
@@ -144,16 +174,20 @@ def _move_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
 
 
 def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
-    text = _without_roles(request.text, registry)
+    text = _without_roles(without_markup(request.text), registry)
     sentences = _sentences(request)
     asked = _without_roles(
-        " ".join(
-            [
-                request.request,
-                request.description,
-                request.component_words or "",
-                *request.integrations,
-            ]
+        without_reasons(
+            without_markup(
+                "\n".join(
+                    [
+                        request.request,
+                        request.description,
+                        request.component_words or "",
+                        *request.integrations,
+                    ]
+                )
+            )
         ).lower(),
         registry,
     )
@@ -162,8 +196,6 @@ def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
         kind = _CHECKPOINT_FACTS.get(spec.kind)
         if kind is not None:
             words[kind] = (*words[kind], *spec.triggers)
-    for rule in registry.out_of_scope:
-        words["other_divisions"] = (*words["other_divisions"], *rule.triggers)
     facts: list[Fact] = []
     for kind, vocabulary in words.items():
         if _denied(kind, text):
@@ -199,7 +231,8 @@ def _form_facts(request: ChangeRequest) -> list[Fact]:
 def understand(request: ChangeRequest, registry: Registry) -> Intent:
     """The request's intent: what it builds or changes, and every fact with its evidence."""
     facts = _word_facts(request, registry) + _form_facts(request)
-    facts += _move_facts(request, _sentences(request))
+    sentences = _sentences(request)
+    facts += _move_facts(request, sentences) + _pattern_facts(request, sentences)
     return Intent(
         components=components_for(request, registry),
         facts=facts,
@@ -220,7 +253,7 @@ def _watching(request: ChangeRequest, registry: Registry) -> bool:
     """The first thing the request asks about is an operations matter (an alert, an SLO,
     autoscaling, limits), not a piece of infrastructure."""
     routing = registry.routing
-    ask = " ".join([request.request, request.description]).lower()
+    ask = without_markup(" ".join([request.request, request.description])).lower()
     ops = first_mention(ask, routing.facts["operations"])
     if ops is None:
         return request.component is Component.MONITORING and not request.ports

@@ -18,6 +18,17 @@ from opsteam.domain.text import mentions
 _CLAUSES = re.compile(r"[.;!?\n]+|,\s+(?:and|but|then|also|plus)\s+|\s+(?:and|but|while)\s+")
 
 
+# Verbs any division uses ("make the CI run terraform plan", "fix the bug in the db layer"):
+# they do not make a clause about another division's topic infrastructure work.
+_GENERIC_VERBS = frozenset(
+    (
+        "make", "set", "put", "change", "update", "fix", "give", "configure", "run", "add",
+        "need", "needs", "want", "request", "apply", "point", "enable", "disable", "get a",
+        "get an", "get us", "get me", "give us a",
+    )
+)  # fmt: skip
+
+
 def _triggers(registry: Registry) -> tuple[str, ...]:
     return tuple(w for rule in registry.out_of_scope for w in rule.triggers)
 
@@ -26,7 +37,12 @@ def infrastructure_work(asked: str, registry: Registry) -> bool:
     """True when some clause asks for infrastructure: it names one of our nouns, and either
     no other division's topic or one of our own verbs ("patch the hosts for the CVE")."""
     others = _triggers(registry)
-    verbs = tuple(w for words in registry.routing.synonyms.type.values() for w in words)
+    verbs = tuple(
+        w
+        for words in registry.routing.synonyms.type.values()
+        for w in words
+        if w not in _GENERIC_VERBS
+    )
     for clause in _CLAUSES.split(asked.lower()):
         if not mentions(clause, registry.routing.things):
             continue

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from opsteam.domain.errors import describe_validation_error
 from opsteam.domain.models import MAX_SHORT, ChangeRequest
 from opsteam.domain.registry import Registry
-from opsteam.domain.text import mentions
+from opsteam.domain.text import mentions, without_markup
 from opsteam.intake import extract, fields
 
 NOT_STATED = "not stated in the request"
@@ -70,14 +70,26 @@ def _type(text: str, registry: Registry, found: dict[str, Any]) -> None:
     found["type"] = fields.change_type(text, registry)
 
 
+# Form answers that are too loose in a sentence ("Component: Data" is a database; "the Data &
+# Analytics division" is not).
+_FORM_ONLY = frozenset({"data"})
+# "the promo.example.com record", "SPF and DKIM records": DNS records by their shape.
+_DNS_RECORD = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\s+records?\b|\b(?:spf|dkim|dmarc)\b")
+
+
 def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
     synonyms = registry.routing.synonyms.component
     best: tuple[int, str, str] | None = None
     for component, words in synonyms.items():
         for word in (component, *words):
+            if word in _FORM_ONLY:
+                continue
             match = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text)
             if match and (best is None or match.start() < best[0]):
                 best = (match.start(), component, word)
+    record = _DNS_RECORD.search(text)
+    if record and (best is None or record.start() < best[0]):
+        best = (record.start(), "dns", record.group(0))
     if best is not None:
         found["component"] = (best[1], best[2])
     else:
@@ -186,7 +198,7 @@ def _prose(text: str, found: dict[str, Any]) -> None:
 
 def parse_words(text: str, registry: Registry, requester: str) -> Parsed:
     """The form a plain-words request fills, with evidence; required gaps are listed."""
-    lowered = text.lower()
+    lowered = without_markup(text).lower()
     found: dict[str, Any] = {}
     _environment(lowered, registry, found)
     _type(lowered, registry, found)

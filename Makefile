@@ -18,7 +18,8 @@ validators: setup
 	bash .ci/install-validators.sh
 
 demo: setup validators
-	OPSTEAM_HOME=$${OPSTEAM_HOME:-.opsteam-demo} $(BIN)/opsteam submit $(EXAMPLE) --out out/demo
+	# Exit 3 is a run paused at a human checkpoint: the output says how to decide it.
+	OPSTEAM_HOME=$${OPSTEAM_HOME:-.opsteam-demo} $(BIN)/opsteam submit $(EXAMPLE) --out out/demo || [ $$? -eq 3 ]
 
 test: setup validators
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=

@@ -142,9 +142,12 @@ def _architecture(
     if request.type is not ChangeType.NEW:
         return None
     stores = comps & {"database", "cache"}
+    # A new service; "add egress for the payments pods" is traffic, not a service.
+    if "web" in comps and not intent.has("third_parties", "connectivity", asked=True):
+        stores.add("web")
     prod = request.environment is Environment.PROD
     if stores or (prod and "object-storage" in comps):
-        made = ", ".join(sorted(stores or {"object-storage"}))
+        made = ", ".join(sorted(stores or {"object-storage"})).replace("web", "service")
         fact = Fact(kind="topology", detail=f"new {made}", evidence="components")
         return _need("architecture-change", f"adds a new {made}", [fact])
     return None

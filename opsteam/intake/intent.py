@@ -99,7 +99,7 @@ def components_for(request: ChangeRequest, registry: Registry) -> list[DesignCom
 
 
 _MOVE = re.compile(
-    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
+    r"(?<!schema )(?<!database )(?<!db )(?<!data )\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
     r"\b(?:to|onto|into|off|with|from)\b",
     re.IGNORECASE,
 )
@@ -116,7 +116,7 @@ def _without_roles(text: str, registry: Registry) -> str:
 _PLACES = (
     "database", "db", "cluster", "clusters", "region", "postgres", "postgresql", "mysql",
     "redis", "memcached", "eks", "kubernetes", "k8s", "kubeadm", "aws", "gcp", "azure",
-    "cloud", "platform", "datacenter", "data center", "on-prem", "storage", "vpc", "network",
+    "cloud", "platform", "datacenter", "data center", "on-prem", "vpc", "network",
     "account", "cdn", "dns provider", "route53",
 )  # fmt: skip
 _REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")

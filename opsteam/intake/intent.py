@@ -99,7 +99,8 @@ def components_for(request: ChangeRequest, registry: Registry) -> list[DesignCom
 
 
 _MOVE = re.compile(
-    r"(?<!schema )(?<!database )(?<!db )(?<!data )\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
+    r"(?<!schema )(?<!database )(?<!db )(?<!data )"
+    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
     r"\b(?:to|onto|into|off|with|from)\b",
     re.IGNORECASE,
 )

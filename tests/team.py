@@ -9,6 +9,8 @@ from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
 from opsteam.agents.network import role as network
 from opsteam.agents.sysadmin import role as sysadmin
+from opsteam.application.results import RunResult
+from opsteam.application.service import Opsteam
 from opsteam.domain.decisions import ArchitectDesign
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry, load_registry
@@ -49,3 +51,13 @@ def decide_all(
         storage=ctx.storage,
         automation=automation.decide(request, ctx),
     )
+
+
+def past_design_review(team: Opsteam, result: RunResult, by: str = "design reviewer") -> RunResult:
+    """Approve the design checkpoints a result waits at (a new data store asks for an
+    architecture review in every environment); the production gate is left to the test."""
+    design = {"architecture-change", "external-integration", "customer-schema-change",
+              "cross-division"}  # fmt: skip
+    while result.status == "awaiting-approval" and all(p.id in design for p in result.pending):
+        result = team.decide(result.thread_id, "approve", all_pending=True, by=by)
+    return result

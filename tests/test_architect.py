@@ -28,11 +28,14 @@ def test_prod_database_gets_dba_network_and_checkpoints(
     assert design.risk.level == "high"
 
 
-def test_dev_cache_has_no_checkpoints_and_no_sysadmin(
+def test_a_new_dev_cache_asks_only_for_architecture_and_needs_no_sysadmin(
     make_request: RequestFactory, registry: Registry
 ) -> None:
     design = architect.decide(make_request(), registry)
-    assert design.checkpoints == []
+    # a new data store is a new piece of the architecture in any environment; dev needs no
+    # production approval
+    assert [c.kind for c in design.checkpoints] == ["architecture-change"]
+    assert "new cache" in design.checkpoints[0].reason
     assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
     assert design.engine is not None and design.engine.value == "redis"
     assert design.risk.level == "low"
@@ -48,6 +51,13 @@ def test_only_needed_specialists_are_assigned(
         description="Retire the old reporting VM.",
     )
     design = architect.decide(servers, registry)
+    assert _assigned(registry, design) == ["systems-administrator"]  # no traffic moves
+    behind_lb = servers.model_copy(
+        update={
+            "description": "Pull the old reporting VM out of the load balancer, then delete it."
+        }
+    )
+    design = architect.decide(behind_lb, registry)
     assert _assigned(registry, design) == ["systems-administrator", "network-engineer"]
     bucket = make_request(
         request="S3 backup bucket",
@@ -71,7 +81,7 @@ def test_checkpoint_kinds_are_detected(make_request: RequestFactory, registry: R
     assert kinds == ["external-integration", "customer-schema-change"]
     cross = make_request(description="A Redis cache; also change the CI pipeline to warm it.")
     kinds = [c.kind for c in architect.decide(cross, registry).checkpoints]
-    assert kinds == ["cross-division"]
+    assert kinds == ["architecture-change", "cross-division"]
 
 
 def test_feedback_revises_the_design(make_request: RequestFactory, registry: Registry) -> None:
@@ -129,4 +139,5 @@ def test_an_in_place_schema_change_needs_only_the_dba(
         ports=[5432],
     )
     design = architect.decide(opened, registry)
-    assert _assigned(registry, design) == ["network-engineer", "database-administrator"]
+    # a firewall rule in front of a database is the network's; the store itself is unchanged
+    assert _assigned(registry, design) == ["network-engineer"]

@@ -14,6 +14,7 @@ from opsteam.domain.models import ChangeRequest
 from opsteam.intake import parse_requests
 from tests.conftest import RequestFactory
 from tests.fakes import ParseOnlyVerifier
+from tests.team import past_design_review
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FIXED = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -29,8 +30,10 @@ def team(tmp_path: Path) -> Opsteam:
     return Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
 
 
-def test_dev_request_runs_through_without_pausing(team: Opsteam) -> None:
-    [result] = team.submit([example("redis-cache-dev.yaml")])
+def test_dev_request_needs_no_production_approval(team: Opsteam) -> None:
+    [first] = team.submit([example("redis-cache-dev.yaml")])
+    assert [p.id for p in first.pending] == ["architecture-change"]  # a new data store
+    result = past_design_review(team, first)
     assert result.status == "completed" and result.exit_code == 0
     assert result.pending == []
     assert result.team == [
@@ -129,7 +132,7 @@ def test_several_checkpoints_are_decided_one_by_one(
 def test_validation_failure_goes_back_for_a_bounded_fix(tmp_path: Path) -> None:
     always = ParseOnlyVerifier(fail_paths=["terraform/main.tf"], fail_times=99)
     team = Opsteam(home=tmp_path, verifier=always, clock=lambda: FIXED)
-    [result] = team.submit([example("redis-cache-dev.yaml")])
+    result = past_design_review(team, team.submit([example("redis-cache-dev.yaml")])[0])
     assert result.status == "failed" and result.exit_code == 1
     tf_calls = [c for c in always.calls if "terraform/main.tf" in c]
     assert len(tf_calls) == 3  # first try + two fixes, then reported, never hidden
@@ -140,7 +143,7 @@ def test_validation_failure_goes_back_for_a_bounded_fix(tmp_path: Path) -> None:
 def test_transient_validation_failure_is_fixed(tmp_path: Path) -> None:
     once = ParseOnlyVerifier(fail_paths=["terraform/main.tf"], fail_times=1)
     team = Opsteam(home=tmp_path, verifier=once, clock=lambda: FIXED)
-    [result] = team.submit([example("redis-cache-dev.yaml")])
+    result = past_design_review(team, team.submit([example("redis-cache-dev.yaml")])[0])
     assert result.status == "completed"
 
 
@@ -148,7 +151,8 @@ def test_bundle_is_byte_identical_across_runs(tmp_path: Path) -> None:
     outs = []
     for run in ("a", "b"):
         team = Opsteam(home=tmp_path / run, verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
-        [result] = team.submit([example("web-service-k8s.yaml")], out=tmp_path / f"out-{run}")
+        [first] = team.submit([example("web-service-k8s.yaml")], out=tmp_path / f"out-{run}")
+        result = past_design_review(team, first)
         assert result.bundle is not None
         outs.append(tmp_path / f"out-{run}")
     files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
@@ -178,7 +182,8 @@ def test_a_crashing_role_writes_nothing_and_can_be_resumed(
 
     monkeypatch.setattr(network, "decide", flaky)
     team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
-    [broken] = team.submit([example("redis-cache-dev.yaml")], out=tmp_path / "out")
+    [paused] = team.submit([example("redis-cache-dev.yaml")], out=tmp_path / "out")
+    broken = past_design_review(team, paused)
     assert broken.status == "failed" and broken.exit_code == 1
     assert broken.error is not None and "cloud API timed out" in broken.error
     assert not (tmp_path / "out").exists()
@@ -203,7 +208,7 @@ def test_bundle_asked_for_at_submit_is_written_when_approval_finishes(tmp_path: 
 def test_a_rolled_back_change_counts_in_history(team: Opsteam) -> None:
     from opsteam.application.db import ChangeRow, open_store
 
-    [done] = team.submit([example("redis-cache-dev.yaml")])
+    done = past_design_review(team, team.submit([example("redis-cache-dev.yaml")])[0])
     [waiting] = team.submit([example("prod-postgres-ha.yaml")])
     with pytest.raises(ConflictError, match="has not finished"):
         team.record_outcome(waiting.thread_id, "rolled-back")

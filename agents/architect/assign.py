@@ -12,6 +12,7 @@ from opsteam.domain.intent import Fact, Intent
 from opsteam.domain.models import ChangeRequest, ChangeType, CheckpointNeed, Environment
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent
+from opsteam.domain.text import mentions
 from opsteam.intake.intent import STATEFUL
 
 SPECIALISTS = ("systems-administrator", "network-engineer", "database-administrator")
@@ -21,6 +22,12 @@ NETWORK_PLACED: frozenset[DesignComponent] = frozenset(
 )
 EDGE: frozenset[DesignComponent] = frozenset({"load-balancer", "dns", "vpn", "firewall"})
 MAX_FACTS = 3
+# Exposure that is traffic to a store (a rule in front of it), not the store's own settings
+# (its TLS versions, its certificate): the network's work alone.
+_TRAFFIC = ("port", "firewall", "security group", "allowlist", "whitelist", "cidr", "ip range",
+            "ingress", "reachable", "accessible from", "access from", "open port", "expose",
+            "exposed", "public", "publicly", "internet", "internet-facing", "external access",
+            "waf")  # fmt: skip
 
 
 def _shown(facts: list[Fact]) -> list[str]:
@@ -52,7 +59,7 @@ def _network_facts(
     in a network. Changes inside a data store or on existing hosts move no traffic."""
     facts = intent.of("exposure", "connectivity", asked=True)
     vendors = intent.of("third_parties", asked=True)
-    if vendors and not intent.existing_integration and request.type is not ChangeType.REMOVE:
+    if vendors and not intent.existing_integration and request.type is ChangeType.NEW:
         facts = [*facts, *vendors]  # traffic to a new third party leaves through our egress
     placed = sorted(comps & NETWORK_PLACED)
     if request.type is ChangeType.NEW and placed:
@@ -73,7 +80,9 @@ def _data_facts(request: ChangeRequest, intent: Intent, comps: set[DesignCompone
         return work
     if not stores:
         return []
-    exposure_only = request.type is not ChangeType.NEW and intent.has("exposure", asked=True)
+    exposure_only = request.type is not ChangeType.NEW and any(
+        mentions(f.detail, _TRAFFIC) for f in intent.of("exposure", asked=True)
+    )
     if exposure_only:
         return []
     named = intent.of("data_stores", asked=True)
@@ -198,7 +207,9 @@ def checkpoints_for(
     other = intent.of("other_divisions")
     if other:
         owners = [
-            r.owner for r in registry.out_of_scope if any(f.detail in r.triggers for f in other)
+            r.owner
+            for r in registry.out_of_scope
+            if any(f.detail in r.triggers or f.detail == r.owner for f in other)
         ]
         who = ", ".join(sorted(set(owners))) or "another division"
         needs.append(_need("cross-division", f"also involves {who}", other))

@@ -19,9 +19,9 @@ from opsteam.application.eval_scores import Score, Targets, score_cases
 from opsteam.domain.errors import InputError, describe_validation_error
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import CheckpointKind, Registry
+from opsteam.intake.forms import prepare_form
 from opsteam.intake.read import form_redirect
 from opsteam.intake.scope import redirect_for, scope_redirect
-from opsteam.intake.vocabulary import normalize_form
 from opsteam.intake.words import parse_words, to_request
 
 DEFAULT_DIR = Path("evals/requests")
@@ -72,7 +72,7 @@ class CaseOutcome:
 def _form_outcome(
     case: RequestCase, registry: Registry
 ) -> tuple[ChangeRequest | None, dict[str, Any], list[str], list[str]]:
-    form = normalize_form(case.form or {}, registry.routing)
+    form = prepare_form(case.form or {}, registry.routing)
     try:
         request = ChangeRequest.model_validate(form)
     except ValidationError as exc:

@@ -62,19 +62,54 @@ _ENGINES = {
     "elasticache": Engine.REDIS,
 }
 _ENGINE = re.compile(
-    r"\b(" + "|".join(_ENGINES) + r")\b(?:\s*(?:version\s*)?v?(\d{1,2}(?:\.\d)?))?", re.IGNORECASE
+    r"\b(" + "|".join(_ENGINES) + r")\b(?:\s*(?:version\s*)?v?(\d{1,2}(?:\.\d{1,2})?)\b)?",
+    re.IGNORECASE,
 )
 
 
+# "from 5.7 to 8.0", "6 -> 7.2", "16.2 → 16.4": the version the work ends on.
+_UPGRADE = re.compile(
+    r"\bv?(\d{1,2}(?:\.\d{1,2})?)\s*(?:->|→|=>|\bto\b)\s*v?(\d{1,2}(?:\.\d{1,2})?)\b"
+    r"(?!\s*(?:%|gb|gib|mb|tb|nodes?|pods?|replicas?|vcpus?|cpus?|x\b|instances?|hours?|min))",
+    re.IGNORECASE,
+)
+# Engines being left behind: "off MySQL", "retiring MySQL", "from mysql".
+_LEFT = re.compile(
+    r"(?:\boff|\bfrom|\bretir\w*|\baway from|\breplac\w*)\s+(?:our\s+|the\s+)?$", re.I
+)
+_TARGET = re.compile(r"(?:\bto|\bonto|\binto)\s+(?:a\s+|an\s+)?(?:managed\s+)?$", re.I)
+
+
+def _engines(text: str) -> list[re.Match[str]]:
+    """Engine mentions, the target of a move first ("to Postgres 15"), those left behind
+    ("retiring MySQL", "off mysql") last."""
+    found = list(_ENGINE.finditer(text))
+
+    def rank(match: re.Match[str]) -> int:
+        before = text[max(0, match.start() - 24) : match.start()]
+        return 0 if _TARGET.search(before) else 2 if _LEFT.search(before) else 1
+
+    return sorted(found, key=rank)
+
+
 def engine(text: str) -> Found[Engine] | None:
-    match = _ENGINE.search(text)
-    return Found(_ENGINES[match.group(1).lower()], match.group(1)) if match else None
+    ranked = _engines(text)
+    if not ranked:
+        return None
+    return Found(_ENGINES[ranked[0].group(1).lower()], ranked[0].group(1))
 
 
 def engine_version(text: str) -> Found[str] | None:
-    match = _ENGINE.search(text)
-    if match is not None and match.group(2):
-        return Found(match.group(2), match.group(0))
+    ranked = _engines(text)
+    upgrade = _UPGRADE.search(text)
+    if ranked and upgrade:
+        return Found(upgrade.group(2), upgrade.group(0))
+    for match in ranked:
+        if match.group(2):
+            return Found(match.group(2), match.group(0))
+    to_version = re.search(r"\bto\s+v?(\d{1,2}(?:\.\d{1,2})?)\b(?!\s*(?:%|gb|x\b))", text, re.I)
+    if ranked and to_version and re.search(r"\bupgrad\w*", text, re.I):
+        return Found(to_version.group(1), to_version.group(0))
     bare = re.search(r"\bversion\s*v?(\d{1,2}(?:\.\d)?)\b", text, re.IGNORECASE)
     return Found(bare.group(1), bare.group(0)) if bare else None
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from opsteam.domain.models import slugify
 from opsteam.domain.registry import Registry
+from opsteam.domain.request_routing import RequestRouting
 from opsteam.domain.text import first_mention, mentions, without_reasons
 
 Found = tuple[object, str]
@@ -20,6 +21,11 @@ _PARTS = (
     "replica", "read replica", "index", "column", "field", "constraint", "flag", "gb",
     "capacity", "to the", "to our", "to an existing", "to the existing", "lifecycle rule",
 )  # fmt: skip
+# A column by its shape: "plan_id", "shipments.tracking_number", "created_at".
+COLUMN = re.compile(
+    r"\b[a-z][a-z0-9]*_(?:id|at|by|code|number|name|count|type|status|flag)\b"
+    r"|\b[a-z][a-z0-9_]*\.[a-z][a-z0-9]*_[a-z0-9_]+\b"
+)
 _SCHEMA_OBJECTS = ("column", "field", "index", "constraint", "table", "legacy_id", "users table")
 _WEAK_NEW = ("need", "needs", "want", "request")
 # A thing asked for by its indefinite article ("A Redis cache for...", "we need an S3
@@ -92,6 +98,12 @@ _ALL_OF = (
 )
 
 
+_RESIZED = re.compile(
+    r"\s+(?:[\w-]+\s+){0,3}?(?:down\s+)?to\s+(?:an?\s+)?(?:small|medium|large|xlarge|\d)",
+    re.IGNORECASE,
+)
+
+
 def _removal(text: str, words: tuple[str, ...]) -> tuple[int, str, str] | None:
     """The first removal word: (position, type, word); removing a part of a schema (a
     column, an index) changes the database, it does not remove it."""
@@ -99,7 +111,8 @@ def _removal(text: str, words: tuple[str, ...]) -> tuple[int, str, str] | None:
     for word in words:
         for match in re.finditer(rf"(?<![a-z0-9_]){re.escape(word)}(?![a-z0-9_])", text):
             after = text[match.end() : match.end() + 40]
-            kind = "Modify" if mentions(after, _SCHEMA_OBJECTS) else "Remove"
+            resized = _RESIZED.match(after)  # "drop it to small": a smaller size, not gone
+            kind = "Modify" if mentions(after, _SCHEMA_OBJECTS) or resized else "Remove"
             if first is None or match.start() < first[0]:
                 first = (match.start(), kind, word)
             break
@@ -142,7 +155,9 @@ _SERVICE_NOUNS = (
     r"lb|load balancer|instance|site|system|platform|pgbouncer|workers|job|jobs"
 )
 _BEFORE_NOUN = re.compile(
-    r"\b([a-z][a-z0-9-]*[a-z0-9])(?:\s+(?:service|app|api))?\s+(?:" + _SERVICE_NOUNS + r")\b",
+    r"\b([a-z][a-z0-9-]*[a-z0-9])(?:\s+(?:service|app|api|batch|web|worker|cron))?\s+(?:"
+    + _SERVICE_NOUNS
+    + r")\b",
     re.IGNORECASE,
 )
 _FOR_NAME = re.compile(
@@ -150,17 +165,27 @@ _FOR_NAME = re.compile(
     r"([a-z][a-z0-9-]*[a-z0-9])\b(?!\s*(?:db|database)\b)",
     re.IGNORECASE,
 )
+_THE_SERVICE = re.compile(
+    r"\b(?:the|our|their)\s+([a-z][a-z0-9-]*[a-z0-9])(?:'s)?\s+(?:service|api|app)\b", re.I
+)
+# A team or service as the sentence's subject, capitalised: "Inventory needs a MySQL db".
+_SUBJECT = re.compile(r"(?:^|[.!?]\s+)([A-Z][a-z0-9-]+)\s+(?:needs|wants|requires|asks)\b")
 _HYPHENATED = re.compile(r"\b(?:the\s+|for\s+(?:the\s+)?)([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b", re.I)
 
 
 def _candidate(word: str, stop: frozenset[str]) -> bool:
     lowered = word.lower()
+    if lowered.endswith("ing"):  # "retiring MySQL" is a verb, "billing" a service
+        stem = lowered[:-3]
+        if stem in stop or f"{stem}e" in stop:
+            return False
     return lowered not in stop and not lowered.isdigit() and len(lowered) >= 2
 
 
 def service(text: str, stop: frozenset[str]) -> Found | None:
-    """The service's name when the text states one ("the billing db", "for checkout")."""
-    for pattern in (_HYPHENATED, _BEFORE_NOUN, _FOR_NAME):
+    """The service's name when the text states one: "the cart service", "the billing db",
+    "for checkout", "Inventory needs a MySQL database" (in that order of trust)."""
+    for pattern in (_THE_SERVICE, _HYPHENATED, _SUBJECT, _BEFORE_NOUN, _FOR_NAME):
         for match in pattern.finditer(text):
             name = match.group(1)
             if _candidate(name, stop):
@@ -168,9 +193,8 @@ def service(text: str, stop: frozenset[str]) -> Found | None:
     return None
 
 
-def stopwords(registry: Registry, extra: tuple[str, ...]) -> frozenset[str]:
+def stopwords(routing: RequestRouting, extra: tuple[str, ...]) -> frozenset[str]:
     """Words that are never a service name: grammar, environments, technologies, parts."""
-    routing = registry.routing
     words: set[str] = set(extra)
     for table in (routing.synonyms.environment, routing.synonyms.type, routing.synonyms.component):
         for key, values in table.items():

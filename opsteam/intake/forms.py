@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from opsteam.domain.errors import InputError, describe_validation_error
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.request_routing import RequestRouting
+from opsteam.intake.hints import form_hints
 from opsteam.intake.vocabulary import normalize_form
 
 MAX_INPUT_BYTES = 256 * 1024
@@ -104,6 +105,13 @@ def parse_requests(
     return parse_forms(data, source, routing)
 
 
+def prepare_form(item: dict[str, Any], routing: RequestRouting) -> dict[str, Any]:
+    """A form's words normalised through the roster's vocabulary, with the optional facts its
+    description states filled in (never overwriting what the person filled)."""
+    form = normalize_form(item, routing)
+    return {**form, **form_hints(form, routing)}
+
+
 def parse_forms(
     data: Any, source: str, routing: RequestRouting | None = None
 ) -> list[ChangeRequest]:
@@ -124,7 +132,7 @@ def parse_forms(
             got = type(item).__name__ if item is not None else "nothing"
             problems.append(f"{what} must be a mapping of form fields, got {_KINDS.get(got, got)}")
             continue
-        form = normalize_form(item, routing) if routing is not None else item
+        form = prepare_form(item, routing) if routing is not None else item
         try:
             requests.append(ChangeRequest.model_validate(form))
         except ValidationError as exc:

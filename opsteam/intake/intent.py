@@ -16,6 +16,7 @@ from opsteam.domain.models import ChangeRequest, Component, Engine
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent, FactKind
 from opsteam.domain.text import first_mention, mentions, without_markup, without_reasons
+from opsteam.intake.fields import COLUMN
 
 FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.SERVER: ("server",),
@@ -100,8 +101,8 @@ def components_for(request: ChangeRequest, registry: Registry) -> list[DesignCom
 
 _MOVE = re.compile(
     r"(?<!schema )(?<!database )(?<!db )(?<!data )"
-    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*)\b[^.;\n]{0,80}?"
-    r"\b(?:to|onto|into|off|with|from)\b",
+    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*|swap\w*)\b[^.;\n]{0,80}?"
+    r"\b(?:to|onto|into|off|with|from|for)\b",
     re.IGNORECASE,
 )
 
@@ -118,9 +119,18 @@ _PLACES = (
     "database", "db", "cluster", "clusters", "region", "postgres", "postgresql", "mysql",
     "redis", "memcached", "eks", "kubernetes", "k8s", "kubeadm", "aws", "gcp", "azure",
     "cloud", "platform", "datacenter", "data center", "on-prem", "vpc", "network",
-    "account", "cdn", "dns provider", "route53",
+    "account", "cdn", "dns provider", "route53", "elasticache", "rds", "aurora", "vms",
 )  # fmt: skip
 _REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
+
+
+# Traffic pointed somewhere else without a platform change ("cut the reads over to the new
+# replica", "repoint the app at the standby").
+_CUTOVER = re.compile(
+    r"\b(?:cut\w*\s+(?:[\w'-]+\s+){0,5}?over|cutover|re-?point\w*|fail\w*\s+over)\b"
+    r"[^.;\n]{0,60}?\b(?:to|at|onto)\b",
+    re.IGNORECASE,
+)
 
 
 def _names_a_place(said: str, move: re.Match[str]) -> bool:
@@ -138,6 +148,7 @@ _NEW_PIECE = re.compile(
 # "the Data & Analytics division", "the Payments division" (not "our division", "the
 # division lead"): work for or with another division, named as such.
 _DIVISION = re.compile(r"\b([\w&]+)\s+division\b(?!\s+lead)", re.IGNORECASE)
+MAX_SHAPES = 3
 _NOT_ANOTHER = frozenset({"our", "this", "my", "your", "the", "a", "its", "same", "whole"})
 
 
@@ -148,6 +159,12 @@ def _pattern_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fac
         Fact(kind="topology", detail=m.group(0).lower(), evidence=_evidence(sentences, "new"))
         for m in _NEW_PIECE.finditer(said)
     ]
+    facts += [
+        Fact(
+            kind="schemas", detail=f"column {m.group(0)}", evidence=_evidence(sentences, m.group(0))
+        )
+        for m in COLUMN.finditer(said.lower())
+    ][:MAX_SHAPES]
     facts += [
         Fact(
             kind="other_divisions",
@@ -166,7 +183,11 @@ def _move_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
     said = without_reasons("\n".join([request.request, request.description]))
     match = next((m for m in _MOVE.finditer(said) if _names_a_place(said, m)), None)
     if match is None:
-        return []
+        cutover = _CUTOVER.search(said)
+        if cutover is None:
+            return []
+        evidence = _evidence(sentences, cutover.group(0).split()[0].lower())
+        return [Fact(kind="connectivity", detail="traffic is cut over", evidence=evidence)]
     evidence = _evidence(sentences, match.group(0).split()[0].lower())
     return [
         Fact(kind="topology", detail="a migration between platforms", evidence=evidence),
@@ -229,11 +250,25 @@ def _form_facts(request: ChangeRequest) -> list[Fact]:
     return facts
 
 
+def _requester_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
+    """A form filed by another division ("requester: Engineering Foundation") is work for
+    that division, whatever it asks for. Owners named generically ("the owning domain
+    division") cannot be recognised in a requester and are left out."""
+    named = {r.owner for r in registry.out_of_scope if not r.owner.lower().startswith("the ")}
+    who = request.requester.lower()
+    return [
+        Fact(kind="other_divisions", detail=owner, evidence=f"requester: {request.requester}")
+        for owner in sorted(named)
+        if mentions(who, (owner.lower(),))
+    ]
+
+
 def understand(request: ChangeRequest, registry: Registry) -> Intent:
     """The request's intent: what it builds or changes, and every fact with its evidence."""
     facts = _word_facts(request, registry) + _form_facts(request)
     sentences = _sentences(request)
     facts += _move_facts(request, sentences) + _pattern_facts(request, sentences)
+    facts += _requester_facts(request, registry)
     return Intent(
         components=components_for(request, registry),
         facts=facts,

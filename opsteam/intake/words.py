@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from opsteam.domain.errors import describe_validation_error
 from opsteam.domain.models import MAX_SHORT, ChangeRequest
 from opsteam.domain.registry import Registry
+from opsteam.domain.request_routing import RequestRouting
 from opsteam.domain.text import mentions, without_markup
 from opsteam.intake import extract, fields
 
@@ -77,6 +78,11 @@ _FORM_ONLY = frozenset({"data"})
 _DNS_RECORD = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\s+records?\b|\b(?:spf|dkim|dmarc)\b")
 
 
+# Fact kinds that are infrastructure work on their own, whatever the component.
+_INFRA_FACTS = ("schemas", "hosts", "exposure", "connectivity", "data_stores", "data_work",
+                "third_parties")  # fmt: skip
+
+
 def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
     synonyms = registry.routing.synonyms.component
     best: tuple[int, str, str] | None = None
@@ -93,10 +99,19 @@ def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
     if best is not None:
         found["component"] = (best[1], best[2])
     else:
-        nouns = (*registry.routing.things, *registry.routing.facts["schemas"])
+        # No component word, but infrastructure facts ("glibc patch on the staging fleet",
+        # "make plan_id required"): the architect decides from the facts.
+        facts = registry.routing.facts
+        nouns = (
+            *registry.routing.things,
+            *(w for kind in _INFRA_FACTS for w in facts.get(kind, ())),
+        )
         named = mentions(text, nouns)
+        column = fields.COLUMN.search(text)
         if named:
             found["component"] = ("other", named[0])
+        elif column:
+            found["component"] = ("database", column.group(0))
 
 
 _NOT_SERVICE = (
@@ -111,8 +126,8 @@ _NOT_SERVICE = (
 ).split()
 
 
-def _service(text: str, registry: Registry, found: dict[str, Any]) -> None:
-    hit = fields.service(text, fields.stopwords(registry, tuple(_NOT_SERVICE)))
+def service(text: str, routing: RequestRouting, found: dict[str, Any]) -> None:
+    hit = fields.service(text, fields.stopwords(routing, tuple(_NOT_SERVICE)))
     if hit:
         found["service"] = hit
 
@@ -132,7 +147,8 @@ def _numbers(text: str, found: dict[str, Any]) -> None:
         found["expected_users"] = (int(value), users.group(0))
 
 
-def _lists(text: str, registry: Registry, found: dict[str, Any]) -> None:
+def lists(text: str, routing: RequestRouting, found: dict[str, Any]) -> None:
+    """Ports, CIDRs, compliance regimes and third parties the (lower-cased) text names."""
     ports = fields.ports(text)
     if ports:
         found["ports"] = ports
@@ -143,11 +159,32 @@ def _lists(text: str, registry: Registry, found: dict[str, Any]) -> None:
     if compliance:
         found["compliance"] = (compliance, ", ".join(compliance))
     vendors = [
-        w for w in mentions(text, registry.routing.facts["third_parties"])
+        w for w in mentions(text, routing.facts["third_parties"])
         if w not in _GENERIC_THIRD_PARTY
     ]  # fmt: skip
     if vendors:
         found["integrations"] = (vendors, ", ".join(vendors))
+
+
+# A third party by name: "our logistics partner FastFreight", "new vendor Bluefin", or a
+# CamelCase brand ("ShipBob") in a request about a third party.
+_NAMED_PARTY = re.compile(
+    r"\b(?:partner|vendor|provider|supplier|carrier|saas)\s+([A-Z][\w-]+)"
+    r"|\b([A-Z][a-z]+[A-Z][A-Za-z]+)\b"
+)
+
+
+def named_parties(text: str, routing: RequestRouting, found: dict[str, Any]) -> None:
+    """Third parties the original-case text names that the roster's vocabulary cannot know."""
+    lowered = text.lower()
+    if not mentions(lowered, routing.facts["third_parties"]):
+        return
+    known: list[str] = list(found.get("integrations", ([], ""))[0])
+    for match in _NAMED_PARTY.finditer(text):
+        name = (match.group(1) or match.group(2)).lower()
+        if name not in known and name not in _GENERIC_THIRD_PARTY:
+            known.append(name)
+            found["integrations"] = (known, match.group(0))
 
 
 _GENERIC_THIRD_PARTY = frozenset(
@@ -156,7 +193,8 @@ _GENERIC_THIRD_PARTY = frozenset(
 )
 
 
-def _technology(text: str, found: dict[str, Any]) -> None:
+def technology(text: str, found: dict[str, Any]) -> None:
+    """Engine and version, size and region."""
     engine = extract.engine(text)
     if engine:
         found["engine"] = (engine.value, engine.evidence)
@@ -203,10 +241,11 @@ def parse_words(text: str, registry: Registry, requester: str) -> Parsed:
     _environment(lowered, registry, found)
     _type(lowered, registry, found)
     _component(lowered, registry, found)
-    _service(text, registry, found)
+    service(text, registry.routing, found)
     _numbers(lowered, found)
-    _lists(lowered, registry, found)
-    _technology(text, found)
+    lists(lowered, registry.routing, found)
+    named_parties(without_markup(text), registry.routing, found)
+    technology(text, found)
     _window(text, found)
     _prose(text, found)
     form: dict[str, Any] = {

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from opsteam.domain.errors import describe_validation_error
 from opsteam.domain.models import MAX_SHORT, ChangeRequest
 from opsteam.domain.registry import Registry
-from opsteam.domain.request_routing import RequestRouting
+from opsteam.domain.request_routing import FactKind, RequestRouting
 from opsteam.domain.text import mentions, without_markup
 from opsteam.intake import extract, fields
 
@@ -79,7 +79,7 @@ _DNS_RECORD = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\s+records?\b|\b(?:spf|dk
 
 
 # Fact kinds that are infrastructure work on their own, whatever the component.
-_INFRA_FACTS = ("schemas", "hosts", "exposure", "connectivity", "data_stores", "data_work",
+_INFRA_FACTS: tuple[FactKind, ...] = ("schemas", "hosts", "exposure", "connectivity", "data_stores", "data_work",
                 "third_parties")  # fmt: skip
 
 
@@ -104,7 +104,7 @@ def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
         facts = registry.routing.facts
         nouns = (
             *registry.routing.things,
-            *(w for kind in _INFRA_FACTS for w in facts.get(kind, ())),
+            *(w for kind in _INFRA_FACTS for w in facts[kind]),
         )
         named = mentions(text, nouns)
         column = fields.COLUMN.search(text)

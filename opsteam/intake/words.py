@@ -79,8 +79,9 @@ _DNS_RECORD = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\s+records?\b|\b(?:spf|dk
 
 
 # Fact kinds that are infrastructure work on their own, whatever the component.
-_INFRA_FACTS: tuple[FactKind, ...] = ("schemas", "hosts", "exposure", "connectivity", "data_stores", "data_work",
-                "third_parties")  # fmt: skip
+_INFRA_FACTS: tuple[FactKind, ...] = (
+    "schemas", "hosts", "exposure", "connectivity", "data_stores", "data_work", "third_parties",
+)  # fmt: skip
 
 
 def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:

@@ -79,14 +79,15 @@ def environment(text: str, registry: Registry) -> Found | None:
     prod = hits.get("prod")
     if prod and re.search(_ALL_OF.format(env=re.escape(prod)), text):
         return "prod", " and ".join(hits.values())
-    targets = {
-        key: word
-        for key, word in hits.items()
-        if re.search(rf"\b(?:in|on|to|into|for|the)\s+{re.escape(word)}\b", text)
-        or re.search(rf"\b{re.escape(word)}\s+(?:only|first)\b", text)
-    }
-    if len(targets) == 1:
-        return next(iter(targets.items()))
+    for markers in (r"in|to|into|onto", r"in|on|to|into|onto|for|the"):  # strongest first
+        targets = {
+            key: word
+            for key, word in hits.items()
+            if re.search(rf"\b(?:{markers})\s+{re.escape(word)}\b", text)
+            or re.search(rf"\b{re.escape(word)}\s+(?:only|first)\b", text)
+        }
+        if len(targets) == 1:
+            return next(iter(targets.items()))
     return ("prod", prod) if prod else None
 
 

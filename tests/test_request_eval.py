@@ -54,7 +54,7 @@ def test_a_wrong_label_is_a_listed_miss_and_fails_the_targets(
 
 def test_a_malformed_case_is_refused_naming_it(tmp_path: Path) -> None:
     bad = {**RIGHT, "expect": {"specialists": ["wizard"]}, "surprise": 1}
-    with pytest.raises(InputError, match="prod-billing-db|surprise|cases.yaml"):
+    with pytest.raises(InputError, match=r"prod-billing-db|surprise|cases\.yaml"):
         load_cases(write(tmp_path, bad))
 
 

@@ -58,9 +58,13 @@ def test_environment_is_where_the_work_happens(registry: Registry) -> None:
 
 
 def test_ports_in_urls_and_pasted_logs_are_not_asked_for(registry: Registry) -> None:
-    url = parsed("our app connects with postgres://u:pw@db.internal:5432/x, add a replica", registry)
+    url = parsed(
+        "our app connects with postgres://u:pw@db.internal:5432/x, add a replica", registry
+    )
     assert "ports" not in url
-    log = "raise client_idle_timeout on pgbouncer in prod\n2026-03-01T00:10:22Z WARN a@10.0.0.1:5012"
+    log = (
+        "raise client_idle_timeout on pgbouncer in prod\n2026-03-01T00:10:22Z WARN a@10.0.0.1:5012"
+    )
     assert "ports" not in parsed(log, registry)
     assert parsed("open port 9100 to the monitoring vpc in prod", registry)["ports"] == [9100]
 
@@ -70,7 +74,11 @@ def test_ports_in_urls_and_pasted_logs_are_not_asked_for(registry: Registry) -> 
     [
         ("upgrade the orders mysql from 5.7 to 8.0 in prod", "mysql", "8.0"),
         ("upgrade redis 6 -> 7.2 on the staging cache", "redis", "7.2"),
-        ("We're retiring MySQL. Migrate the catalog database to Postgres 15 in prod", "postgres", "15"),
+        (
+            "We're retiring MySQL. Migrate the catalog database to Postgres 15 in prod",
+            "postgres",
+            "15",
+        ),
         ("apply the minor update on the prod billing postgres (16.2 -> 16.4)", "postgres", "16.4"),
     ],
 )
@@ -103,7 +111,9 @@ def test_third_parties_by_name(registry: Registry) -> None:
 
 
 def test_markup_is_not_a_request(registry: Registry) -> None:
-    form = parsed("<script>alert(1)</script> we need a TLS cert for status.acme.io in prod", registry)
+    form = parsed(
+        "<script>alert(1)</script> we need a TLS cert for status.acme.io in prod", registry
+    )
     assert form["component"] == "load-balancer"
 
 

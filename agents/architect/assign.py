@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from opsteam.domain.decisions import Assignment
 from opsteam.domain.intent import Fact, Intent
-from opsteam.domain.models import ChangeRequest, ChangeType, CheckpointNeed, Environment
+from opsteam.domain.models import (
+    ChangeRequest,
+    ChangeType,
+    CheckpointNeed,
+    Component,
+    Environment,
+)
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent
 from opsteam.domain.text import mentions
@@ -139,6 +145,13 @@ def _need(kind: str, reason: str, facts: list[Fact]) -> CheckpointNeed:
     return CheckpointNeed.model_validate({"kind": kind, "reason": reason, "facts": _shown(facts)})
 
 
+_STATEFUL_FORMS = frozenset({Component.DATABASE, Component.CACHE, Component.STORAGE})
+
+
+def _store_asked(request: ChangeRequest, intent: Intent) -> bool:
+    return request.component in _STATEFUL_FORMS or intent.has("data_stores", asked=True)
+
+
 def _architecture(
     request: ChangeRequest, intent: Intent, comps: set[DesignComponent]
 ) -> CheckpointNeed | None:
@@ -150,7 +163,8 @@ def _architecture(
         )
     if request.type is not ChangeType.NEW:
         return None
-    stores = comps & {"database", "cache"}
+    # A store that is itself asked for (not only watched or named as context).
+    stores = comps & {"database", "cache"} if _store_asked(request, intent) else set()
     # A new service; "add egress for the payments pods" is traffic, not a service.
     if "web" in comps and not intent.has("third_parties", "connectivity", asked=True):
         stores.add("web")

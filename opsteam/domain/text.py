@@ -34,8 +34,10 @@ def first_mention(text: str, keywords: Sequence[str]) -> tuple[int, str] | None:
 # Why and when, not what: "ahead of the signup redesign", "since we moved to redis",
 # "before the multi-currency launch". Up to the end of the clause.
 _REASON = re.compile(
-    r"\b(?:because|since|ahead of|before the|after the|due to|so that|so we|now that"
-    r"|as part of)\b[^.;,\n]*",
+    r"\b(?:because|since|ahead of|due to|so that|so we|now that|as part of)\b[^.;,\n]*"
+    r"|\b(?:before|after)\s+(?:the|our|their|next|this)\s+[^.;,\n]*?\b(?:launch|release|sale"
+    r"|migration|cutover|deadline|audit|pentest|holidays?|freeze|redesign|rollout|weekend"
+    r"|week|month|quarter|sprint)\b",
     re.IGNORECASE,
 )
 

@@ -41,6 +41,9 @@ _EXISTING = re.compile(
     r"bucket|lb|load balancer|pods?|deployment|service|queue|vpn|box)\b",
     re.IGNORECASE,
 )
+# "the new public IP", "our new replica": an adjective for something that exists or is
+# changing, not a request for something new.
+_THE_NEW = re.compile(r"\b(?:the|our|its|their)\s+new\b", re.IGNORECASE)
 _UNSURE = re.compile(r"\b(?:not sure|undecided|tbd|whichever is)\b", re.IGNORECASE)
 _MIRROR = re.compile(
     r"\b(?:mirror(?:s|ing)?|like|copy of|same as|as in|cloned? from)\s+(\w+)", re.I
@@ -58,7 +61,10 @@ def _env_hits(text: str, registry: Registry) -> dict[str, str]:
                 rf"\b(?:mirror\w*|like|copy of|same as|means|not|no|never|except|without)\s+"
                 rf"(?:in\s+|to\s+|the\s+)?{pattern}\b"
             )
-            later = rf"\b{pattern}\s+(?:next|later|afterwards|eventually|in a later)\b"
+            later = (
+                rf"\b{pattern}\s+(?:next|later|afterwards|eventually|in a later)\b"
+                rf"|\bno\s+(?:change|changes|impact)\s+(?:to|in|on|for)\s+(?:the\s+)?{pattern}\b"
+            )
             if not re.search(aside, text) and not re.search(later, text):
                 hits[str(name)] = word
                 break
@@ -134,7 +140,7 @@ def change_type(text: str, registry: Registry) -> Found:
     if modify:
         candidates.append((modify[0], "Modify", modify[1]))
     strong_new = tuple(w for w in table.get("New", ()) if w not in _WEAK_NEW)
-    new = first_mention(text, strong_new)
+    new = first_mention(_THE_NEW.sub(lambda m: " " * len(m.group(0)), text), strong_new)
     asked = _ASKED_FOR.search(text)
     if asked and (new is None or asked.start() < new[0]):
         new = (asked.start(), asked.group(0).strip())

@@ -16,7 +16,13 @@ from opsteam.domain.models import ChangeRequest, Component, Engine
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent, FactKind
 from opsteam.domain.text import first_mention, mentions, without_markup, without_reasons
-from opsteam.intake.fields import COLUMN
+from opsteam.intake.shapes import (
+    evidence_for,
+    move_facts,
+    pattern_facts,
+    requester_facts,
+    sentences_of,
+)
 
 FROM_FORM: dict[Component, tuple[DesignComponent, ...]] = {
     Component.SERVER: ("server",),
@@ -50,20 +56,6 @@ _CHECKPOINT_FACTS: dict[str, FactKind] = {
     "external-integration": "third_parties",
     "customer-schema-change": "schemas",
 }
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
-
-
-def _sentences(request: ChangeRequest) -> list[str]:
-    texts = [request.request, request.description, request.justification, request.impact]
-    texts += [request.component_words or "", *request.integrations]
-    return [s.strip() for t in texts for s in _SENTENCES.split(t) if s.strip()]
-
-
-def _evidence(sentences: Sequence[str], word: str) -> str:
-    for sentence in sentences:
-        if mentions(sentence.lower(), (word,)):
-            return sentence if len(sentence) <= 160 else sentence[:157] + "..."
-    return word
 
 
 def _denied(kind: FactKind, text: str) -> bool:
@@ -99,14 +91,6 @@ def components_for(request: ChangeRequest, registry: Registry) -> list[DesignCom
     return [c for c in ORDER if c in found]
 
 
-_MOVE = re.compile(
-    r"(?<!schema )(?<!database )(?<!db )(?<!data )"
-    r"\b(?:migrat\w*|mov\w*|switch\w*|replac\w*|consolidat\w*|swap\w*)\b[^.;\n]{0,80}?"
-    r"\b(?:to|onto|into|off|with|from|for)\b",
-    re.IGNORECASE,
-)
-
-
 def _without_roles(text: str, registry: Registry) -> str:
     """Role names and slugs in a request are routing instructions, never facts about it."""
     for role in registry.roles:
@@ -115,89 +99,12 @@ def _without_roles(text: str, registry: Registry) -> str:
     return text
 
 
-_PLACES = (
-    "database", "db", "cluster", "clusters", "region", "postgres", "postgresql", "mysql",
-    "redis", "memcached", "eks", "kubernetes", "k8s", "kubeadm", "aws", "gcp", "azure",
-    "cloud", "platform", "datacenter", "data center", "on-prem", "vpc", "network",
-    "account", "cdn", "dns provider", "route53", "elasticache", "rds", "aurora", "vms",
-)  # fmt: skip
-_REGION_NAME = re.compile(r"\b[a-z]{2}-[a-z]+-\d\b")
-
-
-# Traffic pointed somewhere else without a platform change ("cut the reads over to the new
-# replica", "repoint the app at the standby").
-_CUTOVER = re.compile(
-    r"\b(?:cut\w*\s+(?:[\w'-]+\s+){0,5}?over|cutover|re-?point\w*|fail\w*\s+over)\b"
-    r"[^.;\n]{0,60}?\b(?:to|at|onto)\b",
-    re.IGNORECASE,
-)
-
-
-def _names_a_place(said: str, move: re.Match[str]) -> bool:
-    """The move, or the words just after it, name a store, platform or place ("migrate off
-    our kubeadm clusters onto EKS")."""
-    window = re.split(r"[.;\n]", said[move.start() : move.end() + 60])[0].lower()
-    return bool(mentions(window, _PLACES) or _REGION_NAME.search(window))
-
-
-# "a new pricing service", "a new EKS cluster", "a new eu region": new pieces of the design.
-_NEW_PIECE = re.compile(
-    r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:service|cluster|platform|region|vpc|environment|database)s?\b",
-    re.IGNORECASE,
-)
-# "the Data & Analytics division", "the Payments division" (not "our division", "the
-# division lead"): work for or with another division, named as such.
-_DIVISION = re.compile(r"\b([\w&]+)\s+division\b(?!\s+lead)", re.IGNORECASE)
-MAX_SHAPES = 3
-_NOT_ANOTHER = frozenset({"our", "this", "my", "your", "the", "a", "its", "same", "whole"})
-
-
-def _pattern_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
-    """Facts said by a phrase's shape rather than a word of the roster's vocabulary."""
-    said = without_reasons("\n".join([request.request, request.description]))
-    facts = [
-        Fact(kind="topology", detail=m.group(0).lower(), evidence=_evidence(sentences, "new"))
-        for m in _NEW_PIECE.finditer(said)
-    ]
-    facts += [
-        Fact(
-            kind="schemas", detail=f"column {m.group(0)}", evidence=_evidence(sentences, m.group(0))
-        )
-        for m in COLUMN.finditer(said.lower())
-    ][:MAX_SHAPES]
-    facts += [
-        Fact(
-            kind="other_divisions",
-            detail=m.group(0).lower(),
-            evidence=_evidence(sentences, "division"),
-        )
-        for m in _DIVISION.finditer(request.text)
-        if m.group(1).lower() not in _NOT_ANOTHER
-    ]
-    return facts
-
-
-def _move_facts(request: ChangeRequest, sentences: Sequence[str]) -> list[Fact]:
-    """Moving or migrating a store, a platform or a place changes traffic and architecture
-    ("migrate the catalog database to Postgres"); switching a setting does not."""
-    said = without_reasons("\n".join([request.request, request.description]))
-    match = next((m for m in _MOVE.finditer(said) if _names_a_place(said, m)), None)
-    if match is None:
-        cutover = _CUTOVER.search(said)
-        if cutover is None:
-            return []
-        evidence = _evidence(sentences, cutover.group(0).split()[0].lower())
-        return [Fact(kind="connectivity", detail="traffic is cut over", evidence=evidence)]
-    evidence = _evidence(sentences, match.group(0).split()[0].lower())
-    return [
-        Fact(kind="topology", detail="a migration between platforms", evidence=evidence),
-        Fact(kind="connectivity", detail="traffic moves to the new place", evidence=evidence),
-    ]
+_HOSTNAMES = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}\b", re.IGNORECASE)
 
 
 def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
     text = _without_roles(without_markup(request.text), registry)
-    sentences = _sentences(request)
+    sentences = sentences_of(request)
     asked = _without_roles(
         without_reasons(
             without_markup(
@@ -222,9 +129,11 @@ def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
     for kind, vocabulary in words.items():
         if _denied(kind, text):
             continue
-        for word in dict.fromkeys(mentions(text, vocabulary)):
+        # "api.partners.example.com" names a host, not a partner
+        where = _HOSTNAMES.sub(" ", text) if kind == "third_parties" else text
+        for word in dict.fromkeys(mentions(where, vocabulary)):
             context = not mentions(asked, (word,))
-            evidence = _evidence(sentences, word)
+            evidence = evidence_for(sentences, word)
             facts.append(Fact(kind=kind, detail=word, evidence=evidence, context=context))
     return facts
 
@@ -250,39 +159,62 @@ def _form_facts(request: ChangeRequest) -> list[Fact]:
     return facts
 
 
-def _requester_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
-    """A form filed by another division ("requester: Engineering Foundation") is work for
-    that division, whatever it asks for. Owners named generically ("the owning domain
-    division") cannot be recognised in a requester and are left out."""
-    named = {r.owner for r in registry.out_of_scope if not r.owner.lower().startswith("the ")}
-    who = request.requester.lower()
-    return [
-        Fact(kind="other_divisions", detail=owner, evidence=f"requester: {request.requester}")
-        for owner in sorted(named)
-        if mentions(who, (owner.lower(),))
-    ]
-
-
 def understand(request: ChangeRequest, registry: Registry) -> Intent:
     """The request's intent: what it builds or changes, and every fact with its evidence."""
     facts = _word_facts(request, registry) + _form_facts(request)
-    sentences = _sentences(request)
-    facts += _move_facts(request, sentences) + _pattern_facts(request, sentences)
-    facts += _requester_facts(request, registry)
+    sentences = sentences_of(request)
+    facts += move_facts(request, sentences) + pattern_facts(request, sentences)
+    facts += requester_facts(request, registry)
+    watching = _watching(request, registry)
+    if watching:
+        facts = _watched_as_context(request, registry, facts)
     return Intent(
         components=components_for(request, registry),
         facts=facts,
-        watching=_watching(request, registry),
+        watching=watching,
         existing_integration=bool(_EXISTING_THIRD_PARTY.search(request.text)),
     )
 
 
 # A third party that already works with us: "webhooks are getting 403s", "our existing".
 _EXISTING_THIRD_PARTY = re.compile(
-    r"\b(?:are|is|keep|keeps)\s+(?:getting|failing|returning|timing out|broken|erroring)\b"
+    r"\b(?:are|is|keep|keeps|started|start)\s+(?:getting|failing|returning|timing out|broken"
+    r"|erroring|being blocked)\b|\bstopped\s+\w+ing\b|\b(?:let|allow)\s+(?:them|it)\s+"
+    r"(?:through|in)\s+again\b"
     r"|\balready\s+(?:integrated|use|using|connected)\b|\bexisting\s+(?:integration|vendor)",
     re.IGNORECASE,
 )
+
+
+_WATCHED_KINDS = frozenset({"data_stores", "data_work", "schemas", "hosts", "customers"})
+
+
+def _watched_as_context(
+    request: ChangeRequest, registry: Registry, facts: list[Fact]
+) -> list[Fact]:
+    """In "alert when replication lag on the orders replica is above 30s", the replica is
+    what is watched, not work on it: a fact named after an operations word in the same
+    clause is context."""
+    ask = without_markup("\n".join([request.request, request.description])).lower()
+    clauses = [c for c in re.split(r"[.;!?\n]+", ask) if c.strip()]
+    ops_words = registry.routing.facts["operations"]
+
+    def watched(word: str) -> bool:
+        said = [c for c in clauses if mentions(c, (word,))]
+        return bool(said) and all(_after_ops(c, word, ops_words) for c in said)
+
+    return [
+        f.model_copy(update={"context": True})
+        if f.kind in _WATCHED_KINDS and not f.context and watched(f.detail)
+        else f
+        for f in facts
+    ]
+
+
+def _after_ops(clause: str, word: str, ops_words: Sequence[str]) -> bool:
+    ops = first_mention(clause, ops_words)
+    at = first_mention(clause, (word,))
+    return ops is not None and at is not None and ops[0] < at[0]
 
 
 def _watching(request: ChangeRequest, registry: Registry) -> bool:

@@ -13,20 +13,9 @@ import re
 
 from opsteam.domain.models import ChangeRequest, Component, Redirect
 from opsteam.domain.registry import Registry
-from opsteam.domain.text import mentions
+from opsteam.domain.text import first_mention, mentions, without_reasons
 
-_CLAUSES = re.compile(r"[.;!?\n]+|,\s+(?:and|but|then|also|plus)\s+|\s+(?:and|but|while)\s+")
-
-
-# Verbs any division uses ("make the CI run terraform plan", "fix the bug in the db layer"):
-# they do not make a clause about another division's topic infrastructure work.
-_GENERIC_VERBS = frozenset(
-    (
-        "make", "set", "put", "change", "update", "fix", "give", "configure", "run", "add",
-        "need", "needs", "want", "request", "apply", "point", "enable", "disable", "get a",
-        "get an", "get us", "get me", "give us a",
-    )
-)  # fmt: skip
+_CLAUSES = re.compile(r"[.;!?\n]+|,\s+(?:and|but|then|also|plus)\s+|\s+(?:but|while)\s+")
 
 
 def _triggers(registry: Registry) -> tuple[str, ...]:
@@ -34,19 +23,16 @@ def _triggers(registry: Registry) -> tuple[str, ...]:
 
 
 def infrastructure_work(asked: str, registry: Registry) -> bool:
-    """True when some clause asks for infrastructure: it names one of our nouns, and either
-    no other division's topic or one of our own verbs ("patch the hosts for the CVE")."""
+    """True when some clause is about infrastructure: the first topic it names is one of our
+    nouns, not another division's ("patch the hosts for the CVE" is ours; "make the CI run
+    terraform plan" and "a vulnerability scan of the prod hosts" are not)."""
     others = _triggers(registry)
-    verbs = tuple(
-        w
-        for words in registry.routing.synonyms.type.values()
-        for w in words
-        if w not in _GENERIC_VERBS
-    )
-    for clause in _CLAUSES.split(asked.lower()):
-        if not mentions(clause, registry.routing.things):
+    for clause in _CLAUSES.split(without_reasons(asked).lower()):
+        ours = first_mention(clause, registry.routing.things)
+        if ours is None:
             continue
-        if not mentions(clause, others) or mentions(clause, verbs):
+        theirs = first_mention(clause, others)
+        if theirs is None or ours[0] < theirs[0]:
             return True
     return False
 
@@ -54,7 +40,7 @@ def infrastructure_work(asked: str, registry: Registry) -> bool:
 def redirect_for(text: str, asked: str, registry: Registry) -> Redirect | None:
     """A redirect when ``text`` is another division's topic and ``asked`` (what the request
     asks for) holds no infrastructure work of its own."""
-    lowered = text.lower()
+    lowered = without_reasons(text).lower()  # "before their pentest" is not the topic
     for rule in registry.out_of_scope:
         hits = mentions(lowered, rule.triggers)
         if hits and not infrastructure_work(asked, registry):

@@ -173,19 +173,34 @@ _NAMED_PARTY = re.compile(
     r"\b(?:partner|vendor|provider|supplier|carrier|saas)\s+([A-Z][\w-]+)"
     r"|\b([A-Z][a-z]+[A-Z][A-Za-z]+)\b"
 )
+# Third parties by the shape of the sentence, whatever the vocabulary: "Globex's
+# datacenter", "we signed with Honeycomb", "trialling Datadog", "out to api.honeycomb.io".
+_THIRD_PARTY_SHAPE = re.compile(
+    r"\b([A-Z][\w-]+)'s\s+(?:datacenter|data center|network|side|vpc|api|servers?|endpoint"
+    r"|systems?|sftp|office|cloud)\b"
+    r"|\b(?:signed|signing|contract|partnered|partnering)\s+(?:up\s+)?with\s+([A-Z][\w-]+)"
+    r"|\btrial(?:l?ing)?\s+([A-Z][\w-]+)"
+    r"|\bapi\.([a-z0-9-]+)\.(?:com|io|net|co|dev|app)\b"
+)
 
 
 def named_parties(text: str, routing: RequestRouting, found: dict[str, Any]) -> None:
     """Third parties the original-case text names that the roster's vocabulary cannot know."""
-    lowered = text.lower()
-    if not mentions(lowered, routing.facts["third_parties"]):
-        return
     known: list[str] = list(found.get("integrations", ([], ""))[0])
-    for match in _NAMED_PARTY.finditer(text):
-        name = (match.group(1) or match.group(2)).lower()
-        if name not in known and name not in _GENERIC_THIRD_PARTY:
+    context = bool(mentions(text.lower(), routing.facts["third_parties"]))
+    matches = [
+        *_THIRD_PARTY_SHAPE.finditer(text),
+        *(_NAMED_PARTY.finditer(text) if context else ()),
+    ]
+    for match in matches:
+        name = next(g for g in match.groups() if g).lower()
+        if name not in known and name not in _GENERIC_THIRD_PARTY and name not in _OURS:
             known.append(name)
             found["integrations"] = (known, match.group(0))
+
+
+# Names that look like a third party's by shape but are ours or nobody's.
+_OURS = frozenset({"example", "our", "we", "the", "internal", "acme", "it", "their", "its"})
 
 
 _GENERIC_THIRD_PARTY = frozenset(

@@ -42,8 +42,9 @@ SAVER_NAMES["postgres"] = "PostgresSaver"
 def examples() -> dict[str, ChangeRequest]:
     found = {}
     for path in sorted((ROOT / "examples").glob("*.yaml")):
-        [request] = parse_requests(path.read_bytes(), path.name)
-        found[path.name] = request
+        requests = parse_requests(path.read_bytes(), path.name)
+        for index, request in enumerate(requests):
+            found[path.name if len(requests) == 1 else f"{path.name}[{index}]"] = request
     return found
 
 

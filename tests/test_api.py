@@ -325,9 +325,11 @@ def test_decisions_flow_audit_and_conflicts(api: Api) -> None:
 
 
 def test_artifacts_and_bundle_of_a_finished_request(api: Api) -> None:
-    done = submit(api, "requester", words="A Redis cache for the catalog service in dev")
+    # a change to an existing cache in dev: no checkpoint, so it runs to the end
+    done = submit(api, "requester", words="raise maxmemory on the catalog redis in dev to 2gb")
     thread = done["result"]["thread_id"]
-    assert done["diagram"] and "Monitoring" in done["diagram"]
+    assert done["result"]["status"] == "completed"
+    assert done["diagram"] and "existing cache (changed)" in done["diagram"]
     listed = api.call("GET", f"/requests/{thread}/artifacts", "requester").json()
     paths = [a["path"] for a in listed]
     assert "terraform/main.tf" in paths

@@ -113,12 +113,13 @@ def test_a_requester_cannot_decide_and_sees_only_its_own_requests(
 
 def test_artifacts_diagram_and_operations_lookups(talk: Talk) -> None:
     talk.say("A Redis cache for the catalog service in dev because reads dominate")
+    talk.say("approve")  # a new cache: the architecture review, then the run ends
     [files] = talk.say("artifacts")
     assert any(row[0] == "terraform/main.tf" for row in files["rows"])
-    [shown] = talk.say("show main.tf")
+    [shown] = talk.say("show main.tf")  # the stack's, not the bootstrap's
     assert shown["path"] == "terraform/main.tf" and "resource" in shown["content"]
     [diagram] = talk.say("show diagram")
-    assert diagram["artifact_kind"] == "diagram" and "Monitoring" in diagram["content"]
+    assert diagram["artifact_kind"] == "diagram" and "Redis" in diagram["content"]
     [missing] = talk.say("show nothing-like-this")
     assert missing["tone"] == "error" and "no artifact matches" in missing["text"]
     [oncall] = talk.say("who is on call")

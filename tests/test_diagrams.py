@@ -14,6 +14,7 @@ from opsteam.tools.diagrams import MermaidCli
 from opsteam.tools.formats import check_svg
 from opsteam.tools.runner import CommandResult
 from tests.fakes import ParseOnlyVerifier
+from tests.team import past_design_review
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "web-service-k8s.yaml"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>'
@@ -56,7 +57,7 @@ class FakeMmdc:
 def test_the_plan_embeds_the_mermaid_the_renderer_draws(tmp_path: Path) -> None:
     renderer = FakeRenderer()
     team = Opsteam(home=tmp_path, verifier=ParseOnlyVerifier(), renderer=renderer)
-    [result] = team.submit(parse_requests(EXAMPLE.read_bytes()))
+    result = past_design_review(team, team.submit(parse_requests(EXAMPLE.read_bytes()))[0])
     files = {a.path: a for a in team.state(result.thread_id).all_artifacts()}
     [source] = renderer.sources
     assert f"```mermaid\n{source}```" in files["plan/infrastructure-plan.md"].content
@@ -66,7 +67,7 @@ def test_the_plan_embeds_the_mermaid_the_renderer_draws(tmp_path: Path) -> None:
 
 def test_without_a_renderer_there_is_only_the_mermaid(tmp_path: Path) -> None:
     team = Opsteam(home=tmp_path, verifier=ParseOnlyVerifier())
-    [result] = team.submit(parse_requests(EXAMPLE.read_bytes()))
+    result = past_design_review(team, team.submit(parse_requests(EXAMPLE.read_bytes()))[0])
     paths = {a.path for a in team.state(result.thread_id).all_artifacts()}
     assert "plan/architecture.svg" not in paths
 
@@ -91,7 +92,7 @@ def test_the_real_mermaid_cli_draws_every_example_diagram(tmp_path: Path) -> Non
             pytest.fail(f"CI is set but {reason}")
         pytest.skip(reason)
     team = Opsteam(home=tmp_path, verifier=ParseOnlyVerifier(), renderer=cli)
-    [result] = team.submit(parse_requests(EXAMPLE.read_bytes()))
+    result = past_design_review(team, team.submit(parse_requests(EXAMPLE.read_bytes()))[0])
     svg = next(a for a in team.state(result.thread_id).all_artifacts() if a.kind == "svg")
     assert check_svg(svg.content).status.value == "passed"
     assert "storefront-staging-alb" in svg.content

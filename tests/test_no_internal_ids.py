@@ -23,6 +23,7 @@ from opsteam.interfaces.cli.views import run_view
 from tests.conftest import BASE_REQUEST
 from tests.exits import emit, emit_error
 from tests.fakes import ParseOnlyVerifier
+from tests.team import past_design_review
 
 ANY_ID = re.compile(r"INF\s*[-_]?\s*\d{3}", re.IGNORECASE)
 IDS = st.sampled_from([f"INF-00{i}" for i in range(1, 7)])
@@ -88,7 +89,8 @@ def test_ids_in_role_outputs_never_reach_outputs_or_files(
     monkeypatch.setattr(dba, "render", leaky)
     team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier())
     raw = Path(__file__).resolve().parent.parent.joinpath("examples/redis-cache-dev.yaml")
-    results = team.submit(parse_requests(raw.read_bytes()), out=tmp_path / "out")
+    [paused] = team.submit(parse_requests(raw.read_bytes()), out=tmp_path / "out")
+    results = [past_design_review(team, paused)]
     assert results[0].status == "completed"
     assert not ANY_ID.search(_all_outputs(team, results))
     texts = [p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file()]

@@ -172,6 +172,16 @@ def _outcome(server: Server, thread: str, checkpoints: list[str]) -> dict[str, A
     }
 
 
+def assert_same(got: dict[str, Any], want: dict[str, Any]) -> None:
+    """The same outcome; on a difference, name the files that differ."""
+    files = set(got["files"]) | set(want["files"])
+    differ = sorted(p for p in files if got["files"].get(p) != want["files"].get(p))
+    # Every route builds the same stack in one home: the first route's network plan says
+    # its VPC range was allocated, the later ones' that it was kept from that stack.
+    assert set(differ) <= {"network/network-plan.md"}, f"files differ: {differ}"
+    assert {**got, "files": None} == {**want, "files": None}
+
+
 def _events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
     event = ""
     for line in response.iter_lines():
@@ -231,7 +241,7 @@ def test_the_api_streams_progress_and_ends_like_submit(server: Server, reference
         server.post(f"/requests/{thread}/decisions?wait=true", {"verdict": "approve"}).status_code
         == 200
     )
-    assert _outcome(server, thread, seen) == reference
+    assert_same(_outcome(server, thread, seen), reference)
 
 
 def _expect(child: pexpect.spawn, pattern: Any, transcript: list[str], timeout: int = 300) -> str:
@@ -281,7 +291,7 @@ def test_the_terminal_chat_asks_decides_resumes_and_ends_like_submit(
     child.sendline("approve")
     _expect(child, "COMPLETED", transcript)
     for line, answer in (
-        ("show diagram", "Monitoring: Prometheus"),
+        ("show diagram", "AWS us-east-1"),
         ("who is on call", "primary"),
         ("kpis", "Availability"),
         ("incidents", "No open incidents"),
@@ -301,7 +311,7 @@ def test_the_terminal_chat_asks_decides_resumes_and_ends_like_submit(
     _expect(again, f"Saved. Continue with: opsteam chat --resume {conversation}", transcript)
     _expect(again, pexpect.EOF, transcript)
     no_internal_ids(*transcript)
-    assert _outcome(server, thread, CHECKPOINTS) == reference
+    assert_same(_outcome(server, thread, CHECKPOINTS), reference)
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +353,7 @@ def test_the_web_chat_asks_decides_and_ends_like_submit(
         assert done is not None
         thread = done.get_attribute("data-thread")
         done.query_selector("button.diagram").click()  # type: ignore[union-attr]
-        assert "Monitoring: Prometheus" in page.inner_text("#viewer-body")
+        assert "AWS us-east-1" in page.inner_text("#viewer-body")
         page.click("text=plan/infrastructure-plan.md >> nth=-1")
         page.wait_for_function(
             "document.querySelector('#viewer-title').textContent.includes('infrastructure-plan.md')"
@@ -357,4 +367,4 @@ def test_the_web_chat_asks_decides_and_ends_like_submit(
     assert SCREENSHOT.stat().st_size > 10_000
     no_internal_ids(shown)
     assert thread is not None
-    assert _outcome(server, thread, CHECKPOINTS) == reference
+    assert_same(_outcome(server, thread, CHECKPOINTS), reference)

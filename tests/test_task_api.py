@@ -21,6 +21,8 @@ from tests.fakes import ParseOnlyVerifier
 from tests.rosters import custom_roster, internal_ids
 
 PROD_WORDS = "open 443 from 203.0.113.0/24 to the bastion in prod"
+# Runs straight through: new hosts for an existing service, in dev (no checkpoint).
+DEV_WORDS = "two more VMs for the batch workers in dev"
 
 
 def _task(home: Path, kind: str, prompt: str, **options: object) -> TaskResult:
@@ -57,7 +59,7 @@ def test_one_role_pauses_then_finishes_with_its_bundle(tmp_path: Path) -> None:
 
 
 def test_the_whole_team_is_the_team_slug(tmp_path: Path) -> None:
-    words = "a redis cache for the catalog service in dev"
+    words = DEV_WORDS
     result = _task(tmp_path, "infrastructure-team", words, out=tmp_path / "out")
     assert (result.status, result.subagent_type) == ("completed", "infrastructure-team")
     assert "Automation Engineer" in result.roles and len(result.artifacts) > 5
@@ -94,7 +96,7 @@ def test_results_are_redacted_before_they_are_returned(tmp_path: Path) -> None:
 
 def test_a_custom_roster_names_its_own_team_and_roles(tmp_path: Path) -> None:
     roster = custom_roster(tmp_path)
-    result = _task(tmp_path / "home", "platform-crew", "a redis cache for catalog in dev",
+    result = _task(tmp_path / "home", "platform-crew", DEV_WORDS,
                    registry=roster)  # fmt: skip
     assert result.subagent_type == "platform-crew"
     assert "Network Wrangler" in result.roles and "Uptime Keeper" in result.roles
@@ -104,11 +106,11 @@ def test_a_custom_roster_names_its_own_team_and_roles(tmp_path: Path) -> None:
 
 
 def test_the_async_twin_gives_the_same_result(tmp_path: Path) -> None:
-    words = "a redis cache for the catalog service in dev"
-    sync = _task(tmp_path / "a", "database-administrator", words)
+    words = DEV_WORDS
+    sync = _task(tmp_path / "a", "systems-administrator", words)
     result = asyncio.run(
         opsteam.atask(
-            "database-administrator", words, home=tmp_path / "b", verifier=ParseOnlyVerifier()
+            "systems-administrator", words, home=tmp_path / "b", verifier=ParseOnlyVerifier()
         )
     )
     assert result.model_dump(exclude={"thread_id"}) == sync.model_dump(exclude={"thread_id"})

@@ -68,7 +68,7 @@ def test_findings_that_remain_exit_1(
     failing = ParseOnlyVerifier(fail_paths=["terraform/main.tf"], fail_times=99)
     monkeypatch.setattr(service, "real_verifier", failing)
     monkeypatch.setenv("OPSTEAM_HOME", str(tmp_path / "home"))
-    words = "a redis cache for the catalog service in dev"
+    words = "two more VMs for the batch workers in dev"
     code = _run_app(["task", "--subagent-type", "automation-engineer", words, "--json"])
     data = json.loads(capsys.readouterr().out)
     assert (code, data["status"]) == (1, "failed")

@@ -137,7 +137,26 @@ def diagram(ctx: RoleContext) -> Diagram:
         pic.edge(clients, store, "TLS")
     _buckets(pic, stack, region)
     _vpn(pic, plan, network, region)
+    if stack is None and plan is not None and plan.mode != "create":
+        _existing(pic, ctx, plan.mode, clients, data_tier)
     return Diagram(groups=pic.groups, nodes=pic.nodes, edges=pic.edges)
+
+
+_VERBS = {"modify": "changed", "remove": "removed"}
+
+
+def _existing(pic: _Picture, ctx: RoleContext, mode: str, clients: str, tier: str) -> None:
+    """A change or removal builds no stack: the picture shows what it touches, outside the
+    bundle (no Terraform address of its own)."""
+    verb = _VERBS.get(mode, "changed")
+    for component in ctx.design.components:
+        if component == "monitoring":
+            continue
+        name = component.replace("-", " ")
+        node = pic.node(
+            f"existing_{component.replace('-', '_')}", f"existing {name} ({verb})", tier
+        )
+        pic.edge(clients, node)
 
 
 def _edge_path(

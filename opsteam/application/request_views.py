@@ -114,7 +114,7 @@ def find_artifact(team: Opsteam, thread_id: str, words: str) -> Artifact:
         key = "infrastructure-plan"
     exact = [a for a in items if a.path.lower() == key or a.path.lower().endswith("/" + key)]
     partial = [a for a in items if key in a.path.lower()]
-    found = exact or partial
+    found = sorted(exact or partial, key=lambda a: (a.path.count("/"), a.path))  # shallowest
     if not found:
         names = ", ".join(a.path for a in items)
         raise NotFoundError(f"no artifact matches {words!r}; artifacts: {names}")

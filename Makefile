@@ -31,8 +31,10 @@ lint: setup
 	$(BIN)/mypy -p opsteam
 	$(BIN)/lint-imports
 
-# The incident triage eval (evals/incidents): exits non-zero when a target is missed.
+# The request routing eval (evals/requests) and the incident triage eval (evals/incidents):
+# each exits non-zero when a target is missed.
 eval: setup
+	$(BIN)/opsteam eval
 	$(BIN)/opsteam eval --incidents
 
 # Side-by-side benchmarks (opsteam vs a bare LangGraph graph of the same shape) -> BENCHMARKS.md.

@@ -101,3 +101,37 @@ def test_every_fact_carries_the_words_that_caused_it(registry: Registry) -> None
     facts = understand(request, registry).facts
     assert facts and all(f.evidence for f in facts)
     assert any(f.kind == "exposure" and "443" in f.detail for f in facts)
+
+
+def test_a_store_of_its_own_is_new_and_an_architecture_change(registry: Registry) -> None:
+    _, checkpoints = design_of("The ledger service needs its own Postgres 16 in staging", registry)
+    assert "architecture-change" in checkpoints
+
+
+def test_everyday_words_that_are_vendor_names_are_not_vendors(registry: Registry) -> None:
+    in_segment = "a new MySQL for invoicing in dev, in the isolated network segment"
+    _, checkpoints = design_of(in_segment, registry)
+    assert "external-integration" not in checkpoints
+    _, checkpoints = design_of("send the signup events from prod to Segment", registry)
+    assert "external-integration" in checkpoints
+
+
+def test_third_parties_by_how_we_start_working_with_them(registry: Registry) -> None:
+    for text in (
+        "the returns service needs to start calling UPS's Returns API from prod",
+        "we want to start using Pingdom for uptime checks on the prod load balancer",
+    ):
+        _, checkpoints = design_of(text, registry)
+        assert "external-integration" in checkpoints, text
+
+
+def test_time_between_steps_is_not_connectivity(registry: Registry) -> None:
+    text = "patch the zookeeper hosts in staging, one at a time, pause between each node"
+    assert "connectivity" not in kinds(text, registry)
+    assert "connectivity" in kinds("set up peering between the dev VPC and the ops VPC", registry)
+
+
+def test_a_customer_table_backfill_before_prod_pauses(registry: Registry) -> None:
+    text = "backfill subscriptions.plan_tier where it's null in staging, then add NOT NULL"
+    _, checkpoints = design_of(text, registry)
+    assert "customer-schema-change" in checkpoints

@@ -130,3 +130,35 @@ def test_a_form_description_fills_only_empty_optional_fields(registry: Registry)
     assert (ready["engine"], ready["engine_version"]) == ("redis", "7")
     assert ready["ports"] == [6380], "a field the person filled is never overwritten"
     assert ready["environment"] == "prod" and ready["type"] == "New"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("the reporting service needs its own Redis in dev", "New"),
+        ("need 6379 open from the batch subnet to the dev redis", "Modify"),
+        ("the orders db backups need to be encrypted with a customer key in prod", "Modify"),
+    ],
+)
+def test_owned_things_are_new_ports_are_not_counts(text: str, kind: str, registry: Registry) -> None:
+    assert parsed(text, registry)["type"] == kind
+
+
+def test_an_undecided_form_field_is_missing_not_invalid(registry: Registry) -> None:
+    form = prepare_form({"environment": "TBD", "type": "tbc"}, registry.routing)
+    assert "environment" not in form
+    assert "type" not in form
+
+
+def test_technologies_and_network_segments_are_not_vendors(registry: Registry) -> None:
+    text = "the fraud service needs its own MySQL in prod inside the PCI segment"
+    assert "integrations" not in parsed(text, registry)
+
+
+def test_a_scanner_finding_is_why_and_the_hosts_are_what(registry: Registry) -> None:
+    from opsteam.intake.scope import redirect_for
+
+    text = "Nessus found CVE-2025-1234 (openssl) on the staging machines. patch them please"
+    assert redirect_for(text, text, registry) is None
+    scan = "run a vulnerability scan of the prod hosts"
+    assert redirect_for(scan, scan, registry) is not None

@@ -37,7 +37,9 @@ _REASON = re.compile(
     r"\b(?:because|since|ahead of|due to|so that|so we|now that|as part of)\b[^.;,\n]*"
     r"|\b(?:before|after)\s+(?:the|our|their|next|this)\s+[^.;,\n]*?\b(?:launch|release|sale"
     r"|migration|cutover|deadline|audit|pentest|holidays?|freeze|redesign|rollout|weekend"
-    r"|week|month|quarter|sprint)\b",
+    r"|week|month|quarter|sprint)\b"
+    # a finding is why, what it was found on is what: "Qualys flagged CVE-1 on the dev boxes"
+    r"|\b[\w-]+\s+(?:flagged|found|reported|detected)\s+[^.;,\n]*?(?=\s+on\s+(?:the|our)\b)",
     re.IGNORECASE,
 )
 
@@ -54,3 +56,15 @@ def without_markup(text: str) -> str:
     """``text`` without HTML tags and script bodies pasted into it: markup is not a request
     (``<script>alert(1)</script>`` asks for no alert)."""
     return _MARKUP.sub(" ", text)
+
+
+# Vendors whose names are also everyday words: "the PCI segment", "some slack in the budget".
+COMMON_WORD_VENDORS = frozenset({"segment", "slack"})
+
+
+def names_vendor(word: str, original: str) -> bool:
+    """A vendor word counts, except an everyday word the person did not capitalise as a name
+    ("Segment" is the vendor, "the CDE segment" a network)."""
+    if word not in COMMON_WORD_VENDORS:
+        return True
+    return re.search(rf"\b{re.escape(word.capitalize())}\b", original) is not None

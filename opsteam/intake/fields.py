@@ -29,10 +29,12 @@ COLUMN = re.compile(
 _SCHEMA_OBJECTS = ("column", "field", "index", "constraint", "table", "legacy_id", "users table")
 _WEAK_NEW = ("need", "needs", "want", "request")
 # A thing asked for by its indefinite article ("A Redis cache for...", "we need an S3
-# bucket"): something new, however the rest of the sentence names what already exists.
+# bucket", "needs its own MySQL"): something new, however the rest of the sentence names
+# what already exists. A count is a small number ("need 2 VMs"); "need 5432 open" is a port.
 _ASKED_FOR = re.compile(
     r"(?:^\s*(?:please\s+)?|\b(?:need|needs|want|wants|request|requesting|would like)\s+)"
-    r"(?:a|an|another|\d+)\s+",
+    r"(?:a|an|another|\d{1,3}(?!\d)|(?:its|their|our|your)\s+own"
+    r"|(?:a\s+)?(?:dedicated|separate))\s+",
     re.IGNORECASE,
 )
 _EXISTING = re.compile(
@@ -41,6 +43,8 @@ _EXISTING = re.compile(
     r"bucket|lb|load balancer|pods?|deployment|service|queue|vpn|box)\b",
     re.IGNORECASE,
 )
+# "backups need to be encrypted", "the cert has to be renewed": a change to what exists.
+_TO_BE_CHANGED = re.compile(r"\b(?:needs?|has|have|must|should)\s+(?:to\s+)?be\s+\w+ed\b", re.I)
 # "the new public IP", "our new replica": an adjective for something that exists or is
 # changing, not a request for something new.
 _THE_NEW = re.compile(r"\b(?:the|our|its|their)\s+new\b", re.IGNORECASE)
@@ -151,7 +155,7 @@ def change_type(text: str, registry: Registry) -> Found:
     if candidates:  # the first; at one place the longer phrase ("set up" over "set")
         _, _, kind, word = min((pos, -len(word), kind, word) for pos, kind, word in candidates)
         return kind, word
-    if _EXISTING.search(text) or mentions(text, schema_words):
+    if _EXISTING.search(text) or _TO_BE_CHANGED.search(text) or mentions(text, schema_words):
         return "Modify", "names something that exists"
     return "New", "no change or removal wording: a new request"
 

@@ -15,7 +15,13 @@ from opsteam.domain.intent import Fact, Intent
 from opsteam.domain.models import ChangeRequest, Component, Engine
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import DesignComponent, FactKind
-from opsteam.domain.text import first_mention, mentions, without_markup, without_reasons
+from opsteam.domain.text import (
+    first_mention,
+    mentions,
+    names_vendor,
+    without_markup,
+    without_reasons,
+)
 from opsteam.intake.shapes import (
     evidence_for,
     move_facts,
@@ -99,11 +105,17 @@ def _without_roles(text: str, registry: Registry) -> str:
     return text
 
 
+# "wait between each broker", "pause between batches": a time, not a link between networks.
+_IN_TIME = re.compile(
+    r"\bbetween\s+(?:each|every|steps?|runs?|batch(?:es)?|attempts?|retries|restarts?"
+    r"|deploys?|deployments?|releases?|nodes?|brokers?)\b"
+)
 _HOSTNAMES = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}\b", re.IGNORECASE)
 
 
 def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
     text = _without_roles(without_markup(request.text), registry)
+    original = f"{request.request}\n{request.description}\n{' '.join(request.integrations)}"
     sentences = sentences_of(request)
     asked = _without_roles(
         without_reasons(
@@ -131,7 +143,11 @@ def _word_facts(request: ChangeRequest, registry: Registry) -> list[Fact]:
             continue
         # "api.partners.example.com" names a host, not a partner
         where = _HOSTNAMES.sub(" ", text) if kind == "third_parties" else text
+        if kind == "connectivity":
+            where = _IN_TIME.sub(" ", where)
         for word in dict.fromkeys(mentions(where, vocabulary)):
+            if kind == "third_parties" and not names_vendor(word, original):
+                continue
             context = not mentions(asked, (word,))
             evidence = evidence_for(sentences, word)
             facts.append(Fact(kind=kind, detail=word, evidence=evidence, context=context))

@@ -16,6 +16,10 @@ from opsteam.domain.request_routing import RequestRouting
 _SPACES = re.compile(r"[\s_]+")
 
 
+# What people write in a form field they have not decided yet.
+UNDECIDED = frozenset({"tbd", "tba", "tbc", "unknown", "n/a", "na", "?", "-", "not sure", "todo"})
+
+
 def _key(value: str) -> str:
     return _SPACES.sub(" ", value.strip().lower())
 
@@ -35,7 +39,9 @@ def normalize_form(item: Mapping[str, Any], routing: RequestRouting) -> dict[str
     synonyms = routing.synonyms
     for field, table in (("type", synonyms.type), ("environment", synonyms.environment)):
         value = form.get(field)
-        if isinstance(value, str):
+        if isinstance(value, str) and _key(value) in UNDECIDED:
+            del form[field]  # "TBD" is not an answer: the field is missing, and asked for
+        elif isinstance(value, str):
             form[field] = lookup(table, value) or value
     component = form.get("component")
     if isinstance(component, str):

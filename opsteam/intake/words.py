@@ -17,7 +17,7 @@ from opsteam.domain.errors import describe_validation_error
 from opsteam.domain.models import MAX_SHORT, ChangeRequest
 from opsteam.domain.registry import Registry
 from opsteam.domain.request_routing import FactKind, RequestRouting
-from opsteam.domain.text import mentions, without_markup
+from opsteam.domain.text import mentions, names_vendor, without_markup
 from opsteam.intake import extract, fields
 
 NOT_STATED = "not stated in the request"
@@ -174,10 +174,13 @@ _NAMED_PARTY = re.compile(
     r"|\b([A-Z][a-z]+[A-Z][A-Za-z]+)\b"
 )
 # Third parties by the shape of the sentence, whatever the vocabulary: "Globex's
-# datacenter", "we signed with Honeycomb", "trialling Datadog", "out to api.honeycomb.io".
+# datacenter", "FedEx's Ship API", "we signed with Honeycomb", "trialling Datadog", "start
+# using Checkly", "out to api.honeycomb.io".
 _THIRD_PARTY_SHAPE = re.compile(
-    r"\b([A-Z][\w-]+)'s\s+(?:datacenter|data center|network|side|vpc|api|servers?|endpoint"
-    r"|systems?|sftp|office|cloud)\b"
+    r"\b([A-Z][\w-]+)'s\s+(?:[A-Z][\w-]*\s+){0,2}(?:datacenter|data center|network|side|vpc|api"
+    r"|servers?|endpoint|systems?|sftp|office|cloud)\b"
+    r"|\b(?:start(?:ing)?|begin(?:ning)?)\s+(?:using|calling)\s+([A-Z][\w-]+)"
+    r"|\b(?:adopt(?:ing)?|onboard(?:ing)?)\s+([A-Z][\w-]+)"
     r"|\b(?:signed|signing|contract|partnered|partnering)\s+(?:up\s+)?with\s+([A-Z][\w-]+)"
     r"|\btrial(?:l?ing)?\s+([A-Z][\w-]+)"
     r"|\bapi\.([a-z0-9-]+)\.(?:com|io|net|co|dev|app)\b"
@@ -186,7 +189,11 @@ _THIRD_PARTY_SHAPE = re.compile(
 
 def named_parties(text: str, routing: RequestRouting, found: dict[str, Any]) -> None:
     """Third parties the original-case text names that the roster's vocabulary cannot know."""
-    known: list[str] = list(found.get("integrations", ([], ""))[0])
+    listed, evidence = found.pop("integrations", ([], ""))
+    known = [w for w in listed if names_vendor(w, text)]
+    if known:
+        found["integrations"] = (known, evidence)
+    technology = _technology_words(routing)
     context = bool(mentions(text.lower(), routing.facts["third_parties"]))
     matches = [
         *_THIRD_PARTY_SHAPE.finditer(text),
@@ -194,9 +201,15 @@ def named_parties(text: str, routing: RequestRouting, found: dict[str, Any]) -> 
     ]
     for match in matches:
         name = next(g for g in match.groups() if g).lower()
-        if name not in known and name not in _GENERIC_THIRD_PARTY and name not in _OURS:
+        ours = name in _GENERIC_THIRD_PARTY or name in _OURS or name in technology
+        if name not in known and not ours:
             known.append(name)
             found["integrations"] = (known, match.group(0))
+
+
+def _technology_words(routing: RequestRouting) -> frozenset[str]:
+    """Component words ("MySQL", "PostgreSQL"): CamelCase like a brand, but a technology."""
+    return frozenset(w for words in routing.synonyms.component.values() for w in words)
 
 
 # Names that look like a third party's by shape but are ours or nobody's.

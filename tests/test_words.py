@@ -140,7 +140,9 @@ def test_a_form_description_fills_only_empty_optional_fields(registry: Registry)
         ("the orders db backups need to be encrypted with a customer key in prod", "Modify"),
     ],
 )
-def test_owned_things_are_new_ports_are_not_counts(text: str, kind: str, registry: Registry) -> None:
+def test_owned_things_are_new_ports_are_not_counts(
+    text: str, kind: str, registry: Registry
+) -> None:
     assert parsed(text, registry)["type"] == kind
 
 

@@ -132,6 +132,7 @@ def test_secrets_are_masked(text: str, secret: str, kept: str) -> None:
         "PasswordAuthentication no",
         "token = var.token",
         "max_connections: 100",
+        "volumes:\n  - secret:\n      secretName: exporter-credentials",
     ],
 )
 def test_settings_that_look_like_secrets_are_left_alone(setting: str) -> None:

@@ -227,6 +227,45 @@ def test_every_metric_an_alert_or_panel_reads_is_scraped(bundles: list[Bundle]) 
                     assert wanted["job"] in owners, (metric, wanted["job"])
 
 
+def _exporter_addresses(files: Files) -> set[str]:
+    """host:port of every exporter a scrape job sends its targets to (or scrapes directly)."""
+    found = set()
+    for job in yaml.safe_load(files["monitoring/prometheus.yml"])["scrape_configs"]:
+        for rule in job.get("relabel_configs") or []:
+            if rule.get("target_label") == "__address__":
+                found.add(rule["replacement"])
+        for static in job.get("static_configs") or []:
+            found |= {t for t in static["targets"] if ".monitoring.svc" in t}
+    return {a for a in found if ".monitoring.svc" in a}
+
+
+def test_every_exporter_a_job_reads_is_deployed_with_its_settings(bundles: list[Bundle]) -> None:
+    for _, files in bundles:
+        addresses = _exporter_addresses(files)
+        if not addresses:
+            continue
+        kustomization = yaml.safe_load(files["monitoring/kustomization.yaml"])
+        served: dict[str, Any] = {}
+        for resource in kustomization["resources"]:
+            for doc in yaml.safe_load_all(files[f"monitoring/{resource}"]):
+                served[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+        generated = {
+            g["name"]: g["files"] for g in kustomization.get("configMapGenerator") or []
+        }  # fmt: skip
+        for address in addresses:
+            name, port = address.split(".monitoring.svc.cluster.local:")
+            service = served[f"Service/{name}"]
+            assert [p["port"] for p in service["spec"]["ports"]] == [int(port)], address
+            assert f"NetworkPolicy/{name}" in served, address
+            pod = served[f"Deployment/{name}"]["spec"]["template"]["spec"]
+            [settings] = [v for v in pod["volumes"] if v["name"] == "settings"]
+            if "configMap" in settings:  # shipped: the file is in the bundle
+                [file] = generated[settings["configMap"]["name"]]
+                assert f"monitoring/{file}" in files, file
+            else:  # a credential: a Secret the operator creates, never a file here
+                assert settings["secret"]["secretName"].endswith("-credentials")
+
+
 def test_every_alert_is_proven_to_fire_and_to_stay_silent(bundles: list[Bundle]) -> None:
     for _, files in bundles:
         rules = yaml.safe_load(files["monitoring/alerts.rules.yml"])["groups"][0]["rules"]

@@ -10,9 +10,10 @@ decisions, and an honest production-readiness checklist. ``render`` writes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from opsteam.agents.base import RoleContext
-from opsteam.agents.sre import procedures, removal, scrape, watch
+from opsteam.agents.sre import exporters, procedures, removal, scrape, watch
 from opsteam.agents.sre.alerts import checks as alert_checks
 from opsteam.agents.sre.checks import Target
 from opsteam.agents.sre.dashboard import dashboard
@@ -242,6 +243,8 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         board, removal_watch = dashboard(t, latency), None
     exprs = [a.expr for a in alerts] + [p["targets"][0]["expr"] for p in board["panels"]]
     jobs = scrape.scrape_jobs(t, exprs)
+    settings = scrape.exporter_settings(t, jobs)
+    job_kinds = {job.name.removeprefix(f"{t.prefix}-") for job in jobs}
     return ReliabilityPlan(
         slos=[] if removing else slos(request, ctx, t),
         alerts=alerts,
@@ -255,7 +258,8 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         removal=removal_watch,
         dashboards=[DASHBOARD_PATH],
         scrape_jobs=jobs,
-        exporters=scrape.exporter_settings(t, jobs),
+        exporters=settings,
+        exporter_deployments=exporters.deployments(t, job_kinds, settings),
         runbook_url=url,
         restore=[] if removing else procedures.restore(t, ctx.database),
     )
@@ -343,7 +347,7 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         (READINESS_PATH, "markdown", "sre/readiness.md.j2"),
     ]
     outputs += [(e.path, "yaml", f"sre/{e.kind}-exporter.yml.j2") for e in plan.exporters]
-    return [
+    rendered = [
         Artifact(
             path=path,
             role=ROLE,
@@ -352,6 +356,29 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         )
         for path, kind, name in outputs
     ]
+    return rendered + _exporter_deployments(plan, context)
+
+
+def _exporter_deployments(plan: ReliabilityPlan, context: dict[str, Any]) -> list[Artifact]:
+    """The exporters' Deployments and the kustomization that ships them with their settings."""
+    if not plan.exporter_deployments:
+        return []
+    found = [
+        Artifact(
+            path=f"monitoring/exporters/{d.kind}-exporter.yaml",
+            role=ROLE,
+            kind="kubernetes",
+            content=render_template("sre/exporter.yaml.j2", **context, deployment=d),
+        )
+        for d in plan.exporter_deployments
+    ]
+    kustomization = render_template("sre/monitoring-kustomization.yaml.j2", **context)
+    found.append(
+        Artifact(
+            path="monitoring/kustomization.yaml", role=ROLE, kind="yaml", content=kustomization
+        )
+    )
+    return found
 
 
 def _exporter(plan: ReliabilityPlan, path: str) -> ExporterSettings | None:

@@ -5,27 +5,20 @@ Each metric family maps to exactly one kind of exporter; a job keeps only the fa
 bundle reads (dropping the rest at ingestion) and labels every target with the service's
 ``namespace`` and ``service`` so the rules' matchers find the series. Prometheus is taken to
 run in the cluster's ``monitoring`` namespace (the NetworkPolicies admit it), with the
-blackbox, database and CloudWatch exporters beside it at the addresses below.
+blackbox, database and CloudWatch exporters the bundle deploys beside it (``exporters``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from opsteam.agents.sre import exporters
 from opsteam.agents.sre.checks import Target, metrics_in, service_labels
 from opsteam.domain.decisions.monitoring import ExporterSettings, ScrapeJob
 from opsteam.domain.models import Engine
 from opsteam.domain.naming import namespace
 
-MONITORING = "monitoring.svc.cluster.local"
-EXPORTERS = {
-    "probe": f"blackbox-exporter.{MONITORING}:9115",
-    "postgres": f"postgres-exporter.{MONITORING}:9187",
-    "mysql": f"mysqld-exporter.{MONITORING}:9104",
-    "redis": f"redis-exporter.{MONITORING}:9121",
-    "cloudwatch": f"cloudwatch-exporter.{MONITORING}:9106",
-    "kube-state-metrics": "kube-state-metrics.kube-system.svc.cluster.local:8080",
-}
+KUBE_STATE_METRICS = "kube-state-metrics.kube-system.svc.cluster.local:8080"
 # Which exporter serves a metric family, by name prefix (first match wins).
 FAMILIES: tuple[tuple[str, str], ...] = (
     ("http_", "app"),
@@ -71,14 +64,14 @@ def _job(t: Target, kind: str, metrics: list[str]) -> ScrapeJob:
         return ScrapeJob(
             **{**common, "labels": {}},
             kind="static",
-            targets=[EXPORTERS[kind]],
+            targets=[KUBE_STATE_METRICS],
             exporter="kube-state-metrics (kube-system)",
             honor_labels=True,
             keep_namespace=namespace(r),
         )
     if kind == "probe":
         return ScrapeJob(
-            **common, kind="probe", targets=[t.probe_url], address=EXPORTERS[kind],
+            **common, kind="probe", targets=[t.probe_url], address=exporters.address(t, kind),
             metrics_path="/probe", params={"module": ["http_2xx"]},
             exporter="blackbox exporter (monitoring/blackbox.yml)",
         )  # fmt: skip
@@ -92,7 +85,7 @@ def _job(t: Target, kind: str, metrics: list[str]) -> ScrapeJob:
             exporter="node_exporter on every host (ansible/site.yml installs it)",
         )  # fmt: skip
     return ScrapeJob(
-        **common, kind="static", targets=[EXPORTERS["cloudwatch"]], honor_labels=True,
+        **common, kind="static", targets=[exporters.address(t, "cloudwatch")], honor_labels=True,
         exporter="CloudWatch exporter (monitoring/cloudwatch-exporter.yml)",
     )  # fmt: skip
 
@@ -109,7 +102,7 @@ def _datastore(t: Target, kind: str, common: Mapping[str, object]) -> ScrapeJob:
             **common,
             "kind": "file",
             "files": [f"targets/{t.prefix}-{kind}.json"],
-            "address": EXPORTERS[kind],
+            "address": exporters.address(t, kind),
             "metrics_path": path,
             "params": params,
             "exporter": f"{kind} exporter, one target per instance (terraform output "

@@ -91,7 +91,7 @@ _RULES: tuple[_Rule, ...] = (
         re.compile(
             r"(?P<keep>"
             + _SECRET_NAME
-            + r"[\"']?\s*(?:=|:)\s*[\"']?)"
+            + r"[\"']?[ \t]*(?:=|:)[ \t]*[\"']?)"  # on its own line: "secret:\n  name" is a key
             + _NOT_A_VALUE
             + r"[^\s\"',;]+",
             re.IGNORECASE,

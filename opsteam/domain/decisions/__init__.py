@@ -50,6 +50,7 @@ from opsteam.domain.decisions.iac import (
 )
 from opsteam.domain.decisions.monitoring import (
     AlertCase,
+    ExporterDeployment,
     ExporterSettings,
     InputSeries,
     ScrapeJob,
@@ -72,6 +73,7 @@ __all__ = [
     "DnsRecord",
     "EgressRule",
     "EscalationRow",
+    "ExporterDeployment",
     "ExporterSettings",
     "FirewallRule",
     "HostInstance",

@@ -14,7 +14,12 @@ from opsteam.domain.decisions.iac import (
     Removal,
     TerraformStack,
 )
-from opsteam.domain.decisions.monitoring import AlertCase, ExporterSettings, ScrapeJob
+from opsteam.domain.decisions.monitoring import (
+    AlertCase,
+    ExporterDeployment,
+    ExporterSettings,
+    ScrapeJob,
+)
 from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
@@ -326,6 +331,7 @@ class ReliabilityPlan(_Decision):
     # Where every metric the alerts and dashboard read comes from, and the exporters' settings.
     scrape_jobs: list[ScrapeJob] = Field(default_factory=list)
     exporters: list[ExporterSettings] = Field(default_factory=list)
+    exporter_deployments: list[ExporterDeployment] = Field(default_factory=list)
     runbook_url: str = ""  # absolute URL of this bundle's runbook (alert links)
     # Restore procedure for the data store (engine- and provider-specific commands).
     restore: list[str] = Field(default_factory=list)

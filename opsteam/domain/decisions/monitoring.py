@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AlertCase", "ExporterSettings", "InputSeries", "ScrapeJob"]
+__all__ = ["AlertCase", "ExporterDeployment", "ExporterSettings", "InputSeries", "ScrapeJob"]
 
 
 class _Model(BaseModel):
@@ -79,3 +79,25 @@ class ExporterSettings(_Model):
     )
     auth_module: str = ""
     tls: str = ""  # the client TLS mode the database enforces (e.g. verify-full)
+
+
+class ExporterDeployment(_Model):
+    """An exporter the scrape jobs send their targets to, deployed beside Prometheus.
+
+    Settings that hold no secret ship as a ConfigMap built from the bundle's file; settings
+    that need a credential (a database password) are mounted from a Secret the operator
+    creates from the secrets manager, so the bundle never holds the credential and the pod
+    does not start without it.
+    """
+
+    kind: Literal["blackbox", "cloudwatch", "postgres", "mysql", "redis"]
+    name: str  # the Deployment and Service, in the monitoring namespace
+    image: str  # a pinned release tag (its digest is pinned by the registry mirror)
+    port: int
+    args: list[str] = Field(default_factory=list)
+    config_file: str = ""  # the bundle's settings file shipped as a ConfigMap (no secret)
+    config_target: str = ""  # its file name inside the mount (the image's expected name)
+    secret: str = ""  # the Secret with the credentials (created out of band)
+    secret_file: str = ""  # the file the Secret holds, mounted beside the settings
+    mount: str = ""  # where settings and credentials are mounted
+    egress_port: int = 443  # what it reaches: the data store's port, or HTTPS (probes, AWS)

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from opsteam.domain.registry import CheckpointKind, RoleSlug
+from opsteam.domain.secrets import mask_secrets, secret_kinds
 
 MAX_TEXT = 8_000
 MAX_SHORT = 200
@@ -51,18 +52,40 @@ def _scalar_to_text(value: Any) -> Any:
     return value
 
 
+def _no_secret(value: str) -> str:
+    """Names are built from identifying fields and shown everywhere: a secret there is refused."""
+    kinds = secret_kinds(value)
+    if kinds:
+        raise ValueError(
+            f"holds a secret ({', '.join(dict.fromkeys(kinds))}); this field is shown as a name "
+            "and names are built from it, so take the secret out"
+        )
+    return value
+
+
 # The length limit comes first so it applies to the string itself ("at most N characters").
+# Free text is masked as it is read, so state, checkpoints and history only hold masked text.
 Text = Annotated[
     str,
     StringConstraints(max_length=MAX_TEXT),
     BeforeValidator(_scalar_to_text),
     AfterValidator(_clean_text),
+    AfterValidator(mask_secrets),
 ]
 ShortText = Annotated[
     str,
     StringConstraints(max_length=MAX_SHORT),
     BeforeValidator(_scalar_to_text),
     AfterValidator(_clean_text),
+    AfterValidator(mask_secrets),
+]
+# Who asked or decided: refused (not masked) when it holds a secret.
+NameText = Annotated[
+    str,
+    StringConstraints(max_length=MAX_SHORT),
+    BeforeValidator(_scalar_to_text),
+    AfterValidator(_clean_text),
+    AfterValidator(_no_secret),
 ]
 
 
@@ -169,9 +192,11 @@ class ChangeRequest(BaseModel):
     justification: Text
     timeline: ShortText
     impact: Text
-    requester: ShortText
+    requester: NameText
     environment: Annotated[Environment, _alias(_ENV_ALIASES)]
-    service: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    service: Annotated[str, AfterValidator(_no_secret)] | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
+    )
     # Planning hints: optional, the roles choose sensible defaults.
     size: Annotated[Size, BeforeValidator(_lower)] = Size.MEDIUM
     engine: Annotated[Engine | None, BeforeValidator(_lower)] = None
@@ -240,7 +265,12 @@ class ChangeRequest(BaseModel):
         return " ".join(parts).lower()
 
 
+_MASKED = re.compile(r"\[redacted[a-z-]*\]")
+
+
 def slugify(text: str) -> str:
+    """A name from free text, made from its masked form (a secret never becomes a name)."""
+    text = _MASKED.sub(" ", mask_secrets(text))
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     slug = slug[:40].strip("-")
     if not slug or not slug[0].isalpha():
@@ -359,9 +389,12 @@ class DecisionInput(BaseModel):
     """What a person types when deciding: checked before anything resumes or is recorded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    by: ShortText
+    by: NameText
     reason: Annotated[
-        str, StringConstraints(max_length=MAX_REASON), AfterValidator(_clean_optional)
+        str,
+        StringConstraints(max_length=MAX_REASON),
+        AfterValidator(_clean_optional),
+        AfterValidator(mask_secrets),
     ] = ""
 
 

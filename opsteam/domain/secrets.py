@@ -8,8 +8,9 @@ free text offline. Each rule names what it masked, so a reader knows what was th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MASK = "[redacted]"
 # Names whose value is a secret when assigned (``DB_PASSWORD=value``, ``password: value``):
@@ -111,3 +112,14 @@ def mask_secrets(text: str) -> str:
 def secret_kinds(text: str) -> list[str]:
     """Which kinds of secret ``text`` holds (empty when none), for clear refusals."""
     return [rule.kind for rule in _RULES if rule.pattern.search(text)]
+
+
+def mask_value(value: Any) -> Any:
+    """Any JSON-like value with every string in it (keys too) masked; other values unchanged."""
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, Mapping):
+        return {mask_value(k): mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    return value

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import ChangeRequest, Redirect
+from opsteam.domain.naming import named_for_artifacts
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_forms
 from opsteam.intake.scope import redirect_for
@@ -69,7 +71,9 @@ def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -
         data = None  # not YAML either: plain words
     if _is_form(data):
         try:
-            return Understood(requests=parse_forms(data, source, registry.routing))
+            requests = parse_forms(data, source, registry.routing)
+            redactor = Redactor.for_registry(registry)
+            return Understood(requests=[named_for_artifacts(r, redactor) for r in requests])
         except InputError:
             redirect = form_redirect(data, registry)  # another division's: missing fields moot
             if redirect is None:

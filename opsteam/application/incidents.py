@@ -45,6 +45,7 @@ from opsteam.domain.incidents import (
 )
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
+from opsteam.domain.yamlio import UnsafeYaml, load_strict
 from opsteam.graphs.state import IncidentCommand, IncidentState
 
 if TYPE_CHECKING:  # the graph machinery loads only for commands that run the graph
@@ -207,7 +208,9 @@ def read_payload(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_PAYLOAD_BYTES:
             raise InputError(f"alert: {path} is larger than {MAX_PAYLOAD_BYTES} bytes")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_strict(path.read_text(encoding="utf-8"))
+    except UnsafeYaml as exc:
+        raise InputError(f"alert: {path}: {exc}") from None
     except OSError as exc:
         raise InputError(f"alert: cannot read {path} ({exc.strerror})") from None
     except UnicodeDecodeError:

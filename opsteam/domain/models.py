@@ -161,10 +161,29 @@ def _alias(table: dict[str, str]) -> Any:
     return BeforeValidator(convert)
 
 
+def _not_bool(value: Any) -> Any:
+    """``true`` is not a number: lax parsing would run ``rpo_minutes: true`` as 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, got true/false")
+    return value
+
+
+def _cidr_text(value: Any) -> Any:
+    """A range is written as text (``10.0.0.0/16``): the integer 10 would mean 0.0.0.10/32."""
+    if not isinstance(value, str | IPv4Network):
+        raise ValueError("must be an address range written as text, e.g. 10.0.0.0/16")
+    return value
+
+
+# Whole numbers where a bool would silently become 0 or 1.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+Cidr = Annotated[IPv4Network, BeforeValidator(_cidr_text)]
+
+
 class MaintenanceWindow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: datetime
-    duration_minutes: int = Field(ge=15, le=24 * 60)
+    duration_minutes: Count = Field(ge=15, le=24 * 60)
 
     @field_validator("start")
     @classmethod
@@ -202,11 +221,11 @@ class ChangeRequest(BaseModel):
     engine: Annotated[Engine | None, BeforeValidator(_lower)] = None
     cloud: Annotated[Cloud | None, BeforeValidator(_lower)] = None
     region: Region | None = None
-    rpo_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
-    rto_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
-    expected_users: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    ports: list[int] = Field(default_factory=list, max_length=32)
-    existing_cidrs: list[IPv4Network] = Field(default_factory=list, max_length=64)
+    rpo_minutes: Count | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    rto_minutes: Count | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    expected_users: Count | None = Field(default=None, ge=1, le=1_000_000_000)
+    ports: list[Count] = Field(default_factory=list, max_length=32)
+    existing_cidrs: list[Cidr] = Field(default_factory=list, max_length=64)
     # The change lands in a network that already exists (shared VPC): none is created.
     existing_network: bool | None = Field(default=None, strict=True)
     compliance: list[

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from opsteam.domain.errors import InputError
+from opsteam.domain.errors import InputError, UnsafeInputError
 from opsteam.domain.models import ChangeRequest, Redirect
 from opsteam.domain.naming import named_for_artifacts
 from opsteam.domain.redaction import Redactor
@@ -65,6 +65,8 @@ def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -
         raise InputError(f"{source}: input is not UTF-8 text") from None
     try:
         data = load_document(raw, source)
+    except UnsafeInputError:
+        raise
     except InputError:
         if text.lstrip()[:1] in "[{":  # JSON that does not parse is a broken form
             raise

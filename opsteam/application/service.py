@@ -420,5 +420,7 @@ class Opsteam:
             return self._result(graph, thread_id)
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:
-        """Most recently updated requests first, from the history store's index."""
-        return recent_threads(self.home, limit)
+        """Most recently updated requests first, from the history store's index (redacted)."""
+        redactor = Redactor.for_registry(self.registry)
+        rows = recent_threads(self.home, limit)
+        return [RequestSummary.model_validate(redactor.value(row)) for row in rows]

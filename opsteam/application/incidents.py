@@ -260,7 +260,8 @@ def list_incidents(home: Path, *, open_only: bool, registry: Registry) -> list[d
 def _view(row: IncidentRow, registry: Registry, *, timeline: bool) -> dict[str, Any]:
     view = incident_view(row, names=_names(registry), timeline=timeline)
     view["held_by"] = holder_of(registry, row.level, row.specialist or row.owner)
-    return view
+    shown: dict[str, Any] = Redactor.for_registry(registry).value(view)  # a Python API exit too
+    return shown
 
 
 def kpis(

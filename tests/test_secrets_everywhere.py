@@ -176,3 +176,20 @@ def test_secrets_in_an_incident_are_masked_in_its_record_and_postmortem(
     _assert_clean(cores, outputs, home, None)
     for core in cores:  # the incident objects the Python API hands back hold masked text
         assert core not in repr(updated.incident) + repr(resolved.incident)
+
+
+def test_python_api_results_are_redacted_without_any_output_step(tmp_path: Path) -> None:
+    """RunResult, status and the listing as a caller receives them (no CLI exit involved)."""
+    request = ChangeRequest.model_validate(
+        {
+            **BASE_REQUEST,
+            "request": "Cache for inf-004, JIRA INF-123",
+            "impact": "DB_PASSWORD=x1y2z3",
+        }
+    )
+    team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier())
+    [result] = team.submit([request])
+    for value in (result, team.status(result.thread_id), *team.threads()):
+        assert value.request == "Cache for Database Administrator, JIRA INF-123"
+        assert not ANY_ID.search(value.model_dump_json())
+        assert "x1y2z3" not in value.model_dump_json()

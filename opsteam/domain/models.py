@@ -291,9 +291,9 @@ def slugify(text: str) -> str:
     """A name from free text, made from its masked form (a secret never becomes a name)."""
     text = _MASKED.sub(" ", mask_secrets(text))
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    slug = slug[:40].strip("-")
     if not slug or not slug[0].isalpha():
         slug = f"svc-{slug}".strip("-")
+    slug = slug[:40].strip("-")  # after the prefix, so a name is never longer than 40
     return slug if len(slug) >= 3 else f"{slug}-svc"
 
 

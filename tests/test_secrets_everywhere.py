@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
 from opsteam.application import incidents as ops
+from opsteam.application.access import Actor
+from opsteam.application.chat import ChatDesk
 from opsteam.application.service import Opsteam
 from opsteam.domain.incidents import IncidentReport
 from opsteam.domain.models import ChangeRequest
@@ -193,3 +195,25 @@ def test_python_api_results_are_redacted_without_any_output_step(tmp_path: Path)
         assert value.request == "Cache for Database Administrator, JIRA INF-123"
         assert not ANY_ID.search(value.model_dump_json())
         assert "x1y2z3" not in value.model_dump_json()
+
+
+def test_secrets_said_in_a_chat_are_stored_masked(tmp_path: Path) -> None:
+    """Conversations are stored to be resumed: what was said and the drafts hold masked text."""
+    home = tmp_path / "home"
+    desk = ChatDesk(
+        home,
+        default_registry(),
+        Actor("alice", "approver"),
+        channel="test",
+        verifier=ParseOnlyVerifier(),
+    )
+    conversation, _ = desk.start()
+    said = (
+        "We need a new Postgres database for the billing service, "
+        "connect with postgresql://app:Zq7secret9x@db/billing and PGPASSWORD=Zq8secret9x"
+    )
+    desk.handle(conversation, said, lambda _step: None)
+    desk.handle(conversation, "prod", lambda _step: None)
+    stored = _home_bytes(home)
+    assert b"Zq7secret9x" not in stored and b"Zq8secret9x" not in stored
+    assert b"[redacted]" in stored

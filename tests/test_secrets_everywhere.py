@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from opsteam.agents.sre.incidents import IncidentUpdate, Resolution
 from opsteam.application import incidents as ops
@@ -217,3 +219,15 @@ def test_secrets_said_in_a_chat_are_stored_masked(tmp_path: Path) -> None:
     stored = _home_bytes(home)
     assert b"Zq7secret9x" not in stored and b"Zq8secret9x" not in stored
     assert b"[redacted]" in stored
+
+
+def test_a_secret_in_an_incidents_service_is_refused_not_made_a_name() -> None:
+    data = {
+        "title": "Checkout errors",
+        "description": "5xx",
+        "service": "glpat-zq9xzq9xzq9xzq9xzq9x",
+        "environment": "prod",
+        "detected_at": "2026-03-10T10:00:00Z",
+    }
+    with pytest.raises(ValidationError, match="service\n  holds a secret"):
+        IncidentReport.model_validate(data)

@@ -113,7 +113,9 @@ def parse_time(text: str | None, field: str, *, default: datetime | None = None)
 
 
 def _service_slug(value: str) -> str:
-    if not SERVICE_SLUG.fullmatch(value) or secret_kinds(value):
+    if secret_kinds(value):  # names are made from it: refused, never masked into a name
+        raise PydanticCustomError("secret", "holds a secret; take it out of the service name")
+    if not SERVICE_SLUG.fullmatch(value):
         raise PydanticCustomError(
             "service_slug",
             "{value} is not a service slug (2-40 lowercase letters, digits and hyphens, "

@@ -45,6 +45,7 @@ from opsteam.domain.incidents import (
 )
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
+from opsteam.domain.yamlio import UnsafeYaml, load_strict
 from opsteam.graphs.state import IncidentCommand, IncidentState
 
 if TYPE_CHECKING:  # the graph machinery loads only for commands that run the graph
@@ -207,7 +208,9 @@ def read_payload(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_PAYLOAD_BYTES:
             raise InputError(f"alert: {path} is larger than {MAX_PAYLOAD_BYTES} bytes")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_strict(path.read_text(encoding="utf-8"))
+    except UnsafeYaml as exc:
+        raise InputError(f"alert: {path}: {exc}") from None
     except OSError as exc:
         raise InputError(f"alert: cannot read {path} ({exc.strerror})") from None
     except UnicodeDecodeError:
@@ -257,7 +260,8 @@ def list_incidents(home: Path, *, open_only: bool, registry: Registry) -> list[d
 def _view(row: IncidentRow, registry: Registry, *, timeline: bool) -> dict[str, Any]:
     view = incident_view(row, names=_names(registry), timeline=timeline)
     view["held_by"] = holder_of(registry, row.level, row.specialist or row.owner)
-    return view
+    shown: dict[str, Any] = Redactor.for_registry(registry).value(view)  # a Python API exit too
+    return shown
 
 
 def kpis(

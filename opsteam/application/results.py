@@ -1,4 +1,9 @@
-"""What a caller gets back about a request: built from the graph snapshot, public names only."""
+"""What a caller gets back about a request: built from the graph snapshot, public names only.
+
+The Python API is a way out too: every result leaves through the roster's redactor here,
+so a caller holding a :class:`RunResult` sees what the CLI would print, never an internal ID
+or a secret taken from the request text.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs.state import RequestState
 
@@ -124,7 +130,7 @@ def build_result(
     if error:
         status = "failed"
     design = state.design
-    return RunResult(
+    result = RunResult(
         thread_id=thread_id,
         status=status,
         request=state.request.request,
@@ -158,3 +164,9 @@ def build_result(
         gate=list(state.gate),
         error=error,
     )
+    return redacted(result, registry)
+
+
+def redacted(result: RunResult, registry: Registry) -> RunResult:
+    """``result`` as it may leave the process: roster IDs named, secrets masked."""
+    return RunResult.model_validate(Redactor.for_registry(registry).value(result))

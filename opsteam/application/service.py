@@ -48,6 +48,7 @@ from opsteam.domain.models import (
     ValidationResult,
     Verdict,
 )
+from opsteam.domain.naming import named_for_artifacts
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, RoleSlug, load_registry
 from opsteam.domain.settings import Settings, data_home, load_settings
@@ -208,6 +209,8 @@ class Opsteam:
         checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them)."""
         if thread_ids is not None and len(thread_ids) != len(requests):
             raise ValueError("one thread id per request")
+        redactor = Redactor.for_registry(self.registry)
+        requests = [named_for_artifacts(r, redactor) for r in requests]  # all, before any runs
         results = []
         with self._graph(only=only) as graph:
             for index, request in enumerate(requests):
@@ -417,5 +420,7 @@ class Opsteam:
             return self._result(graph, thread_id)
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:
-        """Most recently updated requests first, from the history store's index."""
-        return recent_threads(self.home, limit)
+        """Most recently updated requests first, from the history store's index (redacted)."""
+        redactor = Redactor.for_registry(self.registry)
+        rows = recent_threads(self.home, limit)
+        return [RequestSummary.model_validate(redactor.value(row)) for row in rows]

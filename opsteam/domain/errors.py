@@ -27,6 +27,10 @@ class InputError(OpsteamError):
     exit_code = 2
 
 
+class UnsafeInputError(InputError):
+    """Input refused for its shape (aliases, complex keys, huge numbers), never read as words."""
+
+
 class RegistryError(InputError):
     """The roster file is broken."""
 

@@ -32,6 +32,7 @@ from opsteam.domain.models import (
     _alias,
 )
 from opsteam.domain.registry import RoleSlug
+from opsteam.domain.secrets import mask_value, secret_kinds
 from opsteam.domain.severity import Severity, parse_severity
 from opsteam.domain.triage import Assessment, EvidenceNote
 
@@ -112,6 +113,8 @@ def parse_time(text: str | None, field: str, *, default: datetime | None = None)
 
 
 def _service_slug(value: str) -> str:
+    if secret_kinds(value):  # names are made from it: refused, never masked into a name
+        raise PydanticCustomError("secret", "holds a secret; take it out of the service name")
     if not SERVICE_SLUG.fullmatch(value):
         raise PydanticCustomError(
             "service_slug",
@@ -125,7 +128,9 @@ def _service_slug(value: str) -> str:
 def _small_alert(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None and len(value) > MAX_ALERT_KEYS:
         raise ValueError(f"alert payload has more than {MAX_ALERT_KEYS} keys")
-    return value
+    # Stored with the incident: its labels and annotations are masked as they are read.
+    masked: dict[str, Any] | None = mask_value(value)
+    return masked
 
 
 AlertPayload = Annotated[dict[str, Any] | None, AfterValidator(_small_alert)]

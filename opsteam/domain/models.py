@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from opsteam.domain.registry import CheckpointKind, RoleSlug
+from opsteam.domain.secrets import mask_secrets, secret_kinds
 
 MAX_TEXT = 8_000
 MAX_SHORT = 200
@@ -51,18 +52,40 @@ def _scalar_to_text(value: Any) -> Any:
     return value
 
 
+def _no_secret(value: str) -> str:
+    """Names are built from identifying fields and shown everywhere: a secret there is refused."""
+    kinds = secret_kinds(value)
+    if kinds:
+        raise ValueError(
+            f"holds a secret ({', '.join(dict.fromkeys(kinds))}); this field is shown as a name "
+            "and names are built from it, so take the secret out"
+        )
+    return value
+
+
 # The length limit comes first so it applies to the string itself ("at most N characters").
+# Free text is masked as it is read, so state, checkpoints and history only hold masked text.
 Text = Annotated[
     str,
     StringConstraints(max_length=MAX_TEXT),
     BeforeValidator(_scalar_to_text),
     AfterValidator(_clean_text),
+    AfterValidator(mask_secrets),
 ]
 ShortText = Annotated[
     str,
     StringConstraints(max_length=MAX_SHORT),
     BeforeValidator(_scalar_to_text),
     AfterValidator(_clean_text),
+    AfterValidator(mask_secrets),
+]
+# Who asked or decided: refused (not masked) when it holds a secret.
+NameText = Annotated[
+    str,
+    StringConstraints(max_length=MAX_SHORT),
+    BeforeValidator(_scalar_to_text),
+    AfterValidator(_clean_text),
+    AfterValidator(_no_secret),
 ]
 
 
@@ -138,10 +161,29 @@ def _alias(table: dict[str, str]) -> Any:
     return BeforeValidator(convert)
 
 
+def _not_bool(value: Any) -> Any:
+    """``true`` is not a number: lax parsing would run ``rpo_minutes: true`` as 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, got true/false")
+    return value
+
+
+def _cidr_text(value: Any) -> Any:
+    """A range is written as text (``10.0.0.0/16``): the integer 10 would mean 0.0.0.10/32."""
+    if not isinstance(value, str | IPv4Network):
+        raise ValueError("must be an address range written as text, e.g. 10.0.0.0/16")
+    return value
+
+
+# Whole numbers where a bool would silently become 0 or 1.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+Cidr = Annotated[IPv4Network, BeforeValidator(_cidr_text)]
+
+
 class MaintenanceWindow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: datetime
-    duration_minutes: int = Field(ge=15, le=24 * 60)
+    duration_minutes: Count = Field(ge=15, le=24 * 60)
 
     @field_validator("start")
     @classmethod
@@ -169,19 +211,21 @@ class ChangeRequest(BaseModel):
     justification: Text
     timeline: ShortText
     impact: Text
-    requester: ShortText
+    requester: NameText
     environment: Annotated[Environment, _alias(_ENV_ALIASES)]
-    service: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+    service: Annotated[str, AfterValidator(_no_secret)] | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
+    )
     # Planning hints: optional, the roles choose sensible defaults.
     size: Annotated[Size, BeforeValidator(_lower)] = Size.MEDIUM
     engine: Annotated[Engine | None, BeforeValidator(_lower)] = None
     cloud: Annotated[Cloud | None, BeforeValidator(_lower)] = None
     region: Region | None = None
-    rpo_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
-    rto_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
-    expected_users: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    ports: list[int] = Field(default_factory=list, max_length=32)
-    existing_cidrs: list[IPv4Network] = Field(default_factory=list, max_length=64)
+    rpo_minutes: Count | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    rto_minutes: Count | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    expected_users: Count | None = Field(default=None, ge=1, le=1_000_000_000)
+    ports: list[Count] = Field(default_factory=list, max_length=32)
+    existing_cidrs: list[Cidr] = Field(default_factory=list, max_length=64)
     # The change lands in a network that already exists (shared VPC): none is created.
     existing_network: bool | None = Field(default=None, strict=True)
     compliance: list[
@@ -240,11 +284,16 @@ class ChangeRequest(BaseModel):
         return " ".join(parts).lower()
 
 
+_MASKED = re.compile(r"\[redacted[a-z-]*\]")
+
+
 def slugify(text: str) -> str:
+    """A name from free text, made from its masked form (a secret never becomes a name)."""
+    text = _MASKED.sub(" ", mask_secrets(text))
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    slug = slug[:40].strip("-")
     if not slug or not slug[0].isalpha():
         slug = f"svc-{slug}".strip("-")
+    slug = slug[:40].strip("-")  # after the prefix, so a name is never longer than 40
     return slug if len(slug) >= 3 else f"{slug}-svc"
 
 
@@ -359,9 +408,12 @@ class DecisionInput(BaseModel):
     """What a person types when deciding: checked before anything resumes or is recorded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    by: ShortText
+    by: NameText
     reason: Annotated[
-        str, StringConstraints(max_length=MAX_REASON), AfterValidator(_clean_optional)
+        str,
+        StringConstraints(max_length=MAX_REASON),
+        AfterValidator(_clean_optional),
+        AfterValidator(mask_secrets),
     ] = ""
 
 

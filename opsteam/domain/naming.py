@@ -6,7 +6,13 @@ other; these pure functions are the agreement.
 
 from __future__ import annotations
 
-from opsteam.domain.models import ChangeRequest, Engine, Environment
+from typing import TYPE_CHECKING
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import ChangeRequest, Engine, Environment, slugify
+
+if TYPE_CHECKING:
+    from opsteam.domain.redaction import Redactor
 
 ENGINE_PORTS: dict[Engine, int] = {
     Engine.POSTGRES: 5432,
@@ -56,3 +62,26 @@ def tags(request: ChangeRequest) -> dict[str, str]:
         "Environment": request.environment.value,
         "ManagedBy": "opsteam",
     }
+
+
+def named_for_artifacts(request: ChangeRequest, redactor: Redactor) -> ChangeRequest:
+    """The request with a service name valid in every artifact language.
+
+    Every artifact passes the roster's redactor on its way out, which turns an internal ID
+    into a public name with spaces: a name derived from the title is therefore made from the
+    title's redacted text (``redis-inf-003`` would become ``redis-Network Engineer``), and a
+    service name the person chose that holds a roster ID is refused.
+    """
+    service = request.service_name
+    if service == slugify(request.request):
+        safe = slugify(redactor.text(request.request))
+        for _ in range(3):  # the cut at 40 characters can make one (inf-0031 -> inf-003)
+            if not redactor.ids(safe):
+                return request if safe == service else request.model_copy(update={"service": safe})
+            safe = slugify(redactor.text(safe))
+        raise InputError("request: no service name can be made from it; add a service field")
+    if redactor.ids(service):
+        raise InputError(
+            "service: names a team member by internal id; choose a service name without it"
+        )
+    return request

@@ -8,8 +8,9 @@ free text offline. Each rule names what it masked, so a reader knows what was th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MASK = "[redacted]"
 # Names whose value is a secret when assigned (``DB_PASSWORD=value``, ``password: value``):
@@ -32,6 +33,12 @@ class _Rule:
     kind: str
     pattern: re.Pattern[str]
     replace: Callable[[re.Match[str]], str]
+    # Text that every match contains: a rule whose hints are all absent is skipped, which
+    # keeps masking cheap enough to run in every text field's validator.
+    hints: tuple[str, ...] = ()
+
+    def applies(self, text: str) -> bool:
+        return not self.hints or any(h in text for h in self.hints)
 
 
 def _whole(kind: str) -> Callable[[re.Match[str]], str]:
@@ -51,39 +58,46 @@ _RULES: tuple[_Rule, ...] = (
             r"|[\s\S]*\Z)"
         ),
         _whole("private-key"),
+        ("-----BEGIN",),
     ),
     # user:password@ in any URL scheme (postgresql://, mysql://, redis://, https://...).
     _Rule(
         "url-password",
         re.compile(r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)"),
         _keep_prefix,
+        ("://",),
     ),
     _Rule(
         "aws-key",
         re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"),
         _whole("aws-key"),
+        ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
     ),
     _Rule(
         "github-token",
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
         _whole("token"),
+        ("gh", "github_pat_"),
     ),
-    _Rule("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), _whole("token")),
-    _Rule("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _whole("token")),
+    _Rule("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), _whole("token"), ("glpat-",)),
+    _Rule("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _whole("token"), ("xox",)),
     _Rule(
         "api-key",
         re.compile(r"\b(?:sk-[A-Za-z0-9_-]{20,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})"),
         _whole("token"),
+        ("sk-", "sk_live_", "AIza"),
     ),
     _Rule(
         "jwt",
         re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
         _whole("token"),
+        ("eyJ",),
     ),
     _Rule(
         "bearer",
         re.compile(r"(?P<keep>\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}"),
         _keep_prefix,
+        ("earer",),
     ),
     # NAME=value, NAME: value, "name": "value" for secret-looking names.
     _Rule(
@@ -97,6 +111,7 @@ _RULES: tuple[_Rule, ...] = (
             re.IGNORECASE,
         ),
         _keep_prefix,
+        ("=", ":"),
     ),
 )
 
@@ -104,10 +119,22 @@ _RULES: tuple[_Rule, ...] = (
 def mask_secrets(text: str) -> str:
     """``text`` with every recognised secret replaced by a ``[redacted...]`` marker."""
     for rule in _RULES:
-        text = rule.pattern.sub(rule.replace, text)
+        if rule.applies(text):
+            text = rule.pattern.sub(rule.replace, text)
     return text
 
 
 def secret_kinds(text: str) -> list[str]:
     """Which kinds of secret ``text`` holds (empty when none), for clear refusals."""
-    return [rule.kind for rule in _RULES if rule.pattern.search(text)]
+    return [rule.kind for rule in _RULES if rule.applies(text) and rule.pattern.search(text)]
+
+
+def mask_value(value: Any) -> Any:
+    """Any JSON-like value with every string in it (keys too) masked; other values unchanged."""
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, Mapping):
+        return {mask_value(k): mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    return value

@@ -11,9 +11,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from opsteam.domain.errors import InputError, describe_validation_error
+from opsteam.domain.errors import InputError, UnsafeInputError, describe_validation_error
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.request_routing import RequestRouting
+from opsteam.domain.yamlio import MAX_INT_DIGITS, UnsafeYaml, load_strict
 from opsteam.intake.hints import form_hints
 from opsteam.intake.vocabulary import normalize_form
 
@@ -28,29 +29,15 @@ _KINDS = {
 }
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys instead of silently keeping the last."""
-
-
-class _DuplicateKey(Exception):
-    """A mapping names the same key twice (turned into an InputError naming the source)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
-        if key in mapping:
-            raise _DuplicateKey(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _json_int(text: str) -> int:
+    digits = sum(c.isdigit() for c in text)
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"a number has {digits} digits, at most {MAX_INT_DIGITS}")
+    return int(text)
 
 
 def load_document(raw: bytes, source: str) -> Any:
@@ -70,14 +57,14 @@ def load_document(raw: bytes, source: str) -> Any:
         return _parse(text, source)
     except RecursionError:
         raise InputError(f"{source}: input is nested too deeply") from None
-    except _DuplicateKey as exc:
-        raise InputError(f"{source}: {exc}") from None
+    except UnsafeYaml as exc:
+        raise UnsafeInputError(f"{source}: {exc}") from None
 
 
 def _parse(text: str, source: str) -> Any:
     if text.lstrip()[:1] in "[{":
         try:
-            return json.loads(text, parse_constant=_no_constant)
+            return json.loads(text, parse_constant=_no_constant, parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -85,7 +72,7 @@ def _parse(text: str, source: str) -> Any:
         except ValueError as exc:
             raise InputError(f"{source}: malformed JSON: {exc}") from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        return load_strict(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from opsteam.domain.errors import InputError
+from opsteam.domain.errors import InputError, UnsafeInputError
 from opsteam.domain.models import ChangeRequest, Redirect
+from opsteam.domain.naming import named_for_artifacts
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.intake.forms import MAX_INPUT_BYTES, load_document, parse_forms
 from opsteam.intake.scope import redirect_for
@@ -63,13 +65,17 @@ def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -
         raise InputError(f"{source}: input is not UTF-8 text") from None
     try:
         data = load_document(raw, source)
+    except UnsafeInputError:
+        raise
     except InputError:
         if text.lstrip()[:1] in "[{":  # JSON that does not parse is a broken form
             raise
         data = None  # not YAML either: plain words
     if _is_form(data):
         try:
-            return Understood(requests=parse_forms(data, source, registry.routing))
+            requests = parse_forms(data, source, registry.routing)
+            redactor = Redactor.for_registry(registry)
+            return Understood(requests=[named_for_artifacts(r, redactor) for r in requests])
         except InputError:
             redirect = form_redirect(data, registry)  # another division's: missing fields moot
             if redirect is None:

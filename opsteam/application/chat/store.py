@@ -19,6 +19,7 @@ from opsteam.application.chat.replies import Reply
 from opsteam.application.db import Base, open_store
 from opsteam.domain.errors import NotFoundError
 from opsteam.domain.models import Verdict
+from opsteam.domain.secrets import mask_secrets, mask_value
 from opsteam.intake.words import Parsed
 
 Speaker = Literal["you", "team"]
@@ -117,15 +118,16 @@ def save(home: Path, conversation: Conversation, said: str | None, replies: list
         row = session.get(ConversationRow, conversation.id)
         if row is None:
             raise NotFoundError(f"no conversation {conversation.id!r}")
-        row.state, row.updated_at = conversation.state.model_dump(mode="json"), at
+        # Secrets are masked before they are stored (what was said, drafts, replies).
+        row.state, row.updated_at = mask_value(conversation.state.model_dump(mode="json")), at
         last = session.scalar(
             select(func.max(MessageRow.seq)).where(MessageRow.conversation_id == conversation.id)
         )
         seq = last or 0
         turn: list[tuple[Speaker, dict[str, Any]]] = []
         if said is not None:
-            turn.append(("you", {"kind": "said", "text": said}))
-        turn += [("team", r.model_dump(mode="json")) for r in replies]
+            turn.append(("you", {"kind": "said", "text": mask_secrets(said)}))
+        turn += [("team", mask_value(r.model_dump(mode="json"))) for r in replies]
         for speaker, payload in turn:
             seq += 1
             session.add(

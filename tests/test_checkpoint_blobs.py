@@ -95,8 +95,9 @@ print(result.status)
 @pytest.mark.slow
 def test_a_bundle_written_by_another_process_is_byte_identical(tmp_path: Path) -> None:
     here, there = tmp_path / "here", tmp_path / "there"
-    finished_here = team(here).decide(paused_at_production(here), "approve", by="board",
-                                      out=tmp_path / "bundle-here")  # fmt: skip
+    finished_here = team(here).decide(
+        paused_at_production(here), "approve", by="board", out=tmp_path / "bundle-here"
+    )
     assert finished_here.status == "completed"
     thread_id = paused_at_production(there)
     proc = subprocess.run(
@@ -107,17 +108,20 @@ def test_a_bundle_written_by_another_process_is_byte_identical(tmp_path: Path) -
             str(there),
             thread_id,
             str(tmp_path / "bundle-there"),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=300,
-        check=False,  # fmt: skip
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "completed"
     compared = filecmp.dircmp(tmp_path / "bundle-here", tmp_path / "bundle-there")
-    files = sorted(p.relative_to(tmp_path / "bundle-here") for p in
-                   (tmp_path / "bundle-here").rglob("*") if p.is_file())  # fmt: skip
+    files = sorted(
+        p.relative_to(tmp_path / "bundle-here")
+        for p in (tmp_path / "bundle-here").rglob("*")
+        if p.is_file()
+    )
     assert len(files) > 5
     _, mismatch, errors = filecmp.cmpfiles(
         tmp_path / "bundle-here", tmp_path / "bundle-there", [str(f) for f in files], shallow=False
@@ -126,8 +130,11 @@ def test_a_bundle_written_by_another_process_is_byte_identical(tmp_path: Path) -
 
 
 def test_checkpoints_written_with_inline_artifacts_still_load(tmp_path: Path) -> None:
-    value = {"automation-engineer": [Artifact(path="a.tf", role="automation-engineer",
-                                              kind="terraform", content="x" * 5000)]}  # fmt: skip
+    value = {
+        "automation-engineer": [
+            Artifact(path="a.tf", role="automation-engineer", kind="terraform", content="x" * 5000)
+        ]
+    }
     old = serializer().dumps_typed(value)  # as written before the blob store existed
     store = BlobStore.sqlite(str(tmp_path / "c.sqlite"))
     assert serializer(store).loads_typed(old) == value

@@ -108,6 +108,15 @@ def run_bare(graph: Graph, request: ChangeRequest, route: Route) -> int:
     return drive(graph, new_thread(), bare_payload(request, route), answer())
 
 
+class NoDiagrams:
+    """No SVG (the plan keeps its Mermaid source): the Mermaid CLI drives a Chromium, an
+    external tool like the validators, measured on its own in the validators section."""
+
+    def render_svg(self, source: str) -> str | None:
+        del source
+        return None
+
+
 @dataclass
 class Workload:
     """Everything the sections share: roster, requests and routes, PostgreSQL, scratch."""
@@ -119,7 +128,9 @@ class Workload:
     scratch: Path
 
     def team(self, home: Path) -> Opsteam:
-        return Opsteam(home=home, registry=self.registry, verifier=ParseOnlyVerifier())
+        return Opsteam(
+            home=home, registry=self.registry, verifier=ParseOnlyVerifier(), renderer=NoDiagrams()
+        )
 
     def mix(self, count: int) -> list[str]:
         """``count`` example names, cycling through every example in turn."""

@@ -10,11 +10,12 @@ import filecmp
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
-from opsteam.application.artifact_store import BlobStore, digest
+from opsteam.application.artifact_store import ZIPPED, BlobStore, digest
 from opsteam.application.checkpoints import serializer
 from opsteam.application.service import Opsteam
 from opsteam.domain.models import Artifact
@@ -30,14 +31,19 @@ def team(home: Path) -> Opsteam:
 
 
 def rows_bytes(home: Path, thread_id: str) -> bytes:
-    """Every checkpoint and pending-write payload the thread holds, concatenated."""
+    """Every checkpoint and pending-write payload the thread holds, decompressed, concatenated."""
     with sqlite3.connect(home / "checkpoints.sqlite") as conn:
         found = conn.execute(
-            "SELECT checkpoint FROM checkpoints WHERE thread_id = ? "
-            "UNION ALL SELECT value FROM writes WHERE thread_id = ?",
+            "SELECT type, checkpoint FROM checkpoints WHERE thread_id = ? "
+            "UNION ALL SELECT type, value FROM writes WHERE thread_id = ?",
             (thread_id, thread_id),
         ).fetchall()
-    return b"".join(bytes(r[0]) for r in found if r[0] is not None)
+    assert any(kind == ZIPPED for kind, _ in found)  # large rows are stored compressed
+    return b"".join(
+        zlib.decompress(bytes(data)) if kind == ZIPPED else bytes(data)
+        for kind, data in found
+        if data is not None
+    )
 
 
 def blob_shas(home: Path) -> set[str]:
@@ -82,6 +88,7 @@ def test_the_same_request_again_stores_none_of_its_files_again(tmp_path: Path) -
 
 RESUME = """
 import sys
+import zlib
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from opsteam.application.service import Opsteam

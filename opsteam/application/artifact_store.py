@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
@@ -40,6 +41,9 @@ _SELECT_SQLITE = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 IN ({})
 _SELECT_PG = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 = ANY(%s)"
 CACHED_BLOBS = 4096  # blobs kept in memory per process (a request makes about 40)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
+ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
+ZIP_OVER = 256  # payloads (rows and blobs) over this many bytes are stored compressed
+ZIP_LEVEL = 6
 
 
 class ArtifactRef(BaseModel):
@@ -119,9 +123,11 @@ class BlobStore:
     def put_many(self, blobs: dict[str, bytes]) -> None:
         """Store every blob (sha256 -> bytes) not known stored yet, in one statement."""
         with self._lock:
-            new = [(s, len(b), b) for s, b in blobs.items() if s not in self._cache]
-            if not new:
+            fresh = {s: b for s, b in blobs.items() if s not in self._cache}
+            if not fresh:
                 return
+            stored = {s: zlib.compress(b, ZIP_LEVEL) for s, b in fresh.items()}
+            new = [(s, len(z), z) for s, z in stored.items()]
             if self._pg:
                 with self._connection().cursor() as cur:
                     cur.executemany(_INSERT_PG, new)
@@ -130,7 +136,7 @@ class BlobStore:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(_INSERT_SQLITE, new)
                 conn.execute("COMMIT")
-            for sha, _, data in new:
+            for sha, data in fresh.items():
                 self._remember(sha, data)
 
     def get_many(self, shas: Iterable[str]) -> dict[str, bytes]:
@@ -146,7 +152,7 @@ class BlobStore:
                     marks = ",".join("?" * len(missing))
                     rows = self._connection().execute(_SELECT_SQLITE.format(marks), missing)
                 for sha, data in rows:
-                    found[sha] = bytes(data)
+                    found[sha] = zlib.decompress(bytes(data))
                     self._remember(sha, found[sha])
         absent = wanted - found.keys()
         if absent:
@@ -222,6 +228,8 @@ class BlobSerializer(JsonPlusSerializer):
     Artifacts become :class:`ArtifactRef`; then any value (a checkpoint's channel value, or
     a pending write) whose encoding exceeds ``INLINE_LIMIT`` becomes a :class:`StoredValue`.
     A checkpoint row so carries hashes, and a value unchanged between steps is stored once.
+    Row payloads and blobs over ``ZIP_OVER`` bytes are stored zlib-compressed (the type
+    ``msgpack+zlib`` marks a row; blobs always are).
     """
 
     def __init__(self, store: BlobStore, **kwargs: Any) -> None:
@@ -246,7 +254,10 @@ class BlobSerializer(JsonPlusSerializer):
         else:
             obj = self._stored(obj, blobs)
         self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
-        return super().dumps_typed(obj)
+        kind, data = super().dumps_typed(obj)
+        if kind == "msgpack" and len(data) > ZIP_OVER:
+            return ZIPPED, zlib.compress(data, ZIP_LEVEL)
+        return kind, data
 
     def _loaded(self, value: Any, blobs: dict[str, bytes]) -> Any:
         if not isinstance(value, StoredValue):
@@ -254,6 +265,8 @@ class BlobSerializer(JsonPlusSerializer):
         return super().loads_typed(("msgpack", blobs[value.sha256]))
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        if data[0] == ZIPPED:
+            data = ("msgpack", zlib.decompress(data[1]))
         obj = super().loads_typed(data)
         if _is_checkpoint(obj):
             values = obj["channel_values"]

@@ -1,6 +1,7 @@
 """The core API every way in uses: submit, decide, status.
 
-It owns the graph's lifetime (checkpointer per call, so any process can resume any thread),
+It owns the graph's lifetime (one checkpointer per process and home; every step is committed,
+so any process can resume any thread),
 and turns snapshots into :class:`RunResult` objects. No formatting happens here.
 """
 
@@ -103,7 +104,7 @@ def decision_input(by: str | None, reason: str) -> DecisionInput:
 
 
 class Opsteam:
-    """One team, one data home. Cheap to create; holds no open connections."""
+    """One team, one data home. Cheap to create; connections are the process's, shared."""
 
     def __init__(
         self,

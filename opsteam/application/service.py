@@ -1,8 +1,8 @@
 """The core API every way in uses: submit, decide, status.
 
 It owns the graph's lifetime (one checkpointer per process and home; every step is committed,
-so any process can resume any thread),
-and turns snapshots into :class:`RunResult` objects. No formatting happens here.
+so any process can resume any thread), and turns snapshots into :class:`RunResult` objects.
+No formatting happens here.
 """
 
 from __future__ import annotations

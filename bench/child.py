@@ -22,12 +22,12 @@ def _mix(names: list[str], count: int) -> list[str]:
 
 
 def run_service_child(count: int, scratch: Path) -> None:
-    from bench.workload import examples, run_service
+    from bench.workload import NoDiagrams, examples, run_service
     from opsteam.application.service import Opsteam
     from tests.fakes import ParseOnlyVerifier
 
     requests = examples()
-    team = Opsteam(home=scratch / "home", verifier=ParseOnlyVerifier())
+    team = Opsteam(home=scratch / "home", verifier=ParseOnlyVerifier(), renderer=NoDiagrams())
     for name in _mix(list(requests), count):
         run_service(team, requests[name])
 

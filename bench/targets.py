@@ -34,7 +34,8 @@ def targets(sections: Sequence[Section]) -> list[Target]:
             "many requests end to end vs the bare graph",
         ),
         Target(
-            "checkpoint of a paused production request (SQLite, largest pause)",
+            "checkpoint of a paused production request (SQLite, largest pause; "
+            "rows + state values by hash, artifact texts apart)",
             "<= 64 KB",
             size(paused) if paused is not None else "-",
             paused <= 64 * 1024 if paused is not None else None,

@@ -150,6 +150,10 @@ def throughput(work: Workload, *, count: int, chunk: int) -> tuple[Section, Path
         "checkpoint of every request is approved. opsteam runs through the service with the "
         "parse-only fake verifier.",
         "Growth: file sizes (with write-ahead logs) for SQLite, pg_total_relation_size of the "
-        "schema for PostgreSQL, measured after a warm-up of one request per example.",
+        "schema for PostgreSQL, measured after a warm-up of one request per example. "
+        "opsteam's growth includes the blob table beside its checkpoints (artifact texts and "
+        "large state values, stored once by hash, compressed). The mix repeats the same "
+        "examples, so requests that render identical files share those blobs; requests that "
+        "are all different would grow more (the footprint section shows one request alone).",
     ]
     return section, kept

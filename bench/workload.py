@@ -23,7 +23,8 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from bench.bare import SPECIALISTS, Graph, Route, drive
-from opsteam.application.checkpoints import serializer
+from opsteam.application.artifact_store import BlobStore
+from opsteam.application.checkpoints import SQLITE_PRAGMAS, serializer
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam
 from opsteam.domain.models import ChangeRequest
@@ -107,6 +108,15 @@ def run_bare(graph: Graph, request: ChangeRequest, route: Route) -> int:
     return drive(graph, new_thread(), bare_payload(request, route), answer())
 
 
+class NoDiagrams:
+    """No SVG (the plan keeps its Mermaid source): the Mermaid CLI drives a Chromium, an
+    external tool like the validators, measured on its own in the validators section."""
+
+    def render_svg(self, source: str) -> str | None:
+        del source
+        return None
+
+
 @dataclass
 class Workload:
     """Everything the sections share: roster, requests and routes, PostgreSQL, scratch."""
@@ -118,7 +128,9 @@ class Workload:
     scratch: Path
 
     def team(self, home: Path) -> Opsteam:
-        return Opsteam(home=home, registry=self.registry, verifier=ParseOnlyVerifier())
+        return Opsteam(
+            home=home, registry=self.registry, verifier=ParseOnlyVerifier(), renderer=NoDiagrams()
+        )
 
     def mix(self, count: int) -> list[str]:
         """``count`` example names, cycling through every example in turn."""
@@ -135,25 +147,37 @@ class Workload:
 def saver(kind: str, where: str, *, opsteam: bool) -> Iterator[BaseCheckpointSaver[Any] | None]:
     """A checkpointer of ``kind`` at ``where`` (a file, or a Postgres URL).
 
-    opsteam's savers carry its restricted serializer, as the service configures them; the bare
-    graph's use LangGraph's defaults.
+    opsteam's savers are configured as the service configures them: its restricted serializer,
+    and on SQLite and PostgreSQL the blob store beside the checkpoints (artifacts and large
+    values by hash) and, on SQLite, synchronous=NORMAL. The bare graph's use LangGraph's
+    defaults (SqliteSaver: WAL, synchronous=FULL).
     """
-    serde = serializer() if opsteam else None
     if kind == "none":
         yield None
     elif kind == "memory":
-        yield InMemorySaver(serde=serde)
+        yield InMemorySaver(serde=serializer() if opsteam else None)
     elif kind == "sqlite":
+        store = BlobStore.sqlite(where) if opsteam else None
         conn = sqlite3.connect(where, check_same_thread=False, timeout=30)
+        if opsteam:
+            for pragma in SQLITE_PRAGMAS:
+                conn.execute(pragma)
         try:
-            sqlite_saver = SqliteSaver(conn, serde=serde)
+            sqlite_saver = SqliteSaver(conn, serde=serializer(store) if opsteam else None)
             sqlite_saver.setup()
             yield sqlite_saver
         finally:
             conn.close()
+            if store is not None:
+                store.close()
     else:
-        with _postgres_saver(where, serde) as pg_saver:
-            yield pg_saver
+        store = BlobStore.postgres(where) if opsteam else None
+        try:
+            with _postgres_saver(where, serializer(store) if opsteam else None) as pg_saver:
+                yield pg_saver
+        finally:
+            if store is not None:
+                store.close()
 
 
 @contextmanager

@@ -6,10 +6,14 @@ Deserialisation is restricted to the state's own types (an explicit msgpack allo
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import typing
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
 
+from opsteam.application.artifact_store import ArtifactRef, BlobSerializer, BlobStore, StoredValue
 from opsteam.domain.settings import checkpoint_url
 
 
@@ -52,28 +57,75 @@ def allowlist(*roots: type[BaseModel]) -> set[tuple[str, str]]:
     return {(t.__module__, t.__name__) for t in seen}
 
 
-def serializer() -> JsonPlusSerializer:
-    return JsonPlusSerializer(allowed_msgpack_modules=sorted(allowlist()))
+def serializer(store: BlobStore | None = None) -> JsonPlusSerializer:
+    """The state's types only; with a ``store``, artifact texts go there, not inline."""
+    allowed = sorted(allowlist())
+    if store is None:
+        return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+    refs = [(t.__module__, t.__name__) for t in (ArtifactRef, StoredValue)]
+    return BlobSerializer(store, allowed_msgpack_modules=[*allowed, *refs])
+
+
+# SQLite settings of the checkpoint file, chosen for "durable but frugal" (docs/architecture.md):
+# WAL lets readers (status, show) run beside a writer; synchronous=NORMAL syncs at WAL
+# checkpoints instead of every commit. A committed step survives a killed process (the WAL is
+# in the OS's hands once written); only a power cut or OS crash can drop the last commits.
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+MAX_SAVERS = 8  # a process normally has one data home; a test run opens many
+
+
+@dataclass
+class _Saver:
+    saver: BaseCheckpointSaver[Any]
+    close: Callable[[], None]
+    alive: Callable[[], bool]
+
+
+_SAVERS: OrderedDict[tuple[int, str, str], _Saver] = OrderedDict()
+_SAVERS_LOCK = threading.Lock()
 
 
 @contextmanager
 def open_checkpointer(home: Path) -> Iterator[BaseCheckpointSaver[Any]]:
+    """The process's one checkpointer (one connection) for the home's checkpoint store.
+
+    Thread-safe: the LangGraph savers lock their connection around each call. A SQLite file
+    deleted under the process, or a broken Postgres connection, is opened afresh.
+    """
     url = checkpoint_url(home)
+    key = (os.getpid(), url, str(home.resolve()))
+    with _SAVERS_LOCK:
+        found = _SAVERS.pop(key, None)
+        if found is not None and not found.alive():
+            found.close()
+            found = None
+        found = found or _open(home, url)
+        _SAVERS[key] = found
+        while len(_SAVERS) > MAX_SAVERS:
+            _, oldest = _SAVERS.popitem(last=False)
+            oldest.close()
+    yield found.saver
+
+
+def _open(home: Path, url: str) -> _Saver:
     if url.startswith(("postgresql://", "postgres://")):
-        with _postgres(url) as saver:
-            yield saver
-        return
+        return _postgres(url)
+    home.mkdir(parents=True, exist_ok=True)
+    store = BlobStore.sqlite(url)
     conn = sqlite3.connect(url, check_same_thread=False, timeout=30)
-    try:
-        saver = SqliteSaver(conn, serde=serializer())
-        saver.setup()
-        yield saver
-    finally:
-        conn.close()
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(pragma)
+    saver = SqliteSaver(conn, serde=serializer(store))
+    saver.setup()
+    return _Saver(saver, lambda: _close(conn, store), lambda: os.path.exists(url))
 
 
-@contextmanager
-def _postgres(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
+def _close(conn: Any, store: BlobStore) -> None:
+    conn.close()
+    store.close()
+
+
+def _postgres(url: str) -> _Saver:
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg import Connection
@@ -85,9 +137,8 @@ def _postgres(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
             "a Postgres URL was configured but the postgres extra is not installed "
             "(pip install 'opsteam[postgres]')"
         ) from exc
-    with Connection.connect(
-        url, autocommit=True, prepare_threshold=0, row_factory=dict_row
-    ) as conn:
-        saver = PostgresSaver(conn, serde=serializer())
-        saver.setup()
-        yield saver
+    conn = Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    store = BlobStore.postgres(url)
+    saver = PostgresSaver(conn, serde=serializer(store))
+    saver.setup()
+    return _Saver(saver, lambda: _close(conn, store), lambda: not (conn.closed or conn.broken))

@@ -1,7 +1,8 @@
 """The core API every way in uses: submit, decide, status.
 
-It owns the graph's lifetime (checkpointer per call, so any process can resume any thread),
-and turns snapshots into :class:`RunResult` objects. No formatting happens here.
+It owns the graph's lifetime (one checkpointer per process and home; every step is committed,
+so any process can resume any thread), and turns snapshots into :class:`RunResult` objects.
+No formatting happens here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import getpass
 import hashlib
 import logging
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -103,7 +105,7 @@ def decision_input(by: str | None, reason: str) -> DecisionInput:
 
 
 class Opsteam:
-    """One team, one data home. Cheap to create; holds no open connections."""
+    """One team, one data home. Cheap to create; connections are the process's, shared."""
 
     def __init__(
         self,
@@ -123,6 +125,7 @@ class Opsteam:
         self.verifier = verifier or real_verifier
         self.clock = clock
         self._compiled: dict[RoleSlug | None, Graph] = {}
+        self._reads = threading.local()  # this call's snapshot per thread id (see _snapshot)
 
     def _compiled_for(self, only: RoleSlug | None) -> Graph:
         """The team's graph, or one role's own: each compiled once per team, when first used."""
@@ -144,7 +147,28 @@ class Opsteam:
             if thread_id is not None:
                 saved = saver.get_tuple(self._config(thread_id))
                 only = saved.checkpoint["channel_values"].get("only") if saved else None
-            yield self._compiled_for(only).copy(update={"checkpointer": saver})
+            self._reads.snapshots = {}
+            try:
+                yield self._compiled_for(only).copy(update={"checkpointer": saver})
+            finally:
+                self._reads.snapshots = {}
+
+    def _snapshot(self, graph: Graph, thread_id: str) -> Any:
+        """The thread's state, read once per step of a service call (a run clears it)."""
+        snapshots: dict[str, Any] = getattr(self._reads, "snapshots", {})
+        if thread_id not in snapshots:
+            snapshot = graph.get_state(self._config(thread_id))
+            typed = RequestState.model_validate(snapshot.values) if snapshot.values else None
+            snapshots[thread_id] = (snapshot, typed)
+        return snapshots[thread_id][0]
+
+    def _typed(self, graph: Graph, thread_id: str) -> RequestState:
+        """The typed state of :meth:`_snapshot` (validated once per read)."""
+        self._snapshot(graph, thread_id)
+        typed: RequestState | None = self._reads.snapshots[thread_id][1]
+        if typed is None:
+            raise NotFoundError(f"no request with thread id {thread_id!r}")
+        return typed
 
     @contextmanager
     def _exclusive(self, thread_id: str) -> Iterator[None]:
@@ -175,6 +199,7 @@ class Opsteam:
         config = self._config(thread_id)
         error = None
         steps = StepReporter(self.registry, self.progress)
+        getattr(self._reads, "snapshots", {}).pop(thread_id, None)
         try:
             for task in graph.stream(payload, config, stream_mode="tasks", durability="sync"):
                 steps.task(task)
@@ -189,10 +214,8 @@ class Opsteam:
         thread_id: str,
         error: str | None = None,
     ) -> RunResult:
-        snapshot = graph.get_state(self._config(thread_id))
-        if not snapshot.values:
-            raise NotFoundError(f"no request with thread id {thread_id!r}")
-        state = RequestState.model_validate(snapshot.values)
+        snapshot = self._snapshot(graph, thread_id)
+        state = self._typed(graph, thread_id)
         return build_result(
             thread_id, state, self.registry, snapshot.interrupts, error, tuple(snapshot.next)
         )
@@ -257,8 +280,7 @@ class Opsteam:
                 record_approval(session, result.thread_id, decision)
             if outcome is None:
                 return
-            values = graph.get_state(self._config(result.thread_id)).values
-            state = RequestState.model_validate(values)
+            state = self._typed(graph, result.thread_id)
             stack = state.built_stack() if outcome == "succeeded" else None
             if stack is not None:  # its range is taken from now on, its state readable
                 record_stack(session, stack, self.clock())
@@ -275,15 +297,14 @@ class Opsteam:
             )
 
     def _request_of(self, graph: Graph, thread_id: str) -> ChangeRequest:
-        values = graph.get_state(self._config(thread_id)).values
-        return RequestState.model_validate(values).request
+        return self._typed(graph, thread_id).request
 
     def _maybe_write(self, graph: Graph, result: RunResult, out: Path | None) -> RunResult:
         # Only a run that reached its report gets a bundle: a crashed one writes nothing.
         finished = result.status in ("completed", "failed") and result.error is None
         if not finished or not result.artifacts:
             return result
-        state = RequestState.model_validate(graph.get_state(self._config(result.thread_id)).values)
+        state = self._typed(graph, result.thread_id)
         # A bundle asked for at submit is written when a later approval finishes the run.
         out = out or (Path(state.bundle_dir) if state.bundle_dir else None)
         if out is None:
@@ -315,7 +336,7 @@ class Opsteam:
             raise InputError("choose one of --checkpoint and --all")
         who = decision_input(by, reason)
         with self._exclusive(thread_id), self._graph(thread_id) as graph:
-            snapshot = graph.get_state(self._config(thread_id))
+            snapshot = self._snapshot(graph, thread_id)
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
             pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}

@@ -1,0 +1,278 @@
+"""Artifact bytes out of the checkpoints: stored once by SHA-256, beside the checkpoints.
+
+A SQLite checkpoint is written at every step and carries every channel again, so rendered
+files (Terraform, plans, runbooks) and the roles' decisions kept inline were stored dozens of
+times per request. The checkpointer's serializer here writes each artifact as a reference
+(path, role, kind, sha256) and each large value as a hash; the bytes go once into an
+``opsteam_blobs`` table in the same database as the checkpoints (so any process that can
+resume a thread can read them), shared by every step, revision and request that produces the
+same bytes. Reading a checkpoint puts them back, so the graph, the verifier and the bundle
+see the same :class:`Artifact` as before and bundles stay byte-identical. Blobs are
+committed before the checkpoint that names them, so a killed process never leaves a
+checkpoint pointing at nothing. (Blobs are not collected yet: no request is ever deleted.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from pydantic import BaseModel, ConfigDict
+
+from opsteam.domain.models import Artifact, ArtifactKind
+from opsteam.domain.registry import RoleSlug
+
+_TABLE = (
+    "CREATE TABLE IF NOT EXISTS opsteam_blobs "
+    "(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content {blob} NOT NULL)"
+)
+_INSERT_SQLITE = "INSERT OR IGNORE INTO opsteam_blobs (sha256, size, content) VALUES (?, ?, ?)"
+_INSERT_PG = (
+    "INSERT INTO opsteam_blobs (sha256, size, content) VALUES (%s, %s, %s) "
+    "ON CONFLICT (sha256) DO NOTHING"
+)
+_SELECT_SQLITE = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 IN ({})"
+_SELECT_PG = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 = ANY(%s)"
+CACHED_BLOBS = 4096  # blobs kept in memory per process (a request makes about 40)
+INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
+ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
+ZIP_OVER = 256  # payloads (rows and blobs) over this many bytes are stored compressed
+ZIP_LEVEL = 6
+
+
+class ArtifactRef(BaseModel):
+    """What a checkpoint stores for an artifact: where it goes, who made it, its hash."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    role: RoleSlug
+    kind: ArtifactKind
+    sha256: str
+    size: int
+
+
+class StoredValue(BaseModel):
+    """A large state value (a role's typed decision) stored once by the hash of its bytes."""
+
+    model_config = ConfigDict(frozen=True)
+    sha256: str
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Content-addressed bytes in the checkpoint database, cached in this process.
+
+    Its own connection in autocommit, so a blob is committed before the checkpoint that
+    names it is written (the savers serialise before they write).
+    """
+
+    def __init__(self, connect: Callable[[], Any], dialect: Literal["sqlite", "postgres"]) -> None:
+        self._connect = connect
+        self._conn: Any = None
+        self._pg = dialect == "postgres"
+        self._cache: OrderedDict[str, bytes] = OrderedDict()  # known to be stored
+        self._lock = threading.RLock()
+
+    @classmethod
+    def sqlite(cls, path: str) -> BlobStore:
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_TABLE.format(blob="BLOB"))
+            return conn
+
+        return cls(connect, "sqlite")
+
+    @classmethod
+    def postgres(cls, url: str) -> BlobStore:
+        def connect() -> Any:
+            from psycopg import Connection
+
+            conn = Connection.connect(url, autocommit=True, prepare_threshold=0)
+            conn.execute(_TABLE.format(blob="BYTEA"))
+            return conn
+
+        return cls(connect, "postgres")
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _remember(self, sha: str, data: bytes) -> None:
+        self._cache[sha] = data
+        self._cache.move_to_end(sha)
+        while len(self._cache) > CACHED_BLOBS:
+            self._cache.popitem(last=False)
+
+    def put_many(self, blobs: dict[str, bytes]) -> None:
+        """Store every blob (sha256 -> bytes) not known stored yet, in one statement."""
+        with self._lock:
+            fresh = {s: b for s, b in blobs.items() if s not in self._cache}
+            if not fresh:
+                return
+            stored = {s: zlib.compress(b, ZIP_LEVEL) for s, b in fresh.items()}
+            new = [(s, len(z), z) for s, z in stored.items()]
+            if self._pg:
+                with self._connection().cursor() as cur:
+                    cur.executemany(_INSERT_PG, new)
+            else:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(_INSERT_SQLITE, new)
+                conn.execute("COMMIT")
+            for sha, data in fresh.items():
+                self._remember(sha, data)
+
+    def get_many(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of the given hashes; one query for those not cached. KeyError if absent."""
+        wanted = set(shas)
+        with self._lock:
+            found = {s: self._cache[s] for s in wanted if s in self._cache}
+            missing = sorted(wanted - found.keys())
+            if missing:
+                if self._pg:
+                    rows = self._connection().execute(_SELECT_PG, (missing,)).fetchall()
+                else:
+                    marks = ",".join("?" * len(missing))
+                    rows = self._connection().execute(_SELECT_SQLITE.format(marks), missing)
+                for sha, data in rows:
+                    found[sha] = zlib.decompress(bytes(data))
+                    self._remember(sha, found[sha])
+        absent = wanted - found.keys()
+        if absent:
+            raise KeyError(f"stored value missing from the checkpoint store: {min(absent)}")
+        return found
+
+
+def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
+    """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples."""
+    if isinstance(value, dict):
+        return {k: _walk(v, visit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, visit) for v in value]
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(_walk(v, visit) for v in value)
+    return visit(value)
+
+
+def _leaves(value: Any, kind: type[BaseModel]) -> list[Any]:
+    found: list[Any] = []
+
+    def collect(leaf: Any) -> Any:
+        if isinstance(leaf, kind):
+            found.append(leaf)
+        return leaf
+
+    _walk(value, collect)
+    return found
+
+
+def dehydrate(value: Any, store: BlobStore) -> Any:
+    """Every :class:`Artifact` in ``value`` as an :class:`ArtifactRef`, its text stored."""
+    artifacts = _leaves(value, Artifact)
+    if not artifacts:
+        return value
+    encoded = {id(a): a.content.encode("utf-8") for a in artifacts}
+    shas = {key: digest(data) for key, data in encoded.items()}
+    store.put_many({shas[key]: encoded[key] for key in encoded})
+
+    def to_ref(leaf: Any) -> Any:
+        if not isinstance(leaf, Artifact):
+            return leaf
+        size = len(encoded[id(leaf)])
+        sha = shas[id(leaf)]
+        return ArtifactRef(path=leaf.path, role=leaf.role, kind=leaf.kind, sha256=sha, size=size)
+
+    return _walk(value, to_ref)
+
+
+def hydrate(value: Any, store: BlobStore) -> Any:
+    """Every :class:`ArtifactRef` in ``value`` back as the :class:`Artifact` it names."""
+    refs = _leaves(value, ArtifactRef)
+    if not refs:
+        return value
+    texts = store.get_many(r.sha256 for r in refs)
+
+    def to_artifact(leaf: Any) -> Any:
+        if not isinstance(leaf, ArtifactRef):
+            return leaf
+        text = texts[leaf.sha256].decode("utf-8")
+        return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)
+
+    return _walk(value, to_artifact)
+
+
+def _is_checkpoint(obj: Any) -> bool:
+    return isinstance(obj, dict) and "channel_values" in obj and "channel_versions" in obj
+
+
+class BlobSerializer(JsonPlusSerializer):
+    """The checkpoint serializer that keeps artifact texts and large values in a BlobStore.
+
+    Artifacts become :class:`ArtifactRef`; then any value (a checkpoint's channel value, or
+    a pending write) whose encoding exceeds ``INLINE_LIMIT`` becomes a :class:`StoredValue`.
+    A checkpoint row so carries hashes, and a value unchanged between steps is stored once.
+    Row payloads and blobs over ``ZIP_OVER`` bytes are stored zlib-compressed (the type
+    ``msgpack+zlib`` marks a row; blobs always are).
+    """
+
+    def __init__(self, store: BlobStore, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blob_store = store
+
+    def _stored(self, value: Any, blobs: dict[str, bytes]) -> Any:
+        """``value``, or a :class:`StoredValue` naming its bytes (added to ``blobs``)."""
+        kind, data = super().dumps_typed(value)
+        if kind != "msgpack" or len(data) <= INLINE_LIMIT:
+            return value
+        sha = digest(data)
+        blobs[sha] = data
+        return StoredValue(sha256=sha)
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        obj = dehydrate(obj, self.blob_store)
+        blobs: dict[str, bytes] = {}
+        if _is_checkpoint(obj):
+            values = {k: self._stored(v, blobs) for k, v in obj["channel_values"].items()}
+            obj = {**obj, "channel_values": values}
+        else:
+            obj = self._stored(obj, blobs)
+        self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
+        kind, data = super().dumps_typed(obj)
+        if kind == "msgpack" and len(data) > ZIP_OVER:
+            return ZIPPED, zlib.compress(data, ZIP_LEVEL)
+        return kind, data
+
+    def _loaded(self, value: Any, blobs: dict[str, bytes]) -> Any:
+        if not isinstance(value, StoredValue):
+            return value
+        return super().loads_typed(("msgpack", blobs[value.sha256]))
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        if data[0] == ZIPPED:
+            data = ("msgpack", zlib.decompress(data[1]))
+        obj = super().loads_typed(data)
+        if _is_checkpoint(obj):
+            values = obj["channel_values"]
+            refs = [v.sha256 for v in values.values() if isinstance(v, StoredValue)]
+            blobs = self.blob_store.get_many(refs) if refs else {}
+            obj["channel_values"] = {k: self._loaded(v, blobs) for k, v in values.items()}
+        elif isinstance(obj, StoredValue):
+            obj = self._loaded(obj, self.blob_store.get_many([obj.sha256]))
+        return hydrate(obj, self.blob_store)

@@ -129,6 +129,19 @@ def finding_text(finding: dict[str, Any]) -> str:
     return f"{text} ({where})" if where else text
 
 
+def _unverified(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """Said plainly: which files no validator checked (``--strict`` makes it a failure)."""
+    paths = sorted(
+        {v["path"] for v in data.get("validations", []) if v["status"] == "not-installed"}
+    )
+    if paths:
+        yield Text(
+            f"NOT VERIFIED ({len(paths)}, validator not installed): {', '.join(paths)}. "
+            "Use --strict (or OPSTEAM_STRICT=1) to fail on this.",
+            style="bold yellow",
+        )
+
+
 def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
     if data.get("artifacts"):
         by_status: dict[str, int] = {}
@@ -136,6 +149,7 @@ def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
             by_status[v["status"]] = by_status.get(v["status"], 0) + 1
         counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "none run"
         yield Text(f"Artifacts: {len(data['artifacts'])}; validations: {counts}")
+        yield from _unverified(data)
     for v in data.get("validations", []):
         if v["status"] != "passed":
             yield Text(f"  {v['path']}: {v['message']}", style="yellow")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from opsteam.application.review import ChangeReview, change_review
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.registry import Registry
 from opsteam.graphs.state import RequestState
@@ -81,6 +82,8 @@ class RunResult(BaseModel):
     gate: list[GateCheck] = Field(default_factory=list)
     error: str | None = None
     bundle: str | None = None
+    # Waiting at a checkpoint: what approving lets change (resources, cost, risk, files).
+    review: ChangeReview | None = None
 
     @property
     def exit_code(self) -> int:
@@ -157,4 +160,5 @@ def build_result(
         ],
         gate=list(state.gate),
         error=error,
+        review=change_review(state, thread_id) if pending else None,
     )

@@ -91,6 +91,7 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
         failing = [g["item"] for g in p.get("gate", []) if not g["passed"]]
         if failing:
             yield Text(f"{p['id']}: gate items not met: {', '.join(failing)}", style="yellow")
+    yield from _review(data)
     tid = data["thread_id"]
     choices = "[--reject --reason TEXT | --changes TEXT]"
     if len(data["pending"]) == 1:
@@ -99,6 +100,16 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
     first = data["pending"][0]["id"]
     yield Text(f"Decide each with: opsteam approve {tid} --checkpoint {first} {choices}")
     yield Text(f"or all at once with: opsteam approve {tid} --all {choices}")
+
+
+def _review(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """What approving lets change: resources, monthly cost, risk, rollback, the files."""
+    lines = (data.get("review") or {}).get("lines") or []
+    if not lines:
+        return
+    yield Text(lines[0], style="bold")
+    for line in lines[1:]:
+        yield Text(line)
 
 
 def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:

@@ -242,3 +242,6 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
 def register(app: typer.Typer) -> None:
     for command in (submit, approve, resume, outcome, status, roster):
         app.command()(command)
+    from opsteam.interfaces.cli import revisions
+
+    revisions.register(app)

@@ -8,6 +8,7 @@ decision that asked for the change and the monthly cost where the revision was p
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def design_diff(home: Path, thread_id: str, registry: Registry) -> DesignDiff:
     designs: list[ArchitectDesign] = [v["design"] for v in history]
     asked = _requests(history[-1]) if history else []
     changes = []
-    for index, (old, new) in enumerate(zip(designs, designs[1:], strict=False)):
+    for index, (old, new) in enumerate(pairwise(designs)):
         decision = asked[index] if index < len(asked) else None
         changes.append(
             RevisionChange(

@@ -157,3 +157,17 @@ def test_diff_of_an_unknown_thread_is_bad_input(team: Opsteam) -> None:
 
     shown = CliRunner().invoke(app, ["diff", "chg-000000000000", "--home", str(team.home)])
     assert shown.exit_code == 2
+
+
+def test_the_interrupt_payload_carries_the_review(team: Opsteam) -> None:
+    """What an Agent Server or Studio shows: the HITL description includes the review."""
+    result = submit(team, "prod-postgres-ha.yaml")
+    result = past_design_review(team, result)
+    with team._graph(result.thread_id) as graph:  # the stored interrupt, as a server reads it
+        [pending] = graph.get_state({"configurable": {"thread_id": result.thread_id}}).interrupts
+    task = pending.value
+    assert result.review is not None
+    assert task["review"] == result.review.lines
+    [action] = task["action_requests"]
+    assert "What will change:" in action["description"]
+    assert "monthly cost: +$" in action["description"]

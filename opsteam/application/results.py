@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from opsteam.application.review import ChangeReview, change_review
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.registry import Registry
+from opsteam.graphs.review import ChangeReview, change_review
 from opsteam.graphs.state import RequestState
 
 Status = Literal["completed", "awaiting-approval", "rejected", "redirected", "failed", "running"]

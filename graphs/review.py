@@ -2,9 +2,9 @@
 
 Resources created, changed and removed (read from the Terraform the bundle holds, or, before
 the specialists have written any, the design's planned components), the monthly cost delta
-of the plan's estimate, the risk and rollback summary, and where to read the files. The CLI,
-the chat, the HTTP API, MCP and Task results all carry this same review; :func:`review_lines`
-is its plain-text form.
+of the plan's estimate, the risk and rollback summary, and where to read the files. The
+checkpoint's interrupt payload (Agent Server, Studio), the CLI, the chat, the HTTP API, MCP
+and Task results all carry this same review; :func:`review_lines` is its plain-text form.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def change_review(state: RequestState, thread_id: str) -> ChangeReview | None:
         return None
     files = [a.path for a in state.all_artifacts()]
     if files:
-        where = f"opsteam show {thread_id} [FILE] (or --out DIR to write them all)"
+        where = f"opsteam show {thread_id or 'THREAD'} [FILE] (or --out DIR to write them all)"
     else:
         where = "no files yet: the specialists write them after this approval"
     review = ChangeReview(

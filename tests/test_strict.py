@@ -62,3 +62,14 @@ def test_strict_from_the_environment(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["status"] == "completed"
     errors = json.loads(done.stderr)["errors"]
     assert errors and "not verified" in errors[0]
+
+
+def test_strict_task(tmp_path: Path) -> None:
+    words = "open 443 from 203.0.113.0/24 to the bastion in staging"
+    args = ("task", "--subagent-type", "automation-engineer", words)
+    lenient = run(tmp_path, *args)
+    assert lenient.returncode == 0, lenient.stderr
+    strict = run(tmp_path, *args, "--strict")
+    assert strict.returncode == 1
+    assert "not verified (validator not installed): " in strict.stderr
+    assert "terraform/change.tf" in strict.stderr

@@ -9,7 +9,8 @@ EXAMPLE ?= examples/redis-cache-dev.yaml
 $(BIN)/opsteam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e ".[dev,validators,postgres,studio]"
+	# The editable finder's notice ("Editable installation") is information, not a problem.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e ".[dev,validators,postgres,studio]"
 	touch $@
 
 setup: $(BIN)/opsteam

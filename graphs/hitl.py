@@ -34,6 +34,7 @@ def _lines(task: Mapping[str, Any]) -> list[str]:
     for check in task.get("gate", []):
         mark = "ok" if check.get("passed") else "MISSING"
         lines.append(f"- [{mark}] {check.get('item')}: {check.get('evidence')}")
+    lines += [str(line) for line in task.get("review", [])]
     lines += [f"Applied earlier: {item}" for item in task.get("applied", [])]
     lines += [f"Not applied: {item}" for item in task.get("not_applied", [])]
     lines.append(

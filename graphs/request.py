@@ -21,6 +21,7 @@ from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationR
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs import hitl, routing
+from opsteam.graphs.review import change_review
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
@@ -315,6 +316,8 @@ def checkpoint_task(
         # What the person's earlier requested changes did: shown before the next decision.
         "applied": [f"{c.field}: {c.value}" for c in design.changes] if design else [],
         "not_applied": list(design.not_applied) if design else [],
+        # What approving lets change (resources, cost, risk, rollback, files): graphs/review.
+        "review": review.lines if (review := change_review(state, state.thread_id)) else [],
     }
     safe: dict[str, Any] = Redactor.for_registry(registry).value(task)
     return hitl.with_review(safe)

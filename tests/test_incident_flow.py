@@ -140,7 +140,7 @@ def test_p1_database_incident_end_to_end(tmp_path: Path) -> None:
         iid,
         "Investigating",
         impact,
-        "Site Reliability Engineer is investigating the database of billing",
+        "Site Reliability Engineer is investigating billing (suspected: database)",
         "Not yet estimated; next update within 15 minutes",
     )
     assert opened["communication"] == first

@@ -64,7 +64,7 @@ def test_only_updates_sent_by_this_command_are_printed(cli: Cli) -> None:
         cli, "incident", "update", iid, "--decision", "fail over", "--by", "Dana", "--now", iso(2)
     )
     assert "Human decision by Dana: fail over" in decided
-    assert "Incident update sent" not in decided and "STATUS:" not in decided
+    assert "Incident update recorded" not in decided and "STATUS:" not in decided
     ticked = cli("incident", "tick", "--now", iso(31))
     assert ticked[0]["sent"] == []
     assert ticked[0]["events"] == [
@@ -125,3 +125,56 @@ def test_home_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     )
     assert cli.home.read_text() == "not a directory"
     assert snapshot(tmp_path) == {}
+
+
+def test_wording_says_what_happened_and_durations_read_as_minutes(cli: Cli) -> None:
+    opened = text(cli, *OPEN, "--now", iso(1), code=3)
+    assert "Incident update recorded:" in opened and "update sent" not in opened
+    iid = re.search(r"inc-[0-9a-f]+", opened)
+    assert iid is not None
+    out = text(
+        cli,
+        "incident",
+        "resolve",
+        iid.group(0),
+        "--root-cause",
+        "disk full",
+        "--decision",
+        "close it",
+        "--by",
+        "Dana",
+        "--now",
+        iso(18.31),
+    )
+    assert "| Time to recover | 18 min |" in out, out  # detected at minute 0
+    assert not re.search(r"\d\.\d+ min", out)
+
+
+def test_list_says_resolved_ones_exist_and_all_shows_them(cli: Cli) -> None:
+    iid = cli(*OPEN, "--now", iso(1), code=3)["id"]
+    cli(
+        "incident",
+        "resolve",
+        iid,
+        "--root-cause",
+        "disk full",
+        "--decision",
+        "close it",
+        "--by",
+        "Dana",
+        "--now",
+        iso(5),
+    )
+    listed = text(cli, "incident", "list")
+    assert iid not in listed
+    assert "No open incidents" in listed and "incident list --all" in listed
+    assert iid in text(cli, "incident", "list", "--all")
+
+
+def test_durations_people_read() -> None:
+    from opsteam.agents.sre.comms import duration_text
+
+    assert duration_text(0.308403) == "under 1 min"
+    assert duration_text(18.4) == "18 min"
+    assert duration_text(119.6) == "2 h"
+    assert duration_text(185) == "3 h 5 min"

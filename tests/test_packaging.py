@@ -26,7 +26,7 @@ def _purelib(python: Path) -> str:
 
 def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run(
+    build = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -40,7 +40,11 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
         ],
         check=True,
         capture_output=True,
+        text=True,
     )
+    # The build is quiet: no setuptools warnings (licence table, data directories not listed).
+    backend = [line for line in build.stderr.splitlines() if "setuptools" in line]
+    assert backend == [], build.stderr
     [wheel] = dist.glob("opsteam-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "opsteam/registry.yaml" in names and "opsteam/py.typed" in names

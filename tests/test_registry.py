@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -49,8 +50,26 @@ def test_unknown_field_names_file_field_and_problem(tmp_path: Path) -> None:
 
 def test_bad_reference_is_reported(tmp_path: Path) -> None:
     path = _broken(tmp_path, lambda d: d["oncall"].update(primary="INF-999"))
-    with pytest.raises(RegistryError, match="unknown role reference"):
+    with pytest.raises(RegistryError, match=r"oncall\.primary: unknown role ID"):
         load_registry(path)
+
+
+def test_bad_references_name_each_field_path_and_value(tmp_path: Path) -> None:
+    """The value as written is shown, unless it has an internal ID's shape (then described)."""
+
+    def mutate(d: dict[str, Any]) -> None:
+        d["oncall"]["secondary"] = "sre-person"
+        d["request_flow"][1]["roles"][2] = "INF-004x"
+        d["escalation"][1]["role"] = "dba on call"
+
+    path = _broken(tmp_path, mutate)
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    message = err.value.message
+    assert "oncall.secondary: unknown role 'sre-person'" in message
+    assert "request_flow[1].roles[2]: unknown role ID" in message
+    assert "escalation[1].role: unknown role 'dba on call'" in message
+    assert "INF" not in message and "team.lead" not in message
 
 
 def test_malformed_yaml_and_missing_file(tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ def _run(**extra: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def narrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An 80-column terminal (a pipe gets records, one per line: tests/test_cli_output.py)."""
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("opsteam.interfaces.output.to_terminal", lambda: True)
 
 
 def test_the_request_list_keeps_ids_whole_at_80_columns(

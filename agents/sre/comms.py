@@ -100,6 +100,17 @@ def recovery_minutes(incident: Incident) -> float | None:
     return (incident.resolved_at - incident.report.detected_at).total_seconds() / 60
 
 
+def duration_text(minutes: float) -> str:
+    """``18 min``, ``2 h 5 min`` or ``under 1 min``: whole minutes, as people say them."""
+    whole = round(minutes)
+    if minutes < 1:
+        return "under 1 min"
+    if whole < 120:
+        return f"{whole} min"
+    hours, rest = divmod(whole, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 def fault_owner(incident: Incident, registry: Registry) -> str:
     """Who owned the fault in the end: the team it was handed to, or the routed role."""
     if incident.handoff:
@@ -120,7 +131,7 @@ def render_postmortem(
         fault_owner=fault_owner(incident, registry),
         detected=fmt_time(incident.report.detected_at),
         resolved=fmt_time(incident.resolved_at) if incident.resolved_at else "not resolved",
-        recovery=f"{minutes:g} min" if minutes is not None else "n/a",
+        recovery=duration_text(minutes) if minutes is not None else "n/a",
         timeline=[(fmt_time(e.at), e.message) for e in incident.timeline],
         decisions=[(fmt_time(d.at), d.by, d.decision) for d in incident.decisions],
         links=list(links),

@@ -60,7 +60,9 @@ def open_incident(report: IncidentReport, registry: Registry) -> Incident:
     """Triage a report and its alerts into a new incident; send the first update."""
     alerts = parse_alerts(report.alert)
     found = assess(report, registry, alerts)
-    subject = f"the {report.component} of {report.service}" if report.component else report.service
+    # The component is the reporter's suspicion in free words: said as such, never parsed in.
+    suspected = f" (suspected: {report.component})" if report.component else ""
+    subject = f"{report.service}{suspected}"
     incident = Incident(
         id=incident_id(report),
         report=report,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
+from opsteam.graphs.review import ChangeReview, change_review
 from opsteam.graphs.state import RequestState
 
 Status = Literal["completed", "awaiting-approval", "rejected", "redirected", "failed", "running"]
@@ -87,6 +88,8 @@ class RunResult(BaseModel):
     gate: list[GateCheck] = Field(default_factory=list)
     error: str | None = None
     bundle: str | None = None
+    # Waiting at a checkpoint: what approving lets change (resources, cost, risk, files).
+    review: ChangeReview | None = None
 
     @property
     def exit_code(self) -> int:
@@ -163,6 +166,7 @@ def build_result(
         ],
         gate=list(state.gate),
         error=error,
+        review=change_review(state, thread_id) if pending else None,
     )
     return redacted(result, registry)
 

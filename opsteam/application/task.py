@@ -49,6 +49,8 @@ class PendingApproval(BaseModel):
     name: str
     reason: str
     decide: str = ""
+    # What approving lets change: resources, monthly cost, risk, rollback, where the files are.
+    review: list[str] = Field(default_factory=list)
 
 
 class TaskArtifact(BaseModel):
@@ -217,6 +219,7 @@ class Tasks:
                 name=p.name,
                 reason=p.reason,
                 decide=how_to_decide(run.thread_id, p.id),
+                review=run.review.lines if run.review is not None else [],
             )
             for p in run.pending
         ]

@@ -5,6 +5,7 @@ The registry says *who* each role is; the agent modules say *how* it thinks.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -177,17 +178,13 @@ class Registry(_Strict):
                 "checkpoints: must list each checkpoint kind exactly once"
                 + (f" (missing: {', '.join(missing)})" if missing else "")
             )
-        known = set(ids)
-        refs = [self.team.lead, self.oncall.primary, self.oncall.secondary]
-        refs += [s.role for s in self.request_flow if s.role]
-        refs += [r for s in self.request_flow for r in s.roles]
-        refs += [e.role for e in self.escalation if e.role not in ("component", "human")]
-        unknown = sorted({r for r in refs if r not in known})
+        unknown = [
+            f"{where}: {_unknown_ref(value)}"
+            for where, value in self._role_refs()
+            if value not in set(ids)
+        ]
         if unknown:
-            raise ValueError(
-                "team.lead, oncall, request_flow or escalation: "
-                f"unknown role reference(s): {', '.join(unknown)}"
-            )
+            raise ValueError("; ".join(unknown))
         routing = self.incident_routing
         if routing is not None and routing.handoff_topic not in {
             r.topic for r in self.out_of_scope
@@ -197,6 +194,21 @@ class Registry(_Strict):
                 "out_of_scope topic"
             )
         return self
+
+    def _role_refs(self) -> list[tuple[str, str]]:
+        """(field path, value) of every role reference, as the file writes it."""
+        refs = [("team.lead", self.team.lead)]
+        refs += [("oncall.primary", self.oncall.primary)]
+        refs += [("oncall.secondary", self.oncall.secondary)]
+        for i, step in enumerate(self.request_flow):
+            refs += [(f"request_flow[{i}].role", step.role)] if step.role else []
+            refs += [(f"request_flow[{i}].roles[{j}]", r) for j, r in enumerate(step.roles)]
+        refs += [
+            (f"escalation[{i}].role", e.role)
+            for i, e in enumerate(self.escalation)
+            if e.role not in ("component", "human")
+        ]
+        return refs
 
     @property
     def routing(self) -> RequestRouting:
@@ -264,6 +276,19 @@ def _load_cached(path: str, mtime_ns: int) -> Registry:
         if getattr(registry, name) is None
     }
     return registry.model_copy(update=missing) if missing else registry
+
+
+# PREFIX-NUMBER, the shape of an internal role ID: never echoed, even when it is not one.
+_ID_LIKE = re.compile(r"[A-Za-z]+[\s_\-\u2010-\u2015]*\d+[A-Za-z0-9]*")
+
+
+def _unknown_ref(value: str) -> str:
+    """Names the value as written, unless it has an internal ID's shape (never echoed)."""
+    if _ID_LIKE.fullmatch(value.strip()):
+        return "unknown role ID (no role listed under roles has it)"
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return f"unknown role {shown} (give the id of a role listed under roles)"
 
 
 def load_registry(path: str | Path | None = None, *, settings: Settings | None = None) -> Registry:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from opsteam.domain.redaction import Redactor
+from opsteam.interfaces.plain import for_pipe, to_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -70,7 +71,15 @@ class Output:
             else list(rendered)
         )
         for item in items:
-            out.print(item)
+            if to_terminal():
+                out.print(item)
+                continue
+            plain = for_pipe(item)  # pipes and files: one record per line, nothing wrapped
+            if isinstance(plain, str):
+                out.file.write(plain + "\n")
+                out.file.flush()
+            else:
+                out.print(plain)
 
     def error(self, lines: Iterable[str], *, as_json: bool = False) -> None:
         """One line per problem on stderr, never a traceback."""

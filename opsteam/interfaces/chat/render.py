@@ -64,6 +64,8 @@ def _request(detail: dict[str, Any]) -> Iterator[RenderableType]:
         yield Text(f"      Design: {r['design']}  Risk: {r['risk']}")
     for p in r["pending"]:
         yield from _checkpoint(p, detail.get("preview"))
+    for line in (r.get("review") or {}).get("lines", []):
+        yield Text(f"      {line}")
     if r["pending"]:
         ids = [p["id"] for p in r["pending"]]
         which = "" if len(ids) == 1 else f" {ids[0]}|all"
@@ -86,7 +88,7 @@ def _checkpoint(p: dict[str, Any], preview: dict[str, Any] | None) -> Iterator[R
         yield Text(f"        Gate items not met: {', '.join(failing)}", style="yellow")
     if preview is None:
         return
-    yield Text("        What will change:")
+    yield Text("        The design:")
     if preview.get("components"):
         yield Text(f"          components: {', '.join(preview['components'])}")
     if preview.get("specialists"):

@@ -98,7 +98,10 @@ _ClickException = _framework_error("ClickException")
 def _run_app(args: list[str]) -> int:
     """Run the command; a usage mistake becomes one ``error:`` line and exit 2, like bad input."""
     try:
-        code = app(args=args, standalone_mode=False)
+        from opsteam.interfaces.cli.helptext import tidy
+
+        command = tidy(typer.main.get_command(app))
+        code = command.main(args=args, prog_name="opsteam", standalone_mode=False)
     except _UsageError as exc:
         message: str = exc.format_message()  # type: ignore[attr-defined]
         if type(exc).__name__ == "NoArgsIsHelpError":

@@ -84,7 +84,7 @@ def render_summary(data: dict[str, Any]) -> list[str]:
         lines += [f"  symptom: {s}" for s in data["symptoms"]]
         lines += [f"  knock-on (not a cause): {s}" for s in data["knock_on"]]
     for form in data["sent"]:
-        lines += ["", "Incident update sent:", form.rstrip()]
+        lines += ["", "Incident update recorded:", form.rstrip()]
     if data["waiting_for_human"]:
         lines += ["", f"Waiting for a human decision: {data['awaiting_human']}"]
         lines.append(f"Decide with: opsteam incident update {data['id']} --decision TEXT --by NAME")
@@ -95,9 +95,11 @@ def render_summary(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_list(rows: list[dict[str, Any]]) -> Table | str:
+def render_list(rows: list[dict[str, Any]], *, open_only: bool = False) -> Table | str:
     """One row per incident; ids never truncated, long text folds instead of being cut."""
     if not rows:
+        if open_only:
+            return "No open incidents. Resolved ones too: opsteam incident list --all"
         return "No incidents."
     table = Table("id", "sev", "status", "service", "held by", "title")
     for index, column in enumerate(table.columns):

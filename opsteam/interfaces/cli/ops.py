@@ -254,7 +254,9 @@ def register(app: typer.Typer) -> None:
             rows = ops.list_incidents(
                 invocation.home, open_only=not all_, registry=invocation.registry
             )
-            invocation.output.emit(rows, as_json=as_json, render=views.render_list)
+            invocation.output.emit(
+                rows, as_json=as_json, render=lambda r: views.render_list(r, open_only=not all_)
+            )
             return 0
 
         _run(invocation, action, as_json=as_json)
@@ -266,7 +268,7 @@ def register(app: typer.Typer) -> None:
         registry: RegistryOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Show one incident: fields, timeline with every update sent, postmortem."""
+        """Show one incident: fields, timeline with every update recorded, postmortem."""
 
         invocation = Invocation(home, registry)
 

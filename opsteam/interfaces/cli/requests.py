@@ -19,6 +19,7 @@ from opsteam.interfaces.cli import views
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
+from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
 
 if TYPE_CHECKING:
     from opsteam.application.results import RunResult
@@ -41,14 +42,23 @@ def _read_input(source: str) -> tuple[bytes, str]:
         raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
 
 
-def finish(invocation: Invocation, results: list[RunResult], as_json: bool) -> None:
-    """Print the results and leave with the worst exit code among them."""
+def finish(
+    invocation: Invocation, results: list[RunResult], as_json: bool, strict: bool = False
+) -> None:
+    """Print the results and leave with the worst exit code among them.
+
+    With ``strict``, a finished request with artifacts no validator checked exits 1.
+    """
     data: Any = [r.model_dump(mode="json") for r in results]
     if len(results) == 1:
         invocation.output.emit(data[0], as_json=as_json, render=views.run_view)
     else:
         invocation.output.emit(data, as_json=as_json, render=views.runs_detail)
     codes = {r.exit_code for r in results}
+    problems = strict_problems(results) if strict else []
+    if problems:
+        invocation.output.error(["--strict: " + line for line in problems], as_json=as_json)
+        codes.add(1)
     raise typer.Exit(1 if 1 in codes else 3 if 3 in codes else 0)
 
 
@@ -70,6 +80,7 @@ def submit(
     ] = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    strict: StrictOpt = False,
     home: HomeOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
@@ -90,7 +101,7 @@ def submit(
         if understood.redirect is not None:
             _redirected(invocation, understood.redirect, as_json)
         results = invocation.team().submit(understood.requests, out=out)
-    finish(invocation, results, as_json)
+    finish(invocation, results, as_json, strict)
 
 
 def _redirected(invocation: Invocation, redirect: Redirect, as_json: bool) -> None:
@@ -119,6 +130,7 @@ def approve(
     ] = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    strict: StrictOpt = False,
     home: HomeOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
@@ -139,13 +151,14 @@ def approve(
             by=by,
             out=out,
         )
-    finish(invocation, [result], as_json)
+    finish(invocation, [result], as_json, strict)
 
 
 def resume(
     thread: Annotated[str, typer.Argument(help="Thread id of a request that stopped.")],
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    strict: StrictOpt = False,
     home: HomeOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
@@ -153,7 +166,7 @@ def resume(
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
         result = invocation.team().resume(thread, out=out)
-    finish(invocation, [result], as_json)
+    finish(invocation, [result], as_json, strict)
 
 
 class Outcome(StrEnum):
@@ -229,3 +242,6 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
 def register(app: typer.Typer) -> None:
     for command in (submit, approve, resume, outcome, status, roster):
         app.command()(command)
+    from opsteam.interfaces.cli import revisions
+
+    revisions.register(app)

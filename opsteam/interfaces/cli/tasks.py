@@ -21,6 +21,7 @@ from opsteam.domain.errors import InputError
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
+from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
 
 if TYPE_CHECKING:
     from opsteam.application.task import Tasks
@@ -75,6 +76,7 @@ def task(
     ] = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    strict: StrictOpt = False,
     home: HomeOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
@@ -88,7 +90,12 @@ def task(
         result = tasks.run(kind, _prompt(prompt), requester=requester, out=out)
         if result.status == "needs-input" and not as_json:
             raise InputError(result.questions[0], result.questions)
+        done = result.thread_id if strict and result.status == "completed" else None
+        problems = strict_problems([invocation.team().status(done)]) if done else []
     invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=task_view)
+    if problems:
+        invocation.output.error(["--strict: " + line for line in problems], as_json=as_json)
+        raise typer.Exit(1)
     raise typer.Exit(result.exit_code)
 
 

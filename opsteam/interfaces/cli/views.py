@@ -91,6 +91,7 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
         failing = [g["item"] for g in p.get("gate", []) if not g["passed"]]
         if failing:
             yield Text(f"{p['id']}: gate items not met: {', '.join(failing)}", style="yellow")
+    yield from _review(data)
     tid = data["thread_id"]
     choices = "[--reject --reason TEXT | --changes TEXT]"
     if len(data["pending"]) == 1:
@@ -99,6 +100,16 @@ def _pending(data: dict[str, Any]) -> Iterator[RenderableType]:
     first = data["pending"][0]["id"]
     yield Text(f"Decide each with: opsteam approve {tid} --checkpoint {first} {choices}")
     yield Text(f"or all at once with: opsteam approve {tid} --all {choices}")
+
+
+def _review(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """What approving lets change: resources, monthly cost, risk, rollback, the files."""
+    lines = (data.get("review") or {}).get("lines") or []
+    if not lines:
+        return
+    yield Text(lines[0], style="bold")
+    for line in lines[1:]:
+        yield Text(line)
 
 
 def _decisions(data: dict[str, Any]) -> Iterator[RenderableType]:
@@ -129,6 +140,19 @@ def finding_text(finding: dict[str, Any]) -> str:
     return f"{text} ({where})" if where else text
 
 
+def _unverified(data: dict[str, Any]) -> Iterator[RenderableType]:
+    """Said plainly: which files no validator checked (``--strict`` makes it a failure)."""
+    paths = sorted(
+        {v["path"] for v in data.get("validations", []) if v["status"] == "not-installed"}
+    )
+    if paths:
+        yield Text(
+            f"NOT VERIFIED ({len(paths)}, validator not installed): {', '.join(paths)}. "
+            "Use --strict (or OPSTEAM_STRICT=1) to fail on this.",
+            style="bold yellow",
+        )
+
+
 def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
     if data.get("artifacts"):
         by_status: dict[str, int] = {}
@@ -136,6 +160,7 @@ def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
             by_status[v["status"]] = by_status.get(v["status"], 0) + 1
         counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "none run"
         yield Text(f"Artifacts: {len(data['artifacts'])}; validations: {counts}")
+        yield from _unverified(data)
     for v in data.get("validations", []):
         if v["status"] != "passed":
             yield Text(f"  {v['path']}: {v['message']}", style="yellow")

@@ -91,7 +91,8 @@ def question(pending: PendingApproval, request: str) -> str:
     return (
         f"{pending.name} for '{request}' (request {pending.thread_id}).\n"
         f"Why: {pending.reason}\n"
-        "Approve, reject (give the reason), or request changes (say what to change)."
+        + "".join(f"{line}\n" for line in pending.review)
+        + "Approve, reject (give the reason), or request changes (say what to change)."
     )
 
 

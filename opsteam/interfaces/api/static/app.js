@@ -156,7 +156,12 @@ function renderCheckpoint(r, p, preview) {
     (p.applied || []).map((a) => el("div", {}, `Applied from your requested changes: ${a}`)),
     (p.not_applied || []).map((a) => el("div", { class: "error" }, `Not applied: ${a}`)));
   if (preview) {
-    box.append(el("div", {}, el("strong", {}, "What will change")),
+    const review = (r.review && r.review.lines) || [];
+    if (review.length) {
+      box.append(el("div", {}, el("strong", {}, review[0])),
+        el("ul", {}, review.slice(1).map((line) => el("li", {}, line.trim()))));
+    }
+    box.append(el("div", {}, el("strong", {}, "The design")),
       el("ul", {},
         preview.components.length ? el("li", {}, `Components: ${preview.components.join(", ")}`) : null,
         preview.specialists.length ? el("li", {}, `Specialists: ${preview.specialists.join(", ")}`) : null,

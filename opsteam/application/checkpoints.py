@@ -56,6 +56,22 @@ def serializer() -> JsonPlusSerializer:
     return JsonPlusSerializer(allowed_msgpack_modules=sorted(allowlist()))
 
 
+_SET_UP: set[str] = set()
+
+
+def _set_up(url: str, saver: Any) -> None:
+    """Create the checkpoint tables once per process, serialised across processes (a lock
+    file next to SQLite, an advisory lock in PostgreSQL) so concurrent first commands agree."""
+    if url in _SET_UP:
+        saver.setup()  # tables exist: a no-op check
+        return
+    from opsteam.application.locks import schema_lock
+
+    with schema_lock(url):
+        saver.setup()
+    _SET_UP.add(url)
+
+
 @contextmanager
 def open_checkpointer(home: Path) -> Iterator[BaseCheckpointSaver[Any]]:
     url = checkpoint_url(home)
@@ -66,7 +82,7 @@ def open_checkpointer(home: Path) -> Iterator[BaseCheckpointSaver[Any]]:
     conn = sqlite3.connect(url, check_same_thread=False, timeout=30)
     try:
         saver = SqliteSaver(conn, serde=serializer())
-        saver.setup()
+        _set_up(url, saver)
         yield saver
     finally:
         conn.close()
@@ -89,5 +105,5 @@ def _postgres(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
         url, autocommit=True, prepare_threshold=0, row_factory=dict_row
     ) as conn:
         saver = PostgresSaver(conn, serde=serializer())
-        saver.setup()
+        _set_up(url, saver)
         yield saver

@@ -81,6 +81,8 @@ class RunResult(BaseModel):
     gate: list[GateCheck] = Field(default_factory=list)
     error: str | None = None
     bundle: str | None = None
+    # Where the bundle asked for will be written once the request completes.
+    bundle_target: str | None = None
 
     @property
     def exit_code(self) -> int:

@@ -18,6 +18,7 @@ from langgraph.types import Command
 
 from opsteam.application.claims import AlreadyDecided, Claim, ClaimStore
 from opsteam.domain.errors import ConflictError
+from opsteam.domain.models import DecisionRecord
 
 
 def when(at: str) -> str:
@@ -33,6 +34,17 @@ def already_decided(thread_id: str, claim: Claim) -> ConflictError:
         f"request {thread_id}: {claim.checkpoint} was already decided by {claim.by} "
         f"at {when(claim.at)} (see: opsteam status {thread_id})"
     )
+
+
+def raise_if_decided(thread_id: str, decisions: Sequence[DecisionRecord], checkpoint: str) -> None:
+    """A checkpoint no longer pending because someone decided it: say who and when."""
+    earlier = [d for d in decisions if d.checkpoint == checkpoint]
+    if earlier:
+        last = earlier[-1]
+        raise ConflictError(
+            f"request {thread_id}: {checkpoint} was already decided by {last.by} "
+            f"at {when(last.at.isoformat())} (see: opsteam status {thread_id})"
+        )
 
 
 def claims_for(

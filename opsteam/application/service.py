@@ -289,8 +289,10 @@ class Opsteam:
         all_pending: bool,
         snapshot: Any,
     ) -> list[str]:
+        state = RequestState.model_validate(snapshot.values)
+        if checkpoint is not None and checkpoint not in pending:
+            deciding.raise_if_decided(thread_id, state.decisions, checkpoint)
         if not pending:
-            state = RequestState.model_validate(snapshot.values)
             if snapshot.next:
                 raise ConflictError(
                     f"request {thread_id} is not waiting for a decision: another process is "

@@ -10,6 +10,7 @@ home (or host) on the same database would not see.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 _POSTGRES = ("postgresql://", "postgres://", "postgresql+")
 SCHEMA_WAIT_SECONDS = 300.0
+POLL_SECONDS = 0.05
 
 
 class LockBusy(Exception):
@@ -47,18 +49,24 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _try_advisory(conn: Any, key: int) -> bool:
+    row: Any = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
 def _advisory(url: str, key: int, *, wait: bool) -> Iterator[None]:
     """A session-level advisory lock on a connection of its own, released when it closes."""
     import psycopg
 
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        if wait:
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-        else:
-            row: Any = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            if not row or not row[0]:
+        deadline = time.monotonic() + (SCHEMA_WAIT_SECONDS if wait else 0)
+        while not _try_advisory(conn, key):
+            # Polled, not a blocking pg_advisory_lock: a session waiting inside a statement
+            # holds a snapshot, and the holder's CREATE INDEX CONCURRENTLY would wait for it.
+            if time.monotonic() >= deadline:
                 raise LockBusy(key)
+            time.sleep(POLL_SECONDS)
         try:
             yield
         finally:

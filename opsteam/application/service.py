@@ -228,7 +228,7 @@ class Opsteam:
                     self.completion.started(state)
                     state, result = self._run(graph, thread_id, state)
                     result = self.completion.settle(state, result, target)
-                results.append(_later(result, target))
+                results.append(_later(result, state, target))
         return results
 
     def decide(
@@ -276,7 +276,7 @@ class Opsteam:
                 deciding.check_still_pending(thread_id, now.interrupts, claims)
                 state, result = self._run(graph, thread_id, Command(resume=resume))
                 result = self.completion.settle(state, result, out)
-            return _later(result, out)
+            return _later(result, state, out)
 
     def _claims(self) -> ClaimStore:
         return ClaimStore(checkpoint_url(self.home, self.settings))
@@ -406,8 +406,9 @@ class Opsteam:
         return recent_threads(self.home, limit)
 
 
-def _later(result: RunResult, target: Path | None) -> RunResult:
+def _later(result: RunResult, state: RequestState, out: Path | None) -> RunResult:
     """A paused run with a bundle target says where its bundle will be written."""
+    target = out or (Path(state.bundle_dir) if state.bundle_dir else None)
     if target is None or result.bundle is not None or result.status != "awaiting-approval":
         return result
     return result.model_copy(update={"bundle_target": str(target.resolve())})

@@ -112,3 +112,23 @@ def test_a_run_killed_at_any_point_completes_with_the_same_bundle_and_history(
     assert approvers(team.home, thread_id) == sorted((d.checkpoint, d.by) for d in state.decisions)
     with pytest.raises(ConflictError, match="already finished"):
         team.resume(thread_id)
+
+
+def test_a_bundle_asked_for_at_approval_survives_a_kill_there(tmp_path: Path) -> None:
+    """``approve --out`` killed while writing: resume without --out still writes it there."""
+    team = team_at(tmp_path / "home")
+    request = parse_requests((EXAMPLES / SCHEMA).read_bytes())
+    [paused] = team.submit(request)
+    out = tmp_path / "asked-at-approval"
+
+    def approve() -> RunResult:
+        result = paused
+        while result.status == "awaiting-approval":
+            result = team.decide(paused.thread_id, "approve", all_pending=True, by="dba", out=out)
+        return result
+
+    assert run_killed_at("bundle-write", approve) == KILLED
+    done = drive_to_end(team_at(tmp_path / "home"), paused.thread_id)
+    assert done.status == "completed" and (out / "manifest.json").exists()
+    assert [d.by for d in team.state(paused.thread_id).decisions][0] == "dba"
+    assert not [p.name for p in tmp_path.iterdir() if "opsteam-staging" in p.name]

@@ -116,3 +116,28 @@ def test_deciders_with_their_own_homes_on_one_postgres_apply_one_decision(
     homes = [tmp_path / f"host-{i}" for i in range(PROCESSES)]
     thread_id, outcomes, team = _race(homes)
     _check_one_decision(thread_id, outcomes, team)
+
+
+def test_a_decider_killed_after_claiming_still_wins_and_resume_applies_it(
+    tmp_path: Path,
+) -> None:
+    from opsteam.domain.errors import ConflictError
+    from tests.crash import KILLED, run_killed_at
+
+    team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier())
+    request = parse_requests((EXAMPLES / "schema-migration.yaml").read_bytes())
+    [paused] = team.submit(request)
+
+    def alice() -> str:
+        return _decide(tmp_path / "home", paused.thread_id, "alice")
+
+    assert run_killed_at("decision-claimed", alice) == KILLED
+    assert team.status(paused.thread_id).status == "awaiting-approval"  # not applied yet
+    with pytest.raises(ConflictError, match="already decided by alice at"):
+        _decide(tmp_path / "home", paused.thread_id, "bob")
+    resumed = team.resume(paused.thread_id)
+    assert [p.id for p in resumed.pending] == ["production-change"]
+    assert [(d.checkpoint, d.by) for d in resumed.decisions] == [
+        ("customer-schema-change", "alice")
+    ]
+    assert approvers(team.home, paused.thread_id) == [("customer-schema-change", "alice")]

@@ -37,10 +37,14 @@ def _content(data: dict[str, Any]) -> str:
 
 
 def show(
-    thread: Annotated[str, typer.Argument(help="Thread id of the request.")],
+    thread: Annotated[str, typer.Argument(help="Thread id of the request.", metavar="THREAD")],
     artifact: Annotated[
         str | None,
-        typer.Argument(help="Path of one file to print (omit to list them).", show_default=False),
+        typer.Argument(
+            help="Path of one file to print (omit to list them).",
+            show_default=False,
+            metavar="PATH",
+        ),
     ] = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,

@@ -120,3 +120,18 @@ def test_a_bundle_target_given_at_submit_is_written_by_another_process(tmp_path:
     done = other.decide(paused.thread_id, "approve", by="bob")
     assert done.bundle == paused.bundle_target and done.bundle_target is None
     assert (tmp_path / "bundle" / "manifest.json").exists()
+
+
+def test_a_bad_bundle_target_stores_nothing(tmp_path: Path) -> None:
+    from opsteam.application.listing import recent_threads
+    from opsteam.domain.errors import InputError
+
+    team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
+    request = parse_requests((EXAMPLES / "redis-cache-dev.yaml").read_bytes())
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        team.submit(request, out=a_file)
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        team.submit(request, out=a_file / "bundle")
+    assert recent_threads(team.home) == []

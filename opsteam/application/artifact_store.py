@@ -97,8 +97,11 @@ class BlobStore:
         def connect() -> Any:
             from psycopg import Connection
 
+            from opsteam.application.locks import schema_lock
+
             conn = Connection.connect(url, autocommit=True, prepare_threshold=0)
-            conn.execute(_TABLE.format(blob="BYTEA"))
+            with schema_lock(url):  # concurrent first uses: CREATE ... IF NOT EXISTS races
+                conn.execute(_TABLE.format(blob="BYTEA"))
             return conn
 
         return cls(connect, "postgres")

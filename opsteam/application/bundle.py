@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from opsteam.application import faults
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import Artifact, ValidationResult
 from opsteam.domain.redaction import Redactor
@@ -68,6 +69,32 @@ def manifest(
     return data
 
 
+def staging_prefix(out_dir: Path) -> str:
+    """Staging folders of one bundle target are named after it, so leftovers can be found."""
+    return f".{out_dir.name}.opsteam-staging-"
+
+
+def clean_staging(out_dir: Path) -> None:
+    """Remove staging folders a killed writer of this target left behind."""
+    if not out_dir.parent.is_dir():
+        return
+    for leftover in out_dir.parent.glob(staging_prefix(out_dir) + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def check_target(out_dir: Path) -> None:
+    """Refuse a bundle target before any work: a file, or a folder holding other things."""
+    out_dir = out_dir.resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: is a file; choose an empty or new folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).exists():
+        raise InputError(f"{out_dir}: exists and is not an opsteam bundle; choose an empty dir")
+    parent = next((p for p in out_dir.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"--out {out_dir}: {parent} is a file, not a folder")
+
+
 def write_bundle(
     out_dir: Path,
     artifacts: Sequence[Artifact],
@@ -77,16 +104,17 @@ def write_bundle(
 ) -> Path:
     """Write into a temporary sibling, then swap it in, so a failure leaves nothing half-done."""
     out_dir = out_dir.resolve()
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).exists():
-        raise InputError(f"{out_dir}: exists and is not an opsteam bundle; choose an empty dir")
+    check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".opsteam-", dir=out_dir.parent))
+    clean_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))
     try:
         write_files(staging, artifacts, Redactor.for_registry(registry))
         data = manifest(artifacts, validations, registry, request_title)
         (staging / MANIFEST).write_text(
             json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+        faults.kill_point("bundle-write")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)

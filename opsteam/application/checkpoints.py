@@ -85,6 +85,22 @@ _SAVERS: OrderedDict[tuple[int, str, str], _Saver] = OrderedDict()
 _SAVERS_LOCK = threading.Lock()
 
 
+_SET_UP: set[str] = set()
+
+
+def _set_up(url: str, saver: Any) -> None:
+    """Create the checkpoint tables once per process, serialised across processes (a lock
+    file next to SQLite, an advisory lock in PostgreSQL) so concurrent first commands agree."""
+    if url in _SET_UP:
+        saver.setup()  # a file deleted under the process is new again: a cheap check
+        return
+    from opsteam.application.locks import schema_lock
+
+    with schema_lock(url):
+        saver.setup()
+    _SET_UP.add(url)
+
+
 @contextmanager
 def open_checkpointer(home: Path) -> Iterator[BaseCheckpointSaver[Any]]:
     """The process's one checkpointer (one connection) for the home's checkpoint store.
@@ -116,7 +132,7 @@ def _open(home: Path, url: str) -> _Saver:
     for pragma in SQLITE_PRAGMAS:
         conn.execute(pragma)
     saver = SqliteSaver(conn, serde=serializer(store))
-    saver.setup()
+    _set_up(url, saver)
     return _Saver(saver, lambda: _close(conn, store), lambda: os.path.exists(url))
 
 
@@ -140,5 +156,5 @@ def _postgres(url: str) -> _Saver:
     conn = Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
     store = BlobStore.postgres(url)
     saver = PostgresSaver(conn, serde=serializer(store))
-    saver.setup()
+    _set_up(url, saver)
     return _Saver(saver, lambda: _close(conn, store), lambda: not (conn.closed or conn.broken))

@@ -276,7 +276,11 @@ def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[
         url = database_url(home)
     engine = engine_for(url)
     if not schema_is_current(engine):
-        upgrade_to_head(engine)
+        from opsteam.application.locks import schema_lock
+
+        with schema_lock(url):  # concurrent first commands: one migrates, the others wait
+            if not schema_is_current(engine):
+                upgrade_to_head(engine)
     yield Store(engine)
 
 

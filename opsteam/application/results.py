@@ -90,6 +90,8 @@ class RunResult(BaseModel):
     bundle: str | None = None
     # Waiting at a checkpoint: what approving lets change (resources, cost, risk, files).
     review: ChangeReview | None = None
+    # Where the bundle asked for will be written once the request completes.
+    bundle_target: str | None = None
 
     @property
     def exit_code(self) -> int:

@@ -8,10 +8,8 @@ No formatting happens here.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import logging
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,18 +22,16 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 from pydantic import ValidationError
 
-from opsteam.application.bundle import write_bundle, write_files
+from opsteam.application import deciding, faults
+from opsteam.application.bundle import check_target, write_bundle, write_files
 from opsteam.application.checkpoints import open_checkpointer
-from opsteam.application.db import (
-    open_store,
-    record_approval,
-    record_change,
-    record_request,
-)
+from opsteam.application.claims import ClaimStore
+from opsteam.application.completion import Completion, at_rest, finished
 from opsteam.application.listing import recent_threads
+from opsteam.application.locks import LockBusy, thread_lock
 from opsteam.application.progress import PROGRESS_LABELS, StepReporter
 from opsteam.application.results import RequestSummary, RunResult, build_result
-from opsteam.application.stacks import record_stack, run_inputs
+from opsteam.application.stacks import run_inputs
 from opsteam.domain.errors import (
     ConflictError,
     InputError,
@@ -53,7 +49,7 @@ from opsteam.domain.models import (
 from opsteam.domain.naming import named_for_artifacts
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, RoleSlug, load_registry
-from opsteam.domain.settings import Settings, data_home, load_settings
+from opsteam.domain.settings import Settings, checkpoint_url, data_home, load_settings
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.role import build_role_graph
 from opsteam.graphs.state import RequestState
@@ -62,9 +58,7 @@ from opsteam.tools.diagrams import DiagramRenderer, default_renderer
 Graph = CompiledStateGraph[Any, Any, Any, Any]
 
 log = logging.getLogger("opsteam")
-# How a finished request counts in the change history (redirects were never our change).
 STEP_LABELS = PROGRESS_LABELS  # kept for callers of the old name
-_OUTCOMES = {"completed": "succeeded", "failed": "failed", "rejected": "rejected"}
 Clock = Callable[[], datetime]
 ChangeOutcome = Literal["succeeded", "failed", "rolled-back"]
 
@@ -125,7 +119,6 @@ class Opsteam:
         self.verifier = verifier or real_verifier
         self.clock = clock
         self._compiled: dict[RoleSlug | None, Graph] = {}
-        self._reads = threading.local()  # this call's snapshot per thread id (see _snapshot)
 
     def _compiled_for(self, only: RoleSlug | None) -> Graph:
         """The team's graph, or one role's own: each compiled once per team, when first used."""
@@ -147,78 +140,59 @@ class Opsteam:
             if thread_id is not None:
                 saved = saver.get_tuple(self._config(thread_id))
                 only = saved.checkpoint["channel_values"].get("only") if saved else None
-            self._reads.snapshots = {}
-            try:
-                yield self._compiled_for(only).copy(update={"checkpointer": saver})
-            finally:
-                self._reads.snapshots = {}
-
-    def _snapshot(self, graph: Graph, thread_id: str) -> Any:
-        """The thread's state, read once per step of a service call (a run clears it)."""
-        snapshots: dict[str, Any] = getattr(self._reads, "snapshots", {})
-        if thread_id not in snapshots:
-            snapshot = graph.get_state(self._config(thread_id))
-            typed = RequestState.model_validate(snapshot.values) if snapshot.values else None
-            snapshots[thread_id] = (snapshot, typed)
-        return snapshots[thread_id][0]
-
-    def _typed(self, graph: Graph, thread_id: str) -> RequestState:
-        """The typed state of :meth:`_snapshot` (validated once per read)."""
-        self._snapshot(graph, thread_id)
-        typed: RequestState | None = self._reads.snapshots[thread_id][1]
-        if typed is None:
-            raise NotFoundError(f"no request with thread id {thread_id!r}")
-        return typed
+            yield self._compiled_for(only).copy(update={"checkpointer": saver})
 
     @contextmanager
     def _exclusive(self, thread_id: str) -> Iterator[None]:
-        """One decision (or resume) per request at a time: a second process is told so."""
-        from filelock import FileLock, Timeout
-
-        locks = self.home / "locks"
-        locks.mkdir(exist_ok=True)
-        name = hashlib.sha256(thread_id.encode()).hexdigest()[:24]
-        lock = FileLock(locks / f"{name}.lock", timeout=0)
+        """One process works on a request at a time, whatever its home or host: the lock is
+        taken in (or next to) the database holding the checkpoints; a second one is told so."""
         try:
-            lock.acquire()
-        except Timeout:
+            with thread_lock(checkpoint_url(self.home, self.settings), thread_id):
+                yield
+        except LockBusy:
             raise ConflictError(
                 f"request {thread_id} is being decided or resumed by another process; "
                 f"check with: opsteam status {thread_id}"
             ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+
+    @property
+    def completion(self) -> Completion:
+        return Completion(self.home, self.registry, self.clock)
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
-    def _run(self, graph: Graph, thread_id: str, payload: Any) -> RunResult:
+    def _run(self, graph: Graph, thread_id: str, payload: Any) -> tuple[RequestState, RunResult]:
         config = self._config(thread_id)
         error = None
         steps = StepReporter(self.registry, self.progress)
-        getattr(self._reads, "snapshots", {}).pop(thread_id, None)
         try:
             for task in graph.stream(payload, config, stream_mode="tasks", durability="sync"):
+                faults.task_started(task)
                 steps.task(task)
         except Exception as exc:  # a role failed: report it, keep the thread for inspection
             log.debug("run %s failed", thread_id, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
-        return self._result(graph, thread_id, error)
+        state, result, _ = self._snapshot(graph, thread_id, error)
+        return state, result
 
-    def _result(
-        self,
-        graph: Graph,
-        thread_id: str,
-        error: str | None = None,
-    ) -> RunResult:
-        snapshot = self._snapshot(graph, thread_id)
-        state = self._typed(graph, thread_id)
-        return build_result(
-            thread_id, state, self.registry, snapshot.interrupts, error, tuple(snapshot.next)
+    def _snapshot(
+        self, graph: Graph, thread_id: str, error: str | None = None
+    ) -> tuple[RequestState, RunResult, tuple[str, ...]]:
+        """The saved state, what a caller is told about it, and the nodes still to run."""
+        snapshot = graph.get_state(self._config(thread_id))
+        if not snapshot.values:
+            raise NotFoundError(f"no request with thread id {thread_id!r}")
+        state = RequestState.model_validate(snapshot.values)
+        next_nodes = tuple(snapshot.next)
+        result = build_result(
+            thread_id, state, self.registry, snapshot.interrupts, error, next_nodes
         )
+        return state, result, next_nodes
+
+    def _result(self, graph: Graph, thread_id: str, error: str | None = None) -> RunResult:
+        return self._snapshot(graph, thread_id, error)[1]
 
     def submit(
         self,
@@ -234,15 +208,18 @@ class Opsteam:
             raise ValueError("one thread id per request")
         redactor = Redactor.for_registry(self.registry)
         requests = [named_for_artifacts(r, redactor) for r in requests]  # all, before any runs
+        targets = [
+            out / f"{index + 1:02d}-{request.service_name}" if out and len(requests) > 1 else out
+            for index, request in enumerate(requests)
+        ]
+        for target in targets:  # before any work: nothing runs or is stored on a bad target
+            if target is not None:
+                check_target(target)
         results = []
         with self._graph(only=only) as graph:
             for index, request in enumerate(requests):
                 thread_id = thread_ids[index] if thread_ids is not None else new_thread_id()
-                target = (
-                    out / f"{index + 1:02d}-{request.service_name}"
-                    if out and len(requests) > 1
-                    else out
-                )
+                target = targets[index]
                 state = RequestState(
                     thread_id=thread_id,
                     request=request,
@@ -251,72 +228,12 @@ class Opsteam:
                     started_on=self.clock().date(),
                     inputs=run_inputs(self.home, self.settings, self.clock()),
                 )
-                result = self._run(graph, thread_id, state)
-                result = self._maybe_write(graph, result, target)
-                self._record(graph, result, [])
-                results.append(result)
+                with self._exclusive(thread_id):
+                    self.completion.started(state)
+                    state, result = self._run(graph, thread_id, state)
+                    result = self.completion.settle(state, result, target)
+                results.append(_later(result, state, target))
         return results
-
-    def _record(
-        self,
-        graph: Graph,
-        result: RunResult,
-        decisions: Sequence[DecisionRecord],
-        outcome: str | None = None,
-    ) -> None:
-        """History for KPIs and postmortems: approvals always, the change once it ended."""
-        outcome = outcome or _OUTCOMES.get(result.status)
-        with open_store(self.home) as store, store.session() as session:
-            record_request(
-                session,
-                result.thread_id,
-                self._request_of(graph, result.thread_id),
-                status=result.status,
-                summary=result.summary,
-                pending=[{"id": p.id, "name": p.name} for p in result.pending],
-                at=self.clock(),
-            )
-            for decision in decisions:
-                record_approval(session, result.thread_id, decision)
-            if outcome is None:
-                return
-            state = self._typed(graph, result.thread_id)
-            stack = state.built_stack() if outcome == "succeeded" else None
-            if stack is not None:  # its range is taken from now on, its state readable
-                record_stack(session, stack, self.clock())
-            plan = state.automation
-            record_change(
-                session,
-                result.thread_id,
-                state.request,
-                outcome,
-                self.clock(),
-                resources_as_code=plan.resources_as_code if plan else None,
-                resources_total=plan.resources_total if plan else None,
-                bundle_path=result.bundle,
-            )
-
-    def _request_of(self, graph: Graph, thread_id: str) -> ChangeRequest:
-        return self._typed(graph, thread_id).request
-
-    def _maybe_write(self, graph: Graph, result: RunResult, out: Path | None) -> RunResult:
-        # Only a run that reached its report gets a bundle: a crashed one writes nothing.
-        finished = result.status in ("completed", "failed") and result.error is None
-        if not finished or not result.artifacts:
-            return result
-        state = self._typed(graph, result.thread_id)
-        # A bundle asked for at submit is written when a later approval finishes the run.
-        out = out or (Path(state.bundle_dir) if state.bundle_dir else None)
-        if out is None:
-            return result
-        path = write_bundle(
-            out,
-            state.all_artifacts(),
-            state.all_validations(),
-            self.registry,
-            state.request.request,
-        )
-        return result.model_copy(update={"bundle": str(path)})
 
     def decide(
         self,
@@ -335,8 +252,10 @@ class Opsteam:
         if checkpoint is not None and all_pending:
             raise InputError("choose one of --checkpoint and --all")
         who = decision_input(by, reason)
-        with self._exclusive(thread_id), self._graph(thread_id) as graph:
-            snapshot = self._snapshot(graph, thread_id)
+        if out is not None:
+            check_target(out)
+        with self._graph(thread_id) as graph:
+            snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
             pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}
@@ -353,15 +272,18 @@ class Opsteam:
                 resume.update(
                     {i.id: {"cancelled": True} for k, i in pending.items() if k not in targets}
                 )
-            result = self._run(graph, thread_id, Command(resume=resume))
-            result = self._maybe_write(graph, result, out)
-            recorded = [
-                d
-                for d in result.decisions
-                if d.at.isoformat() == answer["at"] and d.checkpoint in targets
-            ]
-            self._record(graph, result, recorded)
-            return result
+            claims = deciding.claims_for(pending, resume, answer, out)
+            # The claim row picks the one decider; the lock keeps one process running it.
+            with deciding.claimed(self._claims(), thread_id, claims), self._exclusive(thread_id):
+                faults.kill_point("decision-claimed")
+                now = graph.get_state(self._config(thread_id))
+                deciding.check_still_pending(thread_id, now.interrupts, claims)
+                state, result = self._run(graph, thread_id, Command(resume=resume))
+                result = self.completion.settle(state, result, out)
+            return _later(result, state, out)
+
+    def _claims(self) -> ClaimStore:
+        return ClaimStore(checkpoint_url(self.home, self.settings))
 
     def _targets(
         self,
@@ -371,8 +293,10 @@ class Opsteam:
         all_pending: bool,
         snapshot: Any,
     ) -> list[str]:
+        state = RequestState.model_validate(snapshot.values)
+        if checkpoint is not None and checkpoint not in pending:
+            deciding.raise_if_decided(thread_id, state.decisions, checkpoint)
         if not pending:
-            state = RequestState.model_validate(snapshot.values)
             if snapshot.next:
                 raise ConflictError(
                     f"request {thread_id} is not waiting for a decision: another process is "
@@ -396,37 +320,78 @@ class Opsteam:
         )
 
     def resume(self, thread_id: str, out: Path | None = None) -> RunResult:
-        """Retry a request that stopped with an error, from its last saved step."""
+        """Retry a request that stopped (an error, a killed process), from its last saved
+        step; a finished one whose bundle or history a crash cut short is completed."""
+        if out is not None:
+            check_target(out)
         with self._exclusive(thread_id), self._graph(thread_id) as graph:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
-            if snapshot.interrupts:
+            payload = deciding.recovered(self._claims(), thread_id, snapshot.interrupts)
+            if snapshot.interrupts and payload is None:
                 raise ConflictError(
                     f"request {thread_id} is waiting for a decision; use opsteam approve"
                 )
             if not snapshot.next:
-                raise ConflictError(f"request {thread_id} has already finished")
-            result = self._maybe_write(graph, self._run(graph, thread_id, None), out)
-            self._record(graph, result, [])
-            return result
+                state, result, _ = self._snapshot(graph, thread_id)
+                if out is None and self.completion.settled(state, result):
+                    raise ConflictError(f"request {thread_id} has already finished")
+                return self.completion.settle(state, result, out)
+            state, result = self._run(graph, thread_id, payload)
+            return self.completion.settle(state, result, out)
+
+    def _settle_if_needed(self, graph: Graph, thread_id: str) -> tuple[RequestState, RunResult]:
+        """The next command touching a run that a crash left unrecorded completes it."""
+        state, result, next_nodes = self._snapshot(graph, thread_id)
+        if not at_rest(result, next_nodes) or self.completion.settled(state, result):
+            return state, result
+        try:
+            with self._exclusive(thread_id):
+                state, result, _ = self._snapshot(graph, thread_id)
+                return state, self.completion.settle(state, result)
+        except ConflictError:  # another process is finishing it right now
+            return state, result
+        except InputError as exc:  # its bundle folder is taken: keep the history right
+            log.warning("request %s: bundle not written again: %s", thread_id, exc)
+            self.completion.record(state, result)
+            return state, result
 
     def record_outcome(self, thread_id: str, outcome: ChangeOutcome) -> RunResult:
         """How the change went when it was applied (e.g. rolled back), for the KPIs."""
         with self._graph(thread_id) as graph:
-            result = self._result(graph, thread_id)
+            state, result = self._settle_if_needed(graph, thread_id)
             if result.status in ("rejected", "redirected"):
                 raise ConflictError(
                     f"request {thread_id} was {result.status}, so no change was made; "
                     "only a completed or failed change has an outcome"
                 )
-            if result.status not in ("completed", "failed") or result.error:
+            if not finished(result):
                 raise ConflictError(
                     f"request {thread_id} has not finished (status: {result.status}); "
                     "only a finished change has an outcome"
                 )
-            self._record(graph, result, [], outcome=outcome)
+            self.completion.record(state, result, outcome)
             return result
+
+    def show(self, thread_id: str, out: Path | None = None) -> tuple[RunResult, list[Artifact]]:
+        """The current files of any request, paused or finished, from its saved state; with
+        ``out``, written there as a bundle (the same bytes a finished run writes)."""
+        if out is not None:
+            check_target(out)
+        with self._graph(thread_id) as graph:
+            state, result = self._settle_if_needed(graph, thread_id)
+            artifacts = state.all_artifacts()
+            if out is None:
+                return result, artifacts
+            if not artifacts:
+                raise ConflictError(
+                    f"request {thread_id} has no files yet (status: {result.status})"
+                )
+            path = write_bundle(
+                out, artifacts, state.all_validations(), self.registry, state.request.request
+            )
+            return result.model_copy(update={"bundle": str(path)}), artifacts
 
     def state(self, thread_id: str) -> RequestState:
         """The full typed state (decisions of every role), for the Python API and tests."""
@@ -438,10 +403,18 @@ class Opsteam:
 
     def status(self, thread_id: str) -> RunResult:
         with self._graph(thread_id) as graph:
-            return self._result(graph, thread_id)
+            return self._settle_if_needed(graph, thread_id)[1]
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:
         """Most recently updated requests first, from the history store's index (redacted)."""
         redactor = Redactor.for_registry(self.registry)
         rows = recent_threads(self.home, limit)
         return [RequestSummary.model_validate(redactor.value(row)) for row in rows]
+
+
+def _later(result: RunResult, state: RequestState, out: Path | None) -> RunResult:
+    """A paused run with a bundle target says where its bundle will be written."""
+    target = out or (Path(state.bundle_dir) if state.bundle_dir else None)
+    if target is None or result.bundle is not None or result.status != "awaiting-approval":
+        return result
+    return result.model_copy(update={"bundle_target": str(target.resolve())})

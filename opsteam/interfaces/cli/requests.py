@@ -90,6 +90,7 @@ def submit(
 
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
+        _check_arguments(invocation, out)
         who = requester or current_user()
         if (file is None) == (text is None):
             raise InputError("give a request file (or - for stdin) or --text WORDS, not both")
@@ -102,6 +103,16 @@ def submit(
             _redirected(invocation, understood.redirect, as_json)
         results = invocation.team().submit(understood.requests, out=out)
     finish(invocation, results, as_json, strict)
+
+
+def _check_arguments(invocation: Invocation, out: Path | None) -> None:
+    """Every argument checked before any work starts: nothing runs or is stored on a bad one."""
+    if out is not None:
+        from opsteam.application.bundle import check_target
+
+        check_target(out)
+    invocation.registry  # noqa: B018  (loaded now: a broken roster fails first)
+    invocation.home  # noqa: B018  (checked now: an unusable home fails first)
 
 
 def _redirected(invocation: Invocation, redirect: Redirect, as_json: bool) -> None:
@@ -137,6 +148,7 @@ def approve(
     """Approve, reject or request changes at a pending checkpoint; the run resumes."""
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
+        _check_arguments(invocation, out)
         if reject and changes:
             raise InputError("choose one of --reject and --changes")
         if reject and not reason.strip():
@@ -165,6 +177,7 @@ def resume(
     """Retry a request that stopped with an error, from its last saved step."""
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
+        _check_arguments(invocation, out)
         result = invocation.team().resume(thread, out=out)
     finish(invocation, [result], as_json, strict)
 

@@ -83,8 +83,11 @@ def task(
     """Delegate a request in plain words to the team or to one role, like an agent's Task."""
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
+        from opsteam.application.bundle import check_target
         from opsteam.application.task import Tasks
 
+        if out is not None:
+            check_target(out)  # before any work: nothing runs or is stored
         tasks = Tasks(invocation.team())
         kind = subagent_type or invocation.registry.team.slug
         result = tasks.run(kind, _prompt(prompt), requester=requester, out=out)

@@ -58,6 +58,11 @@ def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     yield from _checks(data)
     if data.get("bundle"):
         yield Text(f"Bundle written to {data['bundle']}")
+    elif data.get("bundle_target"):
+        yield Text(
+            f"The bundle will be written to {data['bundle_target']} when the request completes,"
+            f" by whichever process finishes it (now: opsteam show {data['thread_id']} --out DIR)"
+        )
     yield from _next_step(data)
 
 

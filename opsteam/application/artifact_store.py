@@ -28,6 +28,15 @@ from pydantic import BaseModel, ConfigDict
 from opsteam.domain.models import Artifact, ArtifactKind
 from opsteam.domain.registry import RoleSlug
 
+
+def _unzipped(data: bytes) -> bytes:
+    """A blob's bytes: compressed since the store compresses, as written by a store before."""
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return data
+
+
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS opsteam_blobs "
     "(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content {blob} NOT NULL)"
@@ -155,7 +164,7 @@ class BlobStore:
                     marks = ",".join("?" * len(missing))
                     rows = self._connection().execute(_SELECT_SQLITE.format(marks), missing)
                 for sha, data in rows:
-                    found[sha] = zlib.decompress(bytes(data))
+                    found[sha] = _unzipped(bytes(data))
                     self._remember(sha, found[sha])
         absent = wanted - found.keys()
         if absent:

@@ -82,10 +82,12 @@ def test_huge_json_numbers_are_refused_too() -> None:
         parse_requests(raw.encode(), "huge.json")
 
 
-def test_a_roster_id_in_a_chosen_service_name_is_refused(registry: Registry) -> None:
+def test_a_roster_id_in_a_chosen_service_name_becomes_its_public_names_slug(
+    registry: Registry,
+) -> None:
     form = yaml.safe_dump({**BASE_REQUEST, "service": "db-inf-003"}).encode()
-    with pytest.raises(InputError, match="service: names a team member by internal id"):
-        read_requests(form, "f.yaml", registry, "alice")
+    [request] = read_requests(form, "f.yaml", registry, "alice").requests
+    assert request.service_name == "db-network-engineer"
     look_alike = yaml.safe_dump({**BASE_REQUEST, "service": "payments-inf-100"}).encode()
     [request] = read_requests(look_alike, "f.yaml", registry, "alice").requests
     assert request.service_name == "payments-inf-100"

@@ -68,20 +68,15 @@ def named_for_artifacts(request: ChangeRequest, redactor: Redactor) -> ChangeReq
     """The request with a service name valid in every artifact language.
 
     Every artifact passes the roster's redactor on its way out, which turns an internal ID
-    into a public name with spaces: a name derived from the title is therefore made from the
-    title's redacted text (``redis-inf-003`` would become ``redis-Network Engineer``), and a
-    service name the person chose that holds a roster ID is refused.
+    into a public name with spaces (``redis-inf-003`` would become ``redis-Network
+    Engineer``). So the name is made from the redacted text: of the title when it was derived
+    from it, else of the name given (``db-inf-003`` -> ``db-network-engineer``).
     """
     service = request.service_name
-    if service == slugify(request.request):
-        safe = slugify(redactor.text(request.request))
-        for _ in range(3):  # the cut at 40 characters can make one (inf-0031 -> inf-003)
-            if not redactor.ids(safe):
-                return request if safe == service else request.model_copy(update={"service": safe})
-            safe = slugify(redactor.text(safe))
-        raise InputError("request: no service name can be made from it; add a service field")
-    if redactor.ids(service):
-        raise InputError(
-            "service: names a team member by internal id; choose a service name without it"
-        )
-    return request
+    source = request.request if service == slugify(request.request) else service
+    safe = slugify(redactor.text(source))
+    for _ in range(3):  # the cut at 40 characters can make one (inf-0031 -> inf-003)
+        if not redactor.ids(safe):
+            return request if safe == service else request.model_copy(update={"service": safe})
+        safe = slugify(redactor.text(safe))
+    raise InputError("service: no valid name can be made from it; give a service name")

@@ -25,6 +25,7 @@ from opsteam.domain.decisions import (
 from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
 from opsteam.domain.inputs import BuiltStack, RunInputs
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -78,6 +79,8 @@ class RequestState(BaseModel):
     fix_attempts: dict[str, int] = Field(default_factory=dict)
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)
+    # With a chat model configured: each role's calls, tokens and fallbacks (by role slug).
+    model_use: Annotated[dict[str, ModelUse], by_role] = Field(default_factory=dict)
     summary: str = ""
     # Where the user asked for the bundle (submit --out), used when a later approval finishes.
     bundle_dir: str = ""

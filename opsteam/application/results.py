@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from opsteam.application.model import ModelReport, model_report
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.registry import Registry
 from opsteam.graphs.state import RequestState
@@ -81,6 +82,8 @@ class RunResult(BaseModel):
     gate: list[GateCheck] = Field(default_factory=list)
     error: str | None = None
     bundle: str | None = None
+    # With a chat model configured: calls, tokens and fallbacks (None: the playbooks alone).
+    model: ModelReport | None = None
 
     @property
     def exit_code(self) -> int:
@@ -157,4 +160,5 @@ def build_result(
         ],
         gate=list(state.gate),
         error=error,
+        model=model_report(state.model_use, registry),
     )

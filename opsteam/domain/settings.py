@@ -24,8 +24,6 @@ from pydantic_settings import (
 from opsteam.domain.inputs import DEFAULT_ADDRESS_POOL, DEFAULT_RUNBOOK_BASE_URL
 
 _POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-# provider:model, e.g. openai:gpt-4.1-mini or ollama:llama3.1 (LangChain's init_chat_model form).
-MODEL_PATTERN = r"^[a-z][a-z0-9_-]*:\S+$"
 
 
 def settings_file() -> Path:
@@ -71,7 +69,6 @@ class Settings(BaseSettings):
     )
     model: str | None = Field(
         default=None,
-        pattern=MODEL_PATTERN,
         description="chat model as provider:model (anthropic:claude-sonnet-4-5); unset: offline",
     )
     model_retries: int = Field(

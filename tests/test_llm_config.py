@@ -79,7 +79,8 @@ def test_the_cli_flag_runs_the_team_with_the_model(tmp_path: Path) -> None:
     replies = tmp_path / "replies.json"
     replies.write_text(json.dumps({"default": "draft"}), encoding="utf-8")
     home = str(tmp_path / "home")
-    first = run_cli("--model", f"scripted:{replies}", "submit", EXAMPLE, "--json", OPSTEAM_HOME=home)
+    model = f"scripted:{replies}"
+    first = run_cli("--model", model, "submit", EXAMPLE, "--json", OPSTEAM_HOME=home)
     assert first.returncode == 3, first.stderr  # the design pauses; no model call before it
     thread = json.loads(first.stdout)["thread_id"]
     assert json.loads(first.stdout)["model"] is None

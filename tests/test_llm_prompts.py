@@ -59,7 +59,9 @@ def test_the_task_prompt_carries_only_the_roles_slice(
     matches_snapshot("network-task.md", text)
 
 
-def test_refusals_are_listed_for_the_retry(make_request: RequestFactory, registry: Registry) -> None:
+def test_refusals_are_listed_for_the_retry(
+    make_request: RequestFactory, registry: Registry
+) -> None:
     request = make_request()
     ctx = decide_all(request, registry=registry)
     assert ctx.automation is not None

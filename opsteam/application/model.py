@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from opsteam.agents.llm.advisor import ModelAdvisor
+    from opsteam.agents.llm.understand import WordsReader
 
 
 def check_configured(settings: Settings) -> None:
@@ -47,6 +48,22 @@ def open_advisor(
         assert settings.model is not None
         model = open_model(settings.model)
     return ModelAdvisor(model, registry, settings.model_retries, today)
+
+
+def words_reader(
+    settings: Settings, registry: Registry, model: BaseChatModel | None = None
+) -> WordsReader | None:
+    """The model's reading of plain words, cross-checked by the rules; None: the rules."""
+    if model is None and not settings.model:
+        return None
+    from opsteam.agents.llm.understand import WordsReader
+
+    if model is None:
+        from opsteam.tools.model import open_model
+
+        assert settings.model is not None
+        model = open_model(settings.model)
+    return WordsReader(model, registry)
 
 
 class RoleModelUse(BaseModel):

@@ -72,6 +72,7 @@ class ScriptedChatModel(BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _queues: dict[str, list[Reply]] = PrivateAttr(default_factory=dict)
     _calls: list[str] = PrivateAttr(default_factory=list)
+    _tokens: list[int] = PrivateAttr(default_factory=lambda: [0, 0])
 
     def model_post_init(self, context: Any) -> None:
         self._queues = {name: list(replies) for name, replies in self.script.items()}
@@ -95,6 +96,10 @@ class ScriptedChatModel(BaseChatModel):
     def calls(self) -> list[str]:
         """The tool (schema) name of every call, in order."""
         return list(self._calls)
+
+    def usage(self) -> tuple[int, int]:
+        """Input and output tokens of every call so far."""
+        return self._tokens[0], self._tokens[1]
 
     def unused(self) -> dict[str, int]:
         return {name: len(q) for name, q in self._queues.items() if q}
@@ -143,6 +148,9 @@ class ScriptedChatModel(BaseChatModel):
             "output_tokens": tokens(out),
             "total_tokens": tokens(prompt) + tokens(out),
         }
+        with self._lock:
+            self._tokens[0] += tokens(prompt)
+            self._tokens[1] += tokens(out)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _answer(self, reply: Reply, messages: Sequence[BaseMessage], tool: str) -> AIMessage:

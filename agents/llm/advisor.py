@@ -106,11 +106,13 @@ class ModelAdvisor:
     ) -> Attempt:
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        schema = checks.editable(type(draft))
+        shown = frozenset(schema.model_fields) if schema is not type(draft) else None
         messages = [
             SystemMessage(system_prompt(slug, self.registry, self.today or date.today())),
-            HumanMessage(task_prompt(slug, request, ctx, draft, errors)),
+            HumanMessage(task_prompt(slug, request, ctx, draft, errors, shown)),
         ]
-        structured = self.model.with_structured_output(type(draft), include_raw=True)
+        structured = self.model.with_structured_output(schema, include_raw=True)
         try:
             reply: Any = structured.invoke(messages)
         except Exception as exc:  # a provider error: the playbook decides, the run goes on
@@ -120,4 +122,8 @@ class ModelAdvisor:
         parsed = reply.get("parsed")
         if reply.get("parsing_error") is not None or not isinstance(parsed, BaseModel):
             return Attempt(None, _parse_problem(reply.get("parsing_error")), use)
-        return Attempt(parsed, checks.problems(parsed, draft, self.redactor), use)
+        try:
+            whole = checks.complete(parsed, draft)
+        except ValidationError as exc:
+            return Attempt(None, _parse_problem(exc), use)
+        return Attempt(whole, checks.problems(whole, draft, self.redactor), use)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network, ip_network
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from opsteam.agents.dba import role as dba
 from opsteam.domain.decisions import DataPlan, NetworkPlan
@@ -54,6 +54,8 @@ LOCKED: dict[str, tuple[str, ...]] = {
         "scrape_jobs",
         "exporters",
         "runbook_url",
+        "dashboard",
+        "dashboards",
     ),
     "NetworkPlan": ("existing_vpc", "vpn"),
     "ServerBaseline": ("decommissioned",),
@@ -61,6 +63,27 @@ LOCKED: dict[str, tuple[str, ...]] = {
 MAX_HOSTS = 50
 MAX_STORAGE_GB = 65536
 RDS_MAX_RETENTION_DAYS = 35
+
+
+def editable(schema: type[BaseModel]) -> type[BaseModel]:
+    """The part of a decision schema the model may propose (same name, locked fields out)."""
+    locked = set(LOCKED.get(schema.__name__, ()))
+    if not locked:
+        return schema
+    fields: dict[str, Any] = {
+        name: (info.annotation, info)
+        for name, info in schema.model_fields.items()
+        if name not in locked
+    }
+    return create_model(schema.__name__, __config__=schema.model_config, **fields)
+
+
+def complete(proposal: BaseModel, draft: BaseModel) -> BaseModel:
+    """The whole decision: the model's fields over the draft's locked ones (validated)."""
+    if type(proposal) is type(draft):
+        return proposal
+    values = {**draft.model_dump(by_alias=True), **proposal.model_dump(by_alias=True)}
+    return type(draft).model_validate(values)
 
 
 def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

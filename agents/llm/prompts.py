@@ -32,8 +32,13 @@ SPECIALIST_SLICES = ("servers", "network", "database", "storage")
 # Whose decisions each role reads besides the design (never the whole conversation).
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "automation-engineer": SPECIALIST_SLICES,
-    "site-reliability-engineer": (*SPECIALIST_SLICES, "automation"),
+    "site-reliability-engineer": SPECIALIST_SLICES,
 }
+# What a specialist needs of the design (risk, rollback and window are the architect's).
+DESIGN_FIELDS = frozenset(
+    {"summary", "components", "assignments", "cloud", "region", "zones", "engine",
+     "hosts_needed", "public_endpoint", "existing_network"}
+)  # fmt: skip
 
 
 def _template(slug: str, name: str) -> str:
@@ -62,15 +67,16 @@ def system_prompt(slug: str, registry: Registry, today: date) -> str:
     )
 
 
-def _dump(value: BaseModel) -> dict[str, Any]:
-    dumped: dict[str, Any] = value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+def _dump(value: BaseModel, include: frozenset[str] | None = None) -> dict[str, Any]:
+    dumped: dict[str, Any] = value.model_dump(
+        mode="json", by_alias=True, exclude_defaults=True, include=set(include) if include else None
+    )
     return dumped
 
 
 def design_slice(slug: str, ctx: RoleContext) -> dict[str, Any]:
-    """The design without other roles' assignments and without the checkpoints (not theirs)."""
-    design = _dump(ctx.design)
-    design.pop("checkpoints", None)
+    """The design as far as the role needs it: its own assignment, no checkpoints or risk."""
+    design = _dump(ctx.design, DESIGN_FIELDS)
     design["assignments"] = [
         a for a in design.get("assignments", []) if isinstance(a, dict) and a.get("role") == slug
     ]
@@ -92,8 +98,10 @@ def task_prompt(
     ctx: RoleContext,
     draft: BaseModel,
     errors: Sequence[str] = (),
+    editable: frozenset[str] | None = None,
 ) -> str:
-    """What this role is asked: its slice of context, the playbook draft, earlier refusals."""
+    """What this role is asked: its slice of context, the playbook draft (the part the role
+    may change), earlier refusals."""
     return render_template(
         _template(slug, "decide.md.j2"),
         schema=type(draft).__name__,
@@ -101,5 +109,5 @@ def task_prompt(
         design=design_slice(slug, ctx),
         depends=depends_slice(slug, ctx),
         errors=list(errors),
-        draft=_dump(draft),
+        draft=_dump(draft, editable),
     )

@@ -109,3 +109,46 @@ def test_opsteam_eval_runs_with_the_scripted_model(tmp_path: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert json.loads(out.stdout)["passed"] is True
+
+
+def _chat(tmp_path: Path, registry: Registry, replies: dict[str, Any], monkey: Any) -> Any:
+    from opsteam.application.access import Actor
+    from tests.test_chat_engine import Talk
+
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps(replies), encoding="utf-8")
+    monkey.setenv("OPSTEAM_MODEL", f"scripted:{script}")
+    return Talk(tmp_path / "home", registry, Actor("alice", "approver"))
+
+
+def test_chat_words_are_read_by_the_model_and_inventions_reported(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.chat_support import WORDS, no_internal_ids
+
+    words = f"{WORDS}, for the payments customers in production use"
+    invented = {"rpo_minutes": 1, "evidence": {"rpo_minutes": "RPO of a minute"}}
+    replies = {"WordsReading": [{"args": invented}], "default": "draft"}
+    talk = _chat(tmp_path, registry, replies, monkeypatch)
+    said = talk.say(words)
+    notes = [r["text"] for r in said if r["kind"] == "text"]
+    assert "Model reading: rpo_minutes: dropped, the request's words do not say it." in notes
+    [request] = [r for r in said if r["kind"] == "request"]
+    assert request["detail"]["result"]["pending"][0]["id"] == "architecture-change"
+    no_internal_ids(*talk.shown)
+
+
+def test_a_chat_answer_is_read_by_the_model_where_the_rules_cannot(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.chat_support import WORDS
+
+    first = {"args": {}}  # the model finds no environment in the words either
+    second = {"args": {"environment": "prod", "evidence": {"environment": "customers pay"}}}
+    replies = {"WordsReading": [first], "default": second}
+    talk = _chat(tmp_path, registry, replies, monkeypatch)
+    [question] = [r for r in talk.say(WORDS) if r["kind"] == "question"]
+    assert question["field"] == "environment"
+    said = talk.say("where our customers pay")
+    [request] = [r for r in said if r["kind"] == "request"]
+    assert request["detail"]["result"]["environment"] == "prod"

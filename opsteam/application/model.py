@@ -8,6 +8,7 @@ opened when the first graph is built.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
 
     from opsteam.agents.llm.advisor import ModelAdvisor
     from opsteam.agents.llm.understand import WordsReader
+
+
+@lru_cache(maxsize=4)
+def shared_model(spec: str) -> BaseChatModel:
+    """One client per model for the process (chat messages and graphs reuse it)."""
+    from opsteam.tools.model import open_model
+
+    return open_model(spec)
 
 
 def check_configured(settings: Settings) -> None:
@@ -43,10 +52,8 @@ def open_advisor(
     from opsteam.agents.llm.advisor import ModelAdvisor
 
     if model is None:
-        from opsteam.tools.model import open_model
-
         assert settings.model is not None
-        model = open_model(settings.model)
+        model = shared_model(settings.model)
     return ModelAdvisor(model, registry, settings.model_retries, today)
 
 
@@ -59,10 +66,8 @@ def words_reader(
     from opsteam.agents.llm.understand import WordsReader
 
     if model is None:
-        from opsteam.tools.model import open_model
-
         assert settings.model is not None
-        model = open_model(settings.model)
+        model = shared_model(settings.model)
     return WordsReader(model, registry)
 
 

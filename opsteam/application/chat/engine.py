@@ -48,6 +48,20 @@ DIAGRAM_WORDS = frozenset({"diagram", "the diagram", "design diagram", "the desi
 _SHOWN_FIELDS = ("type", "component", "environment", "service", "engine", "region")
 
 
+def read_with_model(registry: Registry, text: str, parsed: Parsed) -> tuple[Parsed, list[Reply]]:
+    """With a model configured, it reads the words too (the rules cross-check); else as is."""
+    from opsteam.application.model import words_reader
+    from opsteam.domain.settings import load_settings
+
+    reader = words_reader(load_settings(), registry)
+    if reader is None:
+        return parsed, []
+    said = str(parsed.form.get("description", ""))
+    read = reader(text if text == said else f"{said}\n{text}", parsed)
+    notes: list[Reply] = [TextReply(text=f"Model reading: {note}.") for note in reader.notes]
+    return read, notes
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -169,11 +183,12 @@ class ChatDesk:
                 ]
             assert understood.words is not None
             parsed = understood.words
+        parsed, notes = read_with_model(self.registry, intent.text, parsed)
         if parsed.missing:
             conversation.state.asking = Asking(kind="field", field=parsed.missing[0], words=parsed)
-            return [self._question(parsed)]
+            return [*notes, self._question(parsed)]
         conversation.state.asking = None
-        return self._submit(conversation, complete(parsed), progress)
+        return [*notes, *self._submit(conversation, complete(parsed), progress)]
 
     def _question(self, parsed: Parsed) -> QuestionReply:
         field = parsed.missing[0]

@@ -22,6 +22,7 @@ from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationR
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs import hitl, routing
+from opsteam.graphs.feedback import read_feedback
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
@@ -159,7 +160,10 @@ class Nodes:
     def architect(self, state: RequestState) -> Update:
         from opsteam.agents.architect import role as architect
 
-        revised, design = architect.revise(state.request, tuple(state.feedback), self.registry)
+        read, model_update = read_feedback(state, self.registry, self.advisor)
+        revised, design = architect.revise(
+            state.request, tuple(state.feedback), self.registry, read
+        )
         assigned = set(routing.specialists(design, self.registry))
         cleared: Update = {SLOTS[s]: None for s in routing.SPECIALIST_NODES if s not in assigned}
         return {
@@ -172,6 +176,7 @@ class Nodes:
             "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM)},
             "validations": {r: [] for r in DOWNSTREAM},
             "worked": [architect.ROLE],
+            **model_update,
         }
 
     def plan(self, state: RequestState) -> Update:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from opsteam.agents.base import RoleContext
 from opsteam.agents.llm import checks
 from opsteam.agents.llm.prompts import system_prompt, task_prompt
+from opsteam.domain.decisions import DesignDelta
 from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.redaction import Redactor
@@ -76,6 +77,18 @@ class ModelAdvisor:
         self.retries = retries
         self.today = today
         self.redactor = Redactor.for_registry(registry)
+
+    def read_change(self, text: str, request: ChangeRequest) -> tuple[DesignDelta, ModelUse]:
+        """A reviewer's requested changes, read by the rules and the model (cross-checked)."""
+        from opsteam.agents.llm.understand import read_change
+        from opsteam.intake.changes import parse_change
+
+        rules = parse_change(text, request.size, self.registry.routing)
+        merged, use, notes = read_change(self.model, text, rules, self.registry.team.name)
+        if notes:
+            told = [*merged.not_understood, *(f"model reading: {n}" for n in notes)]
+            merged = merged.model_copy(update={"not_understood": told})
+        return merged, use
 
     def decide(
         self, slug: str, playbook: Playbook, request: ChangeRequest, ctx: RoleContext

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsteam.domain.decisions import DesignDelta
 from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import ChangeType, Component, Engine, Environment, Size
 from opsteam.domain.registry import Registry
@@ -117,3 +118,58 @@ class WordsReader:
         )
         parsed = reply.get("parsed")
         return parsed if isinstance(parsed, WordsReading) else None
+
+
+_DELTA_META = frozenset({"evidence", "not_understood"})
+
+
+def _set_fields(delta: DesignDelta) -> dict[str, Any]:
+    values: dict[str, Any] = delta.model_dump(exclude_defaults=True, exclude=set(_DELTA_META))
+    return values
+
+
+def merge_delta(
+    rules: DesignDelta, proposal: DesignDelta, text: str
+) -> tuple[DesignDelta, list[str]]:
+    """The rules' reading of requested changes plus what the model read with words for it."""
+    ours, notes = _set_fields(rules), []
+    fields, evidence = dict(ours), dict(rules.evidence)
+    for name, value in _set_fields(proposal).items():
+        quote = proposal.evidence.get(name)
+        if not _supported(quote, text):
+            notes.append(f"{name}: dropped, the request's words do not say it")
+        elif name in ours:
+            if ours[name] != value:
+                notes.append(f"{name}: the rules' reading kept")
+        else:
+            fields[name], evidence[name] = value, str(quote)
+    quotes = [q.lower() for n, q in evidence.items() if n not in rules.evidence]
+    unread = [c for c in rules.not_understood if not any(q in c.lower() for q in quotes)]
+    merged = DesignDelta.model_validate({**fields, "evidence": evidence, "not_understood": unread})
+    return merged, notes
+
+
+def read_change(
+    model: BaseChatModel, text: str, rules: DesignDelta, team: str
+) -> tuple[DesignDelta, ModelUse, list[str]]:
+    """Requested changes read by the model, cross-checked against the rules' reading."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    system = render_template("llm/changes-system.md.j2", team=team)
+    prompt = render_template("llm/changes.md.j2", text=text)
+    structured = model.with_structured_output(DesignDelta, include_raw=True)
+    try:
+        reply: Any = structured.invoke([SystemMessage(system), HumanMessage(prompt)])
+    except Exception as exc:  # the rules' reading stands
+        return rules, ModelUse(), [f"the model could not be asked ({type(exc).__name__})"]
+    meta = getattr(reply.get("raw"), "usage_metadata", None) or {}
+    use = ModelUse(
+        calls=1,
+        input_tokens=int(meta.get("input_tokens", 0)),
+        output_tokens=int(meta.get("output_tokens", 0)),
+    )
+    parsed = reply.get("parsed")
+    if not isinstance(parsed, DesignDelta):
+        return rules, use, ["the model's reading was not a design delta"]
+    merged, notes = merge_delta(rules, parsed, text)
+    return merged, use, notes

@@ -113,3 +113,26 @@ def test_offline_never_imports_langchain_models() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_submit_words_with_the_model_counts_the_reading_and_reports_inventions(
+    tmp_path: Path,
+) -> None:
+    words = "We need a new postgres database for billing, on the cluster our paying customers use."
+    reading = {
+        "environment": "prod",
+        "rpo_minutes": 1,
+        "evidence": {"environment": "our paying customers", "rpo_minutes": "RPO one minute"},
+    }
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps({"WordsReading": [{"args": reading}]}), encoding="utf-8")
+    out = run_cli(
+        "--model", f"scripted:{replies}", "submit", "--text", words, "--json",
+        OPSTEAM_HOME=str(tmp_path / "home"),
+    )  # fmt: skip
+    assert out.returncode == 3, out.stderr
+    result = json.loads(out.stdout)
+    assert result["environment"] == "prod"
+    assert [r["role"] for r in result["model"]["roles"]] == ["Reading the request"]
+    assert "note: model reading: rpo_minutes: dropped" in out.stderr

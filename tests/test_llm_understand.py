@@ -134,7 +134,11 @@ def test_chat_words_are_read_by_the_model_and_inventions_reported(
     notes = [r["text"] for r in said if r["kind"] == "text"]
     assert "Model reading: rpo_minutes: dropped, the request's words do not say it." in notes
     [request] = [r for r in said if r["kind"] == "request"]
-    assert request["detail"]["result"]["pending"][0]["id"] == "architecture-change"
+    result = request["detail"]["result"]
+    assert result["pending"][0]["id"] == "architecture-change"
+    # Reading the words counts with the request; no role asked the model before the review.
+    [reading_use] = result["model"]["roles"]
+    assert reading_use["role"] == "Reading the request" and reading_use["calls"] == 1
     no_internal_ids(*talk.shown)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from opsteam.domain.model_use import ModelUse, Source
+from opsteam.domain.model_use import READING, READING_NAME, ModelUse, Source
 from opsteam.domain.registry import Registry
 from opsteam.domain.settings import Settings
 
@@ -97,7 +97,7 @@ def model_report(use: dict[str, ModelUse], registry: Registry) -> ModelReport | 
         return None
     roles = [
         RoleModelUse(
-            role=registry.role(slug).name,
+            role=READING_NAME if slug == READING else registry.role(slug).name,
             calls=u.calls,
             input_tokens=u.input_tokens,
             output_tokens=u.output_tokens,

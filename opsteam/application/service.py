@@ -41,6 +41,7 @@ from opsteam.domain.errors import (
     NotFoundError,
     describe_validation_error,
 )
+from opsteam.domain.model_use import READING, ModelUse
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -216,9 +217,11 @@ class Opsteam:
         *,
         only: RoleSlug | None = None,
         thread_ids: Sequence[str] | None = None,
+        reading: ModelUse | None = None,
     ) -> list[RunResult]:
         """Run each request through the whole team, or one role alone (``only``), to its first
-        checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them)."""
+        checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them;
+        ``reading``: what the model's reading of plain words cost, counted with the request)."""
         if thread_ids is not None and len(thread_ids) != len(requests):
             raise ValueError("one thread id per request")
         results = []
@@ -237,6 +240,7 @@ class Opsteam:
                     bundle_dir=str(target.resolve()) if target else "",
                     started_on=self.clock().date(),
                     inputs=run_inputs(self.home, self.settings, self.clock()),
+                    model_use={READING: reading} if reading and reading.calls else {},
                 )
                 result = self._run(graph, thread_id, state)
                 result = self._maybe_write(graph, result, target)

@@ -29,3 +29,8 @@ class ModelUse(BaseModel):
             source=other.source,
             fallback=other.fallback,
         )
+
+
+# The key under which reading a plain-words request is counted (it is no role's decision).
+READING = "request-reading"
+READING_NAME = "Reading the request"

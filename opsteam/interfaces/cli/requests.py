@@ -93,7 +93,8 @@ def submit(
             invocation.output.help(f"note: model reading: {note}")
         if understood.redirect is not None:
             _redirected(invocation, understood.redirect, as_json)
-        results = invocation.team().submit(understood.requests, out=out)
+        reading = reader.use if reader is not None else None
+        results = invocation.team().submit(understood.requests, out=out, reading=reading)
     finish(invocation, results, as_json)
 
 

@@ -50,3 +50,25 @@ def test_requested_changes_are_read_by_the_model_once_and_cross_checked(tmp_path
     assert state.data is not None and state.data.database is not None
     assert state.data.database.rpo_minutes == 1
     model.assert_all_used()
+
+
+def test_a_value_the_words_do_not_contain_is_dropped() -> None:
+    from opsteam.agents.llm.understand import merge_delta
+    from opsteam.domain.decisions import DesignDelta
+
+    text = "Keep a warm copy on the other side of the Atlantic."
+    rules = DesignDelta(not_understood=[text.rstrip(".")])
+    proposal = DesignDelta.model_validate(
+        {
+            "replica_regions": ["INF-003"],  # quoted words, but not the value
+            "replica_in_other_region": 1,
+            "evidence": {
+                "replica_regions": "warm copy",
+                "replica_in_other_region": "Keep a warm copy",
+            },
+        }
+    )
+    merged, notes = merge_delta(rules, proposal, text)
+    assert merged.replica_regions == [] and merged.replica_in_other_region == 1
+    assert notes == ["replica_regions: dropped, the request's words do not say it"]
+    assert merged.not_understood == []  # the clause was read, by the model

@@ -121,6 +121,17 @@ class WordsReader:
 
 
 _DELTA_META = frozenset({"evidence", "not_understood"})
+# Free-text values (not choices): the value itself must be in the words, not only a quote.
+_VERBATIM = frozenset(
+    {"region", "replica_regions", "backup_copy_regions", "existing_cidrs", "engine_version"}
+)
+
+
+def _verbatim(name: str, value: Any, text: str) -> bool:
+    if name not in _VERBATIM:
+        return True
+    values = value if isinstance(value, list) else [value]
+    return all(str(v).lower() in text.lower() for v in values)
 
 
 def _set_fields(delta: DesignDelta) -> dict[str, Any]:
@@ -136,7 +147,7 @@ def merge_delta(
     fields, evidence = dict(ours), dict(rules.evidence)
     for name, value in _set_fields(proposal).items():
         quote = proposal.evidence.get(name)
-        if not _supported(quote, text):
+        if not _supported(quote, text) or not _verbatim(name, value, text):
             notes.append(f"{name}: dropped, the request's words do not say it")
         elif name in ours:
             if ours[name] != value:

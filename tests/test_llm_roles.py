@@ -216,3 +216,19 @@ def test_offline_runs_report_no_model_use(tmp_path: Path) -> None:
     team = Opsteam(home=tmp_path / "home", verifier=ParseOnlyVerifier(), clock=lambda: FIXED)
     result = past_design_review(team, team.submit([example("redis-cache-dev.yaml")])[0])
     assert result.status == "completed" and result.model is None
+
+
+def test_a_port_opened_to_the_internet_is_refused(tmp_path: Path) -> None:
+    def open_ssh(messages: Sequence[BaseMessage], tool: str) -> AIMessage:
+        draft = draft_in(messages)
+        rule = {**draft["rules"][0], "name": "ssh", "port": 22, "source": "0.0.0.0/0"}
+        draft["rules"].append({**rule, "direction": "ingress", "protocol": "tcp"})
+        return AIMessage(content="", tool_calls=[{"name": tool, "args": draft, "id": "c"}])
+
+    model = script(NetworkPlan=[open_ssh] * 3)
+    team = team_with(tmp_path, model)
+    result = past_design_review(team, team.submit([example("prod-postgres-ha.yaml")])[0])
+    assert "internet" in by_role(result)["Network Engineer"].fallback
+    state = team.state(result.thread_id)
+    assert state.network is not None and all(r.port != 22 for r in state.network.rules)
+    model.assert_all_used()

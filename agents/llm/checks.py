@@ -237,6 +237,18 @@ def _network_problems(proposal: NetworkPlan, draft: NetworkPlan) -> list[str]:
                 problems.append(f"subnets[{index}].cidr: overlaps subnets[{other_index}]")
     if proposal.vpc_cidr != draft.vpc_cidr and draft.existing_vpc:
         problems.append("vpc_cidr: the VPC exists already")
+    return problems + _exposure_problems(proposal, draft)
+
+
+def _exposure_problems(proposal: NetworkPlan, draft: NetworkPlan) -> list[str]:
+    """No port opened to the internet that the playbook did not open."""
+    drafted = {(r.direction, r.protocol, r.port, r.source) for r in draft.rules}
+    problems = []
+    for index, rule in enumerate(proposal.rules):
+        source = _network(rule.source)
+        public = source is not None and not source.is_private
+        if public and (rule.direction, rule.protocol, rule.port, rule.source) not in drafted:
+            problems.append(f"rules[{index}]: opens a port to the internet the playbook did not")
     return problems
 
 

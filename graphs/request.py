@@ -17,10 +17,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send, interrupt
 
 from opsteam.agents.base import RoleContext
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationResult
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs import hitl, routing
+from opsteam.graphs.feedback import read_feedback
 from opsteam.graphs.review import change_review
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
@@ -32,6 +34,14 @@ Update = dict[str, Any]
 
 class Node(Protocol):
     def __call__(self, state: RequestState) -> Update: ...
+
+
+class Advisor(Protocol):
+    """A chat model behind the roles (opsteam.agents.llm.advisor); None: the playbooks."""
+
+    def decide(
+        self, slug: str, playbook: Any, request: Any, ctx: RoleContext
+    ) -> tuple[Any, ModelUse]: ...
 
 
 # Which state slice each role writes.
@@ -117,11 +127,16 @@ class Nodes:
     """Thin node functions: read a slice, call the role, return an update."""
 
     def __init__(
-        self, registry: Registry, verifier: Verifier, renderer: DiagramRenderer | None = None
+        self,
+        registry: Registry,
+        verifier: Verifier,
+        renderer: DiagramRenderer | None = None,
+        advisor: Advisor | None = None,
     ) -> None:
         self.registry = registry
         self.verifier = verifier
         self.renderer = renderer
+        self.advisor = advisor
         self.roles = _modules()
         self.redactor = Redactor.for_registry(registry)
 
@@ -146,7 +161,10 @@ class Nodes:
     def architect(self, state: RequestState) -> Update:
         from opsteam.agents.architect import role as architect
 
-        revised, design = architect.revise(state.request, tuple(state.feedback), self.registry)
+        read, model_update = read_feedback(state, self.registry, self.advisor)
+        revised, design = architect.revise(
+            state.request, tuple(state.feedback), self.registry, read
+        )
         assigned = set(routing.specialists(design, self.registry))
         cleared: Update = {SLOTS[s]: None for s in routing.SPECIALIST_NODES if s not in assigned}
         return {
@@ -159,6 +177,7 @@ class Nodes:
             "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM)},
             "validations": {r: [] for r in DOWNSTREAM},
             "worked": [architect.ROLE],
+            **model_update,
         }
 
     def plan(self, state: RequestState) -> Update:
@@ -216,18 +235,28 @@ class Nodes:
             attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
             ctx = role_context(state, self.registry, findings, attempt + 1)
             request = state.current_request
-            decision = module.decide(request, ctx)
+            decision, use = self._decide(slug, module, request, ctx)
             update: Update = {
                 SLOTS[slug]: decision,
                 "artifacts": {slug: self.published(module.render(decision, request, ctx))},
                 "worked": [slug],
             }
+            if use is not None:
+                update["model_use"] = {slug: state.model_use.get(slug, ModelUse()).plus(use)}
             if findings:
                 update["fix_attempts"] = {**state.fix_attempts, slug: attempt}
             return update
 
         node.__name__ = slug.replace("-", "_")
         return node
+
+    def _decide(
+        self, slug: str, module: Any, request: Any, ctx: RoleContext
+    ) -> tuple[Any, ModelUse | None]:
+        """The playbook decides, or the model proposes and the playbook checks."""
+        if self.advisor is None:
+            return module.decide(request, ctx), None
+        return self.advisor.decide(slug, module, request, ctx)
 
     def verify(self, slug: str) -> Node:
         def node(state: RequestState) -> Update:
@@ -328,8 +357,9 @@ def build_request_graph(
     verifier: Verifier,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     renderer: DiagramRenderer | None = None,
+    advisor: Advisor | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    nodes = Nodes(registry, verifier, renderer)
+    nodes = Nodes(registry, verifier, renderer, advisor)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)
     graph.add_node("scope", nodes.scope)

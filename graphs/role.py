@@ -26,6 +26,7 @@ from opsteam.domain.registry import Registry, RoleSlug
 from opsteam.graphs import routing
 from opsteam.graphs.request import (
     SLOTS,
+    Advisor,
     Node,
     Nodes,
     Update,
@@ -105,9 +106,10 @@ def build_role_graph(
     slug: RoleSlug,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     renderer: DiagramRenderer | None = None,
+    advisor: Advisor | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The graph of ``slug`` working alone (same state, nodes and checkpoints as the team)."""
-    nodes = Nodes(registry, verifier, renderer)
+    nodes = Nodes(registry, verifier, renderer, advisor)
     alone = _RoleNodes(nodes, slug)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
     graph.add_node("intake", nodes.intake)

@@ -18,6 +18,7 @@ from opsteam.domain.decisions import (
     ArchitectDesign,
     AutomationPlan,
     DataPlan,
+    DesignDelta,
     NetworkPlan,
     ReliabilityPlan,
     ServerBaseline,
@@ -25,6 +26,7 @@ from opsteam.domain.decisions import (
 from opsteam.domain.decisions.plan import InfrastructurePlan
 from opsteam.domain.incidents import Incident, IncidentReport, UtcTime
 from opsteam.domain.inputs import BuiltStack, RunInputs
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -78,6 +80,11 @@ class RequestState(BaseModel):
     fix_attempts: dict[str, int] = Field(default_factory=dict)
     gate: list[GateCheck] = Field(default_factory=list)
     worked: Annotated[list[str], add_unique] = Field(default_factory=list)
+    # With a chat model configured: each role's calls, tokens and fallbacks (by role slug).
+    model_use: Annotated[dict[str, ModelUse], by_role] = Field(default_factory=dict)
+    # With a chat model: each requested change as read (rules + model, cross-checked), by text;
+    # read once, so a design revised again (in any process) reads it the same way.
+    feedback_read: Annotated[dict[str, DesignDelta], by_role] = Field(default_factory=dict)
     summary: str = ""
     # Where the user asked for the bundle (submit --out), used when a later approval finishes.
     bundle_dir: str = ""

@@ -7,7 +7,7 @@ evidence, and reports what it could not apply ("not applied: ...") instead of dr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,13 +122,15 @@ def apply_change(
     engine_of: Callable[[ChangeRequest], Engine | None],
     primary: str,
     routing: RequestRouting,
+    read: DesignDelta | None = None,
 ) -> ChangeRequest:
     """One round of feedback: returns the revised request and records the outcome.
 
     ``engine_of`` is the architect's own engine choice for a request, so data changes are
-    checked against the design (a replica needs a SQL database).
+    checked against the design (a replica needs a SQL database). ``read`` is the feedback as
+    already read (the rules' reading cross-checked with a model's), else the rules read it.
     """
-    delta = parse_change(text, request.size, routing)
+    delta = read if read is not None else parse_change(text, request.size, routing)
     updates = _form_updates(request, delta)
     engine = delta.engine or engine_of(request)
     data, refused = _data_updates(request, delta, engine, updates.get("region", primary))
@@ -181,11 +183,13 @@ def revise_request(
     engine_of: Callable[[ChangeRequest], Engine | None],
     primary_region: str,
     routing: RequestRouting,
+    read: Mapping[str, DesignDelta] | None = None,
 ) -> tuple[ChangeRequest, Revision]:
     """Apply every round of feedback, oldest first."""
     revision = Revision()
     current = request
     for text in feedback:
         region = current.region or primary_region
-        current = apply_change(current, text, revision, engine_of, region, routing)
+        delta = (read or {}).get(text)
+        current = apply_change(current, text, revision, engine_of, region, routing, delta)
     return current, revision

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, timedelta
 
 from opsteam.agents.architect.assign import assignments_for, checkpoints_for
@@ -15,6 +15,7 @@ from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import (
     ArchitectDesign,
     DesignComponent,
+    DesignDelta,
     RiskAssessment,
 )
 from opsteam.domain.decisions.plan import InfrastructurePlan
@@ -188,12 +189,17 @@ def engine_of(request: ChangeRequest, registry: Registry) -> Engine | None:
 
 
 def revise(
-    request: ChangeRequest, feedback: Sequence[str], registry: Registry
+    request: ChangeRequest,
+    feedback: Sequence[str],
+    registry: Registry,
+    read: Mapping[str, DesignDelta] | None = None,
 ) -> tuple[ChangeRequest, ArchitectDesign]:
-    """Apply people's requested changes to the request, then design for the revised request."""
+    """Apply people's requested changes to the request, then design for the revised request.
+
+    ``read``: feedback already read (by the rules cross-checked with a model), by text."""
     primary = request.region or _REGIONS[request.cloud or Cloud.AWS]
     revised, revision = revise_request(
-        request, feedback, lambda r: engine_of(r, registry), primary, registry.routing
+        request, feedback, lambda r: engine_of(r, registry), primary, registry.routing, read
     )
     return revised, decide(revised, registry, revision)
 

@@ -20,7 +20,7 @@ from opsteam.domain.errors import InputError, describe_validation_error
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import CheckpointKind, Registry
 from opsteam.intake.forms import prepare_form
-from opsteam.intake.read import form_redirect
+from opsteam.intake.read import Reader, form_redirect
 from opsteam.intake.scope import redirect_for, scope_redirect
 from opsteam.intake.words import parse_words, to_request
 
@@ -84,14 +84,16 @@ def _form_outcome(
     return request, request.model_dump(mode="json"), [], []
 
 
-def outcome(case: RequestCase, registry: Registry) -> CaseOutcome:
-    """Run one case through intake, the scope check and the architect."""
+def outcome(case: RequestCase, registry: Registry, reader: Reader | None = None) -> CaseOutcome:
+    """Run one case through intake (the model's reading too, when given), scope, architect."""
     redirect = None
     if case.text is not None:
         parsed = parse_words(case.text, registry, requester="eval")
         words = case.text
         found = redirect_for(words, words, registry)
         redirect = found.owner if found else None
+        if reader is not None and redirect is None:
+            parsed = reader(case.text, parsed)
         request, problems = to_request(parsed) if redirect is None else (None, [])
         fields = parsed.form
         missing = [] if redirect is not None else parsed.missing  # nothing is asked of it
@@ -115,9 +117,12 @@ def outcome(case: RequestCase, registry: Registry) -> CaseOutcome:
 
 
 def run_eval(
-    cases: Sequence[RequestCase], registry: Registry, targets: Targets | None = None
+    cases: Sequence[RequestCase],
+    registry: Registry,
+    targets: Targets | None = None,
+    reader: Reader | None = None,
 ) -> Score:
-    return score_cases([outcome(c, registry) for c in cases], targets or Targets())
+    return score_cases([outcome(c, registry, reader) for c in cases], targets or Targets())
 
 
 def load_cases(path: Path) -> list[RequestCase]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from opsteam.application.model import ModelReport, model_report
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
@@ -92,6 +93,8 @@ class RunResult(BaseModel):
     review: ChangeReview | None = None
     # Where the bundle asked for will be written once the request completes.
     bundle_target: str | None = None
+    # With a chat model configured: calls, tokens and fallbacks (None: the playbooks alone).
+    model: ModelReport | None = None
 
     @property
     def exit_code(self) -> int:
@@ -169,6 +172,7 @@ def build_result(
         gate=list(state.gate),
         error=error,
         review=change_review(state, thread_id) if pending else None,
+        model=model_report(state.model_use, registry),
     )
     return redacted(result, registry)
 

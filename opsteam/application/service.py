@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
@@ -29,6 +29,7 @@ from opsteam.application.claims import ClaimStore
 from opsteam.application.completion import Completion, at_rest, finished
 from opsteam.application.listing import recent_threads
 from opsteam.application.locks import LockBusy, thread_lock
+from opsteam.application.model import check_configured, open_advisor
 from opsteam.application.progress import PROGRESS_LABELS, StepReporter
 from opsteam.application.results import RequestSummary, RunResult, build_result
 from opsteam.application.stacks import run_inputs
@@ -38,6 +39,7 @@ from opsteam.domain.errors import (
     NotFoundError,
     describe_validation_error,
 )
+from opsteam.domain.model_use import READING, ModelUse
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -54,6 +56,9 @@ from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.role import build_role_graph
 from opsteam.graphs.state import RequestState
 from opsteam.tools.diagrams import DiagramRenderer, default_renderer
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]
 
@@ -110,8 +115,12 @@ class Opsteam:
         progress: Callable[[str], None] | None = None,
         settings: Settings | None = None,
         renderer: DiagramRenderer | None = None,
+        model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings or load_settings()
+        if model is None:
+            check_configured(self.settings)  # one line naming what to install or set
+        self.model = model
         self.home = data_home(home, self.settings)
         self.renderer = renderer if renderer is not None else default_renderer(self.settings)
         self.progress = progress
@@ -123,10 +132,15 @@ class Opsteam:
     def _compiled_for(self, only: RoleSlug | None) -> Graph:
         """The team's graph, or one role's own: each compiled once per team, when first used."""
         if only not in self._compiled:
+            advisor = open_advisor(self.settings, self.registry, self.model, self.clock().date())
             self._compiled[only] = (
-                build_role_graph(self.registry, self.verifier, only, renderer=self.renderer)
+                build_role_graph(
+                    self.registry, self.verifier, only, renderer=self.renderer, advisor=advisor
+                )
                 if only
-                else build_request_graph(self.registry, self.verifier, renderer=self.renderer)
+                else build_request_graph(
+                    self.registry, self.verifier, renderer=self.renderer, advisor=advisor
+                )
             )
         return self._compiled[only]
 
@@ -201,9 +215,11 @@ class Opsteam:
         *,
         only: RoleSlug | None = None,
         thread_ids: Sequence[str] | None = None,
+        reading: ModelUse | None = None,
     ) -> list[RunResult]:
         """Run each request through the whole team, or one role alone (``only``), to its first
-        checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them)."""
+        checkpoint or its end (thread ids from ``thread_ids`` when the caller chose them;
+        ``reading``: what the model's reading of plain words cost, counted with the request)."""
         if thread_ids is not None and len(thread_ids) != len(requests):
             raise ValueError("one thread id per request")
         redactor = Redactor.for_registry(self.registry)
@@ -227,6 +243,7 @@ class Opsteam:
                     bundle_dir=str(target.resolve()) if target else "",
                     started_on=self.clock().date(),
                     inputs=run_inputs(self.home, self.settings, self.clock()),
+                    model_use={READING: reading} if reading and reading.calls else {},
                 )
                 with self._exclusive(thread_id):
                     self.completion.started(state)

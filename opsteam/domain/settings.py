@@ -13,11 +13,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from opsteam.domain.inputs import DEFAULT_ADDRESS_POOL, DEFAULT_RUNBOOK_BASE_URL
 
 _POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def settings_file() -> Path:
+    """The TOML settings file: ``$OPSTEAM_CONFIG``, else ``<user config dir>/settings.toml``."""
+    explicit = os.environ.get("OPSTEAM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("opsteam")) / "settings.toml"
 
 
 class Settings(BaseSettings):
@@ -51,6 +67,26 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s]+$",
         description="absolute URL the bundles' runbooks are published under (alert links)",
     )
+    model: str | None = Field(
+        default=None,
+        description="chat model as provider:model (anthropic:claude-sonnet-4-5); unset: offline",
+    )
+    model_retries: int = Field(
+        default=2, ge=0, le=5, description="re-asks of the model after an invalid proposal"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the settings file ($OPSTEAM_CONFIG or the user's)."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_file())
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings, toml)
 
     @field_validator("address_pool", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ text, or a document with none of the form's fields, is a request in words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,8 @@ from opsteam.intake.words import Parsed, parse_words, to_request
 
 FORM_FIELDS = frozenset(ChangeRequest.model_fields) | {"requests"}
 HINT = "say it in the text (e.g. 'in prod'), or send the form (see examples/*.yaml)"
+# A second reader of plain words (the chat model), cross-checked against the rules' reading.
+Reader = Callable[[str, Parsed], Parsed]
 
 
 class Understood(BaseModel):
@@ -39,7 +42,9 @@ def _is_form(data: Any) -> bool:
     return isinstance(data, list) and all(isinstance(i, dict) for i in data) and bool(data)
 
 
-def understand_words(text: str, registry: Registry, requester: str) -> Understood:
+def understand_words(
+    text: str, registry: Registry, requester: str, reader: Reader | None = None
+) -> Understood:
     """A plain-words request: redirected, or a validated request; missing facts are refused."""
     if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
         raise InputError(f"words: longer than {MAX_INPUT_BYTES // 1024} KiB")
@@ -49,13 +54,17 @@ def understand_words(text: str, registry: Registry, requester: str) -> Understoo
     redirect = redirect_for(text, text, registry)
     if redirect is not None:
         return Understood(redirect=redirect, words=parsed)
+    if reader is not None:
+        parsed = reader(text, parsed)
     request, problems = to_request(parsed)
     if request is None:
         raise InputError(problems[0] + f"; {HINT}", [*problems[:-1], problems[-1] + f"; {HINT}"])
     return Understood(requests=[request], words=parsed)
 
 
-def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -> Understood:
+def read_requests(
+    raw: bytes, source: str, registry: Registry, requester: str, reader: Reader | None = None
+) -> Understood:
     """Form or words, validated before anything runs or is stored."""
     if len(raw) > MAX_INPUT_BYTES:
         load_document(raw, source)  # raises the size error, naming the limit
@@ -81,7 +90,7 @@ def read_requests(raw: bytes, source: str, registry: Registry, requester: str) -
             if redirect is None:
                 raise
             return Understood(redirect=redirect)
-    return understand_words(text, registry, requester)
+    return understand_words(text, registry, requester, reader)
 
 
 def form_redirect(data: Any, registry: Registry) -> Redirect | None:

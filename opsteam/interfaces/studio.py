@@ -34,13 +34,21 @@ ROLE_GRAPHS: tuple[RoleSlug, ...] = (
 )
 
 
+def _advisor() -> Any:
+    """The configured chat model behind the roles (OPSTEAM_MODEL), or None: the playbooks."""
+    from opsteam.application.model import open_advisor
+    from opsteam.domain.settings import load_settings
+
+    return open_advisor(load_settings(), load_registry())
+
+
 def _alone(slug: RoleSlug) -> Graph:
-    return build_role_graph(load_registry(), real_verifier, slug)
+    return build_role_graph(load_registry(), real_verifier, slug, advisor=_advisor())
 
 
 def request() -> Graph:
     """The whole team: intake -> architect -> specialists -> automation -> SRE -> gate."""
-    return build_request_graph(load_registry(), real_verifier)
+    return build_request_graph(load_registry(), real_verifier, advisor=_advisor())
 
 
 def incident() -> Graph:

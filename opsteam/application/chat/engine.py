@@ -30,6 +30,7 @@ from opsteam.application.request_views import detail, find_artifact, with_previe
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam, new_thread_id
 from opsteam.domain.errors import InputError, NotFoundError, OpsteamError
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import ChangeRequest, Verdict
 from opsteam.domain.registry import Registry
 from opsteam.graphs.request import Verifier
@@ -46,6 +47,22 @@ HELP = (
 )
 DIAGRAM_WORDS = frozenset({"diagram", "the diagram", "design diagram", "the design diagram"})
 _SHOWN_FIELDS = ("type", "component", "environment", "service", "engine", "region")
+
+
+def read_with_model(
+    registry: Registry, text: str, parsed: Parsed
+) -> tuple[Parsed, list[Reply], ModelUse | None]:
+    """With a model configured, it reads the words too (the rules cross-check); else as is."""
+    from opsteam.application.model import words_reader
+    from opsteam.domain.settings import load_settings
+
+    reader = words_reader(load_settings(), registry)
+    if reader is None:
+        return parsed, [], None
+    said = str(parsed.form.get("description", ""))
+    read = reader(text if text == said else f"{said}\n{text}", parsed)
+    notes: list[Reply] = [TextReply(text=f"Model reading: {note}.") for note in reader.notes]
+    return read, notes, reader.use
 
 
 def _now() -> datetime:
@@ -169,11 +186,12 @@ class ChatDesk:
                 ]
             assert understood.words is not None
             parsed = understood.words
+        parsed, notes, reading = read_with_model(self.registry, intent.text, parsed)
         if parsed.missing:
             conversation.state.asking = Asking(kind="field", field=parsed.missing[0], words=parsed)
-            return [self._question(parsed)]
+            return [*notes, self._question(parsed)]
         conversation.state.asking = None
-        return self._submit(conversation, complete(parsed), progress)
+        return [*notes, *self._submit(conversation, complete(parsed), progress, reading)]
 
     def _question(self, parsed: Parsed) -> QuestionReply:
         field = parsed.missing[0]
@@ -190,12 +208,16 @@ class ChatDesk:
         )
 
     def _submit(
-        self, conversation: Conversation, request: ChangeRequest, progress: Progress | None
+        self,
+        conversation: Conversation,
+        request: ChangeRequest,
+        progress: Progress | None,
+        reading: ModelUse | None = None,
     ) -> list[Reply]:
         thread = new_thread_id()
         access.record_owner(self.home, thread, self.actor.name, self.channel)
         team = self.team(progress)
-        [result] = team.submit([request], thread_ids=[thread])
+        [result] = team.submit([request], thread_ids=[thread], reading=reading)
         state = conversation.state
         state.focus = thread
         state.threads = [*state.threads, thread][-50:]

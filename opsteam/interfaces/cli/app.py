@@ -61,8 +61,32 @@ def _options(
             "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
         ),
     ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Chat model as provider:model (overrides OPSTEAM_MODEL); unset: offline.",
+            metavar="PROVIDER:MODEL",
+        ),
+    ] = None,
 ) -> None:
     del show_version  # handled, eagerly, by its callback
+    if model is not None:
+        use_model(model)
+
+
+def use_model(spec: str) -> None:
+    """``--model`` for this process: the same setting as ``OPSTEAM_MODEL``, checked first."""
+    import os
+
+    from opsteam.domain.errors import InputError
+    from opsteam.tools.model import split_spec
+
+    try:
+        split_spec(spec)
+    except InputError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--model") from None
+    os.environ["OPSTEAM_MODEL"] = spec
 
 
 def _exit() -> Output:

@@ -188,9 +188,11 @@ def register(app: typer.Typer) -> None:
         with guarded(invocation, as_json):
             if not incidents:
                 from opsteam.application import request_eval
+                from opsteam.application.model import words_reader
 
                 cases = request_eval.load_cases(file or request_eval.DEFAULT_DIR)
-                score = request_eval.run_eval(cases, invocation.registry)
+                reader = words_reader(invocation.settings, invocation.registry)
+                score = request_eval.run_eval(cases, invocation.registry, reader=reader)
                 invocation.output.emit(request_data(score), as_json=as_json, render=render_requests)
                 passed = score.passed
             else:

@@ -85,6 +85,7 @@ def submit(
     registry: RegistryOpt = None,
 ) -> None:
     """Submit a change request (a form file, a list, or plain words) to the team."""
+    from opsteam.application.model import words_reader
     from opsteam.application.service import current_user
     from opsteam.intake.read import read_requests, understand_words
 
@@ -94,14 +95,18 @@ def submit(
         who = requester or current_user()
         if (file is None) == (text is None):
             raise InputError("give a request file (or - for stdin) or --text WORDS, not both")
+        reader = words_reader(invocation.settings, invocation.registry)
         if text is not None:
-            understood = understand_words(text, invocation.registry, who)
+            understood = understand_words(text, invocation.registry, who, reader)
         else:
             raw, source = _read_input(file or "-")
-            understood = read_requests(raw, source, invocation.registry, who)
+            understood = read_requests(raw, source, invocation.registry, who, reader)
+        for note in reader.notes if reader is not None else ():
+            invocation.output.help(f"note: model reading: {note}")
         if understood.redirect is not None:
             _redirected(invocation, understood.redirect, as_json)
-        results = invocation.team().submit(understood.requests, out=out)
+        reading = reader.use if reader is not None else None
+        results = invocation.team().submit(understood.requests, out=out, reading=reading)
     finish(invocation, results, as_json, strict)
 
 

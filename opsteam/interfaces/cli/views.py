@@ -56,6 +56,7 @@ def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     yield from _pending(data)
     yield from _decisions(data)
     yield from _checks(data)
+    yield from model_lines(data.get("model"))
     if data.get("bundle"):
         yield Text(f"Bundle written to {data['bundle']}")
     elif data.get("bundle_target"):
@@ -64,6 +65,19 @@ def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
             f" by whichever process finishes it (now: opsteam show {data['thread_id']} --out DIR)"
         )
     yield from _next_step(data)
+
+
+def model_lines(model: dict[str, Any] | None) -> Iterator[RenderableType]:
+    """Model calls and tokens, and each role whose playbook decided instead (and why)."""
+    if not model:
+        return
+    yield Text(
+        f"Model: {model['calls']} call(s), {model['input_tokens']} input / "
+        f"{model['output_tokens']} output tokens"
+    )
+    for role in model["roles"]:
+        if role["decided_by"] == "playbook" and role["fallback"]:
+            yield Text(f"{role['role']}: {role['fallback']}", style="yellow")
 
 
 def _next_step(data: dict[str, Any]) -> Iterator[RenderableType]:

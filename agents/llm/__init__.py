@@ -1,0 +1,1 @@
+"""The optional chat model inside the roles: the model proposes, the playbook checks."""

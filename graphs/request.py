@@ -7,23 +7,22 @@ intake -> scope -> architect -> [design checkpoints] -> specialists (Send, in pa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Send, interrupt
+from langgraph.types import Send
 
 from opsteam.agents.base import RoleContext
 from opsteam.domain.model_use import ModelUse
-from opsteam.domain.models import Artifact, DecisionRecord, Finding, ValidationResult
+from opsteam.domain.models import Artifact, Finding, ValidationResult
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.graphs import hitl, routing
+from opsteam.graphs import routing
 from opsteam.graphs.feedback import read_feedback
-from opsteam.graphs.review import change_review
+from opsteam.graphs.pause import ask, checkpoint_task, decision_record, rejection_summary
 from opsteam.graphs.state import RequestState
 from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
@@ -85,42 +84,6 @@ def role_context(
         attempt=attempt,
         inputs=state.inputs,
     )
-
-
-def _record(answer: dict[str, Any], kind: str, round_: int) -> DecisionRecord:
-    return DecisionRecord.model_validate({**answer, "checkpoint": kind, "round": round_})
-
-
-# Who answered, when a resume through an Agent Server names nobody (no auth configured).
-UNIDENTIFIED = "unidentified reviewer"
-
-
-def _reviewer() -> str:
-    """The identity the Agent Server authenticated for this run, if any."""
-    try:
-        configurable = get_config().get("configurable", {})
-    except RuntimeError:  # pragma: no cover - always inside a run
-        return UNIDENTIFIED
-    user = configurable.get("langgraph_auth_user_id") or configurable.get("user_id")
-    return str(user) if user else UNIDENTIFIED
-
-
-def ask(task: dict[str, Any], *, cancellable: bool = False) -> dict[str, Any]:
-    """Pause at a checkpoint until a usable answer arrives (an unusable one is asked again).
-
-    Today's decision form, a HITL ``{"decisions": [...]}`` response or one HITL decision are
-    all read into the decision form; ``{"cancelled": True}`` passes through where the
-    checkpoint is one of several (the others are moot once one sends the design back).
-    """
-    question = task
-    while True:
-        reply = interrupt(question)
-        try:
-            if isinstance(reply, dict) and reply.get("cancelled") and not cancellable:
-                raise hitl.AnswerProblem("this checkpoint cannot be cancelled; decide it")
-            return hitl.read_answer(reply, task, reviewer=_reviewer(), now=datetime.now(UTC))
-        except hitl.AnswerProblem as problem:
-            question = hitl.with_review(task, str(problem))
 
 
 class Nodes:
@@ -201,7 +164,7 @@ class Nodes:
         answer = ask(task, cancellable=True)
         if answer.get("cancelled"):
             return {}
-        return {"decisions": [_record(answer, task["checkpoint"], task["round"])]}
+        return {"decisions": [decision_record(answer, task["checkpoint"], task["round"])]}
 
     def design_review(self, state: RequestState) -> Update:
         outcome = routing.review(state.decisions, state.round)
@@ -275,7 +238,7 @@ class Nodes:
             return {**update, "review": "approved"}
         task = checkpoint_task(state, "production-change", self.registry, gate=checks)
         answer = ask(task)
-        record = _record(answer, "production-change", state.round)
+        record = decision_record(answer, "production-change", state.round)
         decided = state.model_copy(update={"decisions": [*state.decisions, record]})
         # The window is judged again when the person approves: it must still be ahead.
         at_approval = routing.change_approval(decided, self.registry, at=record.at)
@@ -310,46 +273,6 @@ class Nodes:
         if unmet:
             summary += " Change gate not met: " + "; ".join(unmet) + "."
         return {"status": status, "summary": summary}
-
-
-def rejection_summary(state: RequestState, registry: Registry) -> str:
-    """Who stopped the request, where and why (the latest rejection)."""
-    rejected = [d for d in state.decisions if d.verdict == "reject"]
-    if not rejected:
-        return "Rejected."
-    last = max(rejected, key=lambda d: d.at)
-    where = registry.checkpoint(last.checkpoint).name
-    return f"Rejected at {where} by {last.by}: {last.reason}"
-
-
-def checkpoint_task(
-    state: RequestState, kind: str, registry: Registry, reason: str = "", gate: Sequence[Any] = ()
-) -> dict[str, Any]:
-    """The interrupt payload a person sees: what is asked, why, and the evidence.
-
-    Redacted here, because an Agent Server shows interrupt payloads as they are; it carries
-    LangChain's human-in-the-loop request too (see :mod:`opsteam.graphs.hitl`).
-    """
-    design = state.design
-    if not reason and design is not None:
-        reason = next((c.reason for c in design.checkpoints if c.kind == kind), "")
-    task = {
-        "checkpoint": kind,
-        "name": registry.checkpoint(kind).name,
-        "reason": reason,
-        "round": state.round,
-        "request": state.request.request,
-        "environment": state.request.environment.value,
-        "risk": design.risk.model_dump(mode="json") if design else None,
-        "gate": [g.model_dump(mode="json") for g in gate],
-        # What the person's earlier requested changes did: shown before the next decision.
-        "applied": [f"{c.field}: {c.value}" for c in design.changes] if design else [],
-        "not_applied": list(design.not_applied) if design else [],
-        # What approving lets change (resources, cost, risk, rollback, files): graphs/review.
-        "review": review.lines if (review := change_review(state, state.thread_id)) else [],
-    }
-    safe: dict[str, Any] = Redactor.for_registry(registry).value(task)
-    return hitl.with_review(safe)
 
 
 def build_request_graph(

@@ -24,6 +24,7 @@ from langgraph.types import Send
 
 from opsteam.domain.registry import Registry, RoleSlug
 from opsteam.graphs import routing
+from opsteam.graphs.pause import checkpoint_task
 from opsteam.graphs.request import (
     SLOTS,
     Advisor,
@@ -31,7 +32,6 @@ from opsteam.graphs.request import (
     Nodes,
     Update,
     Verifier,
-    checkpoint_task,
     role_context,
 )
 from opsteam.graphs.state import RequestState

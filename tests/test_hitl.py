@@ -18,7 +18,8 @@ from pydantic import TypeAdapter
 from opsteam.application.checkpoints import serializer
 from opsteam.domain.registry import Registry
 from opsteam.graphs import hitl
-from opsteam.graphs.request import UNIDENTIFIED, build_request_graph
+from opsteam.graphs.pause import UNIDENTIFIED
+from opsteam.graphs.request import build_request_graph
 from opsteam.graphs.state import RequestState
 from tests.conftest import RequestFactory
 from tests.fakes import ParseOnlyVerifier

@@ -17,8 +17,9 @@ from typing import Any
 from langgraph.types import Command
 
 from opsteam.application.claims import AlreadyDecided, Claim, ClaimStore
-from opsteam.domain.errors import ConflictError
+from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.models import DecisionRecord
+from opsteam.graphs.state import RequestState
 
 
 def when(at: str) -> str:
@@ -91,3 +92,37 @@ def recovered(store: ClaimStore, thread_id: str, interrupts: Sequence[Any]) -> C
     if not found:
         return None
     return Command(resume={iid: claim.answer for iid, claim in found.items()})
+
+
+def targets(
+    thread_id: str,
+    pending: dict[str, Any],
+    checkpoint: str | None,
+    all_pending: bool,
+    snapshot: Any,
+) -> list[str]:
+    """The checkpoints a decision applies to, or why it cannot apply to any."""
+    state = RequestState.model_validate(snapshot.values)
+    if checkpoint is not None and checkpoint not in pending:
+        raise_if_decided(thread_id, state.decisions, checkpoint)
+    if not pending:
+        if snapshot.next:
+            raise ConflictError(
+                f"request {thread_id} is not waiting for a decision: another process is "
+                f"applying one, or it stopped with an error (see: opsteam status {thread_id})"
+            )
+        raise ConflictError(
+            f"request {thread_id} is not waiting for a decision (status: {state.status})"
+        )
+    if checkpoint is not None:
+        if checkpoint not in pending:
+            raise InputError(
+                f"checkpoint {checkpoint!r} is not pending; pending: {', '.join(sorted(pending))}"
+            )
+        return [checkpoint]
+    if all_pending or len(pending) == 1:
+        return sorted(pending)
+    raise InputError(
+        f"{len(pending)} checkpoints are pending ({', '.join(sorted(pending))});"
+        " choose one with --checkpoint or decide them together with --all"
+    )

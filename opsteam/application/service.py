@@ -276,7 +276,7 @@ class Opsteam:
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
             pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}
-            targets = self._targets(thread_id, pending, checkpoint, all_pending, snapshot)
+            targets = deciding.targets(thread_id, pending, checkpoint, all_pending, snapshot)
             answer = {
                 "verdict": verdict,
                 "by": who.by,
@@ -301,40 +301,6 @@ class Opsteam:
 
     def _claims(self) -> ClaimStore:
         return ClaimStore(checkpoint_url(self.home, self.settings))
-
-    def _targets(
-        self,
-        thread_id: str,
-        pending: dict[str, Any],
-        checkpoint: str | None,
-        all_pending: bool,
-        snapshot: Any,
-    ) -> list[str]:
-        state = RequestState.model_validate(snapshot.values)
-        if checkpoint is not None and checkpoint not in pending:
-            deciding.raise_if_decided(thread_id, state.decisions, checkpoint)
-        if not pending:
-            if snapshot.next:
-                raise ConflictError(
-                    f"request {thread_id} is not waiting for a decision: another process is "
-                    f"applying one, or it stopped with an error (see: opsteam status {thread_id})"
-                )
-            raise ConflictError(
-                f"request {thread_id} is not waiting for a decision (status: {state.status})"
-            )
-        if checkpoint is not None:
-            if checkpoint not in pending:
-                raise InputError(
-                    f"checkpoint {checkpoint!r} is not pending; pending: "
-                    f"{', '.join(sorted(pending))}"
-                )
-            return [checkpoint]
-        if all_pending or len(pending) == 1:
-            return sorted(pending)
-        raise InputError(
-            f"{len(pending)} checkpoints are pending ({', '.join(sorted(pending))});"
-            " choose one with --checkpoint or decide them together with --all"
-        )
 
     def resume(self, thread_id: str, out: Path | None = None) -> RunResult:
         """Retry a request that stopped (an error, a killed process), from its last saved

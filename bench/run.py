@@ -199,7 +199,7 @@ def header(plan: Plan, postgres: str | None, elapsed: float) -> list[str]:
         f"{where(postgres) if postgres else 'not measured (--no-postgres)'}. "
         "The machine is shared: absolute times move between runs, ratios much less "
         f"(1-minute load average at the end of this run: {os.getloadavg()[0]:.1f} on {cores} "
-        "cores; other sessions' tests and benchmarks ran beside it).",
+        "cores).",
     ]
 
 

@@ -105,7 +105,8 @@ def latency(work: Workload, *, rounds: int, warmup: int) -> tuple[Section, dict[
         "opsteam runs its real roles with the in-memory parse-only verifier (tests/fakes.py); "
         "the real validators are measured in their own section.",
         "'through the service' is `Opsteam.submit` + `Opsteam.decide` (what the CLI and API "
-        "call): it also writes the history store and opens the checkpointer per call.",
+        "call): it also writes the history store (the checkpointer is opened once per "
+        "process).",
         "All variants use durability='sync', as the service does.",
     ]
     return section, kept

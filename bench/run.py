@@ -197,7 +197,9 @@ def header(plan: Plan, postgres: str | None, elapsed: float) -> list[str]:
         f"{platform.machine()}, {cores} cores, {memory / 2**30:.0f} GiB, Python "
         f"{platform.python_version()}, {packages}; PostgreSQL: "
         f"{where(postgres) if postgres else 'not measured (--no-postgres)'}. "
-        "The machine is shared: absolute times move between runs, ratios much less.",
+        "The machine is shared: absolute times move between runs, ratios much less "
+        f"(1-minute load average at the end of this run: {os.getloadavg()[0]:.1f} on {cores} "
+        "cores).",
     ]
 
 

@@ -74,6 +74,8 @@ def probe(home: Path, *args: str) -> tuple[int, str, list[str], int]:
         ["incident", "list"],
         ["chat", "--help"],
         ["serve", "--help"],
+        ["show", "--help"],
+        ["diff", "--help"],
         ["token", "list"],
     ],
     ids=lambda a: " ".join(a[:2]),

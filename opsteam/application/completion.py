@@ -31,6 +31,8 @@ from opsteam.application.db import (
 )
 from opsteam.application.results import RunResult
 from opsteam.application.stacks import record_stack
+from opsteam.domain.models import DecisionRecord
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.domain.settings import checkpoint_url
 from opsteam.graphs.state import RequestState
@@ -85,6 +87,7 @@ class Completion:
 
     def started(self, state: RequestState) -> None:
         """A listing row before the first step, so a run killed early can be found."""
+        state = self._public(state)
         with open_store(self.home) as store:
             record_request(
                 store,
@@ -96,10 +99,26 @@ class Completion:
                 at=self.clock(),
             )
 
+    def _public(self, state: RequestState) -> RequestState:
+        """What history keeps: the person's words with roster IDs named, like every way out."""
+        redactor = Redactor.for_registry(self.registry)
+        request = state.request.model_copy(
+            update={
+                "request": redactor.text(state.request.request),
+                "description": redactor.text(state.request.description),
+            }
+        )
+        decisions = [
+            DecisionRecord.model_validate(redactor.value(d.model_dump(mode="json")))
+            for d in state.decisions
+        ]
+        return state.model_copy(update={"request": request, "decisions": decisions})
+
     def record(self, state: RequestState, result: RunResult, outcome: str | None = None) -> None:
         """History for KPIs and postmortems in one transaction: all or nothing, upserts only."""
         outcome = outcome or OUTCOMES.get(result.status)
         now = self.clock()
+        state = self._public(state)
         with open_store(self.home) as store, store.session() as session:
             for decision in state.decisions:
                 record_approval(session, result.thread_id, decision)

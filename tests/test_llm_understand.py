@@ -156,3 +156,26 @@ def test_a_chat_answer_is_read_by_the_model_where_the_rules_cannot(
     said = talk.say("where our customers pay")
     [request] = [r for r in said if r["kind"] == "request"]
     assert request["detail"]["result"]["environment"] == "prod"
+
+
+def test_a_task_reads_its_words_with_the_model_and_reports_what_it_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsteam
+    from tests.fakes import ParseOnlyVerifier
+
+    words = "We need a new postgres database for billing, on the cluster our paying customers use."
+    home = tmp_path / "home"
+    needs = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
+    assert needs.status == "needs-input"  # the rules alone cannot tell the environment
+    answer = {
+        "environment": "prod",
+        "rpo_minutes": 1,  # no words say it: dropped and reported
+        "evidence": {"environment": "our paying customers", "rpo_minutes": "RPO of a minute"},
+    }
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps({"WordsReading": [{"args": answer}], "default": "draft"}))
+    monkeypatch.setenv("OPSTEAM_MODEL", f"scripted:{script}")
+    result = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
+    assert result.status == "awaiting-approval"
+    assert any("rpo_minutes" in note for note in result.notes)

@@ -75,6 +75,8 @@ class TaskResult(BaseModel):
     questions: list[str] = Field(default_factory=list)
     thread_id: str | None = None
     bundle: str | None = None
+    # With a chat model: what its reading of the words proposed that the rules dropped.
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -134,6 +136,7 @@ class Tasks:
         out: Path | None = None,
     ) -> TaskResult:
         """Plain words in; missing required facts come back as questions, never guessed."""
+        from opsteam.application.model import words_reader
         from opsteam.application.service import current_user
         from opsteam.intake.forms import MAX_INPUT_BYTES
         from opsteam.intake.read import understand_words
@@ -141,8 +144,9 @@ class Tasks:
 
         only = self.only_for(subagent_type)
         who = requester or current_user()
+        reader = words_reader(self.team.settings, self.registry)  # None: the rules alone
         try:
-            understood = understand_words(prompt, self.registry, who)
+            understood = understand_words(prompt, self.registry, who, reader)
         except InputError:  # unusable words; when only facts are missing, ask for them
             usable = prompt.strip() and len(prompt.encode("utf-8")) <= MAX_INPUT_BYTES
             parsed = parse_words(prompt, self.registry, who) if usable else None
@@ -163,8 +167,11 @@ class Tasks:
             return self._safe(
                 {"subagent_type": subagent_type, "status": "redirected", "summary": summary}
             )
-        [run] = self.team.submit(understood.requests[:1], out=out, only=only)
-        return self._result(run, self.team.state(run.thread_id))
+        reading = reader.use if reader is not None else None
+        [run] = self.team.submit(understood.requests[:1], out=out, only=only, reading=reading)
+        result = self._result(run, self.team.state(run.thread_id))
+        notes = list(reader.notes) if reader is not None else []
+        return self._safe({**result.model_dump(), "notes": notes}) if notes else result
 
     def status(self, thread_id: str) -> TaskResult:
         return self._result(self.team.status(thread_id), self.team.state(thread_id))

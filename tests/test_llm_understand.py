@@ -179,3 +179,40 @@ def test_a_task_reads_its_words_with_the_model_and_reports_what_it_dropped(
     result = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
     assert result.status == "awaiting-approval"
     assert any("rpo_minutes" in note for note in result.notes)
+
+
+def test_the_api_reads_words_with_the_model_and_counts_it_with_the_request(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from opsteam.application.access import create_token
+    from opsteam.interfaces.api.app import create_app
+    from tests.exits import REDACTOR
+    from tests.fakes import ParseOnlyVerifier
+
+    words = "We need a new postgres database for billing, on the cluster our paying customers use."
+    answer = {
+        "environment": "prod",
+        "rpo_minutes": 1,  # no words say it: dropped and reported
+        "evidence": {"environment": "our paying customers", "rpo_minutes": "RPO of a minute"},
+    }
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps({"WordsReading": [{"args": answer}], "default": "draft"}))
+    monkeypatch.setenv("OPSTEAM_MODEL", f"scripted:{script}")
+    home = tmp_path / "home"
+    token, _ = create_token(home, "requester", "ann", REDACTOR)
+    app = create_app(home, registry, verifier=ParseOnlyVerifier())
+    with TestClient(app) as client:
+        response = client.post(
+            "/requests?wait=true",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"words": words},
+        )
+    assert response.status_code == 200, response.text  # no question: the model read prod
+    data = response.json()
+    result = data["result"]
+    assert result["environment"] == "prod" and result["status"] == "awaiting-approval"
+    assert any("rpo_minutes" in note for note in data["notes"])
+    [reading_use] = result["model"]["roles"]
+    assert reading_use["role"] == "Reading the request" and reading_use["calls"] == 1

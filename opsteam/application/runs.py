@@ -20,6 +20,7 @@ from opsteam.application.request_views import RequestDetail, detail, with_previe
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam, decision_input, new_thread_id
 from opsteam.domain.errors import ConflictError, InputError, OpsteamError
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import ChangeRequest, Verdict
 from opsteam.domain.registry import Registry
 from opsteam.graphs.request import Verifier
@@ -132,13 +133,20 @@ class RunHub:
         with self._lock:
             return self._logs.get(thread_id)
 
-    def submit(self, request: ChangeRequest, owner: str, channel: str) -> tuple[str, Future[Any]]:
-        """Queue a checked request; its thread id is known (and owned) before it runs."""
+    def submit(
+        self,
+        request: ChangeRequest,
+        owner: str,
+        channel: str,
+        reading: ModelUse | None = None,
+    ) -> tuple[str, Future[Any]]:
+        """Queue a checked request; its thread id is known (and owned) before it runs
+        (``reading``: what a chat model's reading of its words cost, counted with it)."""
         thread_id = new_thread_id()
         access.record_owner(self.home, thread_id, owner, channel)
 
         def run(team: Opsteam) -> RunResult:
-            return team.submit([request], thread_ids=[thread_id])[0]
+            return team.submit([request], thread_ids=[thread_id], reading=reading)[0]
 
         return thread_id, self._start(thread_id, "submit", run)
 

@@ -7,7 +7,7 @@ routes, status codes and the redacted exit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Future
 from typing import Annotated, Any, Literal
 
@@ -57,14 +57,18 @@ def _readable(ctx: Context, actor: Actor, thread_id: str) -> None:
         raise NotFoundError(f"no request with thread id {thread_id!r}")
 
 
-async def _accepted(ctx: Context, thread_id: str, future: Future[Any], wait: bool) -> Response:
+async def _accepted(
+    ctx: Context, thread_id: str, future: Future[Any], wait: bool, notes: Sequence[str] = ()
+) -> Response:
+    """The run's result (``wait``) or where to follow it; with the model's reading notes."""
+    extra = {"notes": list(notes)} if notes else {}
     if wait:
         data = await run_in_threadpool(future.result)
-        return json_body(ctx.redactor, data)
+        return json_body(ctx.redactor, {**data, **extra} if isinstance(data, dict) else data)
     links = {"self": f"/requests/{thread_id}", "events": f"/requests/{thread_id}/events"}
     return json_body(
         ctx.redactor,
-        {"thread_id": thread_id, "status": "running", "links": links},
+        {"thread_id": thread_id, "status": "running", "links": links, **extra},
         202,
         Location=links["self"],
     )
@@ -78,12 +82,16 @@ async def submit(
     wait: Wait = False,
 ) -> Response:
     """202 with the thread id (follow ``/requests/{id}/events``); 422 lists open questions."""
+    from opsteam.application.model import words_reader
+
+    reader = words_reader(ctx.hub.team().settings, ctx.registry) if body.words else None
     reading = read_submission(
         words=body.words,
         answers=body.answers,
         form=body.form,
         registry=ctx.registry,
         requester=actor.name,
+        reader=reader,
     )
     if reading.redirect is not None:
         r = reading.redirect
@@ -93,8 +101,8 @@ async def submit(
         questions = [q.model_dump() for q in reading.questions]
         lines = [f"missing: {q.field}: {q.question}" for q in reading.questions]
         return errors(ctx.redactor, 422, lines, questions=questions)
-    thread_id, future = ctx.hub.submit(reading.request, actor.name, "api")
-    return await _accepted(ctx, thread_id, future, wait)
+    thread_id, future = ctx.hub.submit(reading.request, actor.name, "api", reading.use)
+    return await _accepted(ctx, thread_id, future, wait, notes=reading.notes)
 
 
 @router.get("/requests", summary="List requests (a requester sees its own)")

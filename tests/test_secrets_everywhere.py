@@ -178,8 +178,10 @@ def test_secrets_in_an_incident_are_masked_in_its_record_and_postmortem(
     ]
     outputs = json.dumps(shown, ensure_ascii=False, default=str)
     _assert_clean(cores, outputs, home, None)
+    handed_back = repr(opened.incident) + repr(updated.incident) + repr(resolved.incident)
     for core in cores:  # the incident objects the Python API hands back hold masked text
-        assert core not in repr(updated.incident) + repr(resolved.incident)
+        assert core not in handed_back
+    assert not ANY_ID.search(handed_back)  # and roster IDs named, like every other exit
 
 
 def test_python_api_results_are_redacted_without_any_output_step(tmp_path: Path) -> None:

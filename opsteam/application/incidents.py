@@ -104,8 +104,10 @@ class _Desk:
         with self.store.session() as session:
             save_incident(session, incident)
         snapshot = self.graph.get_state(_config(iid))
-        events = incident.timeline[seen:]
-        return IncidentResult(incident, "human" in snapshot.next, events=events)
+        # What leaves the application is redacted, like RunResult: roster IDs named.
+        redactor = Redactor.for_registry(self.registry)
+        shown = Incident.model_validate(redactor.value(incident.model_dump(mode="json")))
+        return IncidentResult(shown, "human" in snapshot.next, events=shown.timeline[seen:])
 
     def resume(self, iid: str, command: IncidentCommand) -> IncidentResult:
         from langgraph.types import Command

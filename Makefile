@@ -21,6 +21,9 @@ validators: setup
 demo: setup validators
 	# Exit 3 is a run paused at a human checkpoint: the output says how to decide it.
 	OPSTEAM_HOME=$${OPSTEAM_HOME:-.opsteam-demo} $(BIN)/opsteam submit $(EXAMPLE) --out out/demo || [ $$? -eq 3 ]
+	@echo "This demo's runs live in $${OPSTEAM_HOME:-.opsteam-demo}: to decide, run"
+	@echo "  export OPSTEAM_HOME=$${OPSTEAM_HOME:-$$PWD/.opsteam-demo}; source $(BIN)/activate"
+	@echo "then the approve command above; the bundle is written to out/demo when the run completes."
 
 test: setup validators
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=

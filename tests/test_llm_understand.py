@@ -158,16 +158,14 @@ def test_a_chat_answer_is_read_by_the_model_where_the_rules_cannot(
     assert request["detail"]["result"]["environment"] == "prod"
 
 
-def test_a_task_reads_its_words_with_the_model_and_reports_what_it_dropped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import opsteam
-    from tests.fakes import ParseOnlyVerifier
+# Words the rules cannot place in an environment (only a reader of their meaning can).
+NO_ENVIRONMENT = (
+    "We need a new postgres database for billing, on the cluster our paying customers use."
+)
 
-    words = "We need a new postgres database for billing, on the cluster our paying customers use."
-    home = tmp_path / "home"
-    needs = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
-    assert needs.status == "needs-input"  # the rules alone cannot tell the environment
+
+def _model_reads_prod_and_invents_an_rpo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scripted model that reads prod (with the words for it) and invents an RPO."""
     answer = {
         "environment": "prod",
         "rpo_minutes": 1,  # no words say it: dropped and reported
@@ -176,6 +174,19 @@ def test_a_task_reads_its_words_with_the_model_and_reports_what_it_dropped(
     script = tmp_path / "replies.json"
     script.write_text(json.dumps({"WordsReading": [{"args": answer}], "default": "draft"}))
     monkeypatch.setenv("OPSTEAM_MODEL", f"scripted:{script}")
+
+
+def test_a_task_reads_its_words_with_the_model_and_reports_what_it_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsteam
+    from tests.fakes import ParseOnlyVerifier
+
+    words = NO_ENVIRONMENT
+    home = tmp_path / "home"
+    needs = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
+    assert needs.status == "needs-input"  # the rules alone cannot tell the environment
+    _model_reads_prod_and_invents_an_rpo(tmp_path, monkeypatch)
     result = opsteam.task("database-administrator", words, home=home, verifier=ParseOnlyVerifier())
     assert result.status == "awaiting-approval"
     assert any("rpo_minutes" in note for note in result.notes)
@@ -191,15 +202,8 @@ def test_the_api_reads_words_with_the_model_and_counts_it_with_the_request(
     from tests.exits import REDACTOR
     from tests.fakes import ParseOnlyVerifier
 
-    words = "We need a new postgres database for billing, on the cluster our paying customers use."
-    answer = {
-        "environment": "prod",
-        "rpo_minutes": 1,  # no words say it: dropped and reported
-        "evidence": {"environment": "our paying customers", "rpo_minutes": "RPO of a minute"},
-    }
-    script = tmp_path / "replies.json"
-    script.write_text(json.dumps({"WordsReading": [{"args": answer}], "default": "draft"}))
-    monkeypatch.setenv("OPSTEAM_MODEL", f"scripted:{script}")
+    words = NO_ENVIRONMENT
+    _model_reads_prod_and_invents_an_rpo(tmp_path, monkeypatch)
     home = tmp_path / "home"
     token, _ = create_token(home, "requester", "ann", REDACTOR)
     app = create_app(home, registry, verifier=ParseOnlyVerifier())

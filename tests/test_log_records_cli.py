@@ -4,18 +4,17 @@ roster ID and no secret, whatever the request and the decision said (generated i
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.cli_runs import run_opsteam
+
 pytestmark = pytest.mark.slow
-OPSTEAM = Path(sys.executable).with_name("opsteam")
 ANY_ID = re.compile(r"(?<![A-Za-z0-9])INF[\s_-]?00[1-6](?![0-9])", re.IGNORECASE)
 ROSTER_ID = st.sampled_from([f"INF-00{i}" for i in range(1, 7)]).map(
     lambda i: i.lower() if i.endswith(("2", "4")) else i
@@ -24,16 +23,7 @@ CORE = st.text(alphabet="abcdefghijkmnpqrstuvwxyz23456789", min_size=12, max_siz
 
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "OPSTEAM_HOME": str(home),
-        "OPSTEAM_LOG": "DEBUG",
-        "OPSTEAM_USER": "alice",
-        "OPSTEAM_DIAGRAMS": "false",
-    }
-    return subprocess.run(
-        [str(OPSTEAM), *args], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
+    return run_opsteam(home, *args, env={"OPSTEAM_LOG": "DEBUG", "OPSTEAM_DIAGRAMS": "false"})
 
 
 @given(ids=st.lists(ROSTER_ID, min_size=2, max_size=2), core=CORE)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -34,6 +33,7 @@ from opsteam.domain.registry import Registry, load_registry
 from opsteam.intake.words import parse_words
 from opsteam.interfaces.api.app import create_app
 from tests.chat_support import ANSWER, WORDS, no_internal_ids
+from tests.cli_runs import run_opsteam
 from tests.exits import REDACTOR
 
 pytestmark = [pytest.mark.slow, pytest.mark.validators]
@@ -127,15 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, tools_installed: None) -> I
 
 
 def _cli(home: Path, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "OPSTEAM_HOME": str(home), "OPSTEAM_USER": USER}
-    proc = subprocess.run(
-        [str(OPSTEAM), *args, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    proc = run_opsteam(home, *args, "--json", user=USER)
     no_internal_ids(proc.stdout, proc.stderr)
     assert proc.returncode in (0, 3), proc.stderr
     data: dict[str, Any] = json.loads(proc.stdout)

@@ -11,9 +11,7 @@ from __future__ import annotations
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry
-from opsteam.intake.forms import MAX_INPUT_BYTES
-from opsteam.intake.read import Understood
-from opsteam.intake.scope import redirect_for
+from opsteam.intake.read import Understood, read_words
 from opsteam.intake.vocabulary import lookup
 from opsteam.intake.words import REQUIRED, Parsed, parse_words, to_request
 
@@ -60,14 +58,10 @@ def read_open(text: str, registry: Registry, requester: str) -> Understood:
     The result has a redirect, or a request, or neither: then ``words.missing`` lists the
     questions to ask (``words.questions()``).
     """
-    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
-        raise InputError(f"words: longer than {MAX_INPUT_BYTES // 1024} KiB")
-    if not text.strip():
-        raise InputError("words: the request is empty")
-    parsed = parse_words(text, registry, requester)
-    redirect = redirect_for(text, text, registry)
-    if redirect is not None:
-        return Understood(redirect=redirect, words=parsed)
+    first = read_words(text, registry, requester)
+    parsed = first.words
+    if first.redirect is not None or parsed is None:
+        return first
     if parsed.missing:
         return Understood(words=parsed)
     return Understood(requests=[complete(parsed)], words=parsed)

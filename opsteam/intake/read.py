@@ -42,18 +42,25 @@ def _is_form(data: Any) -> bool:
     return isinstance(data, list) and all(isinstance(i, dict) for i in data) and bool(data)
 
 
-def understand_words(
-    text: str, registry: Registry, requester: str, reader: Reader | None = None
-) -> Understood:
-    """A plain-words request: redirected, or a validated request; missing facts are refused."""
+def read_words(text: str, registry: Registry, requester: str) -> Understood:
+    """Words checked (size, not empty) and read by the rules: a redirect, or their reading."""
     if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
         raise InputError(f"words: longer than {MAX_INPUT_BYTES // 1024} KiB")
     if not text.strip():
         raise InputError("words: the request is empty")
     parsed = parse_words(text, registry, requester)
-    redirect = redirect_for(text, text, registry)
-    if redirect is not None:
-        return Understood(redirect=redirect, words=parsed)
+    return Understood(redirect=redirect_for(text, text, registry), words=parsed)
+
+
+def understand_words(
+    text: str, registry: Registry, requester: str, reader: Reader | None = None
+) -> Understood:
+    """A plain-words request: redirected, or a validated request; missing facts are refused."""
+    first = read_words(text, registry, requester)
+    if first.redirect is not None:
+        return first
+    parsed = first.words
+    assert parsed is not None
     if reader is not None:
         parsed = reader(text, parsed)
     request, problems = to_request(parsed)

@@ -36,31 +36,13 @@ Action = Literal[
     "manage-incidents",
     "admin",
 ]
+# Each role may do what the one below it may, and more.
+_REQUESTER = frozenset({"submit", "read-own", "operate", "report-incident"})
+_APPROVER = _REQUESTER | {"read-all", "decide", "manage-incidents"}
 _ALLOWED: dict[Role, frozenset[str]] = {
-    "requester": frozenset({"submit", "read-own", "operate", "report-incident"}),
-    "approver": frozenset(
-        {
-            "submit",
-            "read-own",
-            "read-all",
-            "decide",
-            "operate",
-            "report-incident",
-            "manage-incidents",
-        }
-    ),
-    "admin": frozenset(
-        {
-            "submit",
-            "read-own",
-            "read-all",
-            "decide",
-            "operate",
-            "report-incident",
-            "manage-incidents",
-            "admin",
-        }
-    ),
+    "requester": _REQUESTER,
+    "approver": _APPROVER,
+    "admin": _APPROVER | {"admin"},
 }
 TOKEN_PREFIX = "ops_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@ -]{0,63}$")

@@ -244,7 +244,6 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     exprs = [a.expr for a in alerts] + [p["targets"][0]["expr"] for p in board["panels"]]
     jobs = scrape.scrape_jobs(t, exprs)
     settings = scrape.exporter_settings(t, jobs)
-    job_kinds = {job.name.removeprefix(f"{t.prefix}-") for job in jobs}
     return ReliabilityPlan(
         slos=[] if removing else slos(request, ctx, t),
         alerts=alerts,
@@ -259,7 +258,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         dashboards=[DASHBOARD_PATH],
         scrape_jobs=jobs,
         exporters=settings,
-        exporter_deployments=exporters.deployments(t, job_kinds, settings),
+        exporter_deployments=exporters.deployments(t, scrape.job_kinds(t, jobs), settings),
         runbook_url=url,
         restore=[] if removing else procedures.restore(t, ctx.database),
     )

@@ -134,9 +134,14 @@ def _targets(t: Target) -> ScrapeJob:
     )
 
 
+def job_kinds(t: Target, jobs: list[ScrapeJob]) -> set[str]:
+    """The kind of exporter each job reads (its name is ``<prefix>-<kind>``)."""
+    return {job.name.removeprefix(f"{t.prefix}-") for job in jobs}
+
+
 def exporter_settings(t: Target, jobs: list[ScrapeJob]) -> list[ExporterSettings]:
     """Settings of the exporters the jobs send their targets to."""
-    kinds = {job.name.removeprefix(f"{t.prefix}-") for job in jobs}
+    kinds = job_kinds(t, jobs)
     found: list[ExporterSettings] = []
     if "probe" in kinds:
         found.append(ExporterSettings(path="monitoring/blackbox.yml", kind="blackbox"))

@@ -108,7 +108,7 @@ def _without_roles(text: str, registry: Registry) -> str:
 # "wait between each broker", "pause between batches": a time, not a link between networks.
 _IN_TIME = re.compile(
     r"\bbetween\s+(?:each|every|steps?|runs?|batch(?:es)?|attempts?|retries|restarts?"
-    r"|deploys?|deployments?|releases?|nodes?|brokers?)\b"
+    r"|deploys?|deployments?|releases?)\b"
 )
 _HOSTNAMES = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}\b", re.IGNORECASE)
 

@@ -163,3 +163,39 @@ def test_logged_exceptions_are_redacted_with_their_traceback(ident: str, passwor
     assert "Traceback" in logged and "RuntimeError" in logged
     assert not ANY_ROSTER_ID.search(logged)
     assert f":{password}@" not in logged
+
+
+def test_named_model_names_every_nested_string_and_keeps_types_and_secrets() -> None:
+    """The way in names IDs (what is stored reads like every exit) without re-validating:
+    a name is longer than its ID and must not break a length limit the text met."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from opsteam.domain.models import Environment
+
+    class Inner(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        notes: tuple[str, ...]
+        labels: dict[str, str]
+
+    class Outer(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        title: str = Field(max_length=12)
+        env: Environment
+        count: int
+        inner: Inner
+        items: list[str]
+
+    value = Outer(
+        title="ask INF-003",
+        env=Environment.PROD,
+        count=3,
+        inner=Inner(notes=("inf 004 agreed", "INF-0003"), labels={"INF-001": "by inf-002"}),
+        items=["DB_PASSWORD=zz9", "INF-123"],
+    )
+    named = REDACTOR.named_model(value)
+    assert named.title == "ask Network Engineer"  # longer than the limit, kept as named
+    assert named.env is Environment.PROD and named.count == 3
+    assert named.inner.notes == ("Database Administrator agreed", "INF-0003")
+    assert named.inner.labels == {"INF-001": "by Systems Administrator"}  # values, not keys
+    assert named.items == ["DB_PASSWORD=zz9", "INF-123"]  # naming only: masking is the exit's
+    assert value.title == "ask INF-003"  # the original is untouched

@@ -1,4 +1,5 @@
-"""Secrets typed into any text field reach no output and are never stored in clear.
+"""Secrets typed into any text field reach no output and are never stored in clear; roster
+IDs are stored named.
 
 Generated secrets of every recognised kind (URL passwords in any scheme, AWS keys and secret
 assignments, ``*_PASSWORD``/``*_TOKEN``/``*_SECRET``, GitHub/GitLab/Slack tokens, JWTs, a
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,8 +83,33 @@ def _home_bytes(home: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
 
 
+def _expanded(value: object) -> bytes:
+    if isinstance(value, bytes):
+        try:  # the artifact store keeps its blobs compressed
+            return value + zlib.decompress(value)
+        except zlib.error:
+            return value
+    return str(value).encode()
+
+
+def _stored(home: Path) -> bytes:
+    """Every byte under the data home, and every value of every table of its databases with
+    compressed blobs expanded (a leak inside a compressed artifact is still a leak)."""
+    rows = [_home_bytes(home)]
+    for db in sorted(home.rglob("*.db")):
+        conn = sqlite3.connect(db)
+        try:
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            for (table,) in tables:
+                for row in conn.execute(f'SELECT * FROM "{table}"'):
+                    rows.extend(_expanded(v) for v in row)
+        finally:
+            conn.close()
+    return b"\n".join(rows)
+
+
 def _assert_clean(cores: list[str], outputs: str, home: Path, bundle: Path | None) -> None:
-    stored = _home_bytes(home)
+    stored = _stored(home)
     written = _home_bytes(bundle) if bundle else b""
     for core in cores:
         assert core not in outputs, core
@@ -89,6 +117,9 @@ def _assert_clean(cores: list[str], outputs: str, home: Path, bundle: Path | Non
         assert core.encode() not in written, f"{core} written to the bundle"
     assert not ANY_ID.search(outputs)
     assert not ANY_ID.search(written.decode("utf-8", "replace"))
+    # Checkpoints, history, blobs and conversations hold the IDs named, as every exit shows.
+    found = ANY_ID.search(stored.decode("utf-8", "replace"))
+    assert found is None, f"{found.group(0) if found else ''} stored under the data home"
 
 
 @given(
@@ -199,6 +230,10 @@ def test_python_api_results_are_redacted_without_any_output_step(tmp_path: Path)
         assert value.request == "Cache for Database Administrator, JIRA INF-123"
         assert not ANY_ID.search(value.model_dump_json())
         assert "x1y2z3" not in value.model_dump_json()
+    state = team.state(result.thread_id)  # the full typed state, for inspection
+    assert state.request.request == "Cache for Database Administrator, JIRA INF-123"
+    assert not ANY_ID.search(state.model_dump_json())
+    assert "x1y2z3" not in state.model_dump_json()
 
 
 def test_secrets_said_in_a_chat_are_stored_masked(tmp_path: Path) -> None:
@@ -218,9 +253,11 @@ def test_secrets_said_in_a_chat_are_stored_masked(tmp_path: Path) -> None:
     )
     desk.handle(conversation, said, lambda _step: None)
     desk.handle(conversation, "prod", lambda _step: None)
-    stored = _home_bytes(home)
+    stored = _stored(home)
     assert b"Zq7secret9x" not in stored and b"Zq8secret9x" not in stored
     assert b"[redacted]" in stored
+    desk.handle(conversation, "ask inf-003 and INF 004 to review it", lambda _step: None)
+    assert not ANY_ID.search(_stored(home).decode("utf-8", "replace"))
 
 
 def test_a_secret_in_an_incidents_service_is_refused_not_made_a_name() -> None:

@@ -43,6 +43,7 @@ from opsteam.domain.incidents import (
     check_time,
     incident_id,
 )
+from opsteam.domain.models import slugify
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.domain.yamlio import UnsafeYaml, load_strict
@@ -135,6 +136,7 @@ def open_incident(
     now = as_utc(now)
     if report.detected_at > now:
         raise InputError(f"detected_at: {report.detected_at.isoformat()} is in the future")
+    report = _named_report(report, Redactor.for_registry(registry))
     iid = incident_id(report)
     with _desk(home, registry) as desk:
         if desk.state(iid) is not None:
@@ -142,10 +144,19 @@ def open_incident(
         return desk.run(iid, IncidentState(report=report, now=now))
 
 
+def _named_report(report: IncidentReport, redactor: Redactor) -> IncidentReport:
+    """The report as every way out shows it, its service still a slug (names have spaces)."""
+    named = redactor.named_model(report)
+    if named.service == report.service:
+        return named
+    return named.model_copy(update={"service": slugify(named.service)})
+
+
 def update_incident(
     home: Path, iid: str, update: commander.IncidentUpdate, *, registry: Registry
 ) -> IncidentResult:
     """Status / impact / action / ETA / note / human decision, in one timeline step."""
+    update = Redactor.for_registry(registry).named_model(update)  # stored as it is shown
     with _desk(home, registry) as desk:
         commander.check_update(desk.current(iid), update)
         return desk.resume(iid, IncidentCommand(kind="update", at=update.at, update=update))
@@ -155,6 +166,7 @@ def resolve_incident(
     home: Path, iid: str, resolution: commander.Resolution, *, registry: Registry
 ) -> IncidentResult:
     """Resolve and draft the postmortem, linking the service's runbook and alert rules."""
+    resolution = Redactor.for_registry(registry).named_model(resolution)
     with _desk(home, registry) as desk:
         incident = desk.current(iid)
         commander.check_resolution(incident, resolution)

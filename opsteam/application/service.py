@@ -223,7 +223,8 @@ class Opsteam:
         if thread_ids is not None and len(thread_ids) != len(requests):
             raise ValueError("one thread id per request")
         redactor = Redactor.for_registry(self.registry)
-        requests = [named_for_artifacts(r, redactor) for r in requests]  # all, before any runs
+        # All, before any runs; stored as every way out shows them (roster IDs named).
+        requests = [redactor.named_model(named_for_artifacts(r, redactor)) for r in requests]
         targets = [
             out / f"{index + 1:02d}-{request.service_name}" if out and len(requests) > 1 else out
             for index, request in enumerate(requests)
@@ -268,7 +269,7 @@ class Opsteam:
             raise InputError(f"a {verdict} decision needs {what}")
         if checkpoint is not None and all_pending:
             raise InputError("choose one of --checkpoint and --all")
-        who = decision_input(by, reason)
+        who = Redactor.for_registry(self.registry).named_model(decision_input(by, reason))
         if out is not None:
             check_target(out)
         with self._graph(thread_id) as graph:
@@ -382,7 +383,9 @@ class Opsteam:
             snapshot = graph.get_state(self._config(thread_id))
             if not snapshot.values:
                 raise NotFoundError(f"no request with thread id {thread_id!r}")
-            return RequestState.model_validate(snapshot.values)
+            state = RequestState.model_validate(snapshot.values)
+        # A way out too: runs stored before their IDs were named on the way in are named here.
+        return Redactor.for_registry(self.registry).named_model(state)
 
     def status(self, thread_id: str) -> RunResult:
         with self._graph(thread_id) as graph:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -24,6 +24,7 @@ from opsteam.domain.secrets import mask_secrets
 if TYPE_CHECKING:
     from opsteam.domain.registry import Registry
 
+_M = TypeVar("_M", bound=BaseModel)
 _DASHES = "\u2010-\u2015\u2212\u2011_-"
 _ID_SHAPE = re.compile(r"^([A-Za-z]+)[\s" + _DASHES + r"]*(\d+)$")
 
@@ -66,11 +67,40 @@ class Redactor:
         """The roster IDs ``text`` contains (as written), for checks and tests."""
         return [m.group(0) for m in self._pattern.finditer(text)] if self._pattern else []
 
+    def named(self, text: str) -> str:
+        """Public names instead of the roster's IDs, nothing else: the way in, so what is
+        stored (checkpoints, history, conversations) already reads as every way out shows it."""
+        return self._pattern.sub(self._replace, text) if self._pattern is not None else text
+
     def text(self, text: str) -> str:
         """Public names instead of internal IDs, then secrets masked."""
-        if self._pattern is not None:
-            text = self._pattern.sub(self._replace, text)
-        return mask_secrets(text)
+        return mask_secrets(self.named(text))
+
+    def named_model(self, model: _M) -> _M:
+        """A copy of ``model`` with every string in it, nested ones too, named.
+
+        Not validated again: a name is longer than its ID and must not fail a length limit the
+        person's text met. Enum members and other non-``str`` values keep their type.
+        """
+        update = {
+            field: self._named_data(getattr(model, field))
+            for field in type(model).model_fields
+            if getattr(model, field) is not None
+        }
+        return model.model_copy(update=update)
+
+    def _named_data(self, value: Any) -> Any:
+        if type(value) is str:
+            return self.named(value)
+        if isinstance(value, BaseModel):
+            return self.named_model(value)
+        if isinstance(value, list):
+            return [self._named_data(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self._named_data(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._named_data(v) for k, v in value.items()}
+        return value
 
     def value(self, value: Any) -> Any:
         """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""

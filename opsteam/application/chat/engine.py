@@ -32,6 +32,7 @@ from opsteam.application.service import Opsteam, new_thread_id
 from opsteam.domain.errors import InputError, NotFoundError, OpsteamError
 from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import ChangeRequest, Verdict
+from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
 from opsteam.graphs.request import Verifier
 from opsteam.intake.answers import answer, complete, read_open
@@ -85,6 +86,7 @@ class ChatDesk:
         self.home, self.registry, self.actor = home, registry, actor
         self.channel, self.verifier, self.clock = channel, verifier, clock
         self.checkpoints = frozenset(c.kind for c in registry.checkpoints)
+        self.redactor = Redactor.for_registry(registry)
 
     def team(self, progress: Progress | None = None) -> Opsteam:
         return Opsteam(self.home, self.registry, self.verifier, progress=progress)
@@ -111,6 +113,7 @@ class ChatDesk:
         self, conversation: Conversation, line: str, progress: Progress | None = None
     ) -> list[Reply]:
         """Answer one line; the turn (line and replies) and the new state are stored."""
+        line = self.redactor.named(line)  # kept and read as every way out shows it
         asking = conversation.state.asking is not None
         intent = read_line(line, asking=asking, checkpoints=self.checkpoints)
         if intent.kind == "empty":

@@ -270,3 +270,23 @@ def test_a_secret_in_an_incidents_service_is_refused_not_made_a_name() -> None:
     }
     with pytest.raises(ValidationError, match="service\n  holds a secret"):
         IncidentReport.model_validate(data)
+
+
+def test_an_incident_service_holding_a_roster_id_is_stored_as_a_named_slug(
+    tmp_path: Path,
+) -> None:
+    registry = default_registry()
+    t0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    report = IncidentReport.model_validate(
+        {
+            "title": "Checkout errors",
+            "description": "5xx, INF-005 paged",
+            "service": "billing-inf-003",
+            "environment": "prod",
+            "detected_at": t0,
+        }
+    )
+    opened = ops.open_incident(tmp_path, report, now=t0, registry=registry)
+    assert opened.incident.report.service == "billing-network-engineer"
+    assert opened.incident.report.description == "5xx, Site Reliability Engineer paged"
+    assert not ANY_ID.search(_stored(tmp_path).decode("utf-8", "replace"))

@@ -156,6 +156,9 @@ def test_a_chat_answer_is_read_by_the_model_where_the_rules_cannot(
     said = talk.say("where our customers pay")
     [request] = [r for r in said if r["kind"] == "request"]
     assert request["detail"]["result"]["environment"] == "prod"
+    # Both readings (the words, then the answer to the question) count with the request.
+    [reading_use] = request["detail"]["result"]["model"]["roles"]
+    assert reading_use["role"] == "Reading the request" and reading_use["calls"] == 2
 
 
 # Words the rules cannot place in an environment (only a reader of their meaning can).

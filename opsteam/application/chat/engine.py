@@ -190,8 +190,13 @@ class ChatDesk:
             assert understood.words is not None
             parsed = understood.words
         parsed, notes, reading = read_with_model(self.registry, intent.text, parsed)
+        earlier = asking.reading if asking is not None else None
+        if earlier is not None:  # the readings of the turns before (a question was asked)
+            reading = earlier.plus(reading) if reading is not None else earlier
         if parsed.missing:
-            conversation.state.asking = Asking(kind="field", field=parsed.missing[0], words=parsed)
+            conversation.state.asking = Asking(
+                kind="field", field=parsed.missing[0], words=parsed, reading=reading
+            )
             return [*notes, self._question(parsed)]
         conversation.state.asking = None
         return [*notes, *self._submit(conversation, complete(parsed), progress, reading)]

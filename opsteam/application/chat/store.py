@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from opsteam.application.chat.replies import Reply
 from opsteam.application.db import Base, open_store
 from opsteam.domain.errors import NotFoundError
+from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import Verdict
 from opsteam.domain.secrets import mask_secrets, mask_value
 from opsteam.intake.words import Parsed
@@ -37,6 +38,8 @@ class Asking(BaseModel):
     thread: str | None = None
     checkpoint: str | None = None
     all_pending: bool = False
+    # What the model's readings of this request cost so far, counted with it when submitted.
+    reading: ModelUse | None = None
 
 
 class ConversationState(BaseModel):

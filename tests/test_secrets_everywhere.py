@@ -196,10 +196,10 @@ def test_secrets_in_an_incident_are_masked_in_its_record_and_postmortem(
     )
     opened = ops.open_incident(home, report, now=t0, registry=registry)
     iid = opened.incident.id
-    note = IncidentUpdate(at=t0 + timedelta(minutes=5), note=f"tried {texts[3]}")
+    note = IncidentUpdate(at=t0 + timedelta(minutes=5), note=f"{ident} tried {texts[3]}")
     updated = ops.update_incident(home, iid, note, registry=registry)
     done = Resolution(
-        at=t0 + timedelta(minutes=30), root_cause=f"bad config {texts[1]}", decision="ok"
+        at=t0 + timedelta(minutes=30), root_cause=f"bad config {texts[1]}", decision=f"{ident} ok"
     )
     resolved = ops.resolve_incident(home, iid, done, registry=registry)
     assert resolved.postmortem_path is not None

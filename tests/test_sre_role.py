@@ -221,3 +221,17 @@ def test_every_case_renders_deterministically_without_internal_ids(registry: Reg
             assert not re.search(r"INF\s*-?\s*\d{3}", text, re.IGNORECASE)
         yaml.safe_load(docs[sre.RULES_PATH])
         json.loads(docs[sre.DASHBOARD_PATH])
+
+
+def test_a_web_service_pages_when_its_public_path_fails_while_its_pods_are_up(
+    registry: Registry,
+) -> None:
+    """Load balancer, DNS or a policy broken: no requests reach the app, so the error ratio
+    is silent and every replica is available; only the outside probe sees the outage."""
+    request, ctx = cases(registry)["web-postgres-prod"]
+    plan, _ = _run(request, ctx)
+    by_name = {a.name: a for a in plan.alerts}
+    unreachable = by_name["EndpointUnreachable"]
+    assert unreachable.expr.startswith("probe_success{") and unreachable.expr.endswith("== 0")
+    assert unreachable.severity in {"P0", "P1"}  # pages, not a ticket
+    assert "ServiceDown" in by_name  # the replicas' own alert stays

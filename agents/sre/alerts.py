@@ -208,6 +208,22 @@ def _endpoint_checks(t: Target, primary: bool) -> list[Check]:
             )
         )
     else:
+        # The app can be up while its public path is not (load balancer, DNS, a policy): the
+        # error ratio then divides nothing by nothing and stays silent, so the probe pages.
+        found.append(
+            Check(
+                "EndpointUnreachable",
+                f"probe_success{sel} == 0",
+                H.P1,
+                f"{r.service_name} is unreachable from outside: its probe fails",
+                (
+                    case(
+                        "probe fails", "40m", [series("probe_success", probe, "1 1 0x40")], [probe]
+                    ),
+                    case("healthy", "40m", [series("probe_success", probe, "1x40")]),
+                ),
+            )
+        )
         found.append(
             Check(
                 "EndpointProbeMissing",

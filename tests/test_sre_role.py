@@ -235,3 +235,13 @@ def test_a_web_service_pages_when_its_public_path_fails_while_its_pods_are_up(
     assert unreachable.expr.startswith("probe_success{") and unreachable.expr.endswith("== 0")
     assert unreachable.severity in {"P0", "P1"}  # pages, not a ticket
     assert "ServiceDown" in by_name  # the replicas' own alert stays
+
+
+def test_cloudwatch_samples_are_stamped_at_scrape_time(registry: Registry) -> None:
+    """CloudWatch data is 5+ minutes old; stamped with its own time it falls outside
+    Prometheus' lookback, the tunnel rules read nothing and only absent() fires, forever."""
+    request, ctx = cases(registry)["vpn-modify-prod"]
+    _, files = _run(request, ctx)
+    settings = yaml.safe_load(files["monitoring/cloudwatch-exporter.yml"])
+    assert settings["set_timestamp"] is False
+    assert settings["metrics"], "the tunnel metrics the alerts read"

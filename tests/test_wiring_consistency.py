@@ -342,3 +342,26 @@ def test_every_root_module_owns_its_state_and_lists_its_inputs(bundles: list[Bun
             listed = set(re.findall(r"^#? ?(\w+) = ", example, flags=re.MULTILINE))
             assert required <= listed, f"{directory}: {sorted(required - listed)} not listed"
     assert len(keys) == len(set(keys)), "two bundles share a state key"
+
+
+# ------------------------------------------------------------------ exporters <-> data stores
+
+
+def test_an_encrypted_cache_is_scraped_over_tls(bundles: list[Bundle]) -> None:
+    """A cache with transit encryption refuses plain text: a redis:// (or bare) target would
+    leave redis_up at 0 and page for an outage that is not there."""
+    for _, files in bundles:
+        caches = {
+            k: v
+            for k, v in all_resources(files).items()
+            if k.startswith("aws_elasticache_replication_group.")
+        }
+        if not caches:
+            continue
+        assert all(
+            str(v.get("transit_encryption_enabled")).lower() == "true" for v in caches.values()
+        )
+        outputs = [t for p, t in files.items() if p.endswith("outputs.tf")]
+        targets = re.findall(r'targets = \[\\?"([^"\\]+)', "\n".join(outputs))
+        assert targets, "the cache's instances are published as scrape targets"
+        assert all(t.startswith("rediss://") for t in targets), targets

@@ -177,13 +177,15 @@ def scrape_targets(db: DatabasePlan | None, prefix: str) -> list[StackOutput]:
         return []
     if db.engine is Engine.REDIS:
         group = "aws_elasticache_replication_group.main"
+        # The cache refuses plain text (transit encryption): redis_exporter speaks TLS to a
+        # target only when it says rediss://, and would otherwise report redis_up 0 forever.
         parts = [
-            f'{{ targets = ["${{{group}.primary_endpoint_address}}:{db.port}"], '
+            f'{{ targets = ["rediss://${{{group}.primary_endpoint_address}}:{db.port}"], '
             'labels = { role = "primary" } }'
         ]
         if db.read_replicas:
             parts.append(
-                f'{{ targets = ["${{{group}.reader_endpoint_address}}:{db.port}"], '
+                f'{{ targets = ["rediss://${{{group}.reader_endpoint_address}}:{db.port}"], '
                 'labels = { role = "replica" } }'
             )
         kind = "redis"

@@ -365,3 +365,22 @@ def test_an_encrypted_cache_is_scraped_over_tls(bundles: list[Bundle]) -> None:
         targets = re.findall(r'targets = \[\\?"([^"\\]+)', "\n".join(outputs))
         assert targets, "the cache's instances are published as scrape targets"
         assert all(t.startswith("rediss://") for t in targets), targets
+
+
+def test_the_postgres_exporter_logs_in_with_a_login_the_data_plan_creates(
+    bundles: list[Bundle],
+) -> None:
+    """Without a database name the exporter connects to a database named after its login
+    (none exists); without the login itself it cannot connect at all: DatabaseDown pages."""
+    for state, files in bundles:
+        settings_file = files.get("monitoring/postgres-exporter.yml")
+        if settings_file is None:
+            continue
+        [module] = yaml.safe_load(settings_file)["auth_modules"].values()
+        assert module["options"]["dbname"] == "postgres"
+        login = module["userpass"]["username"]
+        assert state.data is not None and state.data.database is not None
+        steps = " ".join(state.data.database.migration_plan)
+        if state.request.type.value == "New":
+            assert f"CREATE ROLE {login} LOGIN" in steps
+            assert f"GRANT pg_monitor TO {login}" in steps

@@ -204,6 +204,7 @@ def migration_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy)
             f"Provision {prefix} from the Terraform in this bundle (no data to migrate).",
             "Create application roles with least privilege; store credentials in the secrets "
             "manager, never in code.",
+            *monitoring_login(engine),
             "Run schema migrations from the application's migration tool in a transaction.",
             "Verify backups: restore the first snapshot into a scratch instance and compare.",
         ]
@@ -229,6 +230,27 @@ def migration_plan(request: ChangeRequest, engine: Engine, policy: BackupPolicy)
         "Only after written approval at the production checkpoint: turn deletion protection "
         "off, then delete the instance with a final snapshot.",
         "Remove the parameter group, subnet group and alarms once the instance is gone.",
+    ]
+
+
+def monitoring_login(engine: Engine) -> list[str]:
+    """The login the metrics exporter reads with: without it the exporter cannot log in and
+    the database's down alert pages from the first scrape."""
+    login = naming.MONITORING_LOGIN
+    grant = {
+        Engine.POSTGRES: (
+            f"`CREATE ROLE {login} LOGIN PASSWORD '...'; GRANT pg_monitor TO {login};`"
+        ),
+        Engine.MYSQL: (
+            f"`CREATE USER '{login}'@'%' IDENTIFIED BY '...' WITH MAX_USER_CONNECTIONS 3; "
+            f"GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO '{login}'@'%';`"
+        ),
+    }.get(engine)
+    if grant is None:
+        return []
+    return [
+        f"Create the `{login}` login the metrics exporter uses, read-only: {grant} Put its "
+        "password in the secrets manager for the exporter's credentials Secret."
     ]
 
 

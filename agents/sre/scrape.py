@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from opsteam.agents.sre import exporters
 from opsteam.agents.sre.checks import Target, metrics_in, service_labels
+from opsteam.domain import naming
 from opsteam.domain.decisions.monitoring import ExporterSettings, ScrapeJob
 from opsteam.domain.models import Engine
 from opsteam.domain.naming import namespace
@@ -161,6 +162,8 @@ def exporter_settings(t: Target, jobs: list[ScrapeJob]) -> list[ExporterSettings
                 kind="postgres",
                 auth_module=t.prefix,
                 tls="verify-full",
+                login=naming.MONITORING_LOGIN,
+                database="postgres",
             )
         )
     return found

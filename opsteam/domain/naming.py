@@ -20,6 +20,10 @@ ENGINE_PORTS: dict[Engine, int] = {
     Engine.REDIS: 6379,
 }
 
+# The database login the metrics exporter uses: the Database Administrator creates it, the
+# exporter's settings log in with it.
+MONITORING_LOGIN = "monitoring"
+
 ENV_REPLICAS: dict[Environment, int] = {
     Environment.DEV: 1,
     Environment.STAGING: 2,

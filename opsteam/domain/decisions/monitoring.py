@@ -79,6 +79,8 @@ class ExporterSettings(_Model):
     )
     auth_module: str = ""
     tls: str = ""  # the client TLS mode the database enforces (e.g. verify-full)
+    login: str = ""  # the database login the exporter uses
+    database: str = ""  # the database it connects to (a login has no database of its name)
 
 
 class ExporterDeployment(_Model):

@@ -113,3 +113,28 @@ def _ip_blocks(node: object) -> list[str]:
     if isinstance(node, list):
         return [c for v in node for c in _ip_blocks(v)]
     return []
+
+
+def test_moving_a_name_takes_the_existing_record_over_and_keeps_the_old_value() -> None:
+    """The name exists already (the change moves it): a plain create fails half-way through
+    the apply, after the listeners changed. The design keeps the old records to roll back."""
+    request, ctx = example("dns-lb-change.yaml")
+    files = bundle(request, ctx)
+    records = {
+        name: body
+        for path, artifact in files.items()
+        if path.endswith(".tf")
+        for block in hcl2.loads(artifact.content, serialization_options=OPTIONS).get("resource", [])
+        for name, body in block.get("aws_route53_record", {}).items()
+    }
+    moved = [body for name, body in records.items() if name != "certificate_validation"]
+    assert moved and all(str(body["allow_overwrite"]).lower() == "true" for body in moved)
+    assert "list-resource-record-sets" in " ".join(ctx.design.rollback_plan)
+
+
+def test_tls_13_only_when_the_request_demands_it() -> None:
+    enforced, _ = _doc({"description": "A web API; enforce TLS 1.3 for every client."})
+    default, _ = _doc({"description": "A web API behind a load balancer."})
+    assert enforced.load_balancer is not None and default.load_balancer is not None
+    assert enforced.load_balancer.tls_policy == network.TLS13_ONLY_POLICY
+    assert default.load_balancer.tls_policy == network.TLS_POLICY  # 1.2 clients still served

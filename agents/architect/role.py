@@ -102,6 +102,13 @@ def rollback_plan(request: ChangeRequest, components: list[DesignComponent]) -> 
         ]
     if stateful and request.type is not ChangeType.NEW:
         steps.insert(0, "Take a verified snapshot/backup before the change starts")
+    if "dns" in components and request.type is ChangeType.MODIFY:
+        # The change takes existing names over in place: their old values are the way back.
+        steps.insert(
+            0,
+            "Export the zone's current records (aws route53 list-resource-record-sets) before "
+            "the change; rolling back restores them",
+        )
     return steps
 
 

@@ -36,7 +36,13 @@ ROLE: RoleSlug = "network-engineer"
 # What a Modify changes at the edge: the load balancer's listeners and the records that point at it.
 _EDGE = (Component.LOAD_BALANCER, Component.DNS, Component.NETWORK)
 
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 (forward secrecy)
+TLS13_ONLY_POLICY = "ELBSecurityPolicy-TLS13-1-3-2021-06"  # when the request asks for 1.3 only
+_TLS13_ONLY = re.compile(
+    r"\b(?:enforce|require|only|minimum|min)\b[^.]{0,30}\btls\s*(?:v|version\s*)?1\.3\b"
+    r"|\btls\s*(?:v|version\s*)?1\.3\s*(?:only|minimum)\b",
+    re.IGNORECASE,
+)
 DEFAULT_HEALTH_PATH = "/healthz"
 DNS_TTL: dict[Environment, int] = {
     Environment.DEV: 60,
@@ -113,6 +119,12 @@ def _dns(request: ChangeRequest, facts: Facts) -> list[DnsRecord]:
     return records
 
 
+def tls_policy(request: ChangeRequest) -> str:
+    """TLS 1.3 only when the request demands it (older clients fail); else 1.3 and 1.2."""
+    said = f"{request.request}. {request.description}"
+    return TLS13_ONLY_POLICY if _TLS13_ONLY.search(said) else TLS_POLICY
+
+
 def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
     if not facts.has_lb:
         return None
@@ -124,7 +136,7 @@ def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
         target_port=facts.target_port,
         app_port=facts.app_ports[0],
         node_port=facts.node_port,
-        tls_policy=TLS_POLICY,
+        tls_policy=tls_policy(request),
         certificate=_domain(request, facts),
         health_check_path=health.group(1) if health else DEFAULT_HEALTH_PATH,
     )

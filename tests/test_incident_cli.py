@@ -252,3 +252,36 @@ def test_human_text_output_and_exit_three(tmp_path: Path) -> None:
     assert "COMMANDER: Site Reliability Engineer" in result.output
     listed = CliRunner().invoke(cli.app, ["incident", "list", "--home", str(cli.home)])
     assert listed.exit_code == 0 and "P1" in listed.output
+
+
+def _without_environment() -> list[str]:
+    at = OPEN.index("--environment")
+    return OPEN[:at] + OPEN[at + 2 :]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected", "code"),
+    [
+        ("environment: staging", "staging", 0),
+        ("env: production", "prod", 3),  # the label's spelling, read like a request's
+        ("", "prod", 3),  # nothing says it: the side that escalates (a P1 there waits)
+    ],
+)
+def test_the_alerts_environment_label_is_the_incidents_when_none_is_given(
+    tmp_path: Path, labels: str, expected: str, code: int
+) -> None:
+    """A staging alert opened without --environment is not a production incident."""
+    cli = Cli(tmp_path / "home")
+    alert = tmp_path / "alert.yaml"
+    extra = f", {labels}" if labels else ""
+    alert.write_text(_webhook(f"  - labels: {{alertname: DatabaseDown, severity: P1{extra}}}\n"))
+    data = cli(*_without_environment(), "--alert", str(alert), "--now", iso(1), code=code)
+    assert data["environment"] == expected
+
+
+def test_an_explicit_environment_beats_the_alerts_label(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    alert = tmp_path / "alert.yaml"
+    alert.write_text(_webhook("  - labels: {alertname: DatabaseDown, environment: staging}\n"))
+    data = cli(*OPEN, "--alert", str(alert), "--now", iso(1), code=3)
+    assert data["environment"] == "prod"

@@ -98,3 +98,19 @@ def parse_alerts(payload: Mapping[str, Any] | None) -> tuple[Alert, ...]:
     if isinstance(items, list):
         return tuple(_one(i) for i in items[:MAX_ALERTS] if isinstance(i, Mapping))
     return (_one(payload),)
+
+
+_ENVIRONMENT_LABELS = ("environment", "env")
+
+
+def alert_environment(payload: Mapping[str, Any] | None) -> str | None:
+    """The environment the firing alerts carry (``environment`` or ``env`` label), when they
+    agree on one; ``None`` when none says it or they disagree."""
+    common = _strings(payload.get("commonLabels")) if payload else {}
+    said = {
+        value.strip().lower()
+        for labels in [common, *(a.labels for a in parse_alerts(payload) if a.firing)]
+        for key in _ENVIRONMENT_LABELS
+        if (value := labels.get(key))
+    }
+    return said.pop() if len(said) == 1 else None

@@ -18,10 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from opsteam.domain.alerts import Alert
+from opsteam.domain.alerts import Alert, alert_environment
 from opsteam.domain.errors import ConflictError, InputError
 from opsteam.domain.models import (
     _COMPONENT_ALIASES,
@@ -165,6 +166,19 @@ class IncidentReport(BaseModel):
     detected_at: UtcTime
     severity: Severity | None = None  # the reporter's own call overrides triage
     alert: AlertPayload = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_from_the_alert(cls, data: Any) -> Any:
+        """Not given: the alert's environment label says it; else production, the side
+        that escalates (a staging alert read as production pages too much, never too little)."""
+        if not isinstance(data, dict) or data.get("environment") is not None:
+            return data
+        alert = data.get("alert")
+        said = alert_environment(alert) if isinstance(alert, dict) else None
+        said = _ENV_ALIASES.get(said, said) if said else None
+        known = said in {e.value for e in Environment}
+        return {**data, "environment": said if known else Environment.PROD.value}
 
     @property
     def text(self) -> str:

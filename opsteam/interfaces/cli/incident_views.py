@@ -49,6 +49,8 @@ def summary(result: IncidentResult, registry: Registry) -> dict[str, Any]:
     return {
         "id": incident.id,
         "title": incident.report.title,
+        "service": incident.report.service,
+        "environment": incident.report.environment.value,
         "severity": incident.severity.value,
         "severity_reason": incident.severity_reason,
         "status": incident.status.value,

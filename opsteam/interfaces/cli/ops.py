@@ -71,7 +71,12 @@ def register(app: typer.Typer) -> None:
                 "Triage reads the alerts and the description either way."
             ),
         ] = None,
-        environment: Annotated[str, typer.Option(help="dev, staging or prod.")] = "prod",
+        environment: Annotated[
+            str | None,
+            typer.Option(
+                help="dev, staging or prod (default: the alert's environment label, else prod)."
+            ),
+        ] = None,
         detected_at: Annotated[
             str | None, typer.Option(help="When it was detected, ISO 8601 (default: --at).")
         ] = None,

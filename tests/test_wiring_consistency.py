@@ -384,3 +384,25 @@ def test_the_postgres_exporter_logs_in_with_a_login_the_data_plan_creates(
         if state.request.type.value == "New":
             assert f"CREATE ROLE {login} LOGIN" in steps
             assert f"GRANT pg_monitor TO {login}" in steps
+
+
+# -------------------------------------------------------- host firewall <-> security group
+
+
+def test_the_host_firewall_opens_no_port_wider_than_its_security_group(
+    bundles: list[Bundle],
+) -> None:
+    """Every port the hosts' nftables accept is accepted only from named ranges, each a
+    source of the security group's rule for that port (or the VPC, for a peer group)."""
+    for state, files in bundles:
+        site = files.get("ansible/site.yml")
+        if site is None:
+            continue
+        accepts = [line.strip() for line in site.splitlines() if "dport" in line]
+        assert accepts and all(line.startswith("ip saddr ") for line in accepts), accepts
+        assert state.automation is not None and state.automation.playbook is not None
+        allowed = {o.port: set(o.sources) for o in state.automation.playbook.inbound}
+        for line in accepts:
+            port = int(line.split("dport ")[1].split()[0])
+            sources = set(re.findall(r"\d+\.\d+\.\d+\.\d+/\d+", line.split("dport")[0]))
+            assert port == 22 or sources <= allowed.get(port, set()), line

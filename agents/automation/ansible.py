@@ -11,7 +11,7 @@ import ipaddress
 
 from opsteam.agents.automation.terraform import ident
 from opsteam.agents.base import RoleContext
-from opsteam.domain.decisions import AnsiblePlaybook, SecurityGroup
+from opsteam.domain.decisions import AnsiblePlaybook, HostOpening, SecurityGroup
 from opsteam.domain.models import Artifact, ChangeRequest
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -70,16 +70,22 @@ def classify(lines: list[str]) -> tuple[list[str], list[str]]:
     return sorted(chosen, key=order.index), manual
 
 
-def host_ports(groups: list[SecurityGroup]) -> list[int]:
-    """Inbound TCP ports the network plan opens to the hosts' security groups."""
-    ports = {
-        rule.from_port
-        for group in groups
-        if group.attach == "hosts"
-        for rule in group.rules
-        if rule.direction == "ingress" and rule.protocol == "tcp"
-    }
-    return sorted(ports)
+def host_openings(groups: list[SecurityGroup], vpc_cidr: str) -> list[HostOpening]:
+    """Inbound TCP ports the network plan opens to the hosts' security groups, each from the
+    rule's own sources: the host firewall never opens wider than the security group (a rule
+    from a peer group is a rule from inside the VPC; without a known VPC range it is left to
+    the security group alone). SSH is the separate restricted rule."""
+    sources: dict[int, set[str]] = {}
+    for group in groups:
+        if group.attach != "hosts":
+            continue
+        for rule in group.rules:
+            if rule.direction != "ingress" or rule.protocol != "tcp" or rule.from_port == 22:
+                continue
+            source = rule.cidr or vpc_cidr
+            if source:
+                sources.setdefault(rule.from_port, set()).add(source)
+    return [HostOpening(port=port, sources=sorted(sources[port])) for port in sorted(sources)]
 
 
 def ssh_cidr(ctx: RoleContext) -> str:
@@ -107,7 +113,7 @@ def playbook(ctx: RoleContext, groups: list[SecurityGroup]) -> AnsiblePlaybook |
         baseline=[*servers.hardening, *servers.ssh_policy],
         patch_window=servers.patch_window,
         ssh_cidr=ssh_cidr(ctx),
-        ports=host_ports(groups),
+        inbound=host_openings(groups, ssh_cidr(ctx)),
     )
 
 

@@ -223,6 +223,14 @@ class Removal(_Model):
     owner: RoleSlug  # the role whose decision lists it
 
 
+class HostOpening(_Model):
+    """One inbound port of the host firewall and the ranges allowed to reach it (the same
+    sources as the security group's rule: a peer group is a range inside the VPC)."""
+
+    port: int
+    sources: list[str]
+
+
 class AnsiblePlaybook(_Model):
     groups: list[str]
     tasks: list[str]
@@ -232,7 +240,7 @@ class AnsiblePlaybook(_Model):
     baseline: list[str]
     patch_window: str
     ssh_cidr: str
-    ports: list[int]
+    inbound: list[HostOpening] = Field(default_factory=list)
 
 
 class ContainerResources(_Model):

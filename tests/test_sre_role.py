@@ -245,3 +245,21 @@ def test_cloudwatch_samples_are_stamped_at_scrape_time(registry: Registry) -> No
     settings = yaml.safe_load(files["monitoring/cloudwatch-exporter.yml"])
     assert settings["set_timestamp"] is False
     assert settings["metrics"], "the tunnel metrics the alerts read"
+
+
+def test_a_web_service_pages_on_error_budget_burn_against_its_own_objective(
+    registry: Registry,
+) -> None:
+    """Fixed error-rate thresholds miss a slow burn: against the SLO's objective, a fast burn
+    (14.4x over 1 h and 5 min) pages and a slow one (6x over 6 h and 30 min) is P2."""
+    request, ctx = cases(registry)["web-postgres-prod"]
+    plan, files = _run(request, ctx)
+    [availability] = [s for s in plan.slos if s.name == f"{request.service_name}-availability"]
+    budget = (100 - availability.objective) / 100
+    by_name = {a.name: a for a in plan.alerts}
+    fast, slow = by_name["ErrorBudgetBurnFast"], by_name["ErrorBudgetBurnSlow"]
+    assert fast.severity == "P1" and slow.severity == "P2"
+    for alert, rate, windows in ((fast, 14.4, ("[1h]", "[5m]")), (slow, 6.0, ("[6h]", "[30m]"))):
+        assert f"> {round(rate * budget, 6):g}" in alert.expr
+        assert all(window in alert.expr for window in windows)
+    assert "ErrorBudgetBurnFast" in files["monitoring/alerts.rules.yml"]

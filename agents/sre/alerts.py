@@ -31,10 +31,22 @@ LATENCY_SECONDS = 0.5
 RESTARTS_PER_HOUR = 3
 
 
-def error_ratio(request: ChangeRequest) -> str:
+# Multi-window burn rates (Google SRE workbook): how many times faster than the SLO allows
+# the error budget burns, over a long window and a short one (the short one stops the page
+# soon after the burn stops). Fast: 2% of a 30-day budget in an hour; slow: 5% in 6 hours.
+BURN_RATES = (
+    ("ErrorBudgetBurnFast", 14.4, "1h", "5m", H.P1, "2m"),
+    ("ErrorBudgetBurnSlow", 6.0, "6h", "30m", H.P2, "15m"),
+)
+
+
+def error_ratio(request: ChangeRequest, window: str = "5m") -> str:
     sel = service_selector(request)
     errors = service_selector(request, 'code=~"5.."')
-    return f"sum(rate(http_requests_total{errors}[5m])) / sum(rate(http_requests_total{sel}[5m]))"
+    return (
+        f"sum(rate(http_requests_total{errors}[{window}])) / "
+        f"sum(rate(http_requests_total{sel}[{window}]))"
+    )
 
 
 def latency_quantile(request: ChangeRequest, quantile: float) -> str:
@@ -118,12 +130,48 @@ def _replica_checks(t: Target) -> list[Check]:
     ]
 
 
-def _requests(t: Target, errors: int, ok: int) -> list[InputSeries]:
+def _requests(t: Target, errors: int, ok: int, minutes: int = 30) -> list[InputSeries]:
     labels = service_labels(t.request)
     return [
-        series("http_requests_total", {**labels, "code": "500"}, f"0+{errors}x30"),
-        series("http_requests_total", {**labels, "code": "200"}, f"0+{ok}x30"),
+        series("http_requests_total", {**labels, "code": "500"}, f"0+{errors}x{minutes}"),
+        series("http_requests_total", {**labels, "code": "200"}, f"0+{ok}x{minutes}"),
     ]
+
+
+def _burn_checks(t: Target, availability_objective: float) -> list[Check]:
+    """Pages while the error budget burns fast enough to matter, whatever the error rate's
+    fixed thresholds say (a 2% error rate against a 99.9% objective empties the budget in
+    under two days)."""
+    r = t.request
+    budget = (100 - availability_objective) / 100
+    found: list[Check] = []
+    for name, rate, long, short, level, hold in BURN_RATES:
+        threshold = round(rate * budget, 6)
+        if threshold >= 1:  # a budget this large cannot burn this fast
+            continue
+        failing = min(99, int(threshold * 100 * 1.5) + 1)  # clearly above the threshold
+        hours = int(long.removesuffix("h")) * 60 + 60
+        found.append(
+            Check(
+                name,
+                f"({error_ratio(r, long)}) > {threshold:g} and "
+                f"({error_ratio(r, short)}) > {threshold:g}",
+                level,
+                f"{r.service_name} burns its {availability_objective:g}% error budget "
+                f"{rate:g}x too fast",
+                (
+                    case(
+                        f"{failing}% of requests fail",
+                        f"{hours}m",
+                        _requests(t, failing, 100 - failing, hours + 10),
+                        [{}],
+                    ),
+                    case("within budget", f"{hours}m", _requests(t, 0, 100, hours + 10)),
+                ),
+                for_=hold,
+            )
+        )
+    return found
 
 
 def _latency(t: Target, slow: int) -> list[InputSeries]:
@@ -252,7 +300,7 @@ def _endpoint_checks(t: Target, primary: bool) -> list[Check]:
     return found
 
 
-def checks(t: Target, latency_objective: float) -> list[Check]:
+def checks(t: Target, latency_objective: float, availability_objective: float) -> list[Check]:
     """Every check for the target, most severe first within each component."""
     app_tier = t.kubernetes or t.hosts
     found: list[Check] = []
@@ -260,6 +308,7 @@ def checks(t: Target, latency_objective: float) -> list[Check]:
         found += _replica_checks(t)[:1]
         if t.web:
             found += _web_checks(t, latency_objective)
+            found += _burn_checks(t, availability_objective)
         found += _replica_checks(t)[1:]
     if t.sql_engine is not None:
         found += datastores.sql_checks(t, primary=not app_tier)

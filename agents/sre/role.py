@@ -227,7 +227,8 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     removing = removal.is_removal(request)
     latency = LATENCY[request.environment]
     url = watch.runbook_url(request, ctx.inputs.runbook_base_url)
-    checks = removal.watch_checks(t) if removing else alert_checks(t, latency)
+    objective = availability_objective(request, ctx.registry)
+    checks = removal.watch_checks(t) if removing else alert_checks(t, latency, objective)
     alerts = watch.finalize(checks, t, ctx, url)
     comps = frozenset(ctx.design.components)
     if removing:

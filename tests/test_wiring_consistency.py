@@ -406,3 +406,20 @@ def test_the_host_firewall_opens_no_port_wider_than_its_security_group(
             port = int(line.split("dport ")[1].split()[0])
             sources = set(re.findall(r"\d+\.\d+\.\d+\.\d+/\d+", line.split("dport")[0]))
             assert port == 22 or sources <= allowed.get(port, set()), line
+
+
+def test_every_datastore_target_file_a_job_reads_has_the_output_that_writes_it(
+    bundles: list[Bundle],
+) -> None:
+    """A job reading targets/<x>-postgres.json with nothing producing it is a dangling
+    scrape: absent() pages as soon as the rules load. New stacks and changes to an existing
+    database both publish the instances as a Terraform output of that name."""
+    for state, files in bundles:
+        assert state.reliability is not None
+        tf = "\n".join(text for path, text in files.items() if path.endswith(".tf"))
+        for job in state.reliability.scrape_jobs:
+            for target_file in job.files:
+                kind = target_file.removesuffix(".json").rsplit("-", 1)[-1]
+                if kind not in ("postgres", "mysql", "redis"):
+                    continue  # the service's own target list, written by its operator
+                assert f'output "prometheus_{kind}_targets"' in tf, (target_file, job.name)

@@ -19,6 +19,7 @@ from typing import Literal
 
 from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
+from opsteam.agents.automation import wiring
 from opsteam.agents.automation.terraform import (
     REQUIRED_VERSION,
     dns_targets,
@@ -86,6 +87,9 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
             "owner": iac_inputs.owner_backend(owner) if owner else None,
             "refs": refs,
             "variables": variables,
+            "outputs": wiring.existing_database_targets(ctx.database, found.prefix)
+            if found.snapshot
+            else [],
         }
     )
 

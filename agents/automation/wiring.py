@@ -198,11 +198,27 @@ def scrape_targets(db: DatabasePlan | None, prefix: str) -> list[StackOutput]:
             for index, name in enumerate(instances)
         ]
         kind = db.engine.value
-    return [
-        StackOutput(
-            name=f"prometheus_{kind}_targets",
-            value="jsonencode([" + ", ".join(parts) + "])",
-            description=f"Prometheus file_sd targets: terraform output -raw "
-            f"prometheus_{kind}_targets > monitoring/targets/{prefix}-{kind}.json",
-        )
-    ]
+    return [targets_output(kind, prefix, parts)]
+
+
+def targets_output(kind: str, prefix: str, parts: list[str]) -> StackOutput:
+    """The output the SRE's scrape job reads its target file from (one name per kind)."""
+    return StackOutput(
+        name=f"prometheus_{kind}_targets",
+        value="jsonencode([" + ", ".join(parts) + "])",
+        description=f"Prometheus file_sd targets: terraform output -raw "
+        f"prometheus_{kind}_targets > monitoring/targets/{prefix}-{kind}.json",
+    )
+
+
+def existing_database_targets(db: DatabasePlan | None, prefix: str) -> list[StackOutput]:
+    """A change to an existing SQL database publishes it (read through its data source) as
+    the scrape target its exporter job reads: the stack that built it may not exist."""
+    if db is None or db.engine is Engine.REDIS:
+        return []
+    source = "data.aws_db_instance.existing"
+    part = (
+        f'{{ targets = ["${{{source}.address}}:${{{source}.port}}"], '
+        'labels = { role = "primary" } }'
+    )
+    return [targets_output(db.engine.value, prefix, [part])]

@@ -207,6 +207,8 @@ class ModifyChange(_Model):
     rules: list[tuple[str, SgRule]] = Field(default_factory=list)  # (group identifier, rule)
     existing_groups: list[tuple[str, str]] = Field(default_factory=list)  # (ident, name)
     vpc_variable: bool = False
+    # What the change publishes (e.g. the existing database as Prometheus scrape targets).
+    outputs: list[StackOutput] = Field(default_factory=list)
 
     @property
     def resources(self) -> int:

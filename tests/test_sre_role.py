@@ -135,6 +135,9 @@ def test_server_alerts_use_node_exporter(registry: Registry) -> None:
     names = [a.name for a in plan.alerts]
     assert names[:2] == ["HostDown", "HostDiskSpaceLow"]
     assert all('job="batch-hosts-prod-node"' in a.expr for a in plan.alerts)
+    # Only running hosts are discovered: a stopped one is not down.
+    [job] = [j for j in plan.scrape_jobs if j.kind == "ec2"]
+    assert job.ec2_filters["instance-state-name"] == ["running"]
 
 
 def test_dashboard_is_valid_json_with_the_same_selectors(registry: Registry) -> None:

@@ -81,8 +81,10 @@ def _job(t: Target, kind: str, metrics: list[str]) -> ScrapeJob:
     if kind == "node":
         return ScrapeJob(
             **common, kind="ec2", region=t.region, port=9100,
+            # Stopped hosts are not scraped: they would page HostDown for a planned stop.
             ec2_filters={"tag:Service": [r.service_name],
-                         "tag:Environment": [r.environment.value]},
+                         "tag:Environment": [r.environment.value],
+                         "instance-state-name": ["running"]},
             exporter="node_exporter on every host (ansible/site.yml installs it)",
         )  # fmt: skip
     return ScrapeJob(

@@ -79,6 +79,7 @@ class ClaimStore:
             conn: Any = psycopg.connect(libpq_url(self.url))
         else:
             conn = sqlite3.connect(str(sqlite_file(self.url)), timeout=30, isolation_level=None)
+            conn.execute("PRAGMA synchronous=NORMAL")  # the checkpoint file's (WAL) setting
         try:
             with _READY_LOCK:
                 if self.url not in _READY:

@@ -150,7 +150,7 @@ class Opsteam:
 
         For an existing thread, the graph it was started on (the team's, or one role's).
         """
-        with open_checkpointer(self.home) as saver:
+        with open_checkpointer(self.home, self.settings) as saver:
             if thread_id is not None:
                 saved = saver.get_tuple(self._config(thread_id))
                 only = saved.checkpoint["channel_values"].get("only") if saved else None
@@ -171,7 +171,7 @@ class Opsteam:
 
     @property
     def completion(self) -> Completion:
-        return Completion(self.home, self.registry, self.clock)
+        return Completion(self.home, self.registry, self.clock, self.settings)
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:

@@ -141,6 +141,13 @@ class ClaimStore:
             if self.postgres:
                 conn.commit()
 
+    def forget(self, thread_id: str) -> None:
+        """Delete every decision row of a request being pruned (history keeps the approvals)."""
+        with self._connect() as conn:
+            conn.execute(f"DELETE FROM {TABLE} WHERE thread_id = {self.mark}", (thread_id,))
+            if self.postgres:
+                conn.commit()
+
     def find(self, thread_id: str, interrupt_ids: Sequence[str]) -> dict[str, Claim]:
         """The claims made for these interrupts (e.g. still pending after a crash)."""
         if not interrupt_ids:

@@ -303,6 +303,28 @@ class BlobSerializer(JsonPlusSerializer):
     def __init__(self, store: BlobStore, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.blob_store = store
+        # (channel, version) -> (when, stored form): LangGraph gives a channel a new version
+        # (random-suffixed, so unique to its thread) with every update, so a version seen a
+        # moment ago is the same value; a SQLite checkpoint carries every channel at every
+        # step, and the unchanged ones are not encoded and hashed again.
+        self._versions: OrderedDict[tuple[str, str], tuple[float, Any]] = OrderedDict()
+        self._versions_lock = threading.Lock()
+
+    def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
+        """A checkpoint's channel value as stored (a known version's as stored lately)."""
+        key = (name, version) if isinstance(version, str) else None
+        now = self.blob_store.clock()
+        with self._versions_lock:
+            found = self._versions.get(key) if key is not None else None
+        if found is not None and now - found[0] < TRUST_FOR:
+            return found[1]
+        stored = self._stored(dehydrate(value, self.blob_store), blobs)
+        if key is not None:
+            with self._versions_lock:
+                self._versions[key] = (now, stored)
+                while len(self._versions) > CACHED_BLOBS:
+                    self._versions.popitem(last=False)
+        return stored
 
     def _stored(self, value: Any, blobs: dict[str, bytes]) -> Any:
         """``value``, or a :class:`StoredValue` naming its bytes (added to ``blobs``)."""
@@ -314,13 +336,16 @@ class BlobSerializer(JsonPlusSerializer):
         return StoredValue(sha256=sha)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        obj = dehydrate(obj, self.blob_store)
         blobs: dict[str, bytes] = {}
         if _is_checkpoint(obj):
-            values = {k: self._stored(v, blobs) for k, v in obj["channel_values"].items()}
+            versions = obj["channel_versions"]
+            values = {
+                k: self._channel(k, versions.get(k), v, blobs)
+                for k, v in obj["channel_values"].items()
+            }
             obj = {**obj, "channel_values": values}
         else:
-            obj = self._stored(obj, blobs)
+            obj = self._stored(dehydrate(obj, self.blob_store), blobs)
         self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
         kind, data = super().dumps_typed(obj)
         if kind == "msgpack" and len(data) > ZIP_OVER:

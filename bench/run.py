@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+FLOW = ("latency", "requests", "footprint")  # what --only can name
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres", help="PostgreSQL URL for the PostgresSaver parts")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--no-validators", action="store_true", help="skip the real validators")
+    parser.add_argument(
+        "--only",
+        help="comma-separated sections to run (latency, requests, footprint); default: all",
+    )
     return parser.parse_args(argv)
+
+
+def flow_sections(plan: Plan, work: Workload, wanted: set[str]) -> list[Section]:
+    """Only the named request-flow sections (per-request latency, many requests, footprint)."""
+    from bench.latency import latency
+    from bench.storage import storage
+    from bench.throughput import throughput
+
+    unknown = wanted - set(FLOW)
+    if unknown:
+        raise SystemExit(f"error: --only: unknown section(s) {', '.join(sorted(unknown))}")
+    found = []
+    if "latency" in wanted:
+        found.append(
+            step(
+                "per-request latency",
+                lambda: latency(work, rounds=plan.rounds, warmup=plan.warmup)[0],
+            )
+        )
+    if "requests" in wanted:
+        found.append(
+            step(
+                f"{plan.requests} requests",
+                lambda: throughput(work, count=plan.requests, chunk=plan.chunk)[0],
+            )
+        )
+    if "footprint" in wanted:
+        found.append(step("checkpoint footprint", lambda: storage(work)))
+    return found
 
 
 def step(title: str, action: Callable[[], T]) -> T:
@@ -217,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.workload import prepare
 
         work = step("routes of the examples", lambda: prepare(Path(scratch), postgres))
-        found = sections(plan, work, args.no_validators)
+        if args.only:
+            found = flow_sections(plan, work, set(args.only.split(",")))
+        else:
+            found = sections(plan, work, args.no_validators)
     text = render(header(plan, postgres, time.perf_counter() - began), targets(found), found, [])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

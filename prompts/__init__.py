@@ -70,6 +70,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # packaged templates never change under a process: no stat per render
     )
     env.filters.update(
         hcl=hcl_string, yaml=yaml_string, md=md_text, tojson_sorted=to_json, comment=comment

@@ -163,8 +163,8 @@ def test_the_interrupt_payload_carries_the_review(team: Opsteam) -> None:
     """What an Agent Server or Studio shows: the HITL description includes the review."""
     result = submit(team, "prod-postgres-ha.yaml")
     result = past_design_review(team, result)
-    with team._graph(result.thread_id) as graph:  # the stored interrupt, as a server reads it
-        [pending] = graph.get_state({"configurable": {"thread_id": result.thread_id}}).interrupts
+    with team._thread(result.thread_id) as (_, snapshot):  # the stored interrupt, as saved
+        [pending] = snapshot.interrupts
     task = pending.value
     assert result.review is not None
     assert task["review"] == result.review.lines

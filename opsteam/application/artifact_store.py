@@ -9,7 +9,10 @@ resume a thread can read them), shared by every step, revision and request that 
 same bytes. Reading a checkpoint puts them back, so the graph, the verifier and the bundle
 see the same :class:`Artifact` as before and bundles stay byte-identical. Blobs are
 committed before the checkpoint that names them, so a killed process never leaves a
-checkpoint pointing at nothing. (Blobs are not collected yet: no request is ever deleted.)
+checkpoint pointing at nothing. Blobs no checkpoint names any more (their requests were
+pruned) are collected by :mod:`opsteam.application.pruning`; each row keeps when a writer last
+relied on it (``touched``), and a blob touched within the last hour is never collected, so a
+writer that found it stored a moment ago never names a collected blob.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -29,7 +33,7 @@ from opsteam.domain.models import Artifact, ArtifactKind
 from opsteam.domain.registry import RoleSlug
 
 
-def _unzipped(data: bytes) -> bytes:
+def unzipped(data: bytes) -> bytes:
     """A blob's bytes: compressed since the store compresses, as written by a store before."""
     try:
         return zlib.decompress(data)
@@ -38,16 +42,27 @@ def _unzipped(data: bytes) -> bytes:
 
 
 _TABLE = (
-    "CREATE TABLE IF NOT EXISTS opsteam_blobs "
-    "(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content {blob} NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS opsteam_blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+    "content {blob} NOT NULL, touched {real} NOT NULL DEFAULT 0)"
 )
-_INSERT_SQLITE = "INSERT OR IGNORE INTO opsteam_blobs (sha256, size, content) VALUES (?, ?, ?)"
-_INSERT_PG = (
-    "INSERT INTO opsteam_blobs (sha256, size, content) VALUES (%s, %s, %s) "
-    "ON CONFLICT (sha256) DO NOTHING"
+_TOUCHED = "ALTER TABLE opsteam_blobs ADD COLUMN touched {real} NOT NULL DEFAULT 0"
+# Insert a blob, or mark an existing one as relied on now (unless it was within TOUCH_EVERY).
+_UPSERT = (
+    "INSERT INTO opsteam_blobs (sha256, size, content, touched) VALUES ({m}, {m}, {m}, {m}) "
+    "ON CONFLICT (sha256) DO UPDATE SET touched = excluded.touched "
+    "WHERE opsteam_blobs.touched < excluded.touched - {every}"
 )
 _SELECT_SQLITE = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 IN ({})"
 _SELECT_PG = "SELECT sha256, content FROM opsteam_blobs WHERE sha256 = ANY(%s)"
+# A blob is collected only when unreferenced and not touched for COLLECT_AFTER seconds. A
+# writer skips storing a blob it stored (or touched) itself within TRUST_FOR seconds; a row
+# is touched again at most every TOUCH_EVERY seconds. A writer that skips at time t has the
+# row touched at or after t - TRUST_FOR - TOUCH_EVERY, so a collector removes it only if the
+# checkpoint naming it commits more than COLLECT_AFTER - TRUST_FOR - TOUCH_EVERY (30 minutes)
+# after t: never, short of a process frozen mid-write. (Hosts' clocks must agree to minutes.)
+COLLECT_AFTER = 3600.0
+TRUST_FOR = 900.0
+TOUCH_EVERY = 900.0
 CACHED_BLOBS = 4096  # blobs kept in memory per process (a request makes about 40)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
 ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
@@ -84,19 +99,31 @@ class BlobStore:
     names it is written (the savers serialise before they write).
     """
 
-    def __init__(self, connect: Callable[[], Any], dialect: Literal["sqlite", "postgres"]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        dialect: Literal["sqlite", "postgres"],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._connect = connect
         self._conn: Any = None
         self._pg = dialect == "postgres"
-        self._cache: OrderedDict[str, bytes] = OrderedDict()  # known to be stored
+        self._cache: OrderedDict[str, bytes] = OrderedDict()  # bytes read or written (by hash)
+        self._stored: OrderedDict[str, float] = OrderedDict()  # hash -> when this one stored it
         self._lock = threading.RLock()
+        self.clock = clock
+        mark = "%s" if self._pg else "?"
+        self._upsert = _UPSERT.format(m=mark, every=TOUCH_EVERY)
 
     @classmethod
     def sqlite(cls, path: str) -> BlobStore:
         def connect() -> sqlite3.Connection:
             conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_TABLE.format(blob="BLOB"))
+            conn.execute(_TABLE.format(blob="BLOB", real="REAL"))
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(opsteam_blobs)")]
+            if "touched" not in columns:  # a table from before collection existed
+                conn.execute(_TOUCHED.format(real="REAL"))
             return conn
 
         return cls(connect, "sqlite")
@@ -110,10 +137,29 @@ class BlobStore:
 
             conn = Connection.connect(url, autocommit=True, prepare_threshold=0)
             with schema_lock(url):  # concurrent first uses: CREATE ... IF NOT EXISTS races
-                conn.execute(_TABLE.format(blob="BYTEA"))
+                conn.execute(_TABLE.format(blob="BYTEA", real="DOUBLE PRECISION"))
+                conn.execute(
+                    _TOUCHED.format(real="DOUBLE PRECISION").replace(
+                        "ADD COLUMN", "ADD COLUMN IF NOT EXISTS"
+                    )
+                )
             return conn
 
         return cls(connect, "postgres")
+
+    @property
+    def postgres_dialect(self) -> bool:
+        return self._pg
+
+    def connection(self) -> Any:
+        """The store's own connection (autocommit), for the collector."""
+        with self._lock:
+            return self._connection()
+
+    def forget_stored(self) -> None:
+        """Trust nothing as stored any more (a collection ran in this process)."""
+        with self._lock:
+            self._stored.clear()
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -132,24 +178,34 @@ class BlobStore:
         while len(self._cache) > CACHED_BLOBS:
             self._cache.popitem(last=False)
 
+    def _trusted(self, sha: str, now: float) -> bool:
+        stored = self._stored.get(sha)
+        return stored is not None and now - stored < TRUST_FOR
+
     def put_many(self, blobs: dict[str, bytes]) -> None:
-        """Store every blob (sha256 -> bytes) not known stored yet, in one statement."""
+        """Store every blob (sha256 -> bytes) this process has not stored (or touched) in the
+        last TRUST_FOR seconds, in one statement; one stored already is marked as relied on."""
         with self._lock:
-            fresh = {s: b for s, b in blobs.items() if s not in self._cache}
+            now = self.clock()
+            fresh = {s: b for s, b in blobs.items() if not self._trusted(s, now)}
             if not fresh:
                 return
-            stored = {s: zlib.compress(b, ZIP_LEVEL) for s, b in fresh.items()}
-            new = [(s, len(z), z) for s, z in stored.items()]
+            zipped = {s: zlib.compress(b, ZIP_LEVEL) for s, b in fresh.items()}
+            rows = [(s, len(z), z, now) for s, z in zipped.items()]
             if self._pg:
                 with self._connection().cursor() as cur:
-                    cur.executemany(_INSERT_PG, new)
+                    cur.executemany(self._upsert, rows)
             else:
                 conn = self._connection()
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(_INSERT_SQLITE, new)
+                conn.executemany(self._upsert, rows)
                 conn.execute("COMMIT")
             for sha, data in fresh.items():
                 self._remember(sha, data)
+                self._stored[sha] = now
+                self._stored.move_to_end(sha)
+            while len(self._stored) > CACHED_BLOBS:
+                self._stored.popitem(last=False)
 
     def get_many(self, shas: Iterable[str]) -> dict[str, bytes]:
         """The bytes of the given hashes; one query for those not cached. KeyError if absent."""
@@ -164,7 +220,7 @@ class BlobStore:
                     marks = ",".join("?" * len(missing))
                     rows = self._connection().execute(_SELECT_SQLITE.format(marks), missing)
                 for sha, data in rows:
-                    found[sha] = _unzipped(bytes(data))
+                    found[sha] = unzipped(bytes(data))
                     self._remember(sha, found[sha])
         absent = wanted - found.keys()
         if absent:
@@ -247,6 +303,28 @@ class BlobSerializer(JsonPlusSerializer):
     def __init__(self, store: BlobStore, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.blob_store = store
+        # (channel, version) -> (when, stored form): LangGraph gives a channel a new version
+        # (random-suffixed, so unique to its thread) with every update, so a version seen a
+        # moment ago is the same value; a SQLite checkpoint carries every channel at every
+        # step, and the unchanged ones are not encoded and hashed again.
+        self._versions: OrderedDict[tuple[str, str], tuple[float, Any]] = OrderedDict()
+        self._versions_lock = threading.Lock()
+
+    def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
+        """A checkpoint's channel value as stored (a known version's as stored lately)."""
+        key = (name, version) if isinstance(version, str) else None
+        now = self.blob_store.clock()
+        with self._versions_lock:
+            found = self._versions.get(key) if key is not None else None
+        if found is not None and now - found[0] < TRUST_FOR:
+            return found[1]
+        stored = self._stored(dehydrate(value, self.blob_store), blobs)
+        if key is not None:
+            with self._versions_lock:
+                self._versions[key] = (now, stored)
+                while len(self._versions) > CACHED_BLOBS:
+                    self._versions.popitem(last=False)
+        return stored
 
     def _stored(self, value: Any, blobs: dict[str, bytes]) -> Any:
         """``value``, or a :class:`StoredValue` naming its bytes (added to ``blobs``)."""
@@ -258,13 +336,16 @@ class BlobSerializer(JsonPlusSerializer):
         return StoredValue(sha256=sha)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        obj = dehydrate(obj, self.blob_store)
         blobs: dict[str, bytes] = {}
         if _is_checkpoint(obj):
-            values = {k: self._stored(v, blobs) for k, v in obj["channel_values"].items()}
+            versions = obj["channel_versions"]
+            values = {
+                k: self._channel(k, versions.get(k), v, blobs)
+                for k, v in obj["channel_values"].items()
+            }
             obj = {**obj, "channel_values": values}
         else:
-            obj = self._stored(obj, blobs)
+            obj = self._stored(dehydrate(obj, self.blob_store), blobs)
         self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
         kind, data = super().dumps_typed(obj)
         if kind == "msgpack" and len(data) > ZIP_OVER:

@@ -24,7 +24,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
 
 from opsteam.application.artifact_store import ArtifactRef, BlobSerializer, BlobStore, StoredValue
-from opsteam.domain.settings import checkpoint_url
+from opsteam.domain.settings import Settings, checkpoint_url
 
 
 def _walk(tp: Any, seen: set[type]) -> None:
@@ -102,13 +102,15 @@ def _set_up(url: str, saver: Any) -> None:
 
 
 @contextmanager
-def open_checkpointer(home: Path) -> Iterator[BaseCheckpointSaver[Any]]:
+def open_checkpointer(
+    home: Path, settings: Settings | None = None
+) -> Iterator[BaseCheckpointSaver[Any]]:
     """The process's one checkpointer (one connection) for the home's checkpoint store.
 
     Thread-safe: the LangGraph savers lock their connection around each call. A SQLite file
     deleted under the process, or a broken Postgres connection, is opened afresh.
     """
-    url = checkpoint_url(home)
+    url = checkpoint_url(home, settings)
     key = (os.getpid(), url, str(home.resolve()))
     with _SAVERS_LOCK:
         found = _SAVERS.pop(key, None)

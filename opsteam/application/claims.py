@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from opsteam.application.locks import is_postgres, libpq_url, schema_lock, sqlite_file
+from opsteam.application.locks import is_postgres, pg_connection, schema_lock, sqlite_file
 
 TABLE = "opsteam_decisions"
 _DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -72,24 +72,29 @@ class ClaimStore:
 
     @contextmanager
     def _connect(self) -> Iterator[Any]:
-        """A connection in manual-commit mode, the table created once per process."""
+        """A connection in manual-commit mode (PostgreSQL: the process's, reused), the table
+        created once per process."""
         if self.postgres:
-            import psycopg
-
-            conn: Any = psycopg.connect(libpq_url(self.url))
-        else:
-            conn = sqlite3.connect(str(sqlite_file(self.url)), timeout=30, isolation_level=None)
+            with pg_connection(self.url, autocommit=False) as conn:
+                self._ready(conn)
+                yield conn
+            return
+        conn = sqlite3.connect(str(sqlite_file(self.url)), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")  # the checkpoint file's (WAL) setting
         try:
-            with _READY_LOCK:
-                if self.url not in _READY:
-                    with schema_lock(self.url):
-                        conn.execute(_DDL)
-                        if self.postgres:
-                            conn.commit()
-                    _READY.add(self.url)
+            self._ready(conn)
             yield conn
         finally:
             conn.close()
+
+    def _ready(self, conn: Any) -> None:
+        with _READY_LOCK:
+            if self.url not in _READY:
+                with schema_lock(self.url):
+                    conn.execute(_DDL)
+                    if self.postgres:
+                        conn.commit()
+                _READY.add(self.url)
 
     def claim(self, thread_id: str, claims: Sequence[Claim]) -> None:
         """Insert every claim or none; raises AlreadyDecided with the first one taken."""
@@ -137,6 +142,13 @@ class ClaimStore:
         with self._connect() as conn:
             for c in claims:
                 conn.execute(delete, (thread_id, c.interrupt_id, c.at))
+            if self.postgres:
+                conn.commit()
+
+    def forget(self, thread_id: str) -> None:
+        """Delete every decision row of a request being pruned (history keeps the approvals)."""
+        with self._connect() as conn:
+            conn.execute(f"DELETE FROM {TABLE} WHERE thread_id = {self.mark}", (thread_id,))
             if self.postgres:
                 conn.commit()
 

@@ -34,7 +34,7 @@ from opsteam.application.stacks import record_stack
 from opsteam.domain.models import DecisionRecord
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.domain.settings import checkpoint_url
+from opsteam.domain.settings import Settings, checkpoint_url, database_url
 from opsteam.graphs.state import RequestState
 
 # How a finished request counts in the change history (redirects were never our change).
@@ -58,6 +58,11 @@ class Completion:
     home: Path
     registry: Registry
     clock: Callable[[], datetime]
+    settings: Settings
+
+    @property
+    def _store_url(self) -> str:
+        return database_url(self.home, self.settings)
 
     def bundle_target(self, state: RequestState, out: Path | None) -> Path | None:
         """``out`` now, else the one asked for at submit, else one a decider asked for."""
@@ -65,7 +70,7 @@ class Completion:
             return out
         if state.bundle_dir:
             return Path(state.bundle_dir)
-        asked = ClaimStore(checkpoint_url(self.home)).bundle_dir(state.thread_id)
+        asked = ClaimStore(checkpoint_url(self.home, self.settings)).bundle_dir(state.thread_id)
         return Path(asked) if asked else None
 
     def write(self, state: RequestState, result: RunResult, out: Path | None) -> RunResult:
@@ -88,7 +93,7 @@ class Completion:
     def started(self, state: RequestState) -> None:
         """A listing row before the first step, so a run killed early can be found."""
         state = self._public(state)
-        with open_store(self.home) as store:
+        with open_store(url=self._store_url) as store:
             record_request(
                 store,
                 state.thread_id,
@@ -119,7 +124,7 @@ class Completion:
         outcome = outcome or OUTCOMES.get(result.status)
         now = self.clock()
         state = self._public(state)
-        with open_store(self.home) as store, store.session() as session:
+        with open_store(url=self._store_url) as store, store.session() as session:
             for decision in state.decisions:
                 record_approval(session, result.thread_id, decision)
             if outcome is not None:
@@ -160,7 +165,7 @@ class Completion:
 
     def settled(self, state: RequestState, result: RunResult) -> bool:
         """Does the history already show this state (listing row, approvals, change row)?"""
-        with open_store(self.home) as store, store.session() as session:
+        with open_store(url=self._store_url) as store, store.session() as session:
             row = session.get(RequestRow, result.thread_id)
             if row is None or row.status != result.status:
                 return False

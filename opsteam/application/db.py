@@ -188,12 +188,13 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """A new engine; SQLite files are opened per session (no pooled handle on a deleted file)."""
+def make_engine(url: str, *, pooled: bool = False) -> Engine:
+    """A new engine; SQLite files are opened per session unless ``pooled`` (the process's
+    engine, see :func:`engine_for`, which notices a file deleted under it)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         in_memory = make_url(url).database in (None, "", ":memory:")
-        pooling: dict[str, Any] = {} if in_memory else {"poolclass": NullPool}
+        pooling: dict[str, Any] = {} if in_memory or pooled else {"poolclass": NullPool}
         engine = create_engine(url, connect_args={"timeout": 30}, **pooling)
 
         @event.listens_for(engine, "connect")
@@ -201,6 +202,9 @@ def make_engine(url: str) -> Engine:
             del record
             cursor = conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            if not in_memory:  # as the checkpoint file (docs/architecture.md, durability)
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -208,18 +212,42 @@ def make_engine(url: str) -> Engine:
 
 
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_FILES: dict[str, tuple[int, int] | None] = {}  # the SQLite file each engine has open
 _ENGINES_LOCK = threading.Lock()
 MAX_ENGINES = 8  # a process normally has one URL; a test run opens many homes
 
 
+def _file_identity(url: str) -> tuple[int, int] | None:
+    """(device, inode) of a SQLite URL's file; None when absent (or not a file URL)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if database in (None, "", ":memory:"):
+        return None
+    try:
+        found = Path(str(database)).stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def engine_for(url: str) -> Engine:
-    """The process's one engine for ``url`` (one Postgres pool, not a connection per write)."""
+    """The process's one engine for ``url``: one pool (Postgres), one kept connection (a
+    SQLite file: no open, journal replay and close per write); a SQLite file deleted or
+    replaced under the process is opened afresh."""
     url = normalize_url(url)
     with _ENGINES_LOCK:
-        engine = _ENGINES.pop(url, None) or make_engine(url)
+        engine = _ENGINES.pop(url, None)
+        now = _file_identity(url)
+        if engine is not None and _FILES.get(url) not in (None, now):
+            engine.dispose()
+            engine = None
+        _FILES[url] = now
+        engine = engine or make_engine(url, pooled=True)
         _ENGINES[url] = engine
         while len(_ENGINES) > MAX_ENGINES:
-            _, oldest = _ENGINES.popitem(last=False)
+            oldest_url, oldest = _ENGINES.popitem(last=False)
+            _FILES.pop(oldest_url, None)
             oldest.dispose()
         return engine
 

@@ -10,6 +10,8 @@ home (or host) on the same database would not see.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,39 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_IDLE: dict[tuple[int, str, bool], list[Any]] = {}
+_IDLE_LOCK = threading.Lock()
+KEPT_CONNECTIONS = 4  # idle PostgreSQL connections kept per URL (a server runs a few at once)
+
+
+@contextmanager
+def pg_connection(url: str, *, autocommit: bool) -> Iterator[Any]:
+    """A PostgreSQL connection of this process, reused: a new session per lock or claim
+    cost a backend start each time (several milliseconds, more under load). It comes back
+    idle (no transaction, no lock: the callers commit, roll back and unlock) or is closed."""
+    import psycopg
+
+    key = (os.getpid(), libpq_url(url), autocommit)  # a forked child never uses its parent's
+    with _IDLE_LOCK:
+        idle = _IDLE.setdefault(key, [])
+        conn = idle.pop() if idle else None
+    if conn is None or conn.closed or conn.broken:
+        conn = psycopg.connect(key[1], autocommit=autocommit)
+    reusable = False
+    try:
+        yield conn
+        reusable = True
+    finally:
+        idle_now = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if reusable and idle_now and not conn.closed and not conn.broken:
+            with _IDLE_LOCK:
+                if len(_IDLE[key]) < KEPT_CONNECTIONS:
+                    _IDLE[key].append(conn)
+                    conn = None
+        if conn is not None:
+            conn.close()
+
+
 def _try_advisory(conn: Any, key: int) -> bool:
     row: Any = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
     return bool(row and row[0])
@@ -56,10 +91,9 @@ def _try_advisory(conn: Any, key: int) -> bool:
 
 @contextmanager
 def _advisory(url: str, key: int, *, wait: bool) -> Iterator[None]:
-    """A session-level advisory lock on a connection of its own, released when it closes."""
-    import psycopg
-
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+    """A session-level advisory lock on a connection of its own while held (an error on
+    the way out closes the connection, which releases it)."""
+    with pg_connection(url, autocommit=True) as conn:
         deadline = time.monotonic() + (SCHEMA_WAIT_SECONDS if wait else 0)
         while not _try_advisory(conn, key):
             # Polled, not a blocking pg_advisory_lock: a session waiting inside a statement

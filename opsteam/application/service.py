@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 from pydantic import ValidationError
 
 from opsteam.application import deciding, faults
@@ -145,16 +145,26 @@ class Opsteam:
         return self._compiled[only]
 
     @contextmanager
-    def _graph(self, thread_id: str | None = None, only: RoleSlug | None = None) -> Iterator[Graph]:
-        """The graph compiled once per team, bound to a freshly opened checkpointer.
-
-        For an existing thread, the graph it was started on (the team's, or one role's).
-        """
-        with open_checkpointer(self.home) as saver:
-            if thread_id is not None:
-                saved = saver.get_tuple(self._config(thread_id))
-                only = saved.checkpoint["channel_values"].get("only") if saved else None
+    def _graph(self, only: RoleSlug | None = None) -> Iterator[Graph]:
+        """The graph compiled once per team (or one role's), bound to the process's
+        checkpointer."""
+        with open_checkpointer(self.home, self.settings) as saver:
             yield self._compiled_for(only).copy(update={"checkpointer": saver})
+
+    @contextmanager
+    def _thread(self, thread_id: str) -> Iterator[tuple[Graph, StateSnapshot]]:
+        """An existing thread's graph (the team's, or the one role's it was started on) and
+        its saved state, read once: through the team's graph, again only for a role's own."""
+        with open_checkpointer(self.home, self.settings) as saver:
+            graph = self._compiled_for(None).copy(update={"checkpointer": saver})
+            snapshot = graph.get_state(self._config(thread_id))
+            only = snapshot.values.get("only") if snapshot.values else None
+            if only:
+                graph = self._compiled_for(only).copy(update={"checkpointer": saver})
+                snapshot = graph.get_state(self._config(thread_id))
+            if not snapshot.values:
+                raise NotFoundError(f"no request with thread id {thread_id!r}")
+            yield graph, snapshot
 
     @contextmanager
     def _exclusive(self, thread_id: str) -> Iterator[None]:
@@ -171,7 +181,7 @@ class Opsteam:
 
     @property
     def completion(self) -> Completion:
-        return Completion(self.home, self.registry, self.clock)
+        return Completion(self.home, self.registry, self.clock, self.settings)
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
@@ -192,10 +202,16 @@ class Opsteam:
         return state, result
 
     def _snapshot(
-        self, graph: Graph, thread_id: str, error: str | None = None
+        self,
+        graph: Graph,
+        thread_id: str,
+        error: str | None = None,
+        snapshot: StateSnapshot | None = None,
     ) -> tuple[RequestState, RunResult, tuple[str, ...]]:
-        """The saved state, what a caller is told about it, and the nodes still to run."""
-        snapshot = graph.get_state(self._config(thread_id))
+        """The saved state (read now unless given), what a caller is told about it, and the
+        nodes still to run."""
+        if snapshot is None:
+            snapshot = graph.get_state(self._config(thread_id))
         if not snapshot.values:
             raise NotFoundError(f"no request with thread id {thread_id!r}")
         state = RequestState.model_validate(snapshot.values)
@@ -272,10 +288,7 @@ class Opsteam:
         who = Redactor.for_registry(self.registry).named_model(decision_input(by, reason))
         if out is not None:
             check_target(out)
-        with self._graph(thread_id) as graph:
-            snapshot = graph.get_state(self._config(thread_id))
-            if not snapshot.values:
-                raise NotFoundError(f"no request with thread id {thread_id!r}")
+        with self._thread(thread_id) as (graph, snapshot):
             pending = {i.value["checkpoint"]: i for i in snapshot.interrupts}
             targets = deciding.targets(thread_id, pending, checkpoint, all_pending, snapshot)
             answer = {
@@ -308,26 +321,25 @@ class Opsteam:
         step; a finished one whose bundle or history a crash cut short is completed."""
         if out is not None:
             check_target(out)
-        with self._exclusive(thread_id), self._graph(thread_id) as graph:
-            snapshot = graph.get_state(self._config(thread_id))
-            if not snapshot.values:
-                raise NotFoundError(f"no request with thread id {thread_id!r}")
+        with self._exclusive(thread_id), self._thread(thread_id) as (graph, snapshot):
             payload = deciding.recovered(self._claims(), thread_id, snapshot.interrupts)
             if snapshot.interrupts and payload is None:
                 raise ConflictError(
                     f"request {thread_id} is waiting for a decision; use opsteam approve"
                 )
             if not snapshot.next:
-                state, result, _ = self._snapshot(graph, thread_id)
+                state, result, _ = self._snapshot(graph, thread_id, snapshot=snapshot)
                 if out is None and self.completion.settled(state, result):
                     raise ConflictError(f"request {thread_id} has already finished")
                 return self.completion.settle(state, result, out)
             state, result = self._run(graph, thread_id, payload)
             return self.completion.settle(state, result, out)
 
-    def _settle_if_needed(self, graph: Graph, thread_id: str) -> tuple[RequestState, RunResult]:
+    def _settle_if_needed(
+        self, graph: Graph, thread_id: str, snapshot: StateSnapshot
+    ) -> tuple[RequestState, RunResult]:
         """The next command touching a run that a crash left unrecorded completes it."""
-        state, result, next_nodes = self._snapshot(graph, thread_id)
+        state, result, next_nodes = self._snapshot(graph, thread_id, snapshot=snapshot)
         if not at_rest(result, next_nodes) or self.completion.settled(state, result):
             return state, result
         try:
@@ -343,8 +355,8 @@ class Opsteam:
 
     def record_outcome(self, thread_id: str, outcome: ChangeOutcome) -> RunResult:
         """How the change went when it was applied (e.g. rolled back), for the KPIs."""
-        with self._graph(thread_id) as graph:
-            state, result = self._settle_if_needed(graph, thread_id)
+        with self._thread(thread_id) as (graph, snapshot):
+            state, result = self._settle_if_needed(graph, thread_id, snapshot)
             if result.status in ("rejected", "redirected"):
                 raise ConflictError(
                     f"request {thread_id} was {result.status}, so no change was made; "
@@ -363,8 +375,8 @@ class Opsteam:
         ``out``, written there as a bundle (the same bytes a finished run writes)."""
         if out is not None:
             check_target(out)
-        with self._graph(thread_id) as graph:
-            state, result = self._settle_if_needed(graph, thread_id)
+        with self._thread(thread_id) as (graph, snapshot):
+            state, result = self._settle_if_needed(graph, thread_id, snapshot)
             artifacts = state.all_artifacts()
             if out is None:
                 return result, artifacts
@@ -379,17 +391,14 @@ class Opsteam:
 
     def state(self, thread_id: str) -> RequestState:
         """The full typed state (decisions of every role), for the Python API and tests."""
-        with self._graph(thread_id) as graph:
-            snapshot = graph.get_state(self._config(thread_id))
-            if not snapshot.values:
-                raise NotFoundError(f"no request with thread id {thread_id!r}")
+        with self._thread(thread_id) as (_, snapshot):
             state = RequestState.model_validate(snapshot.values)
         # A way out too: runs stored before their IDs were named on the way in are named here.
         return Redactor.for_registry(self.registry).named_model(state)
 
     def status(self, thread_id: str) -> RunResult:
-        with self._graph(thread_id) as graph:
-            return self._settle_if_needed(graph, thread_id)[1]
+        with self._thread(thread_id) as (graph, snapshot):
+            return self._settle_if_needed(graph, thread_id, snapshot)[1]
 
     def threads(self, limit: int = 50) -> list[RequestSummary]:
         """Most recently updated requests first, from the history store's index (redacted)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from opsteam.application.db import Base, StoreOrSession, _aware, _transaction, open_store
 from opsteam.domain.inputs import BuiltStack, RunInputs
-from opsteam.domain.settings import Settings
+from opsteam.domain.settings import Settings, database_url
 
 
 class StackRow(Base):
@@ -69,10 +69,22 @@ def built_stacks(target: StoreOrSession) -> list[BuiltStack]:
         ]
 
 
+def current_stacks(stacks: list[BuiltStack]) -> list[BuiltStack]:
+    """One stack per Terraform state (bucket and key), the newest, oldest first.
+
+    A New request built again for the same prefix applies to the same state, so it replaced
+    the earlier build: that one's range and outputs are gone. A run carries these in its
+    state (``RunInputs``), so its checkpoints stay the same size however many requests the
+    history holds, instead of growing with every request that ever completed.
+    """
+    newest = {(s.state_bucket, s.state_key): index for index, s in enumerate(stacks)}
+    return [s for index, s in enumerate(stacks) if newest[(s.state_bucket, s.state_key)] == index]
+
+
 def run_inputs(home: Path, settings: Settings, now: datetime) -> RunInputs:
     """What a run needs from outside its request, read just before it starts."""
-    with open_store(home) as store:
-        stacks = built_stacks(store)
+    with open_store(url=database_url(home, settings)) as store:
+        stacks = current_stacks(built_stacks(store))
     return RunInputs(
         address_pool=list(settings.address_pool),
         stacks=stacks,

@@ -29,6 +29,11 @@ _DASHES = "\u2010-\u2015\u2212\u2011_-"
 _ID_SHAPE = re.compile(r"^([A-Za-z]+)[\s" + _DASHES + r"]*(\d+)$")
 
 
+_REMEMBERED = 8192  # texts whose redaction a Redactor keeps
+_REMEMBERED_LENGTH = 512  # longer texts are redacted each time (request texts, files)
+_KEPT_ROSTERS = 16
+
+
 def _canonical(prefix: str, number: str) -> str:
     return f"{prefix.upper()}-{number}"
 
@@ -38,6 +43,7 @@ class Redactor:
 
     def __init__(self, public_names: Mapping[str, str]) -> None:
         self._names: dict[str, str] = {}
+        self._seen: dict[str, str] = {}
         alternatives = []
         for identifier, name in public_names.items():
             shape = _ID_SHAPE.match(identifier.strip())
@@ -56,7 +62,14 @@ class Redactor:
 
     @classmethod
     def for_registry(cls, registry: Registry) -> Redactor:
-        return cls(registry.public_names())
+        """One redactor per roster (its pattern compiled once, its answers remembered)."""
+        names = tuple(registry.public_names().items())
+        found = _BY_ROSTER.get(names)
+        if found is None:
+            if len(_BY_ROSTER) >= _KEPT_ROSTERS:
+                _BY_ROSTER.clear()
+            found = _BY_ROSTER[names] = cls(dict(names))
+        return found
 
     def _replace(self, match: re.Match[str]) -> str:
         shape = _ID_SHAPE.match(match.group(0).replace(" ", "-"))
@@ -73,8 +86,17 @@ class Redactor:
         return self._pattern.sub(self._replace, text) if self._pattern is not None else text
 
     def text(self, text: str) -> str:
-        """Public names instead of internal IDs, then secrets masked."""
-        return mask_secrets(self.named(text))
+        """Public names instead of internal IDs, then secrets masked (a pure function of the
+        text, so the answers for short texts - keys, names, statuses - are remembered)."""
+        found = self._seen.get(text)
+        if found is not None:
+            return found
+        redacted = mask_secrets(self.named(text))
+        if len(text) <= _REMEMBERED_LENGTH:
+            if len(self._seen) >= _REMEMBERED:
+                self._seen.clear()
+            self._seen[text] = redacted
+        return redacted
 
     def named_model(self, model: _M) -> _M:
         """A copy of ``model`` with every string in it, nested ones too, named.
@@ -117,6 +139,9 @@ class Redactor:
         if isinstance(value, datetime | date):
             return value.isoformat()
         return value
+
+
+_BY_ROSTER: dict[tuple[tuple[str, str], ...], Redactor] = {}
 
 
 class RedactingFormatter(logging.Formatter):

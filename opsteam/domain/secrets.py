@@ -36,9 +36,36 @@ class _Rule:
     # Text that every match contains: a rule whose hints are all absent is skipped, which
     # keeps masking cheap enough to run in every text field's validator.
     hints: tuple[str, ...] = ()
+    # For a rule whose matches never span a line: words (lower case) one of which every match
+    # holds, case-insensitively. Only the lines holding one are searched, so a long file
+    # with a few such lines costs a scan for the words, not the pattern at every position.
+    line_words: tuple[str, ...] = ()
 
     def applies(self, text: str) -> bool:
         return not self.hints or any(h in text for h in self.hints)
+
+    def mask(self, text: str) -> str:
+        if not self.line_words:
+            return self.pattern.sub(self.replace, text)
+        folded = _folded(text)
+        if not any(w in folded for w in self.line_words):
+            return text
+        lines, folded_lines = text.split("\n"), folded.split("\n")
+        if len(lines) != len(folded_lines):  # never: folding keeps line breaks
+            return self.pattern.sub(self.replace, text)
+        for index, line in enumerate(folded_lines):
+            if any(w in line for w in self.line_words):
+                lines[index] = self.pattern.sub(self.replace, lines[index])
+        return "\n".join(lines)
+
+
+# What IGNORECASE matching equates: case folding, plus the Turkish dotted and dotless i,
+# which the pattern engine matches to "i" but folding does not turn into a plain "i".
+_TURKISH_I = str.maketrans({"\u0130": "i", "\u0131": "i"})
+
+
+def _folded(text: str) -> str:
+    return text.translate(_TURKISH_I).casefold()
 
 
 def _whole(kind: str) -> Callable[[re.Match[str]], str]:
@@ -65,6 +92,7 @@ _RULES: tuple[_Rule, ...] = (
         "url-password",
         re.compile(r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)"),
         _keep_prefix,
+        ("://",),
         ("://",),
     ),
     _Rule(
@@ -112,6 +140,12 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _keep_prefix,
         ("=", ":"),
+        (
+            # Every name above ends in one of these (pgpassword and mysql_pwd included).
+            *("password", "passwd", "passphrase", "pwd", "secret", "token", "credential"),
+            *("apikey", "api_key", "api-key", "accesskey", "access_key", "access-key"),
+            *("privatekey", "private_key", "private-key"),
+        ),
     ),
 )
 
@@ -120,7 +154,7 @@ def mask_secrets(text: str) -> str:
     """``text`` with every recognised secret replaced by a ``[redacted...]`` marker."""
     for rule in _RULES:
         if rule.applies(text):
-            text = rule.pattern.sub(rule.replace, text)
+            text = rule.mask(text)
     return text
 
 

@@ -14,7 +14,7 @@ import typer
 from opsteam.domain.redaction import RedactingFormatter, Redactor
 from opsteam.domain.registry import default_registry
 from opsteam.domain.settings import load_settings
-from opsteam.interfaces.cli import evals, ops, people, requests, show, tasks
+from opsteam.interfaces.cli import evals, ops, people, prune, requests, show, tasks
 from opsteam.interfaces.output import Output
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ evals.register(app)
 tasks.register(app)
 people.register(app)
 show.register(app)
+prune.register(app)
 
 
 def version() -> str:

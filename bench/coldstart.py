@@ -1,4 +1,9 @@
-"""Cold start: each command from a new process, against importing its libraries alone."""
+"""Cold start: each command from a new process, against importing its libraries alone.
+
+Part of ``bench/run.py``; alone (no PostgreSQL needed), printing its section and targets:
+
+    .venv/bin/python -m bench.coldstart --rounds 10
+"""
 
 from __future__ import annotations
 
@@ -161,3 +166,31 @@ def status_scaling(work: Workload, many: Path, *, rounds: int) -> Section:
         section.add(row, "status:cold" if "new process" in how else "status:warm")
     section.notes.append("`status` lists the 50 most recent requests from the history index.")
     return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the cold start section alone and print it as BENCHMARKS.md writes it."""
+    import argparse
+    from datetime import UTC, datetime
+
+    from bench.report import render
+    from bench.targets import targets
+    from bench.workload import prepare
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--rounds", type=int, default=10, help="timed runs of each command")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first")
+    args = parser.parse_args(argv)
+    for key in [k for k in os.environ if k.startswith("OPSTEAM_") and "BENCH" not in k]:
+        del os.environ[key]  # the user's own data home must not leak in
+    with tempfile.TemporaryDirectory(prefix="opsteam-bench-") as scratch:
+        work = prepare(Path(scratch), None)
+        section = cold_start(work, cold_home(work), rounds=args.rounds, warmup=args.warmup)
+    load = os.getloadavg()[0]
+    header = [f"Cold start only, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load:.1f}"]
+    sys.stdout.write(render(header, targets([section]), [section], []))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
 
 from opsteam.domain.secrets import mask_secrets
 
@@ -76,7 +75,7 @@ class Redactor:
         """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
         if isinstance(value, str):
             return self.text(value)
-        if isinstance(value, BaseModel):
+        if _is_model(value):
             return self.value(value.model_dump(mode="json", by_alias=True))
         if isinstance(value, Mapping):
             return {self.value(k): self.value(v) for k, v in value.items()}
@@ -87,6 +86,15 @@ class Redactor:
         if isinstance(value, datetime | date):
             return value.isoformat()
         return value
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model (pydantic is imported only once a model can exist: never for text)."""
+    if "pydantic" not in sys.modules:
+        return False
+    from pydantic import BaseModel
+
+    return isinstance(value, BaseModel)
 
 
 class RedactingFormatter(logging.Formatter):

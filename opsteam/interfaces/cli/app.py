@@ -1,21 +1,24 @@
 """The ``opsteam`` command: assembles the command groups and runs them.
 
 Exit codes: 0 completed, 3 waiting for approval, 2 bad input or usage, 1 failure.
+
+Start-up stays light: the command modules import only Typer at their top, the roster and the
+settings load when a command first asks for them (once per process), and ``--help`` and
+``--version`` load neither.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsteam.domain.redaction import RedactingFormatter, Redactor
-from opsteam.domain.registry import default_registry
-from opsteam.domain.settings import load_settings
 from opsteam.interfaces.cli import evals, ops, people, requests, show, tasks
-from opsteam.interfaces.output import Output
+from opsteam.interfaces.cli.logs import configure_logging
+
+if TYPE_CHECKING:
+    from opsteam.interfaces.output import Output
 
 app = typer.Typer(
     name="opsteam",
@@ -46,10 +49,8 @@ def version() -> str:
 
 
 def _print_version(wanted: bool) -> None:
-    if wanted:
-        _exit().emit(
-            {"version": version()}, as_json=False, render=lambda d: f"opsteam {d['version']}"
-        )
+    if wanted:  # no roster to load: a version holds no role ID and no secret
+        sys.stdout.write(f"opsteam {version()}\n")
         raise typer.Exit(0)
 
 
@@ -91,23 +92,14 @@ def use_model(spec: str) -> None:
 
 def _exit() -> Output:
     """The exit for framework messages (usage errors): the packaged roster's names."""
-    try:
-        return Output(Redactor.for_registry(default_registry()))
-    except Exception:  # a broken install must still print its errors, secrets masked
-        return Output(Redactor({}))
+    from opsteam.interfaces.cli.logs import packaged_redactor
+    from opsteam.interfaces.output import Output
 
-
-def _configure_logging() -> None:
-    settings = load_settings()
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter(_exit().redactor, "%(levelname)s %(name)s: %(message)s")
-    )
-    logging.basicConfig(level=settings.log.upper(), handlers=[handler], force=True)
+    return Output(packaged_redactor())
 
 
 def main() -> None:
-    _configure_logging()
+    configure_logging()
     sys.exit(_run_app(sys.argv[1:]))
 
 

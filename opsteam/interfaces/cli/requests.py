@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.models import Redirect, Verdict
-from opsteam.interfaces.cli import views
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
@@ -23,6 +21,7 @@ from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
 
 if TYPE_CHECKING:
     from opsteam.application.results import RunResult
+    from opsteam.domain.models import Redirect, Verdict
 
 MAX_INPUT_BYTES = 256 * 1024
 
@@ -49,6 +48,8 @@ def finish(
 
     With ``strict``, a finished request with artifacts no validator checked exits 1.
     """
+    from opsteam.interfaces.cli import views
+
     data: Any = [r.model_dump(mode="json") for r in results]
     if len(results) == 1:
         invocation.output.emit(data[0], as_json=as_json, render=views.run_view)
@@ -221,6 +222,8 @@ def status(
     registry: RegistryOpt = None,
 ) -> None:
     """Show one request, or list recent ones."""
+    from opsteam.interfaces.cli import views
+
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
         if thread is None:  # the listing reads the index: no graph, no LangGraph import
@@ -235,6 +238,8 @@ def status(
 
 def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """The team, by public name."""
+    from opsteam.interfaces.cli import views
+
     invocation = Invocation(registry_option=registry)
     with guarded(invocation, as_json):
         reg = invocation.registry

@@ -9,6 +9,7 @@ settings load when a command first asks for them (once per process), and ``--hel
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -112,12 +113,46 @@ _UsageError = _framework_error("UsageError")
 _ClickException = _framework_error("ClickException")
 
 
+# Options of the main command that take a value (the subcommand comes after it).
+_VALUED = ("--model",)
+
+
+def _needed(args: list[str]) -> typer.Typer:
+    """The application with only the subcommand ``args`` names, when it names one.
+
+    Building a command's parameters reads its signature, so building all of them costs more
+    than running ``roster``; the help listing, a mistyped name and no name at all get all.
+    """
+    words = iter(args)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return _only(word)
+    return app
+
+
+def _only(name: str) -> typer.Typer:
+    commands = [
+        c
+        for c in app.registered_commands
+        if c.callback is not None
+        and (c.name or typer.main.get_command_name(c.callback.__name__)) == name
+    ]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app  # unknown: the full application names the choices
+    chosen = copy.copy(app)
+    chosen.registered_commands, chosen.registered_groups = commands, groups
+    return chosen
+
+
 def _run_app(args: list[str]) -> int:
     """Run the command; a usage mistake becomes one ``error:`` line and exit 2, like bad input."""
     try:
         from opsteam.interfaces.cli.helptext import tidy
 
-        command = tidy(typer.main.get_command(app))
+        command = tidy(typer.main.get_command(_needed(args)))
         code = command.main(args=args, prog_name="opsteam", standalone_mode=False)
     except _UsageError as exc:
         message: str = exc.format_message()  # type: ignore[attr-defined]

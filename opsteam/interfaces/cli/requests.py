@@ -222,7 +222,7 @@ def status(
     registry: RegistryOpt = None,
 ) -> None:
     """Show one request, or list recent ones."""
-    from opsteam.interfaces.cli import views
+    from opsteam.interfaces.cli import list_views
 
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
@@ -230,15 +230,17 @@ def status(
             from opsteam.application.listing import recent_threads
 
             rows = [r.model_dump(mode="json") for r in recent_threads(invocation.home)]
-            invocation.output.emit(rows, as_json=as_json, render=views.runs_view)
+            invocation.output.emit(rows, as_json=as_json, render=list_views.runs_view)
             return
         result = invocation.team().status(thread)
+    from opsteam.interfaces.cli import views
+
     invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=views.run_view)
 
 
 def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """The team, by public name."""
-    from opsteam.interfaces.cli import views
+    from opsteam.interfaces.cli.list_views import roster_view
 
     invocation = Invocation(registry_option=registry)
     with guarded(invocation, as_json):
@@ -259,7 +261,7 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
                 for r in reg.roles
             ],
         }
-    invocation.output.emit(data, as_json=as_json, render=views.roster_view)
+    invocation.output.emit(data, as_json=as_json, render=roster_view)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,8 @@ Part of ``bench/run.py``; alone (no PostgreSQL needed), printing its section and
 from __future__ import annotations
 
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from bench.report import Row, Section
-from bench.stats import Timing, interleaved, ratio, spread
+from bench.stats import Timing, interleaved, ratio, seconds, spread
 from bench.workload import DEV, PROD, Workload, run_service
 
 OPSTEAM = str(Path(sys.executable).with_name("opsteam"))
@@ -73,8 +75,29 @@ def run_process(argv: list[str], env: dict[str, str]) -> str:
     return text
 
 
-def start(command: Command, env: dict[str, str]) -> str:
-    return run_process(command.argv(), env)
+def start(command: Command, env: dict[str, str], cpu: list[float] | None = None) -> str:
+    """Run the command; ``cpu`` gets the child's CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    text = run_process(command.argv(), env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return text
+
+
+def cpu_note(cpu: dict[str, list[float]], rounds: int) -> str:
+    """The same comparison in CPU time, which other work on a shared machine barely moves."""
+    median = {label: statistics.median(times[-rounds:]) for label, times in cpu.items()}
+    light, heavy = median[PYDANTIC_YAML], median[LANGGRAPH]
+    shown = [
+        f"{label.removeprefix('opsteam ')} {value / (heavy if 'approve' in label else light):.2f}x"
+        for label, value in median.items()
+        if label not in BASELINES
+    ]
+    return (
+        "CPU time of each process (user + system, median of the same runs), as ratios to the "
+        f"same baselines ({seconds(light)} and {seconds(heavy)}): " + ", ".join(shown) + "."
+    )
 
 
 def paused_at_last_checkpoint(work: Workload, home: Path, count: int) -> list[str]:
@@ -107,7 +130,10 @@ def cold_home(work: Workload) -> Path:
 def cold_start(work: Workload, home: Path, *, rounds: int, warmup: int) -> Section:
     env = cli_env(home)
     found = commands(work, home, rounds + warmup)
-    runs: dict[str, Callable[[], object]] = {c.label: partial(start, c, env) for c in found}
+    cpu: dict[str, list[float]] = {c.label: [] for c in found}
+    runs: dict[str, Callable[[], object]] = {
+        c.label: partial(start, c, env, cpu[c.label]) for c in found
+    }
     timings = interleaved(runs, rounds=rounds, warmup=warmup)
     section = Section(
         f"Cold start from a new process (median of {rounds}, interquartile range)",
@@ -132,6 +158,7 @@ def cold_start(work: Workload, home: Path, *, rounds: int, warmup: int) -> Secti
         f"takes {spread(heavy)}.",
         "`approve` finishes a request paused at the production-change checkpoint (no validator "
         "runs after that checkpoint). The data home holds the paused requests and one finished.",
+        cpu_note(cpu, rounds),
     ]
     return section
 

@@ -1,8 +1,15 @@
-"""Cold start: each command from a new process, against importing its libraries alone."""
+"""Cold start: each command from a new process, against importing its libraries alone.
+
+Part of ``bench/run.py``; alone (no PostgreSQL needed), printing its section and targets:
+
+    .venv/bin/python -m bench.coldstart --rounds 10
+"""
 
 from __future__ import annotations
 
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -12,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from bench.report import Row, Section
-from bench.stats import Timing, interleaved, ratio, spread
+from bench.stats import Timing, interleaved, ratio, seconds, spread
 from bench.workload import DEV, PROD, Workload, run_service
 
 OPSTEAM = str(Path(sys.executable).with_name("opsteam"))
@@ -68,8 +75,29 @@ def run_process(argv: list[str], env: dict[str, str]) -> str:
     return text
 
 
-def start(command: Command, env: dict[str, str]) -> str:
-    return run_process(command.argv(), env)
+def start(command: Command, env: dict[str, str], cpu: list[float] | None = None) -> str:
+    """Run the command; ``cpu`` gets the child's CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    text = run_process(command.argv(), env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return text
+
+
+def cpu_note(cpu: dict[str, list[float]], rounds: int) -> str:
+    """The same comparison in CPU time, which other work on a shared machine barely moves."""
+    median = {label: statistics.median(times[-rounds:]) for label, times in cpu.items()}
+    light, heavy = median[PYDANTIC_YAML], median[LANGGRAPH]
+    shown = [
+        f"{label.removeprefix('opsteam ')} {value / (heavy if 'approve' in label else light):.2f}x"
+        for label, value in median.items()
+        if label not in BASELINES
+    ]
+    return (
+        "CPU time of each process (user + system, median of the same runs), as ratios to the "
+        f"same baselines ({seconds(light)} and {seconds(heavy)}): " + ", ".join(shown) + "."
+    )
 
 
 def paused_at_last_checkpoint(work: Workload, home: Path, count: int) -> list[str]:
@@ -102,7 +130,10 @@ def cold_home(work: Workload) -> Path:
 def cold_start(work: Workload, home: Path, *, rounds: int, warmup: int) -> Section:
     env = cli_env(home)
     found = commands(work, home, rounds + warmup)
-    runs: dict[str, Callable[[], object]] = {c.label: partial(start, c, env) for c in found}
+    cpu: dict[str, list[float]] = {c.label: [] for c in found}
+    runs: dict[str, Callable[[], object]] = {
+        c.label: partial(start, c, env, cpu[c.label]) for c in found
+    }
     timings = interleaved(runs, rounds=rounds, warmup=warmup)
     section = Section(
         f"Cold start from a new process (median of {rounds}, interquartile range)",
@@ -127,6 +158,7 @@ def cold_start(work: Workload, home: Path, *, rounds: int, warmup: int) -> Secti
         f"takes {spread(heavy)}.",
         "`approve` finishes a request paused at the production-change checkpoint (no validator "
         "runs after that checkpoint). The data home holds the paused requests and one finished.",
+        cpu_note(cpu, rounds),
     ]
     return section
 
@@ -161,3 +193,31 @@ def status_scaling(work: Workload, many: Path, *, rounds: int) -> Section:
         section.add(row, "status:cold" if "new process" in how else "status:warm")
     section.notes.append("`status` lists the 50 most recent requests from the history index.")
     return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the cold start section alone and print it as BENCHMARKS.md writes it."""
+    import argparse
+    from datetime import UTC, datetime
+
+    from bench.report import render
+    from bench.targets import targets
+    from bench.workload import prepare
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--rounds", type=int, default=10, help="timed runs of each command")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first")
+    args = parser.parse_args(argv)
+    for key in [k for k in os.environ if k.startswith("OPSTEAM_") and "BENCH" not in k]:
+        del os.environ[key]  # the user's own data home must not leak in
+    with tempfile.TemporaryDirectory(prefix="opsteam-bench-") as scratch:
+        work = prepare(Path(scratch), None)
+        section = cold_start(work, cold_home(work), rounds=args.rounds, warmup=args.warmup)
+    load = os.getloadavg()[0]
+    header = [f"Cold start only, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load:.1f}"]
+    sys.stdout.write(render(header, targets([section]), [section], []))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

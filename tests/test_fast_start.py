@@ -18,6 +18,8 @@ import pytest
 pytestmark = pytest.mark.slow
 
 WATCHED = ("langgraph", "langchain_core", "langsmith", "alembic", "jinja2")
+# Heavier libraries the lightest commands do without (a current SQLite store needs no ORM).
+LIGHT = {"sqlalchemy", "pydantic_settings", "rich"}
 # Runs the real entry point; on exit prints the watched top-level packages it imported and
 # how many times a registry was parsed.
 PROBE = f"""
@@ -34,7 +36,7 @@ def counting_parse(*args, **kwargs):
 registry.parse_registry = counting_parse
 
 def report():
-    tops = sorted({{m.split(".")[0] for m in sys.modules}} & set({WATCHED!r}))
+    tops = sorted({{m.split(".")[0] for m in sys.modules}} & set({WATCHED!r} + {tuple(LIGHT)!r}))
     loaded = "opsteam.interfaces.cli.app" in sys.modules
     sys.stderr.write("PROBE " + json.dumps([tops, len(parsed), loaded]) + "\\n")
 
@@ -87,8 +89,28 @@ def test_commands_that_run_no_graph_import_no_graph_machinery(
     probe(home, "status")  # a current store: the command below finds the schema at head
     code, _, tops, parses = probe(home, *args)
     assert code == 0
-    assert tops == [], f"opsteam {' '.join(args)} imported {tops}"
-    assert parses == 1, "the roster is parsed once per process"
+    heavy = [t for t in tops if t not in LIGHT]
+    assert heavy == [], f"opsteam {' '.join(args)} imported {heavy}"
+    only_help = args[-1] in ("--help", "--version")
+    assert parses == (0 if only_help else 1), "the roster: once per process, never for help"
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["roster"], ["status"], ["status", "--json"]], ids=str
+)
+def test_the_lightest_commands_load_no_orm_and_no_settings_library(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Help and version print without a roster; ``status`` on a current SQLite store reads it
+    with ``sqlite3``; none imports SQLAlchemy or pydantic-settings, and what is printed to a
+    pipe (here: captured) needs no Rich, only the help does.
+    """
+    home = tmp_path / "home"
+    probe(home, "status")
+    code, out, tops, _ = probe(home, *args)
+    assert code == 0 and out
+    assert "sqlalchemy" not in tops and "pydantic_settings" not in tops
+    assert args == ["--help"] or "rich" not in tops
 
 
 def test_a_new_store_is_migrated_on_first_use_then_opens_without_alembic(tmp_path: Path) -> None:
@@ -117,4 +139,4 @@ def test_exporting_the_claude_plugin_runs_no_graph(tmp_path: Path) -> None:
     code, out, tops, parses = probe(tmp_path / "home", "export", "claude-plugin",
                                     str(tmp_path / "plugin"))  # fmt: skip
     assert code == 0 and "agents/network-engineer.md" in out
-    assert tops == [] and parses == 1
+    assert [t for t in tops if t not in LIGHT] == [] and parses == 1

@@ -7,11 +7,13 @@ or a secret taken from the request text.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from opsteam.application.listing import PendingRef as PendingRef  # the listing's, re-exported
+from opsteam.application.listing import RequestSummary as RequestSummary
+from opsteam.application.listing import Status
 from opsteam.application.model import ModelReport, model_report
 from opsteam.domain.models import DecisionRecord, Finding, GateCheck, Redirect
 from opsteam.domain.redaction import Redactor
@@ -19,7 +21,6 @@ from opsteam.domain.registry import Registry
 from opsteam.graphs.review import ChangeReview, change_review
 from opsteam.graphs.state import RequestState
 
-Status = Literal["completed", "awaiting-approval", "rejected", "redirected", "failed", "running"]
 EXIT_CODES: dict[str, int] = {
     "completed": 0,
     "redirected": 0,
@@ -53,23 +54,6 @@ class CheckResult(BaseModel):
     status: str
     message: str
     findings: list[Finding]
-
-
-class PendingRef(BaseModel):
-    id: str
-    name: str
-
-
-class RequestSummary(BaseModel):
-    """One line of a listing, read from the history store's index (never the checkpoints)."""
-
-    thread_id: str
-    status: Status
-    request: str
-    environment: str
-    summary: str
-    pending: list[PendingRef] = Field(default_factory=list)
-    updated_at: datetime
 
 
 class RunResult(BaseModel):

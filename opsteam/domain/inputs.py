@@ -13,15 +13,10 @@ from ipaddress import IPv4Network
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_ADDRESS_POOL", "DEFAULT_RUNBOOK_BASE_URL", "BuiltStack", "RunInputs"]
+# The defaults live with the settings that override them (a light module: no models to build).
+from opsteam.domain.settings import DEFAULT_ADDRESS_POOL, DEFAULT_RUNBOOK_BASE_URL
 
-# Searched in this order: the big RFC 1918 blocks, most room first.
-DEFAULT_ADDRESS_POOL: tuple[IPv4Network, ...] = (
-    IPv4Network("10.0.0.0/8"),
-    IPv4Network("172.16.0.0/12"),
-)
-# Where the bundle's runbook is published; alerts link there (absolute, as Alertmanager needs).
-DEFAULT_RUNBOOK_BASE_URL = "https://runbooks.example.com"
+__all__ = ["DEFAULT_ADDRESS_POOL", "DEFAULT_RUNBOOK_BASE_URL", "BuiltStack", "RunInputs"]
 
 
 class BuiltStack(BaseModel):

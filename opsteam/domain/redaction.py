@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
-
 from opsteam.domain.secrets import mask_secrets
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from opsteam.domain.registry import Registry
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 _DASHES = "\u2010-\u2015\u2212\u2011_-"
 _ID_SHAPE = re.compile(r"^([A-Za-z]+)[\s" + _DASHES + r"]*(\d+)$")
 
@@ -114,7 +115,7 @@ class Redactor:
     def _named_data(self, value: Any) -> Any:
         if type(value) is str:
             return self.named(value)
-        if isinstance(value, BaseModel):
+        if _is_model(value):
             return self.named_model(value)
         if isinstance(value, list):
             return [self._named_data(v) for v in value]
@@ -128,7 +129,7 @@ class Redactor:
         """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
         if isinstance(value, str):
             return self.text(value)
-        if isinstance(value, BaseModel):
+        if _is_model(value):
             return self.value(value.model_dump(mode="json", by_alias=True))
         if isinstance(value, Mapping):
             return {self.value(k): self.value(v) for k, v in value.items()}
@@ -142,6 +143,15 @@ class Redactor:
 
 
 _BY_ROSTER: dict[tuple[tuple[str, str], ...], Redactor] = {}
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model (pydantic is imported only once a model can exist: never for text)."""
+    if "pydantic" not in sys.modules:
+        return False
+    from pydantic import BaseModel
+
+    return isinstance(value, BaseModel)
 
 
 class RedactingFormatter(logging.Formatter):

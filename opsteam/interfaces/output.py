@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from opsteam.domain.redaction import Redactor
-from opsteam.interfaces.plain import for_pipe, to_terminal
+from opsteam.interfaces.plain import Grid, Line, for_pipe, to_rich, to_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    Renderer = Callable[[Any], RenderableType | Iterable[RenderableType]]
+    Shown = RenderableType | Line | Grid
+    Renderer = Callable[[Any], Shown | Iterable[Shown]]
 else:
     Renderer = Callable[[Any], Any]
 
@@ -63,23 +64,24 @@ class Output:
             sys.stdout.write(json.dumps(safe, indent=2, ensure_ascii=False) + "\n")
             sys.stdout.flush()
             return
-        out = console()
         rendered = render(printable(safe))
         items = (
             [rendered]
             if isinstance(rendered, str) or not isinstance(rendered, Iterable)
             else list(rendered)
         )
-        for item in items:
-            if to_terminal():
-                out.print(item)
-                continue
-            plain = for_pipe(item)  # pipes and files: one record per line, nothing wrapped
+        if to_terminal():
+            out = console()
+            for item in items:
+                out.print(to_rich(item))
+            return
+        for item in items:  # pipes and files: one record per line, nothing wrapped
+            plain = for_pipe(item)
             if isinstance(plain, str):
-                out.file.write(plain + "\n")
-                out.file.flush()
+                sys.stdout.write(plain + "\n")
+                sys.stdout.flush()
             else:
-                out.print(plain)
+                console().print(plain)
 
     def error(self, lines: Iterable[str], *, as_json: bool = False) -> None:
         """One line per problem on stderr, never a traceback."""

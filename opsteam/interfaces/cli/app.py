@@ -1,21 +1,25 @@
 """The ``opsteam`` command: assembles the command groups and runs them.
 
 Exit codes: 0 completed, 3 waiting for approval, 2 bad input or usage, 1 failure.
+
+Start-up stays light: the command modules import only Typer at their top, the roster and the
+settings load when a command first asks for them (once per process), and ``--help`` and
+``--version`` load neither.
 """
 
 from __future__ import annotations
 
-import logging
+import copy
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsteam.domain.redaction import RedactingFormatter, Redactor
-from opsteam.domain.registry import default_registry
-from opsteam.domain.settings import load_settings
 from opsteam.interfaces.cli import evals, ops, people, prune, requests, show, tasks
-from opsteam.interfaces.output import Output
+from opsteam.interfaces.cli.logs import configure_logging
+
+if TYPE_CHECKING:
+    from opsteam.interfaces.output import Output
 
 app = typer.Typer(
     name="opsteam",
@@ -47,10 +51,8 @@ def version() -> str:
 
 
 def _print_version(wanted: bool) -> None:
-    if wanted:
-        _exit().emit(
-            {"version": version()}, as_json=False, render=lambda d: f"opsteam {d['version']}"
-        )
+    if wanted:  # no roster to load: a version holds no role ID and no secret
+        sys.stdout.write(f"opsteam {version()}\n")
         raise typer.Exit(0)
 
 
@@ -92,23 +94,14 @@ def use_model(spec: str) -> None:
 
 def _exit() -> Output:
     """The exit for framework messages (usage errors): the packaged roster's names."""
-    try:
-        return Output(Redactor.for_registry(default_registry()))
-    except Exception:  # a broken install must still print its errors, secrets masked
-        return Output(Redactor({}))
+    from opsteam.interfaces.cli.logs import packaged_redactor
+    from opsteam.interfaces.output import Output
 
-
-def _configure_logging() -> None:
-    settings = load_settings()
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter(_exit().redactor, "%(levelname)s %(name)s: %(message)s")
-    )
-    logging.basicConfig(level=settings.log.upper(), handlers=[handler], force=True)
+    return Output(packaged_redactor())
 
 
 def main() -> None:
-    _configure_logging()
+    configure_logging()
     sys.exit(_run_app(sys.argv[1:]))
 
 
@@ -121,12 +114,46 @@ _UsageError = _framework_error("UsageError")
 _ClickException = _framework_error("ClickException")
 
 
+# Options of the main command that take a value (the subcommand comes after it).
+_VALUED = ("--model",)
+
+
+def _needed(args: list[str]) -> typer.Typer:
+    """The application with only the subcommand ``args`` names, when it names one.
+
+    Building a command's parameters reads its signature, so building all of them costs more
+    than running ``roster``; the help listing, a mistyped name and no name at all get all.
+    """
+    words = iter(args)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return _only(word)
+    return app
+
+
+def _only(name: str) -> typer.Typer:
+    commands = [
+        c
+        for c in app.registered_commands
+        if c.callback is not None
+        and (c.name or typer.main.get_command_name(c.callback.__name__)) == name
+    ]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app  # unknown: the full application names the choices
+    chosen = copy.copy(app)
+    chosen.registered_commands, chosen.registered_groups = commands, groups
+    return chosen
+
+
 def _run_app(args: list[str]) -> int:
     """Run the command; a usage mistake becomes one ``error:`` line and exit 2, like bad input."""
     try:
         from opsteam.interfaces.cli.helptext import tidy
 
-        command = tidy(typer.main.get_command(app))
+        command = tidy(typer.main.get_command(_needed(args)))
         code = command.main(args=args, prog_name="opsteam", standalone_mode=False)
     except _UsageError as exc:
         message: str = exc.format_message()  # type: ignore[attr-defined]

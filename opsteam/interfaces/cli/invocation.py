@@ -12,28 +12,43 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.redaction import Redactor
-from opsteam.domain.registry import Registry, default_registry, load_registry
-from opsteam.domain.settings import Settings, data_home, load_settings
-from opsteam.interfaces.output import Output
+from opsteam.interfaces.cli.logs import apply_settings
 
 if TYPE_CHECKING:
     from opsteam.application.service import Opsteam
+    from opsteam.domain.registry import Registry
+    from opsteam.domain.settings import Settings
+    from opsteam.interfaces.output import Output
+
+
+def _settings() -> Settings:
+    from opsteam.domain.settings import load_settings
+
+    return load_settings()
 
 
 @dataclass
 class Invocation:
     home_option: Path | None = None
     registry_option: Path | None = None
-    settings: Settings = field(default_factory=load_settings)
+    settings: Settings = field(default_factory=_settings)
+
+    def __post_init__(self) -> None:
+        apply_settings(self.settings)
 
     @cached_property
     def registry(self) -> Registry:
+        from opsteam.domain.registry import load_registry
+
         return load_registry(self.registry_option, settings=self.settings)
 
     @cached_property
     def output(self) -> Output:
         """The exit for this command: the loaded roster's IDs, else the packaged roster's."""
+        from opsteam.domain.redaction import Redactor
+        from opsteam.domain.registry import default_registry
+        from opsteam.interfaces.output import Output
+
         try:
             registry = self.registry
         except InputError:  # a broken --registry: its own IDs are unknown, use the packaged
@@ -43,6 +58,8 @@ class Invocation:
     @cached_property
     def home(self) -> Path:
         """The data home, refused with one line when it cannot be a directory."""
+        from opsteam.domain.settings import data_home
+
         try:
             return data_home(self.home_option, self.settings)
         except OSError as exc:

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.incidents import parse_severity, parse_status, parse_time
-from opsteam.interfaces.cli import incident_views as views
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import AtOpt, HomeOpt, JsonOpt, RegistryOpt
@@ -28,6 +26,8 @@ IdArg = Annotated[str, typer.Argument(help="Incident id, e.g. inc-1a2b3c4d.")]
 
 
 def _now(text: str | None, field: str = "now") -> datetime:
+    from opsteam.domain.incidents import parse_time
+
     return parse_time(text, field, default=datetime.now(UTC))
 
 
@@ -40,6 +40,8 @@ def _run(invocation: Invocation, action: Callable[[], int], *, as_json: bool) ->
 
 
 def _emit_result(invocation: Invocation, result: IncidentResult, as_json: bool) -> int:
+    from opsteam.interfaces.cli import incident_views as views
+
     data = views.summary(result, invocation.registry)
     invocation.output.emit(data, as_json=as_json, render=views.render_summary)
     return EXIT_WAITING if result.waiting_for_human else 0
@@ -107,6 +109,7 @@ def register(app: typer.Typer) -> None:
 
         def action() -> int:
             from opsteam.application import incidents as ops
+            from opsteam.domain.incidents import parse_severity, parse_time
 
             clock = _now(now)
             report = ops.IncidentReport.model_validate(
@@ -179,6 +182,7 @@ def register(app: typer.Typer) -> None:
 
         def action() -> int:
             from opsteam.application import incidents as ops
+            from opsteam.domain.incidents import parse_status, parse_time
 
             update = ops.IncidentUpdate(
                 at=_now(now, "at"),
@@ -255,6 +259,7 @@ def register(app: typer.Typer) -> None:
 
         def action() -> int:
             from opsteam.application import incidents as ops
+            from opsteam.interfaces.cli import incident_views as views
 
             rows = ops.list_incidents(
                 invocation.home, open_only=not all_, registry=invocation.registry
@@ -279,6 +284,7 @@ def register(app: typer.Typer) -> None:
 
         def action() -> int:
             from opsteam.application import incidents as ops
+            from opsteam.interfaces.cli import incident_views as views
 
             data = ops.show_incident(invocation.home, incident_id, registry=invocation.registry)
             invocation.output.emit(data, as_json=as_json, render=views.render_show)
@@ -301,6 +307,7 @@ def register(app: typer.Typer) -> None:
 
         def action() -> int:
             from opsteam.application import incidents as ops
+            from opsteam.interfaces.cli import incident_views as views
 
             results = ops.tick(invocation.home, now=_now(now), registry=invocation.registry)
             data = [views.summary(r, invocation.registry) for r in results]
@@ -330,6 +337,7 @@ def _oncall(
 
     def action() -> int:
         from opsteam.application.oncall import shift_view, who_is_on_call
+        from opsteam.interfaces.cli import incident_views as views
 
         when, roster = _now(at, "at"), invocation.registry
         invocation.output.emit(
@@ -363,6 +371,8 @@ def _kpis(
 
     def action() -> int:
         from opsteam.application import incidents as ops
+        from opsteam.domain.incidents import parse_time
+        from opsteam.interfaces.cli import incident_views as views
 
         clock = _now(now)
         start = parse_time(since, "since") if since else None

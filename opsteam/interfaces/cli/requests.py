@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.models import Redirect, Verdict
-from opsteam.interfaces.cli import views
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
@@ -23,6 +21,7 @@ from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
 
 if TYPE_CHECKING:
     from opsteam.application.results import RunResult
+    from opsteam.domain.models import Redirect, Verdict
 
 MAX_INPUT_BYTES = 256 * 1024
 
@@ -49,6 +48,8 @@ def finish(
 
     With ``strict``, a finished request with artifacts no validator checked exits 1.
     """
+    from opsteam.interfaces.cli import views
+
     data: Any = [r.model_dump(mode="json") for r in results]
     if len(results) == 1:
         invocation.output.emit(data[0], as_json=as_json, render=views.run_view)
@@ -221,20 +222,26 @@ def status(
     registry: RegistryOpt = None,
 ) -> None:
     """Show one request, or list recent ones."""
+    from opsteam.interfaces.cli import list_views
+
     invocation = Invocation(home, registry)
     with guarded(invocation, as_json):
         if thread is None:  # the listing reads the index: no graph, no LangGraph import
             from opsteam.application.listing import recent_threads
 
             rows = [r.model_dump(mode="json") for r in recent_threads(invocation.home)]
-            invocation.output.emit(rows, as_json=as_json, render=views.runs_view)
+            invocation.output.emit(rows, as_json=as_json, render=list_views.runs_view)
             return
         result = invocation.team().status(thread)
+    from opsteam.interfaces.cli import views
+
     invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=views.run_view)
 
 
 def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """The team, by public name."""
+    from opsteam.interfaces.cli.list_views import roster_view
+
     invocation = Invocation(registry_option=registry)
     with guarded(invocation, as_json):
         reg = invocation.registry
@@ -254,7 +261,7 @@ def roster(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
                 for r in reg.roles
             ],
         }
-    invocation.output.emit(data, as_json=as_json, render=views.roster_view)
+    invocation.output.emit(data, as_json=as_json, render=roster_view)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import RenderableType
-from rich.text import Text
 
 from opsteam.domain.errors import InputError
 from opsteam.interfaces.cli.errors import guarded
@@ -24,6 +22,8 @@ from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
 from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from opsteam.application.task import Tasks
 
 MAX_PROMPT_BYTES = 256 * 1024
@@ -31,6 +31,8 @@ MAX_PROMPT_BYTES = 256 * 1024
 
 def task_view(data: dict[str, Any]) -> Iterator[RenderableType]:
     """A task result for people (the data is already redacted)."""
+    from rich.text import Text
+
     head = f"{data['status'].upper()}  [{data['subagent_type']}]"
     if data.get("thread_id"):
         head += f"  thread {data['thread_id']}"
@@ -135,6 +137,8 @@ def claude_plugin(
     registry: RegistryOpt = None,
 ) -> None:
     """Write a Claude Code plugin: a subagent per role and for the team, and the MCP config."""
+    from rich.text import Text
+
     from opsteam.interfaces.cli.app import version
     from opsteam.interfaces.plugin.claude import ServerCommand, export_plugin
 

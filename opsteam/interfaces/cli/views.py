@@ -10,6 +10,9 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from opsteam.interfaces.cli.list_views import roster_view as roster_view  # re-exported
+from opsteam.interfaces.cli.list_views import runs_view as runs_view
+
 _STATUS_STYLE = {
     "completed": "bold green",
     "awaiting-approval": "bold yellow",
@@ -192,29 +195,6 @@ def _checks(data: dict[str, Any]) -> Iterator[RenderableType]:
         yield table
     if data.get("error"):
         yield Text(f"Error: {data['error']}", style="red")
-
-
-def runs_view(data: list[dict[str, Any]]) -> Iterator[RenderableType]:
-    if not data:
-        yield Text("No requests yet. Submit one with: opsteam submit FILE")
-        return
-    table = _table("Requests", "thread", "status", "env", "request", keep=("thread", "status"))
-    for r in data:
-        waiting = [f"- {p['id']}" for p in r.get("pending", [])]
-        table.add_row(
-            r["thread_id"], "\n".join([r["status"], *waiting]), r["environment"], r["request"]
-        )
-    yield table
-    yield Text("Details: opsteam status THREAD")
-
-
-def roster_view(data: dict[str, Any]) -> Iterator[RenderableType]:
-    yield Text(f"{data['team']} (lead: {data['lead']})", style="bold")
-    yield Text(data["mission"])
-    table = _table("Roster", "role", "slug", "specialty", "responsibility", keep=("slug",))
-    for r in data["roles"]:
-        table.add_row(r["name"], r["slug"], r["specialty"], r["primary_responsibility"])
-    yield table
 
 
 def runs_detail(rows: list[dict[str, Any]]) -> Iterator[RenderableType]:

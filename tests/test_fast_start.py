@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 WATCHED = ("langgraph", "langchain_core", "langsmith", "alembic", "jinja2")
 # Heavier libraries the lightest commands do without (a current SQLite store needs no ORM).
-LIGHT = {"sqlalchemy", "pydantic_settings", "rich"}
+LIGHT = {"sqlalchemy", "rich"}
 # Runs the real entry point; on exit prints the watched top-level packages it imported and
 # how many times a registry was parsed.
 PROBE = f"""
@@ -98,18 +98,16 @@ def test_commands_that_run_no_graph_import_no_graph_machinery(
 @pytest.mark.parametrize(
     "args", [["--help"], ["--version"], ["roster"], ["status"], ["status", "--json"]], ids=str
 )
-def test_the_lightest_commands_load_no_orm_and_no_settings_library(
-    tmp_path: Path, args: list[str]
-) -> None:
-    """Help and version print without a roster; ``status`` on a current SQLite store reads it
-    with ``sqlite3``; none imports SQLAlchemy or pydantic-settings, and what is printed to a
-    pipe (here: captured) needs no Rich, only the help does.
+def test_the_lightest_commands_load_no_orm(tmp_path: Path, args: list[str]) -> None:
+    """Help and version print without a roster; ``status`` on a current SQLite
+    store reads it with ``sqlite3``; none imports SQLAlchemy, and what is printed to a pipe
+    (here: captured) needs no Rich, only the help does.
     """
     home = tmp_path / "home"
     probe(home, "status")
     code, out, tops, _ = probe(home, *args)
     assert code == 0 and out
-    assert "sqlalchemy" not in tops and "pydantic_settings" not in tops
+    assert "sqlalchemy" not in tops
     assert args == ["--help"] or "rich" not in tops
 
 

@@ -1,23 +1,28 @@
-"""Configuration, read in one place: ``OPSTEAM_*`` environment variables, then a TOML file.
+"""Configuration, read in one place: ``OPSTEAM_*`` environment variables, then a TOML file
+(pydantic-settings).
 
 Everything that used to peek at ``os.environ`` asks :func:`load_settings` instead, so a test
 (or an embedding program) can pass its own mapping and nothing else reads the environment.
-The sources are read here by hand (keyword arguments, then the environment, then the settings
-file) rather than through pydantic-settings, to keep its import (tens of milliseconds) out
-of every command's start-up.
+pydantic-settings is imported when settings are first read, never by ``--help`` or
+``--version``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from opsteam.domain.errors import InputError
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 # Searched in this order: the big RFC 1918 blocks, most room first.
 DEFAULT_ADDRESS_POOL: tuple[IPv4Network, ...] = (
@@ -27,7 +32,6 @@ DEFAULT_ADDRESS_POOL: tuple[IPv4Network, ...] = (
 # Where the bundle's runbook is published; alerts link there (absolute, as Alertmanager needs).
 DEFAULT_RUNBOOK_BASE_URL = "https://runbooks.example.com"
 _POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-ENV_PREFIX = "OPSTEAM_"
 
 
 def settings_file() -> Path:
@@ -40,34 +44,10 @@ def settings_file() -> Path:
     return Path(user_config_dir("opsteam")) / "settings.toml"
 
 
-def _file_values(path: Path) -> dict[str, Any]:
-    """The settings file's values (none when there is no file)."""
-    import tomllib
+class Settings(BaseSettings):
+    """Every knob opsteam reads from its environment; all optional, safe defaults."""
 
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the settings file ({exc})") from None
-
-
-def _environment_values(environ: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
-    """``OPSTEAM_<NAME>`` for each setting, the variable's name in any case."""
-    wanted = {f"{ENV_PREFIX}{name}".lower(): name for name in names}
-    return {wanted[key.lower()]: value for key, value in environ.items() if key.lower() in wanted}
-
-
-class Settings(BaseModel):
-    """Every knob opsteam reads from its environment; all optional, safe defaults.
-
-    ``Settings()`` reads the process environment and the settings file (keyword arguments
-    win, then the environment, then the file); ``Settings.model_validate`` reads only what
-    it is given.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="OPSTEAM_", extra="ignore", frozen=True)
 
     home: Path | None = Field(default=None, description="data directory (runs, history)")
     registry: Path | None = Field(default=None, description="your own registry.yaml")
@@ -83,7 +63,7 @@ class Settings(BaseModel):
     tf_schema: Path | None = Field(
         default=None, description="explicit Terraform provider-schema cache (JSON)"
     )
-    address_pool: list[IPv4Network] = Field(
+    address_pool: Annotated[list[IPv4Network], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ADDRESS_POOL),
         description="where new VPC ranges come from, in order (comma-separated CIDRs)",
     )
@@ -103,10 +83,18 @@ class Settings(BaseModel):
         default=2, ge=0, le=5, description="re-asks of the model after an invalid proposal"
     )
 
-    def __init__(self, **values: Any) -> None:
-        names = type(self).model_fields
-        sources = {**_file_values(settings_file()), **_environment_values(os.environ, names)}
-        super().__init__(**{**sources, **values})
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the settings file ($OPSTEAM_CONFIG or the user's)."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_file())
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings, toml)
 
     @field_validator("address_pool", mode="before")
     @classmethod

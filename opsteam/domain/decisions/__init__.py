@@ -55,6 +55,7 @@ from opsteam.domain.decisions.monitoring import (
     InputSeries,
     ScrapeJob,
 )
+from opsteam.domain.decisions.roles import GenericRoleDecision, RoleEngagement
 
 __all__ = [
     "AlertCase",
@@ -76,6 +77,7 @@ __all__ = [
     "ExporterDeployment",
     "ExporterSettings",
     "FirewallRule",
+    "GenericRoleDecision",
     "HostInstance",
     "HostSpec",
     "InputSeries",
@@ -90,6 +92,7 @@ __all__ = [
     "Removal",
     "RemovalWatch",
     "RiskAssessment",
+    "RoleEngagement",
     "RouteTableSpec",
     "ScrapeJob",
     "SecurityGroup",

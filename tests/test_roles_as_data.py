@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from opsteam.agents.architect import role as architect
 from opsteam.agents.llm.prompts import system_prompt
+from opsteam.application.progress import finished_label, started_label
 from opsteam.application.service import Opsteam
 from opsteam.domain.errors import InputError, RegistryError
 from opsteam.domain.models import ChangeRequest, Environment
@@ -129,6 +130,10 @@ def test_a_role_added_as_data_loads_beside_the_six_seats(tmp_path: Path) -> None
     assert [r.slug for r in registry.extra_roles] == [SLUG]
     assert registry.role(SLUG).checkpoints == ("cross-division",)
     assert sum(r.core for r in registry.roles) == 6
+    assert started_label(SLUG, registry) == (
+        "Compliance Officer: reviewing the change (regulatory compliance)..."
+    )
+    assert finished_label(SLUG, registry) == "Compliance Officer finished"
 
 
 @pytest.mark.parametrize(

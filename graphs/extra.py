@@ -36,7 +36,8 @@ def node(nodes: Nodes, slug: str, playbook: Any | None) -> Node:
 
     def run(state: RequestState) -> Update:
         if playbook is None:
-            raise InputError(found.unavailable(nodes.registry.role(slug)))
+            role = nodes.registry.role(slug)
+            raise InputError(found.unavailable(role, "the run stopped before it (resume it then)"))
         from opsteam.graphs.request import role_context
 
         ctx = role_context(state, nodes.registry)
@@ -68,4 +69,4 @@ def refuse_unplayable(
     playable = found.playbooks(registry, with_model)
     for request in requests:
         slugs = [e.role for e in engaged_roles(request.text.lower(), registry)]
-        found.refuse_unplayable(slugs, registry, playable)
+        found.refuse_missing(slugs, registry, playable)

@@ -390,3 +390,18 @@ def test_the_cli_runs_an_entry_point_role_offline(tmp_path: Path) -> None:
     done = run_opsteam(home, "approve", thread, "--all", env={**env, "OPSTEAM_STRICT": "0"})
     assert done.returncode == 0, done.stderr
     assert "batch-workers" in (out / "docs" / "compliance-review.md").read_text(encoding="utf-8")
+
+
+def test_approved_where_no_model_is_configured_it_stops_and_resumes_with_one(
+    tmp_path: Path,
+) -> None:
+    registry = load_registry(roster(tmp_path))
+    model = ScriptedChatModel(script={"GenericRoleDecision": [{"args": NOTES}]}, default="draft")
+    paused = team(tmp_path, registry, model).submit([request(tmp_path)])[0]
+    offline = team(tmp_path, registry).decide(paused.thread_id, "approve", all_pending=True)
+    assert offline.error is not None and "'Compliance Officer'" in offline.error
+    assert "the run stopped before it" in offline.error
+    assert DOC not in {a.path for a in offline.artifacts}
+    done = team(tmp_path, registry, model).resume(paused.thread_id)
+    assert done.status == "completed" and DOC in {a.path for a in done.artifacts}
+    model.assert_all_used()

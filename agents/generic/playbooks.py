@@ -52,18 +52,16 @@ def playbooks(registry: Registry, with_model: bool) -> dict[str, Any | None]:
     return found
 
 
-def unavailable(role: Role) -> str:
+def unavailable(role: Role, outcome: str = "nothing was run") -> str:
     """One line naming the role and what makes it work."""
     return (
         f"role {role.name!r} ({role.slug}) has no playbook and no chat model is configured: "
         f"set OPSTEAM_MODEL (or --model), or install a playbook package providing the "
-        f"{ENTRY_POINT_GROUP!r} entry point {role.slug!r}; nothing was run"
+        f"{ENTRY_POINT_GROUP!r} entry point {role.slug!r}; {outcome}"
     )
 
 
-def refuse_unplayable(
-    engaged: list[str], registry: Registry, found: Mapping[str, Any | None]
-) -> None:
+def refuse_missing(engaged: list[str], registry: Registry, found: Mapping[str, Any | None]) -> None:
     """Raise (exit 2) when an engaged role has neither a playbook nor a model."""
     for slug in engaged:
         if found.get(slug) is None:

@@ -16,11 +16,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
 
 from opsteam.agents.base import RoleContext
+from opsteam.agents.generic.playbooks import playbooks
 from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import Artifact, Finding, ValidationResult
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry
-from opsteam.graphs import routing
+from opsteam.graphs import extra, routing
 from opsteam.graphs.feedback import read_feedback
 from opsteam.graphs.pause import ask, checkpoint_task, decision_record, rejection_summary
 from opsteam.graphs.state import RequestState
@@ -101,6 +102,8 @@ class Nodes:
         self.renderer = renderer
         self.advisor = advisor
         self.roles = _modules()
+        # Roles added to the roster as data: their playbooks (None: cannot work here).
+        self.added = playbooks(registry, advisor is not None)
         self.redactor = Redactor.for_registry(registry)
 
     def published(self, artifacts: Sequence[Artifact]) -> list[Artifact]:
@@ -137,7 +140,8 @@ class Nodes:
             "plan": None,
             "review": "",
             "fix_attempts": {},
-            "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM)},
+            "added_roles": {r: {} for r in self.added},
+            "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM, *self.added)},
             "validations": {r: [] for r in DOWNSTREAM},
             "worked": [architect.ROLE],
             **model_update,
@@ -198,7 +202,7 @@ class Nodes:
             attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
             ctx = role_context(state, self.registry, findings, attempt + 1)
             request = state.current_request
-            decision, use = self._decide(slug, module, request, ctx)
+            decision, use = self.decide_with(slug, module, request, ctx)
             update: Update = {
                 SLOTS[slug]: decision,
                 "artifacts": {slug: self.published(module.render(decision, request, ctx))},
@@ -213,7 +217,7 @@ class Nodes:
         node.__name__ = slug.replace("-", "_")
         return node
 
-    def _decide(
+    def decide_with(
         self, slug: str, module: Any, request: Any, ctx: RoleContext
     ) -> tuple[Any, ModelUse | None]:
         """The playbook decides, or the model proposes and the playbook checks."""
@@ -291,6 +295,9 @@ def build_request_graph(
     graph.add_node("design_review", nodes.design_review)
     for slug in (*routing.SPECIALIST_NODES, "automation-engineer", "site-reliability-engineer"):
         graph.add_node(slug, nodes.role(slug))
+    added = tuple(nodes.added)  # roles added as data work beside the specialists
+    for slug, playbook in nodes.added.items():
+        graph.add_node(slug, extra.node(nodes, slug, playbook))
     graph.add_node("verify_iac", nodes.verify("automation-engineer"))
     graph.add_node(PLAN_NODE, nodes.plan)
     graph.add_node("verify_ops", nodes.verify("site-reliability-engineer"))
@@ -302,7 +309,7 @@ def build_request_graph(
 
     def to_specialists(state: RequestState) -> list[Send] | str:
         assert state.design is not None
-        targets = routing.specialists(state.design, registry)
+        targets = routing.specialists(state.design, registry) + extra.engaged(state, added)
         return [Send(t, state) for t in targets] or "automation-engineer"
 
     def after_design(state: RequestState) -> list[Send] | str:
@@ -339,7 +346,7 @@ def build_request_graph(
     graph.add_conditional_edges("architect", after_design)
     graph.add_edge("checkpoint", "design_review")
     graph.add_conditional_edges("design_review", after_review)
-    for slug in routing.SPECIALIST_NODES:
+    for slug in (*routing.SPECIALIST_NODES, *added):
         graph.add_edge(slug, "automation-engineer")
     graph.add_edge("automation-engineer", "verify_iac")
     graph.add_conditional_edges(

@@ -69,6 +69,9 @@ class RequestState(BaseModel):
     automation: AutomationPlan | None = None
     plan: InfrastructurePlan | None = None
     reliability: ReliabilityPlan | None = None
+    # Roles added to the roster as data: each engaged one's decision (JSON), by role slug;
+    # empty when the role is not engaged in the current design.
+    added_roles: Annotated[dict[str, dict[str, Any]], by_role] = Field(default_factory=dict)
     # Keyed by role slug: a role that runs again replaces exactly its own files.
     artifacts: Annotated[dict[str, list[Artifact]], by_role] = Field(default_factory=dict)
     validations: Annotated[dict[str, list[ValidationResult]], by_role] = Field(default_factory=dict)

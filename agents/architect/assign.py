@@ -7,7 +7,7 @@ asked once too often costs a minute, one missed can cost an outage.
 
 from __future__ import annotations
 
-from opsteam.domain.decisions import Assignment
+from opsteam.domain.decisions import Assignment, RoleEngagement
 from opsteam.domain.intent import Fact, Intent
 from opsteam.domain.models import (
     ChangeRequest,
@@ -231,3 +231,32 @@ def checkpoints_for(
         fact = Fact(kind="placement", detail="production", evidence="environment: prod")
         needs.append(_need("production-change", "changes production", [fact]))
     return needs
+
+
+def engaged_roles(text: str, registry: Registry) -> list[RoleEngagement]:
+    """Roles added to the roster whose triggers the request's words (lower-cased) mention:
+    the same pure trigger matching as everywhere, never a model call."""
+    found = []
+    for role in registry.extra_roles:
+        words = mentions(text, role.triggers)[:MAX_FACTS]
+        if words:
+            reason = f"the request mentions {', '.join(words)}"
+            found.append(RoleEngagement(role=role.slug, reason=reason, facts=words))
+    return found
+
+
+def with_role_checkpoints(
+    needs: list[CheckpointNeed], engaged: list[RoleEngagement], registry: Registry
+) -> list[CheckpointNeed]:
+    """The request's checkpoints plus those each engaged role requires (each kind asked once;
+    one the request already needs keeps its own reason)."""
+    have = {n.kind for n in needs}
+    added = []
+    for engagement in engaged:
+        role = registry.role(engagement.role)
+        for kind in role.checkpoints:
+            if kind not in have:
+                have.add(kind)
+                reason = f"the {role.name} works on this change and requires it"
+                added.append(CheckpointNeed(kind=kind, reason=reason, facts=engagement.facts))
+    return [*needs, *added]

@@ -9,7 +9,12 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, timedelta
 
-from opsteam.agents.architect.assign import assignments_for, checkpoints_for
+from opsteam.agents.architect.assign import (
+    assignments_for,
+    checkpoints_for,
+    engaged_roles,
+    with_role_checkpoints,
+)
 from opsteam.agents.architect.revision import Revision, revise_request
 from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import (
@@ -138,12 +143,16 @@ def decide(
     cloud = request.cloud or Cloud.AWS
     region = request.region or _REGIONS[cloud]
     zones = [f"{region}{letter}" for letter in "abc"[: _ZONES[request.environment]]]
-    needs = checkpoints_for(request, intent, components, registry)
+    engaged = engaged_roles(text, registry)
+    needs = with_role_checkpoints(
+        checkpoints_for(request, intent, components, registry), engaged, registry
+    )
     assignments = assignments_for(request, intent, components, registry)
     public = bool({"web", "load-balancer"} & set(components)) and not mentions(
         text, ("internal", "private")
     )
-    names = [registry.role(a.role).name for a in assignments]
+    slugs = [*(a.role for a in assignments), *(e.role for e in engaged)]
+    names = [registry.role(s).name for s in slugs]
     summary = (
         f"{request.type.value} {', '.join(components) or request.component.value} for "
         f"{request.service_name} in {request.environment.value} on {cloud.value.upper()} "
@@ -170,6 +179,7 @@ def decide(
         feedback_applied=list(feedback),
         changes=list(revision.applied),
         not_applied=list(revision.not_applied),
+        engaged=engaged,
     )
 
 

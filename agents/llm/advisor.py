@@ -100,7 +100,7 @@ class ModelAdvisor:
         total = ModelUse()
         errors: list[str] = []
         for _ in range(1 + self.retries):
-            attempt = self._ask(slug, request, ctx, draft, errors)
+            attempt = self._ask(slug, playbook, request, ctx, draft, errors)
             total = total.plus(attempt.use)
             if attempt.proposal is not None and not attempt.problems:
                 return attempt.proposal, total
@@ -112,6 +112,7 @@ class ModelAdvisor:
     def _ask(
         self,
         slug: str,
+        playbook: Playbook,
         request: ChangeRequest,
         ctx: RoleContext,
         draft: BaseModel,
@@ -121,9 +122,11 @@ class ModelAdvisor:
 
         schema = checks.editable(type(draft))
         shown = frozenset(schema.model_fields) if schema is not type(draft) else None
+        folder = getattr(playbook, "PROMPTS", None)  # a role added as data: its own prompts
+        today = self.today or date.today()
         messages = [
-            SystemMessage(system_prompt(slug, self.registry, self.today or date.today())),
-            HumanMessage(task_prompt(slug, request, ctx, draft, errors, shown)),
+            SystemMessage(system_prompt(slug, self.registry, today, folder)),
+            HumanMessage(task_prompt(slug, request, ctx, draft, errors, shown, folder)),
         ]
         structured = self.model.with_structured_output(schema, include_raw=True)
         try:

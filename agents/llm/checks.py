@@ -261,8 +261,17 @@ def _host_problems(proposal: BaseModel, draft: BaseModel) -> list[str]:
     ]
 
 
+def _said_something(proposal: BaseModel, draft: BaseModel) -> list[str]:
+    """A generic role's answer: a summary and at least one note or recommendation."""
+    problems = [] if getattr(proposal, "summary", "") else ["summary: give one sentence"]
+    if not (getattr(proposal, "notes", []) or getattr(proposal, "recommendations", [])):
+        problems.append("notes: give at least one note or recommendation")
+    return problems
+
+
 SchemaCheck = Callable[[Any, Any], list[str]]
 BY_SCHEMA: dict[str, SchemaCheck] = {
+    "GenericRoleDecision": _said_something,
     "DataPlan": _data_problems,
     "NetworkPlan": _network_problems,
     "ServerBaseline": _host_problems,

@@ -41,10 +41,12 @@ DESIGN_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _template(slug: str, name: str) -> str:
+def _template(slug: str, name: str, folder: str | None = None) -> str:
+    """A core role's own template, the folder a playbook names (``prompts/generic``), else
+    the shared ``llm/`` one."""
     from jinja2 import TemplateNotFound
 
-    folder = FOLDERS.get(slug)
+    folder = FOLDERS.get(slug, folder)
     if folder is None:
         return f"llm/{name}"
     try:
@@ -54,13 +56,13 @@ def _template(slug: str, name: str) -> str:
     return f"{folder}/{name}"
 
 
-def system_prompt(slug: str, registry: Registry, today: date) -> str:
+def system_prompt(slug: str, registry: Registry, today: date, folder: str | None = None) -> str:
     """The role's persona, responsibilities, hand-offs and tools, from its registry entry."""
     role = registry.role(slug)
     handoffs = [registry.role(h).name for h in role.handoffs]
     return render_template(
-        _template(slug, "system.md.j2"),
-        role=role.model_dump(exclude={"id", "triggers"}),
+        _template(slug, "system.md.j2", folder),
+        role=role.model_dump(exclude={"id", "triggers", "checkpoints"}),
         team=registry.team.model_dump(exclude={"lead"}),
         handoffs=handoffs,
         today=today.isoformat(),
@@ -99,11 +101,12 @@ def task_prompt(
     draft: BaseModel,
     errors: Sequence[str] = (),
     editable: frozenset[str] | None = None,
+    folder: str | None = None,
 ) -> str:
     """What this role is asked: its slice of context, the playbook draft (the part the role
     may change), earlier refusals."""
     return render_template(
-        _template(slug, "decide.md.j2"),
+        _template(slug, "decide.md.j2", folder),
         schema=type(draft).__name__,
         request=request.model_dump(mode="json", exclude_defaults=True),
         design=design_slice(slug, ctx),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opsteam.domain.incidents import as_utc
-from opsteam.domain.registry import EscalationLevel, Registry, RoleSlug
+from opsteam.domain.registry import EscalationLevel, Registry, RoleSlug, is_core
 
 HUMAN = "human"
 COMPONENT = "component"
@@ -38,7 +38,7 @@ def _step(registry: Registry, spec: EscalationLevel, owner: RoleSlug | None) -> 
     else:
         key = spec.role if spec.role != COMPONENT else owner or registry.oncall.primary
         found = registry.role(key)
-        role, holder = found.slug, found.name
+        role, holder = (found.slug if is_core(found.slug) else None), found.name
     return EscalationStep(spec.level, role, holder, spec.from_minutes, spec.until_minutes)
 
 
@@ -94,7 +94,7 @@ def next_escalation_at(
 
 def holder_of(registry: Registry, level: str, owner: str | None) -> str:
     """Who holds an incident at ``level`` (public name), or the level itself if unknown."""
-    slug = next((r.slug for r in registry.roles if r.slug == owner), None)
+    slug = owner if is_core(owner) else None
     for step in escalation_path(registry, slug):
         if step.level == level:
             return step.holder

@@ -34,7 +34,7 @@ from opsteam.domain.incidents import (
     incident_id,
 )
 from opsteam.domain.models import ShortText, Text
-from opsteam.domain.registry import Registry, RoleSlug
+from opsteam.domain.registry import Registry, RoleSlug, is_core
 from opsteam.domain.severity import INCIDENT_MEANING, Severity
 from opsteam.domain.triage import OWNING_TEAM, EvidenceNote, OwnerKey
 
@@ -114,9 +114,9 @@ def parse_owner(value: str, registry: Registry) -> OwnerKey:
     if key in _OWNING_TEAM_NAMES:
         return OWNING_TEAM
     for role in registry.roles:
-        if key in (role.slug, role.name.lower()):
+        if is_core(role.slug) and key in (role.slug, role.name.lower()):
             return role.slug
-    known = ", ".join([*(r.slug for r in registry.roles), OWNING_TEAM])
+    known = ", ".join([*(r.slug for r in registry.roles if r.core), OWNING_TEAM])
     raise InputError(f"owner: unknown owner {value.strip()!r} (expected one of {known})")
 
 

@@ -30,7 +30,6 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pydantic import BaseModel, ConfigDict
 
 from opsteam.domain.models import Artifact, ArtifactKind
-from opsteam.domain.registry import RoleSlug
 
 
 def unzipped(data: bytes) -> bytes:
@@ -75,7 +74,7 @@ class ArtifactRef(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     path: str
-    role: RoleSlug
+    role: str
     kind: ArtifactKind
     sha256: str
     size: int

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
 from opsteam.domain.incidents import as_utc
-from opsteam.domain.registry import Registry
+from opsteam.domain.registry import Registry, is_core
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SHIFT = timedelta(days=1)
@@ -48,7 +48,7 @@ def shift_index(at: datetime, registry: Registry) -> int:
 
 def _seat(registry: Registry, role_key: str, index: int) -> Seat:
     role = registry.role(role_key)
-    people = registry.oncall.members.get(role.slug, ())
+    people = registry.oncall.members.get(role.slug, ()) if is_core(role.slug) else ()
     return Seat(role.name, people[index % len(people)] if people else None)
 
 

@@ -52,8 +52,11 @@ def started_label(step: str, registry: Registry) -> str | None:
         who, what = STEP_ACTIVITY[step]
         return f"{who}: {what}..."
     activity = ROLE_ACTIVITY.get(step)
-    if activity is None:
-        return None
+    if activity is None:  # a role added to the roster as data: its own specialty
+        added = next((r for r in registry.extra_roles if r.slug == step), None)
+        if added is None:
+            return None
+        return f"{added.name}: reviewing the change ({added.specialty.lower()})..."
     role = registry.role(_NODE_ROLE.get(step, step))
     return f"{role.name}: {activity}..."
 

@@ -52,6 +52,7 @@ from opsteam.domain.naming import named_for_artifacts
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry, RoleSlug, load_registry
 from opsteam.domain.settings import Settings, checkpoint_url, data_home, load_settings
+from opsteam.graphs.extra import refuse_unplayable
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.role import build_role_graph
 from opsteam.graphs.state import RequestState
@@ -248,6 +249,10 @@ class Opsteam:
         for target in targets:  # before any work: nothing runs or is stored on a bad target
             if target is not None:
                 check_target(target)
+        if only is None:  # a role added as data needs a playbook or a model: refused up front
+            refuse_unplayable(
+                requests, self.registry, self.model is not None or bool(self.settings.model)
+            )
         results = []
         with self._graph(only=only) as graph:
             for index, request in enumerate(requests):

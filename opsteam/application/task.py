@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from opsteam.domain.errors import InputError, NotFoundError
 from opsteam.domain.models import Artifact, Verdict
 from opsteam.domain.redaction import Redactor
-from opsteam.domain.registry import Registry, RoleSlug, load_registry
+from opsteam.domain.registry import Registry, RoleSlug, is_core, load_registry
 
 if TYPE_CHECKING:
     from opsteam.application.results import RunResult
@@ -93,8 +93,9 @@ class ArtifactText(BaseModel):
 
 
 def subagent_types(registry: Registry) -> list[str]:
-    """The whole team's slug, then every role's, in roster order."""
-    return [registry.team.slug, *(r.slug for r in registry.roles)]
+    """The whole team's slug, then every core seat's, in roster order (a role added as data
+    works inside the team, never alone)."""
+    return [registry.team.slug, *(r.slug for r in registry.roles if r.core)]
 
 
 def how_to_decide(thread_id: str, checkpoint: str) -> str:
@@ -125,7 +126,8 @@ class Tasks:
             )
         if subagent_type == self.registry.team.slug:
             return None
-        return self.registry.role(subagent_type).slug
+        slug = self.registry.role(subagent_type).slug
+        return slug if is_core(slug) else None
 
     def run(
         self,

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from opsteam.domain.registry import CheckpointKind, RoleSlug
+from opsteam.domain.registry import CheckpointKind
 from opsteam.domain.secrets import mask_secrets, secret_kinds
 
 MAX_TEXT = 8_000
@@ -318,7 +318,7 @@ class Artifact(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     path: str
-    role: RoleSlug
+    role: str  # the public slug of the role that made it (a core seat or one added as data)
     kind: ArtifactKind
     content: str
 

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,6 +18,7 @@ from opsteam.domain.request_routing import RequestRouting
 from opsteam.domain.settings import Settings, load_settings
 from opsteam.domain.yamlio import parse_model
 
+# The six core seats: each has a playbook in opsteam.agents and its place in the team's flow.
 RoleSlug = Literal[
     "infrastructure-architect",
     "systems-administrator",
@@ -34,6 +35,16 @@ CheckpointKind = Literal[
     "production-change",
 ]
 MAX_REGISTRY_BYTES = 1_000_000
+CORE_ROLES: tuple[RoleSlug, ...] = get_args(RoleSlug)
+# A role added as data: lower-case words joined by hyphens, at least two ("finops-analyst"),
+# so a slug never collides with a step of the graph ("plan", "report").
+EXTRA_SLUG = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$"
+MAX_EXTRA_ROLES = 12
+
+
+def is_core(slug: str | None) -> TypeGuard[RoleSlug]:
+    """Whether ``slug`` is one of the six core seats (typed as such when it is)."""
+    return slug in CORE_ROLES
 
 
 class _Strict(BaseModel):
@@ -42,15 +53,23 @@ class _Strict(BaseModel):
 
 class Role(_Strict):
     id: str = Field(pattern=r"^[A-Z]{2,5}-\d{3}$")
-    slug: RoleSlug
-    name: str = Field(min_length=1)
+    # A core seat's slug, or a role added as data (see :data:`EXTRA_SLUG`).
+    slug: str = Field(pattern=EXTRA_SLUG, max_length=60)
+    name: str = Field(min_length=1, max_length=80)
     title: str
     specialty: str
     primary_responsibility: str
     capabilities: tuple[str, ...]
     triggers: tuple[str, ...]
-    handoffs: tuple[RoleSlug, ...]
+    handoffs: tuple[str, ...]
     tools: tuple[str, ...]
+    # A role added as data: the human checkpoints its work needs whenever it is engaged.
+    checkpoints: tuple[CheckpointKind, ...] = ()
+
+    @property
+    def core(self) -> bool:
+        """One of the six seats with a playbook of its own (else a role added as data)."""
+        return is_core(self.slug)
 
 
 class Team(_Strict):
@@ -169,8 +188,15 @@ class Registry(_Strict):
         slugs = [r.slug for r in self.roles]
         if len(set(ids)) != len(ids):
             raise ValueError("roles: role ids must be unique")
-        if sorted(slugs) != sorted(set(slugs)) or len(slugs) != 6:
-            raise ValueError("roles: must list each of the six seats exactly once")
+        if len(set(slugs)) != len(slugs):
+            twice = sorted({s for s in slugs if slugs.count(s) > 1})
+            raise ValueError(f"roles: slug listed twice: {', '.join(twice)}")
+        missing_roles = [s for s in CORE_ROLES if s not in slugs]
+        if missing_roles:
+            raise ValueError(
+                f"roles: the core seats are required (missing: {', '.join(missing_roles)})"
+            )
+        self._check_extra_roles()
         kinds = [c.kind for c in self.checkpoints]
         missing = [k for k in get_args(CheckpointKind) if k not in kinds]
         if missing or len(set(kinds)) != len(kinds):
@@ -178,10 +204,11 @@ class Registry(_Strict):
                 "checkpoints: must list each checkpoint kind exactly once"
                 + (f" (missing: {', '.join(missing)})" if missing else "")
             )
+        core_ids = {r.id for r in self.roles if r.core}
         unknown = [
-            f"{where}: {_unknown_ref(value)}"
+            f"{where}: {_unknown_ref(value) if value not in ids else _NOT_A_SEAT}"
             for where, value in self._role_refs()
-            if value not in set(ids)
+            if value not in core_ids
         ]
         if unknown:
             raise ValueError("; ".join(unknown))
@@ -194,6 +221,33 @@ class Registry(_Strict):
                 "out_of_scope topic"
             )
         return self
+
+    def _check_extra_roles(self) -> None:
+        """Hand-offs name listed roles; checkpoints belong to roles added as data."""
+        slugs = {r.slug for r in self.roles}
+        problems = []
+        for i, role in enumerate(self.roles):
+            problems += [
+                f"roles[{i}].handoffs: {_unknown_ref(h, 'slug')}"
+                for h in role.handoffs
+                if h not in slugs
+            ]
+            if role.core and role.checkpoints:
+                problems.append(
+                    f"roles[{i}].checkpoints: only for a role added to the roster "
+                    "(a core seat's checkpoints are decided by its playbook)"
+                )
+            if not role.core and not role.triggers:
+                problems.append(f"roles[{i}].triggers: a role added to the roster needs triggers")
+        if len(self.extra_roles) > MAX_EXTRA_ROLES:
+            problems.append(f"roles: at most {MAX_EXTRA_ROLES} roles besides the core seats")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def extra_roles(self) -> tuple[Role, ...]:
+        """Roles added as data (no playbook in opsteam.agents), in roster order."""
+        return tuple(r for r in self.roles if not r.core)
 
     def _role_refs(self) -> list[tuple[str, str]]:
         """(field path, value) of every role reference, as the file writes it."""
@@ -282,13 +336,16 @@ def _load_cached(path: str, mtime_ns: int) -> Registry:
 _ID_LIKE = re.compile(r"[A-Za-z]+[\s_\-\u2010-\u2015]*\d+[A-Za-z0-9]*")
 
 
-def _unknown_ref(value: str) -> str:
+_NOT_A_SEAT = "a role added to the roster cannot be named here (give a core seat's id)"
+
+
+def _unknown_ref(value: str, key: str = "id") -> str:
     """Names the value as written, unless it has an internal ID's shape (never echoed)."""
     if _ID_LIKE.fullmatch(value.strip()):
         return "unknown role ID (no role listed under roles has it)"
     text = repr(value)
     shown = text if len(text) <= 40 else text[:37] + "..."
-    return f"unknown role {shown} (give the id of a role listed under roles)"
+    return f"unknown role {shown} (give the {key} of a role listed under roles)"
 
 
 def load_registry(path: str | Path | None = None, *, settings: Settings | None = None) -> Registry:

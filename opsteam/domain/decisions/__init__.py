@@ -56,6 +56,7 @@ from opsteam.domain.decisions.monitoring import (
     InputSeries,
     ScrapeJob,
 )
+from opsteam.domain.decisions.roles import GenericRoleDecision, RoleEngagement
 
 __all__ = [
     "AlertCase",
@@ -77,6 +78,7 @@ __all__ = [
     "ExporterDeployment",
     "ExporterSettings",
     "FirewallRule",
+    "GenericRoleDecision",
     "HostInstance",
     "HostOpening",
     "HostSpec",
@@ -92,6 +94,7 @@ __all__ = [
     "Removal",
     "RemovalWatch",
     "RiskAssessment",
+    "RoleEngagement",
     "RouteTableSpec",
     "ScrapeJob",
     "SecurityGroup",

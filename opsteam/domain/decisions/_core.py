@@ -20,6 +20,7 @@ from opsteam.domain.decisions.monitoring import (
     ExporterSettings,
     ScrapeJob,
 )
+from opsteam.domain.decisions.roles import RoleEngagement
 from opsteam.domain.decisions.wiring import StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
@@ -131,6 +132,8 @@ class ArchitectDesign(_Decision):
     # Requested changes the architect applied (typed), and those it could not apply.
     changes: list[AppliedChange] = Field(default_factory=list)
     not_applied: list[str] = Field(default_factory=list)
+    # Roles added to the roster as data that work on this request (their triggers matched).
+    engaged: list[RoleEngagement] = Field(default_factory=list)
 
 
 class HostSpec(_Decision):

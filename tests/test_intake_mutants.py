@@ -258,3 +258,20 @@ def test_a_title_is_the_first_sentence_with_spaces_collapsed_up_to_120_character
     assert title(exact) == exact
     longer = "b" * 120 + "."
     assert title(longer) == "b" * 117 + "..."
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [("for 1,500 users", 1500), ("for 2000 users", 2000), ("for 2.5k users", 2500)],
+)
+def test_expected_users_are_read_with_separators_and_suffixes(
+    text: str, users: int, registry: Registry
+) -> None:
+    parsed = parse_words(f"a redis cache {text} in dev", registry, "me")
+    assert parsed.form["expected_users"] == users
+
+
+def test_a_component_word_listed_after_a_form_only_word_still_counts(registry: Registry) -> None:
+    # "data" is skipped in words (form only); the database words after it still count.
+    parsed = parse_words("add a pgbouncer for the orders service in dev", registry, "me")
+    assert parsed.form["component"] == "database"

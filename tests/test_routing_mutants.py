@@ -238,3 +238,89 @@ def test_cross_division_work_names_the_owning_divisions(
     both = who("ci", "vulnerability scan")
     assert both == "also involves Engineering Foundation, Quality & Security Engineering"
     assert who("the marketing team") == "also involves another division"
+
+
+def _assigned(
+    request: ChangeRequest, registry: Registry, components: list[DesignComponent], *facts: Fact
+) -> dict[str, tuple[str, list[str], list[str]]]:
+    intent = Intent(components=components, facts=list(facts))
+    return {
+        a.role: (a.reason, a.tasks, a.facts)
+        for a in assignments_for(request, intent, components, registry)
+    }
+
+
+def test_each_assignment_states_its_reason_tasks_and_facts(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    new = _request(make_request, type="New", component="kubernetes")
+    comps: list[DesignComponent] = ["web", "kubernetes", "database", "server", "vpn"]
+    team = _assigned(new, registry, comps, _fact("hosts", "vm"), _fact("hosts", "os", True))
+    assert team["systems-administrator"] == (
+        "the change touches hosts",
+        ["provision hosts", "apply the hardening baseline", "set the patch window"],
+        ["vm"],
+    )
+    assert team["network-engineer"] == (
+        "the change moves traffic, placement or connectivity",
+        ["plan VPC and subnets", "least-privilege firewall rules", "DNS and load balancer / TLS",
+         "VPN connectivity"],
+        ["vpn (components)", "new database, kubernetes, server, vpn, web (components)"],
+    )  # fmt: skip
+    assert team["database-administrator"] == (
+        "the change stores or changes data",
+        ["engine, sizing and HA", "backups meeting the RPO"],
+        ["database (components)"],
+    )
+    bare = _assigned(new, registry, ["server"], _fact("hosts", "os", True))
+    assert bare["systems-administrator"][2] == ["server"]
+    assert bare["network-engineer"][1] == ["plan VPC and subnets", "least-privilege firewall rules"]
+
+
+def test_the_dba_works_on_asked_data_not_on_a_rule_in_front_of_it(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    modify = _request(make_request, type="Modify", component="database")
+    db: list[DesignComponent] = ["database"]
+    work = _assigned(modify, registry, db, _fact("data_work", "retention"))
+    assert work["database-administrator"][1:] == (
+        ["engine, sizing and HA", "backups meeting the RPO", "migration and rollback plan"],
+        ["retention"],
+    )
+    assert _assigned(modify, registry, db, _fact("schemas", "index"))["database-administrator"][
+        2
+    ] == ["index"]
+    named = _assigned(modify, registry, db, _fact("data_stores", "orders db"))
+    assert named["database-administrator"][2] == ["orders db"]
+    said = _assigned(modify, registry, db, _fact("data_stores", "orders db", True))
+    assert said["database-administrator"][2] == ["database (components)"]
+    # A firewall rule in front of a database is the network's work alone...
+    rule = _assigned(modify, registry, db, _fact("exposure", "port"))
+    assert "database-administrator" not in rule and "network-engineer" in rule
+    # ...but a port named only as context leaves the database work to the DBA.
+    assert "database-administrator" in _assigned(
+        modify, registry, db, _fact("exposure", "port", True)
+    )
+
+
+def test_facts_show_their_evidence_and_context_counts_unless_asked_only() -> None:
+    assert str(_fact("hosts", "vm")) == "vm"
+    assert str(Fact(kind="hosts", detail="vm", evidence="resize the VM")) == "vm (resize the VM)"
+    intent = Intent(components=[], facts=[_fact("hosts", "vm", True)])
+    assert intent.has("hosts") and intent.of("hosts") == intent.facts
+    assert not intent.has("hosts", asked=True)
+
+
+def test_the_network_is_told_which_edge_and_placement_it_works_on(
+    make_request: RequestFactory, registry: Registry
+) -> None:
+    new = _request(make_request, type="New", component="database")
+    region = (_fact("placement", "eu-west-1"), _fact("placement", "us-east-1", True))
+    placed = _assigned(new, registry, ["database"], *region)["network-engineer"]
+    assert placed[2] == ["new database (components)", "eu-west-1"]
+    modify = _request(make_request, type="Modify", component="dns")
+    edge = _assigned(modify, registry, ["dns", "load-balancer"])["network-engineer"]
+    assert edge[2] == ["dns, load-balancer (components)"]
+    for one in ("dns", "load-balancer"):
+        tasks = _assigned(modify, registry, [one])["network-engineer"][1]
+        assert tasks == ["least-privilege firewall rules", "DNS and load balancer / TLS"]

@@ -275,3 +275,16 @@ def test_a_component_word_listed_after_a_form_only_word_still_counts(registry: R
     # "data" is skipped in words (form only); the database words after it still count.
     parsed = parse_words("add a pgbouncer for the orders service in dev", registry, "me")
     assert parsed.form["component"] == "database"
+
+
+@pytest.mark.parametrize("rule", ["ingress rule", "egress rule"])
+def test_the_longer_component_words_win_where_two_start(rule: str, registry: Registry) -> None:
+    """Bug found by a survivor: "ingress rule" (firewall) was read as "ingress" (a load
+    balancer) and "egress rule" as "egress" (the network), the first listed word winning."""
+    parsed = parse_words(f"add an {rule} for the orders service in dev", registry, "me")
+    assert (parsed.form["component"], parsed.evidence["component"]) == ("firewall", rule)
+
+
+def test_a_cut_title_loses_its_trailing_space(registry: Registry) -> None:
+    text = "a" * 116 + " " + "b" * 10
+    assert parse_words(text, registry, "me").form["request"] == "a" * 116 + "..."

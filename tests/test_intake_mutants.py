@@ -288,3 +288,12 @@ def test_the_longer_component_words_win_where_two_start(rule: str, registry: Reg
 def test_a_cut_title_loses_its_trailing_space(registry: Registry) -> None:
     text = "a" * 116 + " " + "b" * 10
     assert parse_words(text, registry, "me").form["request"] == "a" * 116 + "..."
+
+
+def test_a_dns_record_wins_over_a_word_inside_its_name(registry: Registry) -> None:
+    """Bug found by a survivor: "api.example.com record" was read as "api" (Kubernetes)."""
+    parsed = parse_words("add an api.example.com record for the shop in dev", registry, "me")
+    assert (parsed.form["component"], parsed.evidence["component"]) == (
+        "dns",
+        "api.example.com record",
+    )

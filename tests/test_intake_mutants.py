@@ -12,6 +12,7 @@ import yaml
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry
+from opsteam.intake import fields
 from opsteam.intake.answers import answer, answer_all, complete, read_open
 from opsteam.intake.forms import MAX_INPUT_BYTES
 from opsteam.intake.intent import components_for, understand
@@ -297,3 +298,17 @@ def test_a_dns_record_wins_over_a_word_inside_its_name(registry: Registry) -> No
         "dns",
         "api.example.com record",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("resize the cache, dev or prod", None),  # alternatives: asked, never picked
+        ("staging then prod for the cache", ("prod", "staging and prod")),
+        ("prod mirrors staging", ("prod", "prod")),  # several, none marked: production
+    ],
+)
+def test_several_environments_are_production_asked_or_the_marked_one(
+    text: str, found: tuple[str, str] | None, registry: Registry
+) -> None:
+    assert fields.environment(text, registry) == found

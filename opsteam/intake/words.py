@@ -92,10 +92,12 @@ def _component(text: str, registry: Registry, found: dict[str, Any]) -> None:
             if word in _FORM_ONLY:
                 continue
             match = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text)
-            if match and (best is None or match.start() < best[0]):
+            # The earliest word wins; at the same place the longer one ("ingress rule", not
+            # "ingress").
+            if match and (best is None or (match.start(), -len(word)) < (best[0], -len(best[2]))):
                 best = (match.start(), component, word)
     record = _DNS_RECORD.search(text)
-    if record and (best is None or record.start() < best[0]):
+    if record and (best is None or record.start() <= best[0]):  # "api.example.com record"
         best = (record.start(), "dns", record.group(0))
     if best is not None:
         found["component"] = (best[1], best[2])

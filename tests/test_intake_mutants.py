@@ -1,0 +1,314 @@
+"""Intake survivors of the mutation run (docs/security.md): behaviour the suite did not pin.
+
+Every way in (form file, list of forms, plain words, a second reader, chat answers) read
+in-process, with the exact errors a person sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from opsteam.domain.errors import InputError
+from opsteam.domain.models import ChangeRequest
+from opsteam.domain.registry import Registry
+from opsteam.intake import fields
+from opsteam.intake.answers import answer, answer_all, complete, read_open
+from opsteam.intake.forms import MAX_INPUT_BYTES
+from opsteam.intake.intent import components_for, understand
+from opsteam.intake.read import HINT, read_requests, read_words, understand_words
+from opsteam.intake.words import Parsed, parse_words
+
+VAGUE = "we need something new for billing"  # neither environment nor component
+NO_ENV = "We need a new Postgres database for the billing service"
+APP_CODE = "please rewrite the checkout frontend code in React"
+FORM = {
+    "request": "Redis cache for the catalog service",
+    "type": "New",
+    "component": "cache",
+    "description": "A Redis cache in front of the catalog database.",
+    "justification": "Catalog reads dominate database load.",
+    "timeline": "next sprint",
+    "impact": "none expected",
+    "requester": "catalog team",
+    "environment": "dev",
+}
+
+
+def _raw(data: object) -> bytes:
+    return yaml.safe_dump(data).encode()
+
+
+def _error(call: object, *args: object) -> InputError:
+    assert callable(call)
+    with pytest.raises(InputError) as err:
+        call(*args)
+    return err.value
+
+
+def test_a_form_a_list_of_forms_and_words_are_each_read_as_what_they_are(
+    registry: Registry,
+) -> None:
+    [one] = read_requests(_raw(FORM), "f.yaml", registry, "me").requests
+    assert (one.component.value, one.service) == ("cache", "catalog")
+    two = read_requests(_raw([FORM, {**FORM, "component": "database"}]), "f.yaml", registry, "me")
+    assert [r.component.value for r in two.requests] == ["cache", "database"]
+    # A mapping with none of the form's fields, and text that is no valid YAML: plain words.
+    for words in (b"hello: we need a redis cache for the catalog service in staging",
+                  b"X-ray service needs: a: new redis cache in staging"):  # fmt: skip
+        [request] = read_requests(words, "f.txt", registry, "me").requests
+        assert request.environment.value == "staging"
+
+
+def test_a_broken_form_names_its_source_and_problem(registry: Registry) -> None:
+    for raw in (b"{bad", b"  {bad: ["):  # JSON that does not parse is a form, not words
+        assert _error(read_requests, raw, "form.json", registry, "me").message.startswith(
+            "form.json: malformed JSON"
+        )
+    no_env = {k: v for k, v in FORM.items() if k != "environment"}
+    assert (
+        _error(read_requests, _raw(no_env), "f.yaml", registry, "me").message
+        == "f.yaml: environment: required field is missing"
+    )
+    assert (
+        _error(read_requests, b"\xff\xfe", "f.bin", registry, "me").message
+        == "f.bin: input is not UTF-8 text"
+    )
+    big = _error(read_requests, b"a" * (MAX_INPUT_BYTES + 1), "big.txt", registry, "me")
+    assert big.message.startswith("big.txt: input is larger than 256 KiB")
+
+
+def test_a_form_for_another_division_is_redirected_even_when_incomplete(
+    registry: Registry,
+) -> None:
+    app = {**FORM, "request": "Rewrite the checkout frontend", "component": "frontend code",
+           "description": APP_CODE}  # fmt: skip
+    del app["environment"]
+    redirect = read_requests(_raw(app), "f.yaml", registry, "me").redirect
+    assert redirect is not None and redirect.owner == "the owning domain division"
+
+
+def test_words_go_through_the_second_reader_when_one_is_given(registry: Registry) -> None:
+    def reader(text: str, parsed: Parsed) -> Parsed:
+        form = {**parsed.form, "environment": "staging"}
+        missing = [m for m in parsed.missing if m != "environment"]
+        return parsed.model_copy(update={"form": form, "missing": missing})
+
+    raw = NO_ENV.encode()
+    [request] = read_requests(raw, "w.txt", registry, "me", reader).requests
+    assert request.environment.value == "staging"
+    [again] = understand_words(NO_ENV, registry, "me", reader).requests
+    assert again.environment.value == "staging"
+
+
+def test_words_are_size_checked_and_never_empty(registry: Registry) -> None:
+    assert _error(read_words, "   ", registry, "me").message == "words: the request is empty"
+    too_long = "a" * (MAX_INPUT_BYTES + 1)
+    assert _error(read_words, too_long, registry, "me").message == "words: longer than 256 KiB"
+    redirect = read_words(APP_CODE, registry, "me").redirect
+    assert redirect is not None and redirect.owner == "the owning domain division"
+
+
+def test_words_missing_facts_are_refused_with_every_question_and_the_hint(
+    registry: Registry,
+) -> None:
+    err = _error(understand_words, VAGUE, registry, "me")
+    env = "missing: environment (dev, staging or prod)"
+    comp = "missing: what to build or change (a server, database, network, ...)"
+    assert err.message == f"{env}; {HINT}"
+    assert err.problems == [env, f"{comp}; {HINT}"]
+    done = understand_words(f"{NO_ENV} in prod", registry, "me")
+    assert done.words is not None and done.words.form["environment"] == "prod"
+
+
+def test_open_reading_returns_a_redirect_a_request_or_the_questions(
+    registry: Registry,
+) -> None:
+    redirected = read_open(APP_CODE, registry, "me")
+    assert redirected.redirect is not None and not redirected.requests
+    ready = read_open(f"{NO_ENV} in prod", registry, "me")
+    assert [r.environment.value for r in ready.requests] == ["prod"] and ready.redirect is None
+    asking = read_open(NO_ENV, registry, "me")
+    assert not asking.requests and asking.words is not None
+    assert asking.words.missing == ["environment"]
+
+
+def test_an_answer_fills_the_asked_field_with_its_evidence(registry: Registry) -> None:
+    parsed = parse_words(NO_ENV, registry, "me")
+    done = answer(parsed, "environment", "staging please", registry)
+    assert done.form["environment"] == "staging" and not done.missing
+    assert done.evidence["environment"] == "answered: staging"
+    vague = parse_words(VAGUE, registry, "me")
+    # "data" is a whole-answer synonym the words parser alone does not read.
+    assert answer(vague, "component", "data", registry).form["component"] == "database"
+
+
+def test_an_unknown_component_answer_is_kept_as_other_with_its_words(
+    registry: Registry,
+) -> None:
+    vague = parse_words(VAGUE, registry, "me")
+    words = "a quantum flux thing " * 20
+    done = answer(vague, "component", words, registry)
+    assert done.form["component"] == "other" and "component" not in done.missing
+    assert done.form["component_words"] == " ".join(words.split())[:200]
+    # Only the component question keeps any words: an environment stays asked.
+    still = answer(vague, "environment", "soon", registry)
+    assert still.missing == ["environment", "component"]
+    assert still.problems == ["'soon' names no environment (dev, staging or prod)"]
+
+
+def test_an_answer_also_fills_another_open_question_it_states(registry: Registry) -> None:
+    vague = parse_words(VAGUE, registry, "me")
+    done = answer(vague, "environment", "a postgres database", registry)
+    assert done.form["component"] == "database" and done.missing == ["environment"]
+    assert answer(vague, "environment", "   ", registry).problems == ["no answer"]
+
+
+def test_complete_and_answer_all_refuse_with_every_problem(registry: Registry) -> None:
+    vague = parse_words(VAGUE, registry, "me")
+    err = _error(complete, vague)
+    env = "missing: environment (dev, staging or prod)"
+    assert err.message == env and err.problems == [
+        env,
+        "missing: what to build or change (a server, database, network, ...)",
+    ]
+    unknown = _error(answer_all, vague, {"colour": "red", "size": "xl"}, registry)
+    assert unknown.message == (
+        "answers: colour, size is not a question the team asks (questions: environment, component)"
+    )
+
+
+def _form(**fields: object) -> ChangeRequest:
+    return ChangeRequest.model_validate({**FORM, **fields})
+
+
+def _facts(request: ChangeRequest, registry: Registry) -> set[tuple[str, str]]:
+    return {(f.kind, f.detail) for f in understand(request, registry).facts if not f.context}
+
+
+def test_components_come_from_the_form_its_engine_and_the_words(registry: Registry) -> None:
+    # The database in "a cache in front of the catalog database" is context, not new work.
+    assert components_for(_form(), registry) == ["cache"]
+    platform = _form(component="other", component_words="platform", request="platform work",
+                     description="platform work")  # fmt: skip
+    assert components_for(platform, registry) == ["web", "kubernetes", "firewall", "monitoring"]
+    behind = _form(component="database", engine="postgres", request="orders db",
+                   description="behind a load balancer")  # fmt: skip
+    assert components_for(behind, registry) == ["database", "load-balancer"]
+    plain = {"request": "catalog hosts", "description": "catalog hosts"}
+    assert components_for(_form(component="server", engine="redis", **plain), registry) == [
+        "cache",
+        "server",
+    ]
+    assert components_for(_form(component="server", engine="mysql", **plain), registry) == [
+        "database",
+        "server",
+    ]
+    web = _form(component="load-balancer", request="lb", description="in front of the web app")
+    assert components_for(web, registry) == ["web", "kubernetes", "load-balancer"]
+
+
+def test_facts_come_from_the_roster_words_its_checkpoint_triggers_and_the_form(
+    registry: Registry,
+) -> None:
+    server = {"component": "server", "request": "catalog work", "justification": "x",
+              "impact": "x"}  # fmt: skip
+    # "new architecture" is only an architecture-change trigger, not a topology word.
+    arch = _form(**server, description="A new architecture for the catalog.")
+    assert ("topology", "new architecture") in _facts(arch, registry)
+    # A denied exposure ("internal only") takes back that fact kind alone.
+    denied = _form(**server, description="Internal only. Add a read replica for the catalog.")
+    facts = _facts(denied, registry)
+    assert ("data_work", "read replica") in facts and not {k for k, _ in facts} & {"exposure"}
+    # A role's name is a routing instruction, not a data store.
+    role = _form(**server, description="Have the database administrator resize the VM.")
+    assert ("data_stores", "database") not in _facts(role, registry)
+    placed = understand(_form(region="eu-west-1", replica_regions=["us-east-1"]), registry)
+    assert [
+        (f.kind, f.detail, f.evidence) for f in placed.facts if f.evidence.startswith("re")
+    ] == [
+        ("placement", "eu-west-1", "region"),
+        ("topology", "replica in us-east-1", "replica_regions"),
+    ]
+
+
+def test_only_what_an_alert_watches_is_context(registry: Registry) -> None:
+    watched = _form(component="monitoring", request="replication lag alert",
+                    description="Alert when replication lag on the orders replica is high. "
+                    "Also add a second read replica.")  # fmt: skip
+    intent = understand(watched, registry)
+    assert intent.watching
+    assert any(f.detail == "read replica" and not f.context for f in intent.facts)
+
+
+def test_a_redirect_names_the_word_the_topic_and_the_owner(registry: Registry) -> None:
+    redirect = read_words(APP_CODE, registry, "me").redirect
+    assert redirect is not None and redirect.reason == (
+        "'frontend' is application-level code changes, owned by the owning domain division"
+    )
+
+
+def test_a_title_is_the_first_sentence_with_spaces_collapsed_up_to_120_characters(
+    registry: Registry,
+) -> None:
+    def title(text: str) -> str:
+        return str(parse_words(text, registry, "me").form["request"])
+
+    assert title("Redis   cache\tfor the catalog.  It is slow.") == "Redis cache for the catalog."
+    exact = "a" * 119 + "."
+    assert title(exact) == exact
+    longer = "b" * 120 + "."
+    assert title(longer) == "b" * 117 + "..."
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [("for 1,500 users", 1500), ("for 2000 users", 2000), ("for 2.5k users", 2500)],
+)
+def test_expected_users_are_read_with_separators_and_suffixes(
+    text: str, users: int, registry: Registry
+) -> None:
+    parsed = parse_words(f"a redis cache {text} in dev", registry, "me")
+    assert parsed.form["expected_users"] == users
+
+
+def test_a_component_word_listed_after_a_form_only_word_still_counts(registry: Registry) -> None:
+    # "data" is skipped in words (form only); the database words after it still count.
+    parsed = parse_words("add a pgbouncer for the orders service in dev", registry, "me")
+    assert parsed.form["component"] == "database"
+
+
+@pytest.mark.parametrize("rule", ["ingress rule", "egress rule"])
+def test_the_longer_component_words_win_where_two_start(rule: str, registry: Registry) -> None:
+    """Bug found by a survivor: "ingress rule" (firewall) was read as "ingress" (a load
+    balancer) and "egress rule" as "egress" (the network), the first listed word winning."""
+    parsed = parse_words(f"add an {rule} for the orders service in dev", registry, "me")
+    assert (parsed.form["component"], parsed.evidence["component"]) == ("firewall", rule)
+
+
+def test_a_cut_title_loses_its_trailing_space(registry: Registry) -> None:
+    text = "a" * 116 + " " + "b" * 10
+    assert parse_words(text, registry, "me").form["request"] == "a" * 116 + "..."
+
+
+def test_a_dns_record_wins_over_a_word_inside_its_name(registry: Registry) -> None:
+    """Bug found by a survivor: "api.example.com record" was read as "api" (Kubernetes)."""
+    parsed = parse_words("add an api.example.com record for the shop in dev", registry, "me")
+    assert (parsed.form["component"], parsed.evidence["component"]) == (
+        "dns",
+        "api.example.com record",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("resize the cache, dev or prod", None),  # alternatives: asked, never picked
+        ("staging then prod for the cache", ("prod", "staging and prod")),
+        ("prod mirrors staging", ("prod", "prod")),  # several, none marked: production
+    ],
+)
+def test_several_environments_are_production_asked_or_the_marked_one(
+    text: str, found: tuple[str, str] | None, registry: Registry
+) -> None:
+    assert fields.environment(text, registry) == found

@@ -17,7 +17,7 @@ from opsteam.intake.answers import answer, answer_all, complete, read_open
 from opsteam.intake.forms import MAX_INPUT_BYTES
 from opsteam.intake.intent import components_for, understand
 from opsteam.intake.read import HINT, read_requests, read_words, understand_words
-from opsteam.intake.words import Parsed, parse_words
+from opsteam.intake.words import NOT_STATED, Parsed, parse_words, to_request
 
 VAGUE = "we need something new for billing"  # neither environment nor component
 NO_ENV = "We need a new Postgres database for the billing service"
@@ -312,3 +312,199 @@ def test_several_environments_are_production_asked_or_the_marked_one(
     text: str, found: tuple[str, str] | None, registry: Registry
 ) -> None:
     assert fields.environment(text, registry) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("prod/staging web servers need the glibc patch", ("prod", "prod")),
+        ("dev/staging web servers need the glibc patch", None),
+    ],
+)
+def test_several_unmarked_environments_are_production_if_it_is_among_them(
+    text: str, found: tuple[str, str] | None, registry: Registry
+) -> None:
+    """Neither alternatives nor one marked target: production when named (its gate is the
+    strictest), otherwise the environment is asked."""
+    assert fields.environment(text, registry) == found
+    parsed = parse_words(text, registry, "me")
+    assert parsed.form.get("environment") == (found and found[0])
+    assert ("environment" in parsed.missing) is (found is None)
+
+
+@pytest.mark.parametrize(
+    ("when", "start", "minutes"),
+    [
+        ("on 2026-12-05 02:00 UTC for 3 hours", "2026-12-05T02:00:00+00:00", 180),
+        ("at 2026-12-05 22:30 for 45 minutes", "2026-12-05T22:30:00+00:00", 45),
+        ("on 2026-12-05 02:00 UTC FOR 2 HOURS", "2026-12-05T02:00:00+00:00", 120),
+        ("on 2026-12-05 02:00 UTC", "2026-12-05T02:00:00+00:00", 120),  # two hours unless said
+        ("on 2026-12-05 02:00 UTC for 10 minutes", "2026-12-05T02:00:00+00:00", 15),  # at least
+    ],
+)
+def test_a_maintenance_window_is_read_from_the_words(
+    when: str, start: str, minutes: int, registry: Registry
+) -> None:
+    parsed = parse_words(f"Resize the orders db in prod {when}", registry, "me")
+    window = {"start": start, "duration_minutes": minutes}
+    assert parsed.form["maintenance_window"] == window
+    assert parsed.evidence["maintenance_window"] == when.split(" ", 1)[1]
+    request, problems = to_request(parsed)
+    assert problems == []
+    assert request is not None and request.maintenance_window is not None
+
+
+def test_the_minimum_window_is_fifteen_minutes(registry: Registry) -> None:
+    parsed = parse_words(
+        "Patch the web servers in prod at 2026-12-05 02:00 for 15 minutes", registry, "me"
+    )
+    assert parsed.form["maintenance_window"]["duration_minutes"] == 15
+
+
+def test_the_reason_and_the_deadline_are_read_with_their_words(registry: Registry) -> None:
+    text = (
+        "Resize the orders db in prod because checkout latency doubled last week. Needed by Friday."
+    )
+    parsed = parse_words(text, registry, "me")
+    assert parsed.form["justification"] == "checkout latency doubled last week"
+    assert parsed.evidence["justification"] == "because checkout latency doubled last week"
+    assert (parsed.form["timeline"], parsed.evidence["timeline"]) == ("by Friday", "by Friday")
+    bare = parse_words("Resize the orders db in prod", registry, "me")
+    assert (bare.form["justification"], bare.form["timeline"]) == (NOT_STATED, NOT_STATED)
+
+
+def test_the_expected_users_keep_the_words_that_said_them(registry: Registry) -> None:
+    parsed = parse_words("a redis cache for 2.5k daily users in dev", registry, "me")
+    assert (parsed.form["expected_users"], parsed.evidence["expected_users"]) == (
+        2500,
+        "2.5k daily users",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Set up a VPN from the prod VPC to Acme's datacenter network",  # our own company
+        "Open 443 from the prod payments VPC to the Bank's API",  # no one by name
+    ],
+)
+def test_our_own_and_generic_names_are_no_third_party(text: str, registry: Registry) -> None:
+    assert "integrations" not in parse_words(text, registry, "me").form
+
+
+def test_a_roster_without_removal_or_change_words_still_reads_the_type(
+    registry: Registry,
+) -> None:
+    """A shop's roster may list no type words: the wording decides, and no word crashes."""
+    routing = registry.routing
+    synonyms = routing.synonyms.model_copy(update={"type": {}})
+    shop = registry.model_copy(
+        update={"request_routing": routing.model_copy(update={"synonyms": synonyms})}
+    )
+    assert fields.change_type("decommission the legacy ftp box in dev", shop) == (
+        "Modify",
+        "names something that exists",
+    )
+    assert fields.change_type("Redis cache for catalog in dev", shop) == (
+        "New",
+        "no change or removal wording: a new request",
+    )
+    assert fields.change_type("decommission the legacy ftp box in dev", registry) == (
+        "Remove",
+        "decommission",
+    )
+
+
+def test_what_the_type_was_read_from_is_shown(registry: Registry) -> None:
+    plain = parse_words("Redis cache for catalog in dev", registry, "me")
+    assert (plain.form["type"], plain.evidence["type"]) == (
+        "New",
+        "no change or removal wording: a new request",
+    )
+    existing = parse_words("the billing db in prod is too slow", registry, "me")
+    assert (existing.form["type"], existing.evidence["type"]) == (
+        "Modify",
+        "names something that exists",
+    )
+
+
+def test_a_new_thing_named_after_a_part_is_still_new(registry: Registry) -> None:
+    # "flag" is a part of something that exists ("add a flag"), but "a new flag service" is new.
+    assert fields.change_type("create a new flag service for the web team in dev", registry) == (
+        "New",
+        "create",
+    )
+    assert fields.change_type("add a flag to the checkout service in dev", registry)[0] == "Modify"
+    # "the new" describes; the verb after it still adds a part to what exists.
+    text = "The new team will create an index on orders.user_id in prod"
+    assert fields.change_type(text.lower(), registry) == ("Modify", "create")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["expect a large number of uploads", "Large volume of uploads expected"],
+)
+def test_a_large_amount_of_something_is_no_size(text: str, registry: Registry) -> None:
+    parsed = parse_words(f"new s3 bucket for the media service in dev; {text}", registry, "me")
+    assert "size" not in parsed.form
+    sized = parse_words("a large redis cache for the media service in dev", registry, "me")
+    assert sized.form["size"] == "large"
+
+
+def test_several_regimes_and_vendors_keep_all_their_words(registry: Registry) -> None:
+    text = "Send order events from checkout in prod to Stripe and Twilio; GDPR and PCI apply"
+    parsed = parse_words(text, registry, "me")
+    assert (parsed.form["compliance"], parsed.evidence["compliance"]) == (
+        ["gdpr", "pci-dss"],
+        "gdpr, pci-dss",
+    )
+    assert (parsed.form["integrations"], parsed.evidence["integrations"]) == (
+        ["stripe", "twilio"],
+        "stripe, twilio",
+    )
+
+
+def test_the_service_keeps_the_words_that_named_it(registry: Registry) -> None:
+    parsed = parse_words("resize the cart service in prod", registry, "me")
+    assert (parsed.form["service"], parsed.evidence["service"]) == ("cart", "the cart service")
+
+
+def test_a_component_word_of_the_design_is_no_service_name(registry: Registry) -> None:
+    # "website" names a design component (web), not which service.
+    parsed = parse_words("Scale the website deployment to 4 pods in prod", registry, "me")
+    assert "service" not in parsed.form
+
+
+@pytest.mark.parametrize(
+    ("text", "ports", "evidence"),
+    [
+        ("Open Port 9443 on the prod lb", [9443], "Port 9443"),
+        ("the db at db.internal:6432 in prod", [6432], ":6432"),
+        ("allow port 65535 on the firewall in dev", [65535], "port 65535"),
+        (
+            "allow port 443 from the office, port 443 from the vpn and port 9100 from prometheus",
+            [443, 9100],
+            "port 443",
+        ),
+        (
+            "the app at https://shop.example.com:8443 must reach port 5432 on the prod db",
+            [5432],
+            "port 5432",
+        ),
+    ],
+)
+def test_ports_are_read_once_each_with_their_words(
+    text: str, ports: list[int], evidence: str, registry: Registry
+) -> None:
+    assert fields.ports(text) == (ports, evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "allow port 65536 on the firewall in dev",  # no such port
+        "Patch the prod web servers tonight (22:00 UTC)",  # a clock time, not ssh
+    ],
+)
+def test_what_is_no_port_is_not_read_as_one(text: str) -> None:
+    assert fields.ports(text) is None

@@ -423,3 +423,24 @@ def test_every_datastore_target_file_a_job_reads_has_the_output_that_writes_it(
                 if kind not in ("postgres", "mysql", "redis"):
                     continue  # the service's own target list, written by its operator
                 assert f'output "prometheus_{kind}_targets"' in tf, (target_file, job.name)
+
+
+# ------------------------------------------------------------------ DNS names <-> zones
+
+
+def test_every_dns_name_lives_in_a_zone_that_can_hold_it(bundles: list[Bundle]) -> None:
+    """Route 53 refuses a name outside its zone's domain: internal names go to the stack's
+    private zone (attached to its VPC), public ones to the zone the operator names."""
+    for _, files in bundles:
+        res = all_resources(files)
+        zones = {k: v for k, v in res.items() if k.startswith("aws_route53_zone.")}
+        for address, body in res.items():
+            if not address.startswith("aws_route53_record.") or "for_each" in body:
+                continue
+            name, zone_ref = str(body["name"]), str(body["zone_id"])
+            if name.endswith(".internal"):
+                [zone] = [z for k, z in zones.items() if zone_ref.startswith(f"${{{k}.")]
+                assert name == zone["name"] or name.endswith("." + str(zone["name"])), address
+                assert zone.get("vpc"), "a private zone is attached to the VPC"
+            else:
+                assert "aws_route53_zone." not in zone_ref, address

@@ -133,7 +133,7 @@ def stack_variables(
         network is not None and network.existing_vpc, tiers, no_network=network is None
     )
     found += iac_inputs.edge_inputs(
-        lb.certificate if lb else None, network is not None and bool(network.dns_records)
+        lb.certificate if lb else None, network is not None and network.public_records
     )
     found += database_variables(db, list(db.replica_regions) if db else [])
     found += iac_vpn.variables(vpn) if vpn is not None else []
@@ -164,7 +164,7 @@ def stack_outputs(
         groups=refs,
         kms_key=True,
         load_balancer=network is not None and network.load_balancer is not None,
-        dns_zone=network is not None and bool(network.dns_records),
+        dns_zone=network is not None and network.public_records,
         database=database,
     )
     return found + scrape_targets(db, prefix)

@@ -81,7 +81,7 @@ def _subnets(
 def _domain(request: ChangeRequest, facts: Facts) -> str:
     service, env = request.service_name, request.environment.value
     if not facts.public:
-        return f"{service}.{env}.internal"
+        return private_zone(request)
     found = _FQDN.search(request.text)
     if found:
         return found.group(1)
@@ -94,29 +94,28 @@ def _domain(request: ChangeRequest, facts: Facts) -> str:
 
 def _dns(request: ChangeRequest, facts: Facts) -> list[DnsRecord]:
     ttl = DNS_TTL[request.environment]
-    env, service = request.environment.value, request.service_name
     records: list[DnsRecord] = []
     if facts.has_lb or facts.has("dns"):
         target = facts.sg("alb") if facts.has_lb else facts.sg("app")
         kind = "ALIAS" if facts.has_lb else "CNAME"
         records.append(DnsRecord(name=_domain(request, facts), type=kind, value=target, ttl=ttl))
+    zone = private_zone(request)
     if facts.has("database") and facts.engine is not None:
         tier = "cache" if facts.engine is Engine.REDIS else "db"
         records.append(
-            DnsRecord(
-                name=f"{service}-{tier}.{env}.internal", type="CNAME", value=facts.sg(tier), ttl=ttl
-            )
+            DnsRecord(name=f"{tier}.{zone}", type="CNAME", value=facts.sg(tier), ttl=ttl)
         )
     if facts.has("cache") and facts.engine is not Engine.REDIS:
         records.append(
-            DnsRecord(
-                name=f"{service}-cache.{env}.internal",
-                type="CNAME",
-                value=facts.sg("cache"),
-                ttl=ttl,
-            )
+            DnsRecord(name=f"cache.{zone}", type="CNAME", value=facts.sg("cache"), ttl=ttl)
         )
     return records
+
+
+def private_zone(request: ChangeRequest) -> str:
+    """The service's private zone, attached to its VPC: one per service and environment, so
+    two services sharing a VPC never claim the same zone name."""
+    return f"{request.service_name}.{request.environment.value}.internal"
 
 
 def tls_policy(request: ChangeRequest) -> str:
@@ -254,10 +253,18 @@ def _existing_network(request: ChangeRequest, facts: Facts, ctx: RoleContext) ->
         existing_vpc=True,
         rules=firewall_rules(request, facts, vpc, vpc_ranges(vpc), subnets=False),
         dns_records=_dns(request, facts),
+        private_zone=_zone_for(request, _dns(request, facts)),
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, vpc),
         notes=_notes(request, facts, ctx),
     )
+
+
+def _zone_for(request: ChangeRequest, records: list[DnsRecord]) -> str:
+    """The private zone when a record lives in it (the stack creates it), else none."""
+    zone = private_zone(request)
+    inside = any(d.name == zone or d.name.endswith(f".{zone}") for d in records)
+    return zone if inside else ""
 
 
 def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
@@ -302,6 +309,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
         nat_zones=nat_zones(request, carved),
         rules=firewall_rules(request, facts, str(vpc), private),
         dns_records=_dns(request, facts),
+        private_zone=_zone_for(request, _dns(request, facts)),
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, str(vpc)),
         notes=_notes(request, facts, ctx),

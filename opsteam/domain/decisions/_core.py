@@ -211,6 +211,17 @@ class NetworkPlan(_Decision):
     # Zones that get a NAT gateway (one per zone in production, one shared elsewhere).
     nat_zones: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # The private hosted zone (attached to the VPC) that holds the internal names; empty when
+    # every record is public. Public names go to the zone the operator names.
+    private_zone: str = ""
+
+    def in_private_zone(self, name: str) -> bool:
+        zone = self.private_zone
+        return bool(zone) and (name == zone or name.endswith(f".{zone}"))
+
+    @property
+    def public_records(self) -> bool:
+        return any(not self.in_private_zone(d.name) for d in self.dns_records)
 
 
 class DatabasePlan(_Decision):

@@ -444,3 +444,23 @@ def test_every_dns_name_lives_in_a_zone_that_can_hold_it(bundles: list[Bundle]) 
                 assert zone.get("vpc"), "a private zone is attached to the VPC"
             else:
                 assert "aws_route53_zone." not in zone_ref, address
+
+
+def test_a_created_cluster_lets_its_deployer_in(bundles: list[Bundle]) -> None:
+    """API authentication and a private endpoint: without an access entry nobody can apply
+    the bundle's manifests to the cluster it creates."""
+    for _, files in bundles:
+        res = all_resources(files)
+        if not any(k.startswith("aws_eks_cluster.") for k in res):
+            continue
+        entry = res["aws_eks_access_entry.deployer"]
+        association = res["aws_eks_access_policy_association.deployer"]
+        assert "var.deployer_role_arn" in str(entry["principal_arn"])
+        assert "aws_eks_access_entry.deployer" in str(association["principal_arn"])
+        declared = [
+            name
+            for module in modules(files).values()
+            for block in module.get("variable", [])
+            for name in block
+        ]
+        assert "deployer_role_arn" in declared

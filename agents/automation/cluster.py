@@ -93,9 +93,21 @@ def target_group(lb: LoadBalancer, spec: ClusterSpec | None) -> TargetGroupSpec:
     )
 
 
+DEPLOYER_VARIABLE = "deployer_role_arn"
+
+
 def variables(spec: ClusterSpec | None) -> list[TfVariable]:
-    if spec is None or spec.created:
+    if spec is None:
         return []
+    if spec.created:  # its API answers only inside the VPC, and only to principals let in
+        return [
+            TfVariable(
+                name=DEPLOYER_VARIABLE,
+                description="IAM role that applies the Kubernetes manifests (your CI runner "
+                "or operators, inside the VPC): granted cluster access by an access entry.",
+                example='"arn:aws:iam::123456789012:role/platform-deployer"',
+            )
+        ]
     return [
         TfVariable(
             name="eks_cluster_name",

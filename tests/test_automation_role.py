@@ -216,3 +216,16 @@ def test_hostile_request_text_cannot_break_hcl_or_yaml() -> None:
     # The hostile text survives only inside one-line comments.
     lines = [ln for ln in site.splitlines() if "lookup" in ln]
     assert lines and all(ln.lstrip().startswith("#") for ln in lines)
+
+
+def test_only_the_designed_environment_overlay_admits_traffic_and_the_others_say_why() -> None:
+    """The edge policy needs the environment's network (its load balancer's subnets): the
+    overlays of environments this request does not design say they are not deployable yet."""
+    request = make_request(environment="staging")
+    files = bundle(request)
+    for env in Environment:
+        data = overlay(files, env)
+        text = files[f"kubernetes/overlays/{env.value}/kustomization.yaml"].content
+        designed = env is Environment.STAGING
+        assert ("networkpolicy-edge.yaml" in data["resources"]) is designed
+        assert ("Not deployable yet" in text) is not designed

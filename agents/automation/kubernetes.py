@@ -184,6 +184,7 @@ def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> lis
             "automation/kubernetes/overlay.yaml.j2",
             app=spec.app,
             edge=EDGE_POLICY if edge else "",
+            edge_env=spec.edge_env,
             **dict(overlay),
         )
         artifacts.append(

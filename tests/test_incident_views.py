@@ -89,22 +89,17 @@ def test_list_keeps_ids_whole_and_show_prints_every_update(cli: Cli) -> None:
     assert "eta: -" in shown and "None" not in shown
 
 
+def _resolve(iid: str, decision: str, at: str) -> tuple[str, ...]:
+    """``incident resolve`` of a full disk, decided by Dana."""
+    return (
+        "incident", "resolve", iid, "--root-cause", "disk full", "--decision", decision,
+        "--by", "Dana", "--now", at,
+    )  # fmt: skip
+
+
 def test_resolve_prints_where_the_postmortem_was_written(cli: Cli) -> None:
     iid = cli(*OPEN, "--now", iso(1), code=3)["id"]
-    out = text(
-        cli,
-        "incident",
-        "resolve",
-        iid,
-        "--root-cause",
-        "disk full",
-        "--decision",
-        "close it, the database is back",
-        "--by",
-        "Dana",
-        "--now",
-        iso(20),
-    )
+    out = text(cli, *_resolve(iid, "close it, the database is back", iso(20)))
     assert "Human decision by Dana at resolution (pending: major incident" in out
     path = cli.home / "postmortems" / f"{iid}.md"
     assert f"Postmortem written to {path}" in out
@@ -132,39 +127,14 @@ def test_wording_says_what_happened_and_durations_read_as_minutes(cli: Cli) -> N
     assert "Incident update recorded:" in opened and "update sent" not in opened
     iid = re.search(r"inc-[0-9a-f]+", opened)
     assert iid is not None
-    out = text(
-        cli,
-        "incident",
-        "resolve",
-        iid.group(0),
-        "--root-cause",
-        "disk full",
-        "--decision",
-        "close it",
-        "--by",
-        "Dana",
-        "--now",
-        iso(18.31),
-    )
+    out = text(cli, *_resolve(iid.group(0), "close it", iso(18.31)))
     assert "| Time to recover | 18 min |" in out, out  # detected at minute 0
     assert not re.search(r"\d\.\d+ min", out)
 
 
 def test_list_says_resolved_ones_exist_and_all_shows_them(cli: Cli) -> None:
     iid = cli(*OPEN, "--now", iso(1), code=3)["id"]
-    cli(
-        "incident",
-        "resolve",
-        iid,
-        "--root-cause",
-        "disk full",
-        "--decision",
-        "close it",
-        "--by",
-        "Dana",
-        "--now",
-        iso(5),
-    )
+    cli(*_resolve(iid, "close it", iso(5)))
     listed = text(cli, "incident", "list")
     assert iid not in listed
     assert "No open incidents" in listed and "incident list --all" in listed

@@ -18,21 +18,12 @@ from opsteam.intake.forms import MAX_INPUT_BYTES
 from opsteam.intake.intent import components_for, understand
 from opsteam.intake.read import HINT, read_requests, read_words, understand_words
 from opsteam.intake.words import NOT_STATED, Parsed, parse_words, to_request
+from tests.conftest import BASE_REQUEST
 
 VAGUE = "we need something new for billing"  # neither environment nor component
 NO_ENV = "We need a new Postgres database for the billing service"
 APP_CODE = "please rewrite the checkout frontend code in React"
-FORM = {
-    "request": "Redis cache for the catalog service",
-    "type": "New",
-    "component": "cache",
-    "description": "A Redis cache in front of the catalog database.",
-    "justification": "Catalog reads dominate database load.",
-    "timeline": "next sprint",
-    "impact": "none expected",
-    "requester": "catalog team",
-    "environment": "dev",
-}
+FORM = dict(BASE_REQUEST)  # a complete form
 
 
 def _raw(data: object) -> bytes:

@@ -8,7 +8,6 @@ bundle is completed by the next command; ``show`` lists, prints and rewrites the
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ import pytest
 from opsteam.application.service import Opsteam
 from opsteam.domain.errors import ConflictError
 from opsteam.intake import parse_requests
+from tests.cli_runs import run_opsteam
 from tests.crash import KILLED, bundle_bytes, history_counts
 from tests.fakes import ParseOnlyVerifier
 
@@ -29,16 +29,7 @@ FIXED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "OPSTEAM_HOME": str(home), "OPSTEAM_USER": "tester", **env}
-    return subprocess.run(
-        [str(OPSTEAM), *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=600,
-        cwd=home.parent,
-        check=False,
-    )
+    return run_opsteam(home, *args, user="tester", env=env)
 
 
 def test_submit_into_a_folder_of_other_files_fails_before_any_work(tmp_path: Path) -> None:

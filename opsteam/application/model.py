@@ -47,28 +47,31 @@ def open_advisor(
     today: date | None = None,
 ) -> ModelAdvisor | None:
     """The advisor for the configured (or given) model; None: the offline playbooks."""
-    if model is None and not settings.model:
+    chosen = _chosen(settings, model)
+    if chosen is None:
         return None
     from opsteam.agents.llm.advisor import ModelAdvisor
 
-    if model is None:
-        assert settings.model is not None
-        model = shared_model(settings.model)
-    return ModelAdvisor(model, registry, settings.model_retries, today)
+    return ModelAdvisor(chosen, registry, settings.model_retries, today)
 
 
 def words_reader(
     settings: Settings, registry: Registry, model: BaseChatModel | None = None
 ) -> WordsReader | None:
     """The model's reading of plain words, cross-checked by the rules; None: the rules."""
-    if model is None and not settings.model:
+    chosen = _chosen(settings, model)
+    if chosen is None:
         return None
     from opsteam.agents.llm.understand import WordsReader
 
-    if model is None:
-        assert settings.model is not None
-        model = shared_model(settings.model)
-    return WordsReader(model, registry)
+    return WordsReader(chosen, registry)
+
+
+def _chosen(settings: Settings, model: BaseChatModel | None) -> BaseChatModel | None:
+    """The given model, else the configured one (shared by the process), else none."""
+    if model is not None:
+        return model
+    return shared_model(settings.model) if settings.model else None
 
 
 class RoleModelUse(BaseModel):

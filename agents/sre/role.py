@@ -72,9 +72,10 @@ def availability_objective(request: ChangeRequest, registry: Registry) -> float:
     return AVAILABILITY[request.environment]
 
 
-def slos(request: ChangeRequest, ctx: RoleContext, t: Target) -> list[Slo]:
+def slos(request: ChangeRequest, t: Target, objective: float) -> list[Slo]:
+    """The service's objectives; ``objective``: its availability, decided once (the burn-rate
+    alerts read the same figure)."""
     svc = request.service_name
-    objective = availability_objective(request, ctx.registry)
     if t.web:
         sli = "share of HTTP requests not answered with a 5xx status"
     elif t.kubernetes:
@@ -246,7 +247,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     jobs = scrape.scrape_jobs(t, exprs)
     settings = scrape.exporter_settings(t, jobs)
     return ReliabilityPlan(
-        slos=[] if removing else slos(request, ctx, t),
+        slos=[] if removing else slos(request, t, objective),
         alerts=alerts,
         readiness=readiness(request, ctx, t, alerts),
         runbook_title=f"Runbook: {request.service_name} ({request.environment.value})",

@@ -80,6 +80,13 @@ def test_database_instance_settings_follow_the_plan() -> None:
     assert main["multi_az"] is True and main["storage_encrypted"] is True
     assert main["deletion_protection"] is True
     assert "aws_backup_plan" in tf  # handbook ladder: hourly 7d, daily 30d, weekly 90d, 1y
+    assert main["backup_window"] == ctx.database.backup_window
+    assert main["maintenance_window"] == ctx.database.maintenance_window
+    [plan] = resources(tf, "aws_backup_plan").values()
+    rules = plan["rule"] if isinstance(plan["rule"], list) else [plan["rule"]]
+    assert [(r["schedule"], int(r["lifecycle"][0]["delete_after"])) for r in rules] == [
+        (r.schedule, r.delete_after_days) for r in ctx.database.backup_rules
+    ]
 
 
 def overlay(files: dict[str, Artifact], env: Environment) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from iac_factories import ctx_for, database_plan, make_ctx, make_design, make_re
 
 from opsteam.agents.base import RoleContext
 from opsteam.agents.dba import role as dba
+from opsteam.agents.dba import windows
 from opsteam.domain import naming
 from opsteam.domain.models import Engine, Environment
 from opsteam.domain.registry import load_registry
@@ -148,3 +149,49 @@ def test_schema_migration_is_planned_online_not_as_an_instance_change() -> None:
     # A class/parameter change keeps the instance-change plan.
     resize = planned(make_request(type="Modify", description="A stable, larger class."))
     assert any("parameter/class changes" in s for s in resize.migration_plan)
+
+
+def _start_hours(schedule: str) -> set[int]:
+    """Hours an AWS cron expression starts at: 'cron(0 0-2,6-23 * * ? *)' -> {0, 1, 2, 6, ...}."""
+    hours: set[int] = set()
+    for part in schedule.removeprefix("cron(").split()[1].split(","):
+        low, _, high = part.partition("-")
+        hours.update(range(int(low), int(high or low) + 1))
+    return hours
+
+
+def _near(hour: int, window: str, margin: int = 60) -> bool:
+    start, end = (int(c.split(":")[-2]) * 60 + int(c.split(":")[-1]) for c in window.split("-"))
+    end += 24 * 60 if end <= start else 0
+    return any(start - margin <= at < end + margin for at in (hour * 60, hour * 60 + 24 * 60))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    backup_start=st.integers(min_value=0, max_value=47),
+    maintenance_start=st.integers(min_value=0, max_value=47),
+)
+def test_aws_backup_rules_never_start_near_either_rds_window(
+    backup_start: int, maintenance_start: int
+) -> None:
+    def window(half_hour: int, length: int, day: str = "") -> str:
+        start, end = half_hour * 30, (half_hour * 30 + length) % (24 * 60)
+        return "-".join(f"{day}{m // 60:02d}:{m % 60:02d}" for m in (start, end))
+
+    backup, maintenance = window(backup_start, 30), window(maintenance_start, 60, "sun:")
+    rules = windows.backup_rules(backup, maintenance)
+    assert [(r.name, r.delete_after_days) for r in rules] == list(windows.RETENTION)
+    for rule in rules:
+        hours = _start_hours(rule.schedule)
+        assert hours, rule
+        assert not any(_near(h, w) for h in hours for w in (backup, maintenance)), rule
+
+
+def test_production_sql_plan_keeps_the_long_term_copies_clear_of_the_rds_windows() -> None:
+    plan = planned(make_request(environment="prod", engine="postgres"))
+    assert plan.backup_window == windows.RDS_BACKUP_WINDOW
+    hourly = next(r for r in plan.backup_rules if r.name == "hourly")
+    assert 3 not in _start_hours(hourly.schedule) and len(_start_hours(hourly.schedule)) >= 18
+    assert not planned(make_request(environment="dev", engine="postgres")).backup_rules
+    cache = planned(make_request(environment="prod", engine="redis"))
+    assert cache.backup_window == windows.CACHE_SNAPSHOT_WINDOW and not cache.backup_rules

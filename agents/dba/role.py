@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from opsteam.agents.base import RoleContext, mentions
+from opsteam.agents.dba.windows import backup_rules, windows_for
 from opsteam.domain import naming
 from opsteam.domain.decisions import BucketPlan, DatabasePlan, DataPlan, StoragePlan
 from opsteam.domain.models import (
@@ -379,6 +380,7 @@ def _database(request: ChangeRequest, engine: Engine) -> DatabasePlan:
         replicas = max(replicas, 1)  # automatic failover needs a replica in another AZ
     version = version_for(engine, request.engine_version)
     sql = engine is not Engine.REDIS
+    windows = windows_for(engine)
     return DatabasePlan(
         engine=engine,
         version=version[0],
@@ -389,6 +391,9 @@ def _database(request: ChangeRequest, engine: Engine) -> DatabasePlan:
         read_replicas=replicas,
         backup_schedule=policy.schedule,
         retention_days=policy.retention_days,
+        backup_window=windows[0],
+        maintenance_window=windows[1],
+        backup_rules=backup_rules(*windows) if sql and env is Environment.PROD else [],
         point_in_time_recovery=policy.pitr,
         rpo_minutes=policy.rpo_minutes,
         achieved_rpo_minutes=policy.achieved_rpo_minutes,

@@ -32,6 +32,7 @@ __all__ = [
     "ArchitectDesign",
     "Assignment",
     "AutomationPlan",
+    "BackupRule",
     "BucketPlan",
     "DataPlan",
     "DatabasePlan",
@@ -224,6 +225,14 @@ class NetworkPlan(_Decision):
         return any(not self.in_private_zone(d.name) for d in self.dns_records)
 
 
+class BackupRule(_Decision):
+    """One AWS Backup rule: when it starts (AWS cron, UTC) and how long its copies are kept."""
+
+    name: str
+    schedule: str
+    delete_after_days: int = Field(ge=1)
+
+
 class DatabasePlan(_Decision):
     engine: Engine
     version: str
@@ -234,6 +243,10 @@ class DatabasePlan(_Decision):
     read_replicas: int = Field(ge=0)
     backup_schedule: str
     retention_days: int = Field(ge=0)
+    # RDS's own windows (UTC) and the long-term AWS Backup rules, scheduled clear of them.
+    backup_window: str = "03:00-03:30"
+    maintenance_window: str = "sun:03:30-sun:04:30"
+    backup_rules: list[BackupRule] = Field(default_factory=list)
     point_in_time_recovery: bool
     rpo_minutes: int = Field(ge=0)
     achieved_rpo_minutes: int = Field(ge=0)

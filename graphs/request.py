@@ -233,17 +233,18 @@ class Nodes:
 
     def change_gate(self, state: RequestState) -> Update:
         notices = self._notices(state)
-        checks = routing.change_approval(
-            state.model_copy(update={"artifacts": {**state.artifacts, "notifications": notices}}),
-            self.registry,
+        # The gate sees the notices this step publishes, at the question and at the answer.
+        noticed = state.model_copy(
+            update={"artifacts": {**state.artifacts, "notifications": notices}}
         )
+        checks = routing.change_approval(noticed, self.registry)
         update: Update = {"gate": checks, "artifacts": {"notifications": notices}}
         if not routing.needs_production_approval(state):
             return {**update, "review": "approved"}
         task = checkpoint_task(state, "production-change", self.registry, gate=checks)
         answer = ask(task)
         record = decision_record(answer, "production-change", state.round)
-        decided = state.model_copy(update={"decisions": [*state.decisions, record]})
+        decided = noticed.model_copy(update={"decisions": [*state.decisions, record]})
         # The window is judged again when the person approves: it must still be ahead.
         at_approval = routing.change_approval(decided, self.registry, at=record.at)
         return {

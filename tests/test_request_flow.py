@@ -83,6 +83,9 @@ def test_prod_database_pauses_then_resumes_to_completion(team: Opsteam) -> None:
         ("production-change", "approve", "bob"),
     ]
     assert done.decisions[1].reason == "window agreed" and done.decisions[1].at == FIXED
+    # The gate judged again at the approval still sees the maintenance notice.
+    assert "Change gate not met" not in done.summary
+    assert all(g.passed for g in team.state(first.thread_id).gate)
     assert "Database Administrator" in done.team and "Systems Administrator" not in done.team
 
 

@@ -15,6 +15,8 @@
 #     ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/mermaid, Puppeteer's browser download
 #     skipped; it renders with the system's Chromium (Debian `chromium`). Without npm or
 #     Chromium it is left out and plans keep their Mermaid source only.
+#   - amtool: Debian package `prometheus-alertmanager`, downloaded and unpacked (not installed,
+#     so no Alertmanager daemon) into ${OPSTEAM_TOOLS:-$HOME/.cache/opsteam-tools}/alertmanager.
 #   - chromium: Debian package `chromium`, for the web chat's browser test (Playwright for
 #     Python drives it with executable_path; `playwright install` is never run).
 # python-hcl2, kubernetes-validate, ansible-core and ansible-lint come from the project's
@@ -42,6 +44,24 @@ install_promtool() {
   echo "installing promtool (Debian package prometheus)"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+}
+
+install_amtool() {
+  # amtool only: unpacked from Debian's prometheus-alertmanager, so no daemon is installed or
+  # started (apt-get download needs no root).
+  local dir="$TOOLS_HOME/alertmanager" download
+  if [ -x "$dir/usr/bin/amtool" ]; then
+    return 0
+  fi
+  echo "installing amtool (Debian package prometheus-alertmanager, unpacked into $dir)"
+  download="$(mktemp -d)"
+  if ! (cd "$download" && apt-get download prometheus-alertmanager >/dev/null 2>&1); then
+    as_root apt-get update  # empty package lists on a fresh machine
+    (cd "$download" && apt-get download prometheus-alertmanager >/dev/null)
+  fi
+  mkdir -p "$dir"
+  dpkg-deb -x "$download"/prometheus-alertmanager_*.deb "$dir"
+  rm -rf "$download"
 }
 
 install_chromium() {
@@ -109,6 +129,7 @@ install_mermaid() {
 }
 
 install_promtool
+install_amtool
 install_chromium
 check_kubectl
 install_checkov
@@ -116,6 +137,7 @@ install_tf_schema
 install_mermaid
 
 echo "promtool:  $(promtool --version 2>&1 | head -n 1)"
+echo "amtool:    $("$TOOLS_HOME/alertmanager/usr/bin/amtool" --version 2>&1 | head -n 1)"
 echo "chromium:  $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
 echo "kubectl:   $(kubectl version --client 2>/dev/null | tr '\n' ' ')"
 echo "checkov:   $("$CHECKOV_VENV/bin/checkov" --version) ($CHECKOV_VENV/bin/checkov)"

@@ -78,7 +78,8 @@ def provider_schema() -> ProviderSchema:
 
 
 VALIDATOR_PROGRAMS = (
-    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl"
+    "checkov", "kubernetes-validate", "ansible-playbook", "ansible-lint", "promtool", "kubectl",
+    "amtool",
 )  # fmt: skip
 
 

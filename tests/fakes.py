@@ -47,6 +47,7 @@ class ParseOnlyVerifier:
                 "ansible",
                 "prometheus-rules",
                 "prometheus-tests",
+                "alertmanager-config",
             ):
                 list(yaml.load_all(artifact.content, Loader=_YAML_LOADER))
         except (ValueError, yaml.YAMLError) as exc:

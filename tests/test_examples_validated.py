@@ -32,6 +32,7 @@ EXPECTED: dict[str, set[str]] = {
     "terraform": {"hcl2", "tf-schema", "checkov"},
     "tfvars": {"hcl2"},
     "prometheus-config": {"promtool-config"},
+    "alertmanager-config": {"amtool"},
     "kubernetes": {"kubernetes-validate", "checkov"},
     "ansible": {"ansible-syntax", "ansible-lint"},
     "prometheus-rules": {"promtool"},

@@ -111,6 +111,15 @@ def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str
     ]  # fmt: skip
     jobs += [
         Job(
+            "amtool", "amtool", (path,),
+            partial(linters.amtool_argv, path=path),
+            partial(_single, linters.parse_amtool, path),
+            linters.TIMEOUT_S,
+        )
+        for path in batches.get("amtool", ())
+    ]  # fmt: skip
+    jobs += [
+        Job(
             "promtool-test", promtests.PROGRAM, (path,),
             partial(promtests.argv, path=path),
             partial(_single, promtests.parse, path),

@@ -215,3 +215,24 @@ def _lint_line(location: dict[str, object]) -> int | None:
             if isinstance(begin, int):
                 return begin
     return None
+
+
+def amtool_argv(program: str, path: str) -> list[str]:
+    return [program, "check-config", path]
+
+
+def parse_amtool(result: CommandResult) -> Outcome:
+    """Exit 0 = the Alertmanager configuration loads; exit 1 = ``FAILED:`` on stdout, the
+    reason after it and each ``line N:`` under it."""
+    if result.returncode == 0:
+        return PASSED
+    if result.returncode != 1:
+        return error(f"amtool exited {result.returncode}: {tail(result.stderr)}")
+    found: list[Finding] = []
+    for raw in result.stdout.splitlines():
+        line = raw.strip()
+        if "FAILED:" in line:
+            found.append(finding("amtool-config", line.split("FAILED:", 1)[1].strip()))
+        elif match := re.match(r"line (\d+): (.*)$", line):
+            found.append(finding("amtool-config", match.group(2), line=int(match.group(1))))
+    return failed(found or [finding("amtool-config", tail(result.stdout or result.stderr))])

@@ -19,6 +19,7 @@ from opsteam.domain.settings import Settings, load_settings, tools_home
 
 CHECKOV = "checkov"
 MMDC = "mmdc"
+AMTOOL = "amtool"
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def locate(program: str, settings: Settings, prefix: str, path: str | None = Non
     """Resolve a tool the way CI installs it; None means not installed.
 
     checkov lives in its own venv (its pins clash with ours): ``$OPSTEAM_CHECKOV``, then the
-    tools home, then PATH. Everything else: this venv's bin dir first (the pinned extras), then
-    PATH.
+    tools home, then PATH; the Mermaid CLI and amtool: the tools home, then PATH. Everything
+    else: this venv's bin dir first (the pinned extras), then PATH.
     """
     candidates: list[Path] = []
     if program == CHECKOV:
@@ -69,6 +70,8 @@ def locate(program: str, settings: Settings, prefix: str, path: str | None = Non
         candidates.append(tools_home(settings) / "checkov" / "bin" / "checkov")
     elif program == MMDC:  # the Mermaid CLI, installed from npm into the tools home
         candidates.append(tools_home(settings) / "mermaid" / "node_modules" / ".bin" / MMDC)
+    elif program == AMTOOL:  # unpacked from Debian's prometheus-alertmanager (no daemon)
+        candidates.append(tools_home(settings) / "alertmanager" / "usr" / "bin" / AMTOOL)
     else:
         candidates.append(Path(prefix) / "bin" / program)
     for candidate in candidates:

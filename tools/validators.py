@@ -12,6 +12,7 @@ What runs for each artifact kind (validator names as reported):
 * prometheus-rules: ``promtool`` (check rules)
 * prometheus-tests: ``promtool-test`` (promtool test rules: the alerts fire as the tests say)
 * prometheus-config: ``promtool-config`` (promtool check config: scrape jobs and rule files)
+* alertmanager-config: ``amtool`` (amtool check-config: routes, receivers, inhibitions)
 * grafana-dashboard / json: ``json`` (dashboards also need a title and panels with targets)
 * svg (the plan's rendered diagram): ``svg`` (well-formed XML with an ``svg`` root)
 * yaml: ``yaml``; markdown: nothing
@@ -197,6 +198,7 @@ _VALIDATORS: dict[str, tuple[str, ...]] = {
     "prometheus-rules": ("promtool",),
     "prometheus-tests": ("promtool-test",),
     "prometheus-config": ("promtool-config",),
+    "alertmanager-config": ("amtool",),
     "grafana-dashboard": ("json",),
     "svg": ("svg",),
     "json": ("json",),
@@ -248,6 +250,10 @@ def _plan_promtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None
 
 def _plan_promtool_config(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
     plan.queue("promtool-config", path, "promtool-config")
+
+
+def _plan_amtool(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
+    plan.queue("amtool", path, "amtool")
 
 
 def _plan_promtool_test(plan: _Plan, path: str, text: str, patches: set[str]) -> None:
@@ -310,6 +316,7 @@ _PLANNERS: dict[str, Callable[[_Plan, str, str, set[str]], None]] = {
     "prometheus-rules": _plan_promtool,
     "prometheus-tests": _plan_promtool_test,
     "prometheus-config": _plan_promtool_config,
+    "alertmanager-config": _plan_amtool,
     "grafana-dashboard": _plan_dashboard,
     "svg": _plan_svg,
     "json": _plan_json,

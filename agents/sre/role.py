@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opsteam.agents.base import RoleContext
-from opsteam.agents.sre import exporters, procedures, removal, scrape, watch
+from opsteam.agents.sre import exporters, procedures, removal, routing, scrape, watch
 from opsteam.agents.sre.alerts import checks as alert_checks
 from opsteam.agents.sre.checks import Target
 from opsteam.agents.sre.dashboard import dashboard
@@ -33,7 +33,13 @@ from opsteam.domain.models import (
     Environment,
     GateCheck,
 )
-from opsteam.domain.naming import k8s_labels, metric_selector, namespace, resource_prefix
+from opsteam.domain.naming import (
+    ALERTMANAGER_ADDRESS,
+    k8s_labels,
+    metric_selector,
+    namespace,
+    resource_prefix,
+)
 from opsteam.domain.registry import Registry, RoleSlug
 from opsteam.domain.severity import RESPONSE_TIME, HandbookLevel, incident_severity
 from opsteam.prompts import render as render_template
@@ -42,6 +48,7 @@ ROLE: RoleSlug = "site-reliability-engineer"
 RULES_PATH = "monitoring/alerts.rules.yml"
 TESTS_PATH = "monitoring/alerts.test.yml"
 SCRAPE_PATH = "monitoring/prometheus.yml"
+ALERTMANAGER_PATH = "monitoring/alertmanager.yml"
 DASHBOARD_PATH = "monitoring/dashboard.json"
 RUNBOOK_PATH = "docs/runbook.md"
 READINESS_PATH = "docs/readiness.md"
@@ -246,6 +253,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     exprs = [a.expr for a in alerts] + [p["targets"][0]["expr"] for p in board["panels"]]
     jobs = scrape.scrape_jobs(t, exprs)
     settings = scrape.exporter_settings(t, jobs)
+    receivers, routes = routing.decide(request, alerts)
     return ReliabilityPlan(
         slos=[] if removing else slos(request, t, objective),
         alerts=alerts,
@@ -262,6 +270,8 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         exporters=settings,
         exporter_deployments=exporters.deployments(t, scrape.job_kinds(t, jobs), settings),
         runbook_url=url,
+        alert_receivers=receivers,
+        alert_routes=routes,
         restore=[] if removing else procedures.restore(t, ctx.database),
     )
 
@@ -333,6 +343,7 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "incident": {level.value: incident_severity(level).value for level in HandbookLevel},
         "prefix": resource_prefix(request),
         "region": ctx.design.region,
+        "alertmanager": ALERTMANAGER_ADDRESS,
     }
     removing = plan.removal is not None
     outputs: list[tuple[str, ArtifactKind, str]] = [
@@ -347,6 +358,8 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         ),
         (READINESS_PATH, "markdown", "sre/readiness.md.j2"),
     ]
+    if plan.alert_routes:
+        outputs.append((ALERTMANAGER_PATH, "alertmanager-config", "sre/alertmanager.yml.j2"))
     outputs += [(e.path, "yaml", f"sre/{e.kind}-exporter.yml.j2") for e in plan.exporters]
     rendered = [
         Artifact(

@@ -305,6 +305,7 @@ ArtifactKind = Literal[
     "prometheus-rules",
     "prometheus-tests",
     "prometheus-config",
+    "alertmanager-config",
     "grafana-dashboard",
     "svg",
     "markdown",

@@ -23,6 +23,8 @@ ENGINE_PORTS: dict[Engine, int] = {
 # The database login the metrics exporter uses: the Database Administrator creates it, the
 # exporter's settings log in with it.
 MONITORING_LOGIN = "monitoring"
+# The cluster's Alertmanager, which the bundle's Prometheus sends its alerts to.
+ALERTMANAGER_ADDRESS = "alertmanager.monitoring.svc:9093"
 
 ENV_REPLICAS: dict[Environment, int] = {
     Environment.DEV: 1,

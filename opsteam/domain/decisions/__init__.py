@@ -52,6 +52,8 @@ from opsteam.domain.decisions.iac import (
 )
 from opsteam.domain.decisions.monitoring import (
     AlertCase,
+    AlertReceiver,
+    AlertRoute,
     ExporterDeployment,
     ExporterSettings,
     InputSeries,
@@ -61,6 +63,8 @@ from opsteam.domain.decisions.roles import GenericRoleDecision, RoleEngagement
 
 __all__ = [
     "AlertCase",
+    "AlertReceiver",
+    "AlertRoute",
     "AlertRule",
     "AnsiblePlaybook",
     "AppliedChange",

@@ -16,6 +16,8 @@ from opsteam.domain.decisions.iac import (
 )
 from opsteam.domain.decisions.monitoring import (
     AlertCase,
+    AlertReceiver,
+    AlertRoute,
     ExporterDeployment,
     ExporterSettings,
     ScrapeJob,
@@ -360,5 +362,9 @@ class ReliabilityPlan(_Decision):
     exporters: list[ExporterSettings] = Field(default_factory=list)
     exporter_deployments: list[ExporterDeployment] = Field(default_factory=list)
     runbook_url: str = ""  # absolute URL of this bundle's runbook (alert links)
+    # Who is notified of each level, and how (Alertmanager): a P0/P1 pages, a P2/P3 does not;
+    # the first receiver takes what no route matches.
+    alert_receivers: list[AlertReceiver] = Field(default_factory=list)
+    alert_routes: list[AlertRoute] = Field(default_factory=list)
     # Restore procedure for the data store (engine- and provider-specific commands).
     restore: list[str] = Field(default_factory=list)

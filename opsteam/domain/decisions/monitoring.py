@@ -12,7 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AlertCase", "ExporterDeployment", "ExporterSettings", "InputSeries", "ScrapeJob"]
+__all__ = [
+    "AlertCase",
+    "AlertReceiver",
+    "AlertRoute",
+    "ExporterDeployment",
+    "ExporterSettings",
+    "InputSeries",
+    "ScrapeJob",
+]
 
 
 class _Model(BaseModel):
@@ -103,3 +111,31 @@ class ExporterDeployment(_Model):
     secret_file: str = ""  # the file the Secret holds, mounted beside the settings
     mount: str = ""  # where settings and credentials are mounted
     egress_port: int = 443  # what it reaches: the data store's port, or HTTPS (probes, AWS)
+
+
+class AlertReceiver(_Model):
+    """Where a firing alert goes: a pager (PagerDuty) or the team's chat channel (Slack).
+
+    The credential is read from ``secret_file`` in the Alertmanager pod, never written in the
+    bundle.
+    """
+
+    name: str
+    kind: Literal["page", "chat"]
+    secret_file: str
+    channel: str = ""  # chat only
+
+
+class AlertRoute(_Model):
+    """How one handbook level notifies: its receiver, how fast and how often it repeats.
+
+    ``business_hours`` holds notifications to working hours (the handbook's "next business
+    day"): the alert still fires, nobody is woken for it.
+    """
+
+    severity: Literal["P0", "P1", "P2", "P3"]
+    receiver: str
+    group_wait: str
+    group_interval: str
+    repeat_interval: str
+    business_hours: bool = False

@@ -31,6 +31,7 @@ PROGRAMS = {
     "ansible-lint": "ansible-lint",
     "kubernetes-validate": "kubernetes-validate",
     "promtool": "promtool check rules",
+    "amtool": "amtool check-config",
 }
 
 

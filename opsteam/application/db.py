@@ -426,11 +426,11 @@ def _upsert_statement(
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        statement: Any = pg_insert(row.__table__)
+        statement: Any = pg_insert(Base.metadata.tables[row.__tablename__])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = sqlite_insert(row.__table__)
+        statement = sqlite_insert(Base.metadata.tables[row.__tablename__])
     else:  # pragma: no cover - the store is SQLite or PostgreSQL
         raise ValueError(f"history store on {dialect} is not supported")
     statement = statement.values({name: bindparam(name) for name in columns})

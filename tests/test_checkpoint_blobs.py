@@ -157,3 +157,20 @@ def test_a_missing_blob_is_an_error_not_an_empty_file(tmp_path: Path) -> None:
         conn.execute("DELETE FROM opsteam_blobs")
     with pytest.raises(KeyError, match="missing"):
         serializer(BlobStore.sqlite(path)).loads_typed(written)
+
+
+def test_a_value_read_twice_is_equal_but_shares_no_container(tmp_path: Path) -> None:
+    """Stored values are decoded once per process: a reader changing its copy (a dict or a
+    list) must not change what the next read of the same hash gets."""
+    files = [
+        Artifact(path=f"f{i}.tf", role="automation-engineer", kind="terraform", content="y" * 900)
+        for i in range(3)
+    ]
+    value = {"automation-engineer": files, "notes": ["n" * 2000]}
+    serde = serializer(BlobStore.sqlite(str(tmp_path / "c.sqlite")))
+    written = serde.dumps_typed(value)
+    first = serde.loads_typed(written)
+    first["automation-engineer"].pop()
+    first["notes"].append("changed")
+    first["extra"] = []
+    assert serde.loads_typed(written) == value

@@ -63,6 +63,7 @@ COLLECT_AFTER = 3600.0
 TRUST_FOR = 900.0
 TOUCH_EVERY = 900.0
 CACHED_BLOBS = 4096  # blobs kept in memory per process (a request makes about 40)
+CACHED_VALUES = 1024  # decoded state values kept per serializer (a request has ~20)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
 ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
 ZIP_OVER = 256  # payloads (rows and blobs) over this many bytes are stored compressed
@@ -238,6 +239,10 @@ def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
     return visit(value)
 
 
+def _same(leaf: Any) -> Any:
+    return leaf
+
+
 def _leaves(value: Any, kind: type[BaseModel]) -> list[Any]:
     found: list[Any] = []
 
@@ -308,6 +313,9 @@ class BlobSerializer(JsonPlusSerializer):
         # step, and the unchanged ones are not encoded and hashed again.
         self._versions: OrderedDict[tuple[str, str], tuple[float, Any]] = OrderedDict()
         self._versions_lock = threading.Lock()
+        # sha256 -> the value it decodes to (artifacts hydrated), most recent last.
+        self._decoded: OrderedDict[str, Any] = OrderedDict()
+        self._decoded_lock = threading.Lock()
 
     def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
         """A checkpoint's channel value as stored (a known version's as stored lately)."""
@@ -351,10 +359,34 @@ class BlobSerializer(JsonPlusSerializer):
             return ZIPPED, zlib.compress(data, ZIP_LEVEL)
         return kind, data
 
-    def _loaded(self, value: Any, blobs: dict[str, bytes]) -> Any:
+    def _decoded_values(self, shas: set[str]) -> dict[str, Any]:
+        """The stored values of ``shas``, decoded and hydrated; each decoded once per process.
+
+        A blob's bytes never change under its hash, and an unchanged state value keeps its
+        hash from step to step, so the same value read again (the next step's checkpoint,
+        the service's state reads) is not decoded again.
+        """
+        found = {}
+        with self._decoded_lock:
+            for sha in shas & self._decoded.keys():
+                found[sha] = self._decoded[sha]
+                self._decoded.move_to_end(sha)
+        missing = shas - found.keys()
+        blobs = self.blob_store.get_many(missing) if missing else {}
+        for sha in missing:
+            value = hydrate(super().loads_typed(("msgpack", blobs[sha])), self.blob_store)
+            found[sha] = value
+            with self._decoded_lock:
+                self._decoded[sha] = value
+                while len(self._decoded) > CACHED_VALUES:
+                    self._decoded.popitem(last=False)
+        return found
+
+    def _loaded(self, value: Any, decoded: dict[str, Any]) -> Any:
         if not isinstance(value, StoredValue):
             return value
-        return super().loads_typed(("msgpack", blobs[value.sha256]))
+        # Fresh containers each time: a reader never shares a dict or list with another one.
+        return _walk(decoded[value.sha256], _same)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         if data[0] == ZIPPED:
@@ -362,9 +394,9 @@ class BlobSerializer(JsonPlusSerializer):
         obj = super().loads_typed(data)
         if _is_checkpoint(obj):
             values = obj["channel_values"]
-            refs = [v.sha256 for v in values.values() if isinstance(v, StoredValue)]
-            blobs = self.blob_store.get_many(refs) if refs else {}
-            obj["channel_values"] = {k: self._loaded(v, blobs) for k, v in values.items()}
+            refs = {v.sha256 for v in values.values() if isinstance(v, StoredValue)}
+            decoded = self._decoded_values(refs) if refs else {}
+            obj["channel_values"] = {k: self._loaded(v, decoded) for k, v in values.items()}
         elif isinstance(obj, StoredValue):
-            obj = self._loaded(obj, self.blob_store.get_many([obj.sha256]))
+            obj = self._loaded(obj, self._decoded_values({obj.sha256}))
         return hydrate(obj, self.blob_store)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     select,
@@ -390,19 +391,51 @@ def record_approval(target: StoreOrSession, thread_id: str, decision: DecisionRe
         raise InputError("thread_id: must be 1-100 characters")
     at = _aware(decision.at, "at")
     with _transaction(target) as session:
-        existing = session.scalar(
-            select(ApprovalRow).where(
-                ApprovalRow.thread_id == thread_id,
-                ApprovalRow.checkpoint == decision.checkpoint,
-                ApprovalRow.round == decision.round,
-            )
+        _upsert(
+            session,
+            ApprovalRow,
+            {"thread_id": thread_id, "checkpoint": decision.checkpoint, "round": decision.round},
+            {"verdict": decision.verdict, "by": decision.by, "at": at, "reason": decision.reason},
         )
-        row = existing or ApprovalRow(
-            thread_id=thread_id, checkpoint=decision.checkpoint, round=decision.round
-        )
-        row.verdict, row.by, row.at, row.reason = decision.verdict, decision.by, at, decision.reason
-        if existing is None:
-            session.add(row)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _upsert(
+    session: Session,
+    row: type[Base],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    first: dict[str, Any] | None = None,
+) -> None:
+    """Insert the row of ``key``, or update its ``values`` in place: one statement, not a
+    read then a write through the ORM (``first``: columns set only when it is inserted)."""
+    dialect = session.get_bind().dialect.name
+    columns = (*key, *values, *(first or {}))
+    found = (dialect, row.__tablename__, columns, tuple(values))
+    if found not in _UPSERTS:  # built once per shape: building one costs more than running it
+        _UPSERTS[found] = _upsert_statement(dialect, row, list(key), columns, list(values))
+    # On the session's connection: a plain statement, not the ORM's bulk-insert path.
+    session.connection().execute(_UPSERTS[found], {**key, **values, **(first or {})})
+
+
+def _upsert_statement(
+    dialect: str, row: type[Base], key: list[str], columns: tuple[str, ...], update: list[str]
+) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(Base.metadata.tables[row.__tablename__])
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(Base.metadata.tables[row.__tablename__])
+    else:  # pragma: no cover - the store is SQLite or PostgreSQL
+        raise ValueError(f"history store on {dialect} is not supported")
+    statement = statement.values({name: bindparam(name) for name in columns})
+    changed = {name: statement.excluded[name] for name in update}
+    return statement.on_conflict_do_update(index_elements=key, set_=changed)
 
 
 def check_cost_sample(month: str, amount: float) -> None:
@@ -439,14 +472,17 @@ def record_request(
 ) -> None:
     """Insert or refresh the request's listing row (idempotent: the same step twice is one row)."""
     now = _aware(at, "at")
+    values = {
+        "title": request.request,
+        "service": request.service_name,
+        "environment": request.environment.value,
+        "status": status,
+        "summary": summary,
+        "pending": pending,
+        "updated_at": now,
+    }
     with _transaction(target) as session:
-        row = session.get(RequestRow, thread_id)
-        if row is None:
-            row = RequestRow(thread_id=thread_id, created_at=now)
-            session.add(row)
-        row.title, row.service = request.request, request.service_name
-        row.environment, row.status = request.environment.value, status
-        row.summary, row.pending, row.updated_at = summary, pending, now
+        _upsert(session, RequestRow, {"thread_id": thread_id}, values, {"created_at": now})
 
 
 def recent_requests(target: StoreOrSession, limit: int) -> list[RequestRow]:

@@ -14,7 +14,14 @@ from pathlib import Path
 from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsteam.application.db import Base, StoreOrSession, _aware, _transaction, open_store
+from opsteam.application.db import (
+    Base,
+    StoreOrSession,
+    _aware,
+    _transaction,
+    _upsert,
+    open_store,
+)
 from opsteam.domain.inputs import BuiltStack, RunInputs
 from opsteam.domain.settings import Settings, database_url
 
@@ -42,31 +49,40 @@ def record_stack(target: StoreOrSession, stack: BuiltStack, at: datetime) -> Non
         "vpc_cidr": str(stack.vpc_cidr) if stack.vpc_cidr else None,
         "outputs": list(stack.outputs),
     }
+    first = {"created_at": _aware(at, "at")}
     with _transaction(target) as session:
-        row = session.get(StackRow, stack.thread_id)
-        if row is None:
-            session.add(StackRow(thread_id=stack.thread_id, created_at=_aware(at, "at"), **values))
-            return
-        for key, value in values.items():
-            setattr(row, key, value)
+        _upsert(session, StackRow, {"thread_id": stack.thread_id}, values, first)
 
 
 def built_stacks(target: StoreOrSession) -> list[BuiltStack]:
-    """Every stack opsteam built, oldest first (the newest of a prefix wins on lookup)."""
+    """Every stack opsteam built, oldest first (the newest of a prefix wins on lookup).
+
+    Read as plain rows, not ORM objects: every request reads them all before it starts.
+    """
+    columns = (
+        StackRow.thread_id,
+        StackRow.prefix,
+        StackRow.region,
+        StackRow.state_bucket,
+        StackRow.state_key,
+        StackRow.vpc_cidr,
+        StackRow.outputs,
+    )
+    query = select(*columns).order_by(StackRow.created_at, StackRow.thread_id)
     with _transaction(target) as session:
-        rows = session.scalars(select(StackRow).order_by(StackRow.created_at, StackRow.thread_id))
-        return [
-            BuiltStack(
-                thread_id=r.thread_id,
-                prefix=r.prefix,
-                region=r.region,
-                state_bucket=r.state_bucket,
-                state_key=r.state_key,
-                vpc_cidr=IPv4Network(r.vpc_cidr) if r.vpc_cidr else None,
-                outputs=list(r.outputs),
-            )
-            for r in rows
-        ]
+        rows = session.connection().execute(query).all()
+    return [
+        BuiltStack(
+            thread_id=thread_id,
+            prefix=prefix,
+            region=region,
+            state_bucket=bucket,
+            state_key=key,
+            vpc_cidr=IPv4Network(cidr) if cidr else None,
+            outputs=list(outputs),
+        )
+        for thread_id, prefix, region, bucket, key, cidr, outputs in rows
+    ]
 
 
 def current_stacks(stacks: list[BuiltStack]) -> list[BuiltStack]:

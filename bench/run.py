@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -96,6 +96,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres", help="PostgreSQL URL for the PostgresSaver parts")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--no-validators", action="store_true", help="skip the real validators")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        help="how many requests the many-requests section runs (default: the plan's)",
+    )
     parser.add_argument(
         "--only",
         help="comma-separated sections to run (latency, requests, footprint); default: all",
@@ -242,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.requests:
+        plan = replace(plan, requests=args.requests)
     out = args.out or ROOT / ("out/BENCHMARKS-quick.md" if args.quick else "BENCHMARKS.md")
     for key in [k for k in os.environ if k.startswith("OPSTEAM_") and "BENCH" not in k]:
         del os.environ[key]  # the user's own data home or database must not leak in

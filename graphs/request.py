@@ -24,7 +24,7 @@ from opsteam.domain.registry import Registry
 from opsteam.graphs import extra, routing
 from opsteam.graphs.feedback import read_feedback
 from opsteam.graphs.pause import ask, checkpoint_task, decision_record, rejection_summary
-from opsteam.graphs.state import RequestState
+from opsteam.graphs.state import RequestState, lean
 from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
 
@@ -140,9 +140,12 @@ class Nodes:
             "plan": None,
             "review": "",
             "fix_attempts": {},
-            "added_roles": {r: {} for r in self.added},
-            "artifacts": {r: [] for r in (architect.ROLE, *DOWNSTREAM, *self.added)},
-            "validations": {r: [] for r in DOWNSTREAM},
+            # A new round starts clean: what any role wrote in the last one is cleared.
+            "added_roles": {r: {} for r in self.added if state.added_roles.get(r)},
+            "artifacts": {
+                r: [] for r in (architect.ROLE, *DOWNSTREAM, *self.added) if state.artifacts.get(r)
+            },
+            "validations": {r: [] for r in DOWNSTREAM if state.validations.get(r)},
             "worked": [architect.ROLE],
             **model_update,
         }
@@ -289,21 +292,21 @@ def build_request_graph(
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     nodes = Nodes(registry, verifier, renderer, advisor)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
-    graph.add_node("intake", nodes.intake)
-    graph.add_node("scope", nodes.scope)
-    graph.add_node("architect", nodes.architect)
-    graph.add_node("checkpoint", nodes.checkpoint)
-    graph.add_node("design_review", nodes.design_review)
+    graph.add_node("intake", lean(nodes.intake))
+    graph.add_node("scope", lean(nodes.scope))
+    graph.add_node("architect", lean(nodes.architect))
+    graph.add_node("checkpoint", lean(nodes.checkpoint))
+    graph.add_node("design_review", lean(nodes.design_review))
     for slug in (*routing.SPECIALIST_NODES, "automation-engineer", "site-reliability-engineer"):
-        graph.add_node(slug, nodes.role(slug))
+        graph.add_node(slug, lean(nodes.role(slug)))
     added = tuple(nodes.added)  # roles added as data work beside the specialists
     for slug, playbook in nodes.added.items():
-        graph.add_node(slug, extra.node(nodes, slug, playbook))
-    graph.add_node("verify_iac", nodes.verify("automation-engineer"))
-    graph.add_node(PLAN_NODE, nodes.plan)
-    graph.add_node("verify_ops", nodes.verify("site-reliability-engineer"))
-    graph.add_node("change_gate", nodes.change_gate)
-    graph.add_node("report", nodes.report)
+        graph.add_node(slug, lean(extra.node(nodes, slug, playbook)))
+    graph.add_node("verify_iac", lean(nodes.verify("automation-engineer")))
+    graph.add_node(PLAN_NODE, lean(nodes.plan))
+    graph.add_node("verify_ops", lean(nodes.verify("site-reliability-engineer")))
+    graph.add_node("change_gate", lean(nodes.change_gate))
+    graph.add_node("report", lean(nodes.report))
 
     def after_scope(state: RequestState) -> str:
         return "report" if state.redirect else "architect"

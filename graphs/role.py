@@ -34,7 +34,7 @@ from opsteam.graphs.request import (
     Verifier,
     role_context,
 )
-from opsteam.graphs.state import RequestState
+from opsteam.graphs.state import RequestState, lean
 from opsteam.tools.diagrams import DiagramRenderer
 
 ARCHITECT = "infrastructure-architect"
@@ -112,16 +112,16 @@ def build_role_graph(
     nodes = Nodes(registry, verifier, renderer, advisor)
     alone = _RoleNodes(nodes, slug)
     graph: StateGraph[RequestState, None, RequestState, RequestState] = StateGraph(RequestState)
-    graph.add_node("intake", nodes.intake)
-    graph.add_node("scope", nodes.scope)
-    graph.add_node("architect", nodes.architect)
-    graph.add_node("checkpoint", nodes.checkpoint)
-    graph.add_node("design_review", nodes.design_review)
-    graph.add_node("prepare", alone.prepare)
-    graph.add_node(slug, _work(nodes, slug))
-    graph.add_node(VERIFY, nodes.verify(slug))
-    graph.add_node("change_gate", nodes.change_gate)
-    graph.add_node("report", alone.report)
+    graph.add_node("intake", lean(nodes.intake))
+    graph.add_node("scope", lean(nodes.scope))
+    graph.add_node("architect", lean(nodes.architect))
+    graph.add_node("checkpoint", lean(nodes.checkpoint))
+    graph.add_node("design_review", lean(nodes.design_review))
+    graph.add_node("prepare", lean(alone.prepare))
+    graph.add_node(slug, lean(_work(nodes, slug)))
+    graph.add_node(VERIFY, lean(nodes.verify(slug)))
+    graph.add_node("change_gate", lean(nodes.change_gate))
+    graph.add_node("report", lean(alone.report))
 
     def after_scope(state: RequestState) -> str:
         return "report" if state.redirect else "architect"

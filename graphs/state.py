@@ -5,10 +5,12 @@ Each role writes only its own slice; lists that parallel branches write to have 
 
 from __future__ import annotations
 
+import functools
 import operator
+from collections.abc import Mapping
 from datetime import date
 from ipaddress import IPv4Network
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,6 +122,60 @@ class RequestState(BaseModel):
     def all_validations(self) -> list[ValidationResult]:
         found = (v for items in self.validations.values() for v in items)
         return sorted(found, key=lambda v: (v.path, v.validator))
+
+
+def input_of(state: BaseModel) -> dict[str, Any]:
+    """The fields that differ from their defaults, as a graph's input.
+
+    LangGraph writes every non-None field of a model given as input (empty lists and dicts
+    too) as a channel write of its own, one stored row each; a field left out reads back as
+    its default all the same.
+    """
+    fields = type(state).model_fields
+    return {
+        name: value
+        for name, value in state
+        if value != fields[name].get_default(call_default_factory=True)
+    }
+
+
+def changes(state: BaseModel, update: Mapping[str, Any]) -> dict[str, Any]:
+    """``update`` without the keys that would leave ``state`` as it is (through its reducer).
+
+    Every key a node returns is a stored write and a new channel version (one row each on
+    PostgreSQL), whether or not its value changed.
+    """
+    fields = type(state).model_fields
+    kept = {}
+    for name, value in update.items():
+        field = fields.get(name)
+        if field is None:
+            kept[name] = value
+            continue
+        old = getattr(state, name)
+        reducer = next((m for m in field.metadata if callable(m)), None)
+        if (reducer(old, value) if reducer else value) != old:
+            kept[name] = value
+    return kept
+
+
+S = TypeVar("S")
+In = TypeVar("In", contravariant=True)
+
+
+class StateNode(Protocol[In]):
+    def __call__(self, state: In) -> dict[str, Any]: ...
+
+
+def lean(node: StateNode[S]) -> StateNode[S]:
+    """``node`` writing only what it changes in a state it is given (see :func:`changes`)."""
+
+    @functools.wraps(node)
+    def run(state: S) -> dict[str, Any]:
+        update = node(state)
+        return changes(state, update) if isinstance(state, BaseModel) and update else update
+
+    return run
 
 
 CommandKind = Literal["update", "tick", "resolve"]

@@ -18,15 +18,18 @@ writer that found it stored a moment ago never names a collected blob.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sqlite3
 import threading
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, Literal
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.types import Send
 from pydantic import BaseModel, ConfigDict
 
 from opsteam.domain.models import Artifact, ArtifactKind
@@ -86,6 +89,18 @@ class StoredValue(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     sha256: str
+
+
+class SentModel(BaseModel):
+    """A model sent to a node (a ``Send``'s argument, the whole state): its small fields
+    inline, its large ones by the hash of their bytes, the same bytes (so the same blobs) as
+    the state's channels hold; a state sent on is then a row of hashes, not a copy."""
+
+    model_config = ConfigDict(frozen=True)
+    module: str
+    name: str
+    inline: dict[str, Any]
+    stored: dict[str, str]
 
 
 def digest(data: bytes) -> str:
@@ -307,6 +322,7 @@ class BlobSerializer(JsonPlusSerializer):
     def __init__(self, store: BlobStore, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.blob_store = store
+        self._allowed = {tuple(m) for m in kwargs.get("allowed_msgpack_modules") or ()}
         # (channel, version) -> (when, stored form): LangGraph gives a channel a new version
         # (random-suffixed, so unique to its thread) with every update, so a version seen a
         # moment ago is the same value; a SQLite checkpoint carries every channel at every
@@ -334,10 +350,22 @@ class BlobSerializer(JsonPlusSerializer):
         return stored
 
     def _stored(self, value: Any, blobs: dict[str, bytes]) -> Any:
-        """``value``, or a :class:`StoredValue` naming its bytes (added to ``blobs``)."""
+        """``value``, or a :class:`StoredValue` naming its bytes (added to ``blobs``).
+
+        A large dict (a graph's input) keeps its small members and names its large ones, so
+        a member that a channel also holds is the same blob, stored once.
+        """
+        value = _walk(value, lambda leaf: self._sent(leaf, blobs))
         kind, data = super().dumps_typed(value)
         if kind != "msgpack" or len(data) <= INLINE_LIMIT:
             return value
+        if isinstance(value, dict):
+            parts = {k: self._stored(v, blobs) for k, v in value.items()}
+            if any(isinstance(v, StoredValue) for v in parts.values()):
+                value = parts
+                kind, data = super().dumps_typed(value)
+                if len(data) <= INLINE_LIMIT:
+                    return value
         sha = digest(data)
         blobs[sha] = data
         return StoredValue(sha256=sha)
@@ -359,8 +387,46 @@ class BlobSerializer(JsonPlusSerializer):
             return ZIPPED, zlib.compress(data, ZIP_LEVEL)
         return kind, data
 
+    def _sent(self, leaf: Any, blobs: dict[str, bytes]) -> Any:
+        """A ``Send`` of a model as a ``Send`` of its :class:`SentModel`."""
+        if not isinstance(leaf, Send) or not isinstance(leaf.arg, BaseModel):
+            return leaf
+        inline: dict[str, Any] = {}
+        stored: dict[str, str] = {}
+        for name, value in leaf.arg:
+            kept = dehydrate(value, self.blob_store)
+            kind, data = super().dumps_typed(kept)
+            if kept is value and (kind != "msgpack" or len(data) <= INLINE_LIMIT):
+                inline[name] = value
+            else:
+                stored[name] = digest(data)
+                blobs[stored[name]] = data
+        model = type(leaf.arg)
+        return Send(
+            leaf.node,
+            SentModel(module=model.__module__, name=model.__name__, inline=inline, stored=stored),
+        )
+
+    def _received(self, leaf: Any) -> Any:
+        """A ``Send`` of a :class:`SentModel` as the ``Send`` of the model it names."""
+        if not isinstance(leaf, Send) or not isinstance(leaf.arg, SentModel):
+            return leaf
+        sent = leaf.arg
+        if (sent.module, sent.name) not in self._allowed:
+            raise ValueError(f"refused to load a sent {sent.module}.{sent.name}")
+        model = getattr(importlib.import_module(sent.module), sent.name)
+        blobs = self.blob_store.get_many(sent.stored.values())
+        fields = {
+            name: hydrate(
+                super(BlobSerializer, self).loads_typed(("msgpack", blobs[sha])), self.blob_store
+            )
+            for name, sha in sent.stored.items()
+        }
+        return Send(leaf.node, model.model_validate({**sent.inline, **fields}))
+
     def _decoded_values(self, shas: set[str]) -> dict[str, Any]:
-        """The stored values of ``shas``, decoded and hydrated; each decoded once per process.
+        """The stored values of ``shas``, decoded (their own stored members too) and hydrated;
+        each decoded once per process.
 
         A blob's bytes never change under its hash, and an unchanged state value keeps its
         hash from step to step, so the same value read again (the next step's checkpoint,
@@ -374,29 +440,31 @@ class BlobSerializer(JsonPlusSerializer):
         missing = shas - found.keys()
         blobs = self.blob_store.get_many(missing) if missing else {}
         for sha in missing:
-            value = hydrate(super().loads_typed(("msgpack", blobs[sha])), self.blob_store)
-            found[sha] = value
+            value = self._resolved(super().loads_typed(("msgpack", blobs[sha])))
+            found[sha] = value = hydrate(value, self.blob_store)
             with self._decoded_lock:
                 self._decoded[sha] = value
                 while len(self._decoded) > CACHED_VALUES:
                     self._decoded.popitem(last=False)
         return found
 
-    def _loaded(self, value: Any, decoded: dict[str, Any]) -> Any:
-        if not isinstance(value, StoredValue):
+    def _resolved(self, value: Any) -> Any:
+        """``value`` with every :class:`StoredValue` in it (at any depth of plain dicts and
+        lists) loaded from the store."""
+        refs = _leaves(value, StoredValue)
+        if not refs:
             return value
+        decoded = self._decoded_values({r.sha256 for r in refs})
+        return _walk(value, partial(self._loaded, decoded=decoded))
+
+    def _loaded(self, leaf: Any, decoded: dict[str, Any]) -> Any:
+        if not isinstance(leaf, StoredValue):
+            return leaf
         # Fresh containers each time: a reader never shares a dict or list with another one.
-        return _walk(decoded[value.sha256], _same)
+        return _walk(decoded[leaf.sha256], _same)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         if data[0] == ZIPPED:
             data = ("msgpack", zlib.decompress(data[1]))
-        obj = super().loads_typed(data)
-        if _is_checkpoint(obj):
-            values = obj["channel_values"]
-            refs = {v.sha256 for v in values.values() if isinstance(v, StoredValue)}
-            decoded = self._decoded_values(refs) if refs else {}
-            obj["channel_values"] = {k: self._loaded(v, decoded) for k, v in values.items()}
-        elif isinstance(obj, StoredValue):
-            obj = self._loaded(obj, self._decoded_values({obj.sha256}))
-        return hydrate(obj, self.blob_store)
+        obj = self._resolved(super().loads_typed(data))
+        return _walk(hydrate(obj, self.blob_store), self._received)

@@ -23,7 +23,13 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
 
-from opsteam.application.artifact_store import ArtifactRef, BlobSerializer, BlobStore, StoredValue
+from opsteam.application.artifact_store import (
+    ArtifactRef,
+    BlobSerializer,
+    BlobStore,
+    SentModel,
+    StoredValue,
+)
 from opsteam.domain.settings import Settings, checkpoint_url
 
 
@@ -62,7 +68,7 @@ def serializer(store: BlobStore | None = None) -> JsonPlusSerializer:
     allowed = sorted(allowlist())
     if store is None:
         return JsonPlusSerializer(allowed_msgpack_modules=allowed)
-    refs = [(t.__module__, t.__name__) for t in (ArtifactRef, StoredValue)]
+    refs = [(t.__module__, t.__name__) for t in (ArtifactRef, StoredValue, SentModel)]
     return BlobSerializer(store, allowed_msgpack_modules=[*allowed, *refs])
 
 

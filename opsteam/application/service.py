@@ -55,7 +55,7 @@ from opsteam.domain.settings import Settings, checkpoint_url, data_home, load_se
 from opsteam.graphs.extra import refuse_unplayable
 from opsteam.graphs.request import Verifier, build_request_graph
 from opsteam.graphs.role import build_role_graph
-from opsteam.graphs.state import RequestState
+from opsteam.graphs.state import RequestState, input_of
 from opsteam.tools.diagrams import DiagramRenderer, default_renderer
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class Opsteam:
                 )
                 with self._exclusive(thread_id):
                     self.completion.started(state)
-                    state, result = self._run(graph, thread_id, state)
+                    state, result = self._run(graph, thread_id, input_of(state))
                     result = self.completion.settle(state, result, target)
                 results.append(_later(result, state, target))
         return results

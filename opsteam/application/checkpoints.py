@@ -23,7 +23,8 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
 
-from opsteam.application.artifact_store import ArtifactRef, BlobSerializer, BlobStore, StoredValue
+from opsteam.application.artifact_store import ArtifactRef, BlobSerializer, StoredValue
+from opsteam.application.blobs import BlobStore
 from opsteam.domain.settings import Settings, checkpoint_url
 
 

@@ -5,7 +5,9 @@ any process: a run killed while its bundle was written or before its history was
 completed by the next command that touches it, with the same bundle bytes (the bundle is a
 pure function of the state) and one row each (every history write is an upsert, all of them in
 one transaction). The request's listing row, written last in that transaction, is the marker:
-when it already shows the state's outcome, the run is settled and nothing is redone.
+when it already shows the state's outcome, the run is settled and nothing is redone. It also
+carries, written with its status, the view ``show`` reads of a request at rest
+(:mod:`opsteam.application.saved`); a run that starts clears it.
 """
 
 from __future__ import annotations

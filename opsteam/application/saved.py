@@ -65,7 +65,7 @@ def roster_key(registry: Registry) -> str:
 def saved_view(state: RequestState, result: RunResult, registry: Registry) -> bytes | None:
     """The view of a settled run, or None when ``show`` would not give this result again
     from the same checkpoint (a run's error: the thread is not at rest)."""
-    if result.error is not None or result.status == "running":
+    if result.error is not None:
         return None
     files = [
         SavedFile(path=a.path, role=a.role, kind=a.kind, sha256=digest(a.content.encode("utf-8")))

@@ -112,10 +112,13 @@ def paused_at_last_checkpoint(work: Workload, home: Path, count: int) -> list[st
 
 
 def commands(work: Workload, home: Path, runs: int) -> list[Command]:
-    """Baselines and commands; ``runs`` paused requests are prepared for ``approve``."""
-    threads = paused_at_last_checkpoint(work, home, runs)
+    """Baselines and commands; ``runs`` paused requests are prepared for ``approve``, one more
+    for ``show``."""
+    threads = paused_at_last_checkpoint(work, home, runs + 1)
+    shown = threads.pop(0)  # `show` lists the files of one paused at its last checkpoint
     found = [Command(label, list, code) for label, code in BASELINES.items()]
     found += [Command(f"opsteam {c}", partial(list, [c])) for c in NO_GRAPH]
+    found.append(Command("opsteam show THREAD", partial(list, ["show", shown])))
     found.append(Command("opsteam approve", lambda: ["approve", threads.pop(), "--all"]))
     return found
 
@@ -157,7 +160,8 @@ def cold_start(work: Workload, home: Path, *, rounds: int, warmup: int) -> Secti
         f"An empty interpreter (`{EMPTY}`) takes {spread(timings[EMPTY])}; `{LANGGRAPH}` "
         f"takes {spread(heavy)}.",
         "`approve` finishes a request paused at the production-change checkpoint (no validator "
-        "runs after that checkpoint). The data home holds the paused requests and one finished.",
+        "runs after that checkpoint); `show THREAD` lists the files of another paused there. "
+        "The data home holds the paused requests and one finished.",
         cpu_note(cpu, rounds),
     ]
     return section

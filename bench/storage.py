@@ -24,7 +24,7 @@ from bench.workload import (
     postgres_schema,
     saver,
 )
-from opsteam.application.artifact_store import digest
+from opsteam.application.blobs import digest
 
 Footprint = tuple[int, int]  # rows, bytes
 BLOBS = "SELECT sha256, size FROM opsteam_blobs"

@@ -23,7 +23,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from bench.bare import SPECIALISTS, Graph, Route, drive
-from opsteam.application.artifact_store import BlobStore
+from opsteam.application.blobs import BlobStore
 from opsteam.application.checkpoints import SQLITE_PRAGMAS, serializer
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam

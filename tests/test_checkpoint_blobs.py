@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from opsteam.application.artifact_store import ZIPPED, BlobStore, digest
+from opsteam.application.artifact_store import ZIPPED
+from opsteam.application.blobs import BlobStore, digest
 from opsteam.application.checkpoints import serializer
 from opsteam.application.service import Opsteam
 from opsteam.domain.models import Artifact

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,14 @@ SECRETS = {
 }
 
 pytestmark = pytest.mark.slow
+
+
+def _views(home: Path) -> bytes:
+    """The saved views of the history rows, uncompressed (a compressed secret is a secret)."""
+    with sqlite3.connect(home / "opsteam.db") as conn:
+        rows = conn.execute("SELECT view FROM requests WHERE view IS NOT NULL").fetchall()
+    assert rows, "a settled request has a saved view"
+    return b"".join(zlib.decompress(view) for (view,) in rows)
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -75,9 +85,12 @@ def test_ids_of_another_scheme_and_secrets_reach_no_cli_output(tmp_path: Path) -
     codes = [r.returncode for r in runs[-7:]]
     assert codes[2] in (0, 3)  # a major incident waits for a human decision
     assert codes[:2] + codes[3:] == [0, 0, 0, 0, 0, 2], [r.stderr for r in runs[-7:]]
+    again = tmp_path / "again"  # shown from the view saved with the history row
+    runs += [_run(env, "show", thread, "--json"), _run(env, "show", thread, "--out", str(again))]
+    assert [r.returncode for r in runs[-2:]] == [0, 0], runs[-1].stderr
     shown = "".join(r.stdout + r.stderr for r in runs)
-    files = "".join(p.read_text("utf-8") for p in out.rglob("*") if p.is_file())
-    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    files = "".join(p.read_text("utf-8") for b in (out, again) for p in b.rglob("*") if p.is_file())
+    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file()) + _views(home)
     assert "JIRA OPS-1040" in shown  # a look-alike stays as the user wrote it
     assert not internal_ids(shown.replace("OPS-1040", "")), internal_ids(shown)
     assert not internal_ids(files.replace("OPS-1040", ""))

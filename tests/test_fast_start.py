@@ -138,3 +138,41 @@ def test_exporting_the_claude_plugin_runs_no_graph(tmp_path: Path) -> None:
                                     str(tmp_path / "plugin"))  # fmt: skip
     assert code == 0 and "agents/network-engineer.md" in out
     assert [t for t in tops if t not in LIGHT] == [] and parses == 1
+
+
+@pytest.fixture(scope="module")
+def at_rest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A data home holding a production request paused with its files, and one finished."""
+    from opsteam.application.service import Opsteam
+    from opsteam.intake import parse_requests
+    from tests.fakes import ParseOnlyVerifier
+
+    home = tmp_path_factory.mktemp("at-rest") / "home"
+    example = Path(__file__).resolve().parent.parent / "examples" / "prod-postgres-ha.yaml"
+    team = Opsteam(home, verifier=ParseOnlyVerifier())
+    paused, done = (team.submit(parse_requests(example.read_bytes()))[0] for _ in range(2))
+    for result in (paused, done, done):
+        team.decide(result.thread_id, "approve")
+    assert team.status(done.thread_id).status == "completed"
+    return home, {"paused": paused.thread_id, "finished": done.thread_id}
+
+
+@pytest.mark.parametrize("which", ["paused", "finished"])
+@pytest.mark.parametrize(
+    "args", [["show"], ["show", "--out"], ["show", "docs/runbook.md"], ["status"]], ids=" ".join
+)
+def test_show_and_status_of_a_request_at_rest_run_no_graph(
+    tmp_path: Path, at_rest: tuple[Path, dict[str, str]], which: str, args: list[str]
+) -> None:
+    home, threads = at_rest
+    command = [args[0], threads[which], *args[1:]]
+    if command[-1] == "--out":
+        command.append(str(tmp_path / "bundle"))
+    code, out, tops, parses = probe(home, *command)
+    assert code == 0, out
+    assert [t for t in tops if t not in LIGHT] == [], f"opsteam {' '.join(args)} imported {tops}"
+    assert parses == 1
+    if "--out" in args:
+        assert (tmp_path / "bundle" / "manifest.json").is_file()
+    elif args == ["show"]:
+        assert "docs/runbook.md" in out and "Site Reliability Engineer" in out

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from langgraph.types import Send
 
-from opsteam.application.artifact_store import BlobStore, SentModel, StoredValue
+from opsteam.application.artifact_store import SentModel, StoredValue
+from opsteam.application.blobs import BlobStore
 from opsteam.application.checkpoints import serializer
 from opsteam.domain.models import Artifact
 from opsteam.graphs.state import RequestState, changes, input_of, lean

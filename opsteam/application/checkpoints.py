@@ -26,10 +26,10 @@ from pydantic import BaseModel
 from opsteam.application.artifact_store import (
     ArtifactRef,
     BlobSerializer,
-    BlobStore,
     SentModel,
     StoredValue,
 )
+from opsteam.application.blobs import BlobStore
 from opsteam.domain.settings import Settings, checkpoint_url
 
 

@@ -5,7 +5,9 @@ any process: a run killed while its bundle was written or before its history was
 completed by the next command that touches it, with the same bundle bytes (the bundle is a
 pure function of the state) and one row each (every history write is an upsert, all of them in
 one transaction). The request's listing row, written last in that transaction, is the marker:
-when it already shows the state's outcome, the run is settled and nothing is redone.
+when it already shows the state's outcome, the run is settled and nothing is redone. It also
+carries, written with its status, the view ``show`` reads of a request at rest
+(:mod:`opsteam.application.saved`); a run that starts clears it.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from opsteam.application.db import (
     ApprovalRow,
     ChangeRow,
     RequestRow,
+    clear_view,
     open_store,
     record_approval,
     record_change,
     record_request,
 )
 from opsteam.application.results import RunResult
+from opsteam.application.saved import saved_view
 from opsteam.application.stacks import record_stack
 from opsteam.domain.models import DecisionRecord
 from opsteam.domain.redaction import Redactor
@@ -152,10 +156,17 @@ class Completion:
                 summary=result.summary,
                 pending=[{"id": p.id, "name": p.name} for p in result.pending],
                 at=now,
+                view=saved_view(state, result, self.registry),  # with its status, atomically
             )
             session.flush()
             faults.kill_point("history-write")
         faults.kill_point("history-written")
+
+    def running(self, thread_id: str) -> None:
+        """A run starts on a request: ``show`` reads its checkpoints until it settles again,
+        so a run cut short is never shown as the rest it left."""
+        with open_store(url=self._store_url) as store:
+            clear_view(store, thread_id)
 
     def settle(self, state: RequestState, result: RunResult, out: Path | None = None) -> RunResult:
         """Write the bundle (if finished and asked for), then the history rows."""
@@ -163,11 +174,14 @@ class Completion:
         self.record(state, result)
         return result
 
-    def settled(self, state: RequestState, result: RunResult) -> bool:
-        """Does the history already show this state (listing row, approvals, change row)?"""
+    def settled(self, state: RequestState, result: RunResult, *, viewed: bool = False) -> bool:
+        """Does the history already show this state (listing row, approvals, change row; with
+        ``viewed``, the saved view ``show`` reads too)?"""
         with open_store(url=self._store_url) as store, store.session() as session:
             row = session.get(RequestRow, result.thread_id)
             if row is None or row.status != result.status:
+                return False
+            if viewed and row.view is None:
                 return False
             if [p["id"] for p in row.pending] != [p.id for p in result.pending]:
                 return False

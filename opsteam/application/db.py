@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     event,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
@@ -158,6 +160,9 @@ class RequestRow(Base):
     pending: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
+    # What ``show`` needs of the request at rest (opsteam.application.saved, compressed JSON);
+    # None while a run is under way or unsettled. Loaded only when asked for: never by listings.
+    view: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class ApprovalRow(Base):
@@ -469,8 +474,10 @@ def record_request(
     summary: str,
     pending: list[dict[str, Any]],
     at: datetime,
+    view: bytes | None = None,
 ) -> None:
-    """Insert or refresh the request's listing row (idempotent: the same step twice is one row)."""
+    """Insert or refresh the request's listing row (idempotent: the same step twice is one row),
+    its status and its saved view together."""
     now = _aware(at, "at")
     values = {
         "title": request.request,
@@ -482,7 +489,21 @@ def record_request(
         "updated_at": now,
     }
     with _transaction(target) as session:
-        _upsert(session, RequestRow, {"thread_id": thread_id}, values, {"created_at": now})
+        _upsert(
+            session,
+            RequestRow,
+            {"thread_id": thread_id},
+            {**values, "view": view},
+            {"created_at": now},
+        )
+
+
+def clear_view(target: StoreOrSession, thread_id: str) -> None:
+    """A run starts on the request: its saved view no longer shows it (until it settles)."""
+    with _transaction(target) as session:
+        session.execute(
+            update(RequestRow).where(RequestRow.thread_id == thread_id).values(view=None)
+        )
 
 
 def recent_requests(target: StoreOrSession, limit: int) -> list[RequestRow]:

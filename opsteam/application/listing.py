@@ -54,6 +54,16 @@ def recent_threads(home: Path, limit: int = 50) -> list[RequestSummary]:
 
 def _read_current_sqlite(path: Path, limit: int) -> list[tuple[Any, ...]] | None:
     """The rows of a SQLite store already at the packaged schema; None for any other store."""
+    query = f"SELECT {_COLUMNS} FROM requests ORDER BY updated_at DESC LIMIT ?"
+    rows = read_current_sqlite(path, query, limit)
+    if rows is None:
+        return None
+    return [(*row[:5], json.loads(row[5]), _utc(row[6])) for row in rows]
+
+
+def read_current_sqlite(path: Path, query: str, *params: Any) -> list[tuple[Any, ...]] | None:
+    """``query``'s rows from a SQLite store already at the packaged schema, read with the
+    standard library; None for any other store (absent, older, not a store yet)."""
     from opsteam.migrations import HEAD_REVISION
 
     if not path.is_file():
@@ -63,11 +73,9 @@ def _read_current_sqlite(path: Path, limit: int) -> list[tuple[Any, ...]] | None
             versions = [v for (v,) in conn.execute("SELECT version_num FROM alembic_version")]
             if versions != [HEAD_REVISION]:
                 return None
-            query = f"SELECT {_COLUMNS} FROM requests ORDER BY updated_at DESC LIMIT ?"
-            rows = conn.execute(query, (limit,)).fetchall()
+            return conn.execute(query, params).fetchall()
     except sqlite3.DatabaseError:  # not a store at all yet, or not this schema: migrate
         return None
-    return [(*row[:5], json.loads(row[5]), _utc(row[6])) for row in rows]
 
 
 def _read_through_store(home: Path, limit: int) -> list[tuple[Any, ...]]:

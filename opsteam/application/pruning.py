@@ -26,13 +26,8 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 
 from opsteam.application.access import OwnerRow
-from opsteam.application.artifact_store import (
-    COLLECT_AFTER,
-    ZIPPED,
-    BlobSerializer,
-    BlobStore,
-    unzipped,
-)
+from opsteam.application.artifact_store import ZIPPED, BlobSerializer
+from opsteam.application.blobs import COLLECT_AFTER, BlobStore, unzipped
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.claims import ClaimStore
 from opsteam.application.db import RequestRow, open_store

@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from opsteam.application.bundle import write_bundle
 from opsteam.application.results import ArtifactInfo, RunResult
 from opsteam.application.service import Opsteam
-from opsteam.domain.errors import ConflictError, NotFoundError
+from opsteam.domain.errors import NotFoundError
 from opsteam.domain.models import Artifact
 from opsteam.domain.registry import Registry
 from opsteam.graphs.state import RequestState
@@ -98,7 +97,7 @@ def with_preview(team: Opsteam, result: RunResult) -> RequestDetail:
 def artifact(team: Opsteam, thread_id: str, path: str) -> Artifact:
     """One artifact of a request, by its path in the bundle."""
     wanted = path.strip().lstrip("/")
-    for item in team.state(thread_id).all_artifacts():
+    for item in team.show(thread_id)[1]:  # at rest: from the saved view, no graph state
         if item.path == wanted:
             return item
     raise NotFoundError(f"request {thread_id} has no artifact {wanted!r}")
@@ -106,7 +105,7 @@ def artifact(team: Opsteam, thread_id: str, path: str) -> Artifact:
 
 def find_artifact(team: Opsteam, thread_id: str, words: str) -> Artifact:
     """An artifact named by its path, its file name, or a word of it ("diagram" is the plan)."""
-    items = team.state(thread_id).all_artifacts()
+    items = team.show(thread_id)[1]
     if not items:
         raise NotFoundError(f"request {thread_id} has no artifacts yet")
     key = words.strip().lower().lstrip("/")
@@ -123,17 +122,8 @@ def find_artifact(team: Opsteam, thread_id: str, words: str) -> Artifact:
 
 def bundle_zip(team: Opsteam, thread_id: str) -> bytes:
     """The request's bundle exactly as ``opsteam submit --out`` writes it, as a zip."""
-    state = team.state(thread_id)
-    if not state.all_artifacts():
-        raise ConflictError(f"request {thread_id} has no artifacts yet")
     with tempfile.TemporaryDirectory(prefix="opsteam-zip-") as scratch:
-        root = write_bundle(
-            Path(scratch) / "bundle",
-            state.all_artifacts(),
-            state.all_validations(),
-            team.registry,
-            state.request.request,
-        )
+        root = Path(team.show(thread_id, out=Path(scratch) / "bundle")[0].bundle or "")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(p for p in root.rglob("*") if p.is_file()):

@@ -23,7 +23,7 @@ from langgraph.types import Command, StateSnapshot
 from pydantic import ValidationError
 
 from opsteam.application import deciding, faults
-from opsteam.application.bundle import check_target, write_bundle, write_files
+from opsteam.application.bundle import check_target, write_files
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.claims import ClaimStore
 from opsteam.application.completion import Completion, at_rest, finished
@@ -32,6 +32,7 @@ from opsteam.application.locks import LockBusy, thread_lock
 from opsteam.application.model import check_configured, open_advisor
 from opsteam.application.progress import PROGRESS_LABELS, StepReporter
 from opsteam.application.results import RequestSummary, RunResult, build_result
+from opsteam.application.saved import bundle, saved_result, show_saved
 from opsteam.application.stacks import run_inputs
 from opsteam.domain.errors import (
     ConflictError,
@@ -314,6 +315,7 @@ class Opsteam:
                 faults.kill_point("decision-claimed")
                 now = graph.get_state(self._config(thread_id))
                 deciding.check_still_pending(thread_id, now.interrupts, claims)
+                self.completion.running(thread_id)
                 state, result = self._run(graph, thread_id, Command(resume=resume))
                 result = self.completion.settle(state, result, out)
             return _later(result, state, out)
@@ -337,26 +339,36 @@ class Opsteam:
                 if out is None and self.completion.settled(state, result):
                     raise ConflictError(f"request {thread_id} has already finished")
                 return self.completion.settle(state, result, out)
+            self.completion.running(thread_id)
             state, result = self._run(graph, thread_id, payload)
             return self.completion.settle(state, result, out)
 
     def _settle_if_needed(
         self, graph: Graph, thread_id: str, snapshot: StateSnapshot
     ) -> tuple[RequestState, RunResult]:
-        """The next command touching a run that a crash left unrecorded completes it."""
+        """The next command touching a run that a crash left unrecorded completes it (one
+        recorded before ``show`` read a saved view gets its view)."""
         state, result, next_nodes = self._snapshot(graph, thread_id, snapshot=snapshot)
-        if not at_rest(result, next_nodes) or self.completion.settled(state, result):
+        if not at_rest(result, next_nodes) or self.completion.settled(state, result, viewed=True):
             return state, result
         try:
-            with self._exclusive(thread_id):
+            with self._exclusive(thread_id):  # the history is written under it: never stale
                 state, result, _ = self._snapshot(graph, thread_id)
-                return state, self.completion.settle(state, result)
+                return state, self._settled(state, result)
         except ConflictError:  # another process is finishing it right now
             return state, result
-        except InputError as exc:  # its bundle folder is taken: keep the history right
-            log.warning("request %s: bundle not written again: %s", thread_id, exc)
+
+    def _settled(self, state: RequestState, result: RunResult) -> RunResult:
+        """Settle (the history only, if it already shows this state), under the thread's lock."""
+        if self.completion.settled(state, result):
             self.completion.record(state, result)
-            return state, result
+            return result
+        try:
+            return self.completion.settle(state, result)
+        except InputError as exc:  # its bundle folder is taken: keep the history right
+            log.warning("request %s: bundle not written again: %s", state.thread_id, exc)
+            self.completion.record(state, result)
+            return result
 
     def record_outcome(self, thread_id: str, outcome: ChangeOutcome) -> RunResult:
         """How the change went when it was applied (e.g. rolled back), for the KPIs."""
@@ -380,19 +392,16 @@ class Opsteam:
         ``out``, written there as a bundle (the same bytes a finished run writes)."""
         if out is not None:
             check_target(out)
+        saved = show_saved(self.home, self.settings, self.registry, thread_id, out)
+        if saved is not None:  # at rest: its history row holds what to show
+            return saved
         with self._thread(thread_id) as (graph, snapshot):
             state, result = self._settle_if_needed(graph, thread_id, snapshot)
             artifacts = state.all_artifacts()
             if out is None:
                 return result, artifacts
-            if not artifacts:
-                raise ConflictError(
-                    f"request {thread_id} has no files yet (status: {result.status})"
-                )
-            path = write_bundle(
-                out, artifacts, state.all_validations(), self.registry, state.request.request
-            )
-            return result.model_copy(update={"bundle": str(path)}), artifacts
+            validations, title = state.all_validations(), state.request.request
+            return bundle(result, artifacts, validations, title, self.registry, out), artifacts
 
     def state(self, thread_id: str) -> RequestState:
         """The full typed state (decisions of every role), for the Python API and tests."""
@@ -402,6 +411,9 @@ class Opsteam:
         return Redactor.for_registry(self.registry).named_model(state)
 
     def status(self, thread_id: str) -> RunResult:
+        saved = saved_result(self.home, self.settings, self.registry, thread_id)
+        if saved is not None:  # at rest: its history row holds what to show
+            return saved
         with self._thread(thread_id) as (graph, snapshot):
             return self._settle_if_needed(graph, thread_id, snapshot)[1]
 

@@ -204,10 +204,10 @@ class Tasks:
 
     def artifact(self, thread_id: str, path: str) -> ArtifactText:
         """One artifact's text, as the bundle would hold it (redacted)."""
-        state = self.team.state(thread_id)
-        match = next((a for a in state.all_artifacts() if a.path == path), None)
+        artifacts = self.team.show(thread_id)[1]  # at rest: from the saved view, no graph state
+        match = next((a for a in artifacts if a.path == path), None)
         if match is None:
-            paths = ", ".join(a.path for a in state.all_artifacts()) or "none yet"
+            paths = ", ".join(a.path for a in artifacts) or "none yet"
             raise NotFoundError(f"request {thread_id} has no artifact {path!r}; artifacts: {paths}")
         content = self.redactor.text(match.content)
         data = {

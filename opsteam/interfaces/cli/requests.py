@@ -232,7 +232,11 @@ def status(
             rows = [r.model_dump(mode="json") for r in recent_threads(invocation.home)]
             invocation.output.emit(rows, as_json=as_json, render=list_views.runs_view)
             return
-        result = invocation.team().status(thread)
+        from opsteam.application.saved import saved_result
+
+        # At rest, the request's history row holds it: no graph to open, or import.
+        saved = saved_result(invocation.home, invocation.settings, invocation.registry, thread)
+        result = saved or invocation.team().status(thread)
     from opsteam.interfaces.cli import views
 
     invocation.output.emit(result.model_dump(mode="json"), as_json=as_json, render=views.run_view)

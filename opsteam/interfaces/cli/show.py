@@ -60,7 +60,11 @@ def show(
             from opsteam.application.bundle import check_target
 
             check_target(out)  # before any work
-        result, artifacts = invocation.team().show(thread, out=out)
+        from opsteam.application.saved import show_saved
+
+        # At rest, the request's history row holds it all: no graph to open, or import.
+        saved = show_saved(invocation.home, invocation.settings, invocation.registry, thread, out)
+        result, artifacts = saved or invocation.team().show(thread, out=out)
         if artifact is not None:
             found = next((a for a in artifacts if a.path == artifact), None)
             if found is None:

@@ -100,23 +100,19 @@ def _per_file_jobs(batches: Mapping[str, tuple[str, ...]], env: Mapping[str, str
         )
         for path in batches.get("promtool", ())
     ]  # fmt: skip
+    # Checkers of one whole file: (validator, program, argv, parse).
+    whole_file = (
+        ("promtool-config", "promtool", linters.promtool_config_argv,
+         linters.parse_promtool_config),
+        ("amtool", "amtool", linters.amtool_argv, linters.parse_amtool),
+    )  # fmt: skip
     jobs += [
         Job(
-            "promtool-config", "promtool", (path,),
-            partial(linters.promtool_config_argv, path=path),
-            partial(_single, linters.parse_promtool_config, path),
-            linters.TIMEOUT_S,
+            name, program, (path,),
+            partial(argv, path=path), partial(_single, parse, path), linters.TIMEOUT_S,
         )
-        for path in batches.get("promtool-config", ())
-    ]  # fmt: skip
-    jobs += [
-        Job(
-            "amtool", "amtool", (path,),
-            partial(linters.amtool_argv, path=path),
-            partial(_single, linters.parse_amtool, path),
-            linters.TIMEOUT_S,
-        )
-        for path in batches.get("amtool", ())
+        for name, program, argv, parse in whole_file
+        for path in batches.get(name, ())
     ]  # fmt: skip
     jobs += [
         Job(

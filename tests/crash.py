@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from opsteam.application.db import ApprovalRow, ChangeRow, RequestRow, open_store
+from opsteam.application.db import open_store
 from opsteam.application.faults import ENV
+from opsteam.application.tables import ApprovalRow, ChangeRow, RequestRow
 
 KILLED = -signal.SIGKILL
 

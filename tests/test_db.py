@@ -11,15 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from opsteam.application.db import (
-    ApprovalRow,
-    ChangeRow,
-    CostSampleRow,
     normalize_url,
     open_store,
     record_approval,
     record_change,
     record_cost_sample,
 )
+from opsteam.application.tables import ApprovalRow, ChangeRow, CostSampleRow
 from opsteam.domain.errors import InputError
 from opsteam.domain.models import ChangeRequest, DecisionRecord
 

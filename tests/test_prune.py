@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from opsteam.application.checkpoints import open_checkpointer
-from opsteam.application.db import ApprovalRow, ChangeRow, RequestRow, open_store
+from opsteam.application.db import open_store
 from opsteam.application.pruning import prune
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam
+from opsteam.application.tables import ApprovalRow, ChangeRow, RequestRow
 from opsteam.domain.errors import ConflictError, InputError, NotFoundError
 from opsteam.domain.models import ChangeRequest
 from opsteam.intake import parse_requests

@@ -209,7 +209,8 @@ def test_bundle_asked_for_at_submit_is_written_when_approval_finishes(tmp_path: 
 
 
 def test_a_rolled_back_change_counts_in_history(team: Opsteam) -> None:
-    from opsteam.application.db import ChangeRow, open_store
+    from opsteam.application.db import open_store
+    from opsteam.application.tables import ChangeRow
 
     done = past_design_review(team, team.submit([example("redis-cache-dev.yaml")])[0])
     [waiting] = team.submit([example("prod-postgres-ha.yaml")])

@@ -20,7 +20,8 @@ from typing import Literal
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsteam.application.db import Base, open_store
+from opsteam.application.db import open_store
+from opsteam.application.tables import Base
 from opsteam.domain.errors import InputError, OpsteamError
 from opsteam.domain.redaction import Redactor
 

@@ -23,9 +23,6 @@ from opsteam.application import faults
 from opsteam.application.bundle import write_bundle
 from opsteam.application.claims import ClaimStore
 from opsteam.application.db import (
-    ApprovalRow,
-    ChangeRow,
-    RequestRow,
     clear_view,
     open_store,
     record_approval,
@@ -35,6 +32,7 @@ from opsteam.application.db import (
 from opsteam.application.results import RunResult
 from opsteam.application.saved import saved_view
 from opsteam.application.stacks import record_stack
+from opsteam.application.tables import ApprovalRow, ChangeRow, RequestRow
 from opsteam.domain.models import DecisionRecord
 from opsteam.domain.redaction import Redactor
 from opsteam.domain.registry import Registry

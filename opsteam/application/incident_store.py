@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from opsteam.agents.sre.comms import DocLink
-from opsteam.application.db import ChangeRow, CostSampleRow, IncidentEventRow, IncidentRow
 from opsteam.application.kpis import ChangeFact, CostFact, IncidentFact
+from opsteam.application.tables import ChangeRow, CostSampleRow, IncidentEventRow, IncidentRow
 from opsteam.domain.errors import NotFoundError
 from opsteam.domain.incidents import Incident, IncidentStatus
 from opsteam.domain.triage import OWNING_TEAM, Assessment

@@ -18,13 +18,7 @@ import yaml
 from opsteam.agents.sre import incidents as commander
 from opsteam.agents.sre.escalation import holder_of, passed_levels
 from opsteam.agents.sre.incidents import IncidentUpdate, Resolution, parse_owner
-from opsteam.application.db import (
-    IncidentRow,
-    Store,
-    check_cost_sample,
-    open_store,
-    record_cost_sample,
-)
+from opsteam.application.db import Store, check_cost_sample, open_store, record_cost_sample
 from opsteam.application.incident_store import (
     get_incident_row,
     incident_view,
@@ -34,6 +28,7 @@ from opsteam.application.incident_store import (
     service_links,
 )
 from opsteam.application.kpis import KpiResult, compute_kpis, kpi_rows
+from opsteam.application.tables import IncidentRow
 from opsteam.domain.errors import ConflictError, InputError, NotFoundError
 from opsteam.domain.incidents import (
     Incident,

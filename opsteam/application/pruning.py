@@ -30,8 +30,9 @@ from opsteam.application.artifact_store import ZIPPED, BlobSerializer
 from opsteam.application.blobs import COLLECT_AFTER, BlobStore, unzipped
 from opsteam.application.checkpoints import open_checkpointer
 from opsteam.application.claims import ClaimStore
-from opsteam.application.db import RequestRow, open_store
+from opsteam.application.db import open_store
 from opsteam.application.locks import LockBusy, thread_lock
+from opsteam.application.tables import RequestRow
 from opsteam.domain.errors import ConflictError, InputError, NotFoundError
 from opsteam.domain.settings import Settings, checkpoint_url, database_url
 

@@ -102,7 +102,8 @@ def read_view(home: Path, settings: Settings, thread_id: str) -> SavedView | Non
 
 
 def _read_through_store(url: str, thread_id: str) -> Any:
-    from opsteam.application.db import RequestRow, open_store
+    from opsteam.application.db import open_store
+    from opsteam.application.tables import RequestRow
 
     with open_store(url=url) as store, store.session() as session:
         row = session.get(RequestRow, thread_id)

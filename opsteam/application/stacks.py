@@ -14,14 +14,8 @@ from pathlib import Path
 from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsteam.application.db import (
-    Base,
-    StoreOrSession,
-    _aware,
-    _transaction,
-    _upsert,
-    open_store,
-)
+from opsteam.application.db import StoreOrSession, _aware, _transaction, _upsert, open_store
+from opsteam.application.tables import Base
 from opsteam.domain.inputs import BuiltStack, RunInputs
 from opsteam.domain.settings import Settings, database_url
 

@@ -10,7 +10,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from opsteam.application import stacks as _stacks  # noqa: F401  (registers its table)
-from opsteam.application.db import Base, make_engine
+from opsteam.application.db import make_engine
+from opsteam.application.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

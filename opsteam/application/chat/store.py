@@ -16,7 +16,8 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsteam.application.chat.replies import Reply
-from opsteam.application.db import Base, open_store
+from opsteam.application.db import open_store
+from opsteam.application.tables import Base
 from opsteam.domain.errors import NotFoundError
 from opsteam.domain.model_use import ModelUse
 from opsteam.domain.models import Verdict

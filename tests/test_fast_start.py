@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 WATCHED = ("langgraph", "langchain_core", "langsmith", "alembic", "jinja2")
 # Heavier libraries the lightest commands do without (a current SQLite store needs no ORM).
-LIGHT = {"sqlalchemy", "rich"}
+LIGHT = {"sqlalchemy", "rich", "pydantic_settings"}
 # Runs the real entry point; on exit prints the watched top-level packages it imported and
 # how many times a registry was parsed.
 PROBE = f"""
@@ -50,6 +50,7 @@ main()
 def probe(home: Path, *args: str) -> tuple[int, str, list[str], int]:
     """Exit code, stdout, watched packages imported, roster parses."""
     env = {**os.environ, "OPSTEAM_HOME": str(home), "NO_COLOR": "1"}
+    env.setdefault("OPSTEAM_CONFIG", str(home.parent / "no-settings.toml"))
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True,
@@ -109,6 +110,19 @@ def test_the_lightest_commands_load_no_orm(tmp_path: Path, args: list[str]) -> N
     assert code == 0 and out
     assert "sqlalchemy" not in tops
     assert args == ["--help"] or "rich" not in tops
+    # No settings file: the OPSTEAM_* variables are read without pydantic-settings' import.
+    assert "pydantic_settings" not in tops
+
+
+def test_a_settings_file_is_read_through_pydantic_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    config = tmp_path / "settings.toml"
+    config.write_text('runbook_base_url = "https://wiki.example.org/rb"\n', encoding="utf-8")
+    monkeypatch.setenv("OPSTEAM_CONFIG", str(config))
+    code, _, tops, _ = probe(home, "roster")
+    assert code == 0 and "pydantic_settings" in tops
 
 
 def test_a_new_store_is_migrated_on_first_use_then_opens_without_alembic(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsteam.domain.errors import InputError
-from opsteam.domain.settings import Settings
+from opsteam.domain.settings import load_settings
 from opsteam.tools import model as models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,9 +56,41 @@ def test_the_settings_file_sets_the_model_and_the_environment_wins(
     config.write_text('model = "ollama:llama3.1"\nmodel_retries = 1\n', encoding="utf-8")
     monkeypatch.setenv("OPSTEAM_CONFIG", str(config))
     monkeypatch.delenv("OPSTEAM_MODEL", raising=False)
-    assert (Settings().model, Settings().model_retries) == ("ollama:llama3.1", 1)
+    assert (load_settings().model, load_settings().model_retries) == ("ollama:llama3.1", 1)
     monkeypatch.setenv("OPSTEAM_MODEL", "openai:gpt-4.1-mini")
-    assert Settings().model == "openai:gpt-4.1-mini"
+    assert load_settings().model == "openai:gpt-4.1-mini"
+
+
+ENVIRONMENT = {
+    "OPSTEAM_HOME": "/srv/opsteam",
+    "OPSTEAM_QUIET": "1",
+    "opsteam_strict": "true",  # pydantic-settings reads names in any case
+    "OPSTEAM_ADDRESS_POOL": "10.20.0.0/16, 172.16.0.0/12",
+    "OPSTEAM_MODEL_RETRIES": "3",
+    "OPSTEAM_RUNBOOK_BASE_URL": "https://wiki.example.org/runbooks",
+    "OPSTEAM_USER": "",  # empty: unset
+    "OTHER": "ignored",
+}
+
+
+def test_without_a_settings_file_the_environment_reads_as_pydantic_settings_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsteam.domain.settings_file import read_settings
+
+    for key in [k for k in os.environ if k.upper().startswith("OPSTEAM_")]:
+        monkeypatch.delenv(key)
+    for key, value in ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("OPSTEAM_CONFIG", str(tmp_path / "absent.toml"))
+    fast = load_settings()
+    assert fast.home == Path("/srv/opsteam") and fast.quiet and fast.strict
+    assert [str(n) for n in fast.address_pool] == ["10.20.0.0/16", "172.16.0.0/12"]
+    assert fast.user is None and fast.model_retries == 3
+    library = read_settings().model_dump()
+    assert {k: v for k, v in fast.model_dump().items() if k != "user"} == {
+        k: v for k, v in library.items() if k != "user"
+    }
 
 
 @pytest.mark.slow

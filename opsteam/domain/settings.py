@@ -1,10 +1,11 @@
-"""Configuration, read in one place: ``OPSTEAM_*`` environment variables, then a TOML file
-(pydantic-settings).
+"""Configuration, read in one place: ``OPSTEAM_*`` environment variables, then a TOML file.
 
 Everything that used to peek at ``os.environ`` asks :func:`load_settings` instead, so a test
 (or an embedding program) can pass its own mapping and nothing else reads the environment.
-pydantic-settings is imported when settings are first read, never by ``--help`` or
-``--version``.
+With a settings file, pydantic-settings reads both sources (:mod:`opsteam.domain.settings_file`);
+with none, the ``OPSTEAM_*`` variables are validated by this same model directly, which
+spares every command pydantic-settings' import (longer than pydantic's and PyYAML's
+together). Neither is loaded by ``--help`` or ``--version``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ import os
 from collections.abc import Mapping
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Searched in this order: the big RFC 1918 blocks, most room first.
 DEFAULT_ADDRESS_POOL: tuple[IPv4Network, ...] = (
@@ -44,10 +38,10 @@ def settings_file() -> Path:
     return Path(user_config_dir("opsteam")) / "settings.toml"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every knob opsteam reads from its environment; all optional, safe defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="OPSTEAM_", extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     home: Path | None = Field(default=None, description="data directory (runs, history)")
     registry: Path | None = Field(default=None, description="your own registry.yaml")
@@ -63,7 +57,8 @@ class Settings(BaseSettings):
     tf_schema: Path | None = Field(
         default=None, description="explicit Terraform provider-schema cache (JSON)"
     )
-    address_pool: Annotated[list[IPv4Network], NoDecode] = Field(
+    # Comma-separated in the environment, split by the validator below (never JSON-decoded).
+    address_pool: list[IPv4Network] = Field(
         default_factory=lambda: list(DEFAULT_ADDRESS_POOL),
         description="where new VPC ranges come from, in order (comma-separated CIDRs)",
     )
@@ -83,19 +78,6 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="re-asks of the model after an invalid proposal"
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment wins over the settings file ($OPSTEAM_CONFIG or the user's)."""
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_file())
-        return (init_settings, env_settings, dotenv_settings, file_secret_settings, toml)
-
     @field_validator("address_pool", mode="before")
     @classmethod
     def _split_pool(cls, value: Any) -> Any:
@@ -113,13 +95,18 @@ class Settings(BaseSettings):
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ``environ`` (default: the process environment)."""
+    """Settings from ``environ``; by default the process environment and the settings file."""
     if environ is None:
-        return Settings()
+        if settings_file().is_file():
+            from opsteam.domain.settings_file import read_settings
+
+            return read_settings()
+        environ = os.environ
+    prefix = "OPSTEAM_"
     values = {
-        key.removeprefix("OPSTEAM_").lower(): value
+        key[len(prefix) :].lower(): value
         for key, value in environ.items()
-        if key.startswith("OPSTEAM_") and value != ""
+        if key.upper().startswith(prefix) and value != ""
     }
     return Settings.model_validate(values)
 

@@ -74,13 +74,21 @@ class SentModel(BaseModel):
     stored: dict[str, str]
 
 
+# Leaves by their exact type: most of a state is these, and a type test costs less than the
+# container tests (every checkpoint read and write walks the whole state).
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+
+
 def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
     """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind in _SCALARS:
+        return visit(value)
+    if kind is dict or (kind is not list and isinstance(value, dict)):
         return {k: _walk(v, visit) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list or isinstance(value, list):
         return [_walk(v, visit) for v in value]
-    if isinstance(value, tuple) and type(value) is tuple:
+    if kind is tuple:
         return tuple(_walk(v, visit) for v in value)
     return visit(value)
 
@@ -297,5 +305,36 @@ class BlobSerializer(JsonPlusSerializer):
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         if data[0] == ZIPPED:
             data = ("msgpack", zlib.decompress(data[1]))
-        obj = self._resolved(super().loads_typed(data))
-        return _walk(hydrate(obj, self.blob_store), self._received)
+        obj = super().loads_typed(data)
+        # One walk finds what to fetch, one puts it back (a checkpoint is read at every
+        # resume and state read, so walks are counted).
+        stored: set[str] = set()
+        refs: set[str] = set()
+        sends = False
+
+        def note(leaf: Any) -> Any:
+            nonlocal sends
+            if isinstance(leaf, StoredValue):
+                stored.add(leaf.sha256)
+            elif isinstance(leaf, ArtifactRef):
+                refs.add(leaf.sha256)
+            elif isinstance(leaf, Send):
+                sends = True
+            return leaf
+
+        _walk(obj, note)
+        if not (stored or refs or sends):
+            return obj
+        decoded = self._decoded_values(stored) if stored else {}
+        texts = self.blob_store.get_many(refs) if refs else {}
+        return _walk(obj, partial(self._restored, decoded=decoded, texts=texts))
+
+    def _restored(self, leaf: Any, decoded: dict[str, Any], texts: dict[str, bytes]) -> Any:
+        """A leaf of a loaded row as the graph sees it: a stored value decoded (in fresh
+        containers, its sent models received), an artifact with its text, a send received."""
+        if isinstance(leaf, StoredValue):
+            return _walk(decoded[leaf.sha256], self._received)
+        if isinstance(leaf, ArtifactRef):
+            text = texts[leaf.sha256].decode("utf-8")
+            return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)
+        return self._received(leaf)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,6 +160,11 @@ def schema_is_current(engine: Engine) -> bool:
         return False
 
 
+# Engines whose database this process found (or made) current: a schema only moves forward,
+# and a SQLite file replaced under the process gets a new engine (engine_for), checked again.
+_CURRENT: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 @contextmanager
 def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[Store]:
     """Open the store of ``home`` or of an explicit URL, migrating it first when it is behind."""
@@ -168,12 +174,14 @@ def open_store(home: Path | None = None, *, url: str | None = None) -> Iterator[
         home.mkdir(parents=True, exist_ok=True)
         url = database_url(home)
     engine = engine_for(url)
-    if not schema_is_current(engine):
-        from opsteam.application.locks import schema_lock
+    if engine not in _CURRENT:
+        if not schema_is_current(engine):
+            from opsteam.application.locks import schema_lock
 
-        with schema_lock(url):  # concurrent first commands: one migrates, the others wait
-            if not schema_is_current(engine):
-                upgrade_to_head(engine)
+            with schema_lock(url):  # concurrent first commands: one migrates, the others wait
+                if not schema_is_current(engine):
+                    upgrade_to_head(engine)
+        _CURRENT.add(engine)
     yield Store(engine)
 
 

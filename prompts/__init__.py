@@ -16,6 +16,14 @@ if TYPE_CHECKING:  # jinja2 loads with the first template, not with every import
     from jinja2 import Environment
 
 _HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# One translation table (applied in C): the escapes above, other control characters as \uXXXX.
+_HCL_TABLE = str.maketrans(
+    {
+        **{chr(c): f"\\u{c:04x}" for c in (*range(0x20), 0x7F)},
+        **_HCL_ESCAPES,
+    }
+)
+_SPACES = re.compile(r"\s+")
 
 
 def hcl_string(value: object) -> str:
@@ -24,15 +32,7 @@ def hcl_string(value: object) -> str:
     ``\\u0024{`` is the escape form HCL (and python-hcl2, which checkov uses) reads as
     literal text; ``$${`` trips python-hcl2.
     """
-    out = []
-    for char in str(value):
-        if char in _HCL_ESCAPES:
-            out.append(_HCL_ESCAPES[char])
-        elif ord(char) < 0x20 or char == "\x7f":
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    text = "".join(out).replace("${", "\\u0024{").replace("%{", "\\u0025{")
+    text = str(value).translate(_HCL_TABLE).replace("${", "\\u0024{").replace("%{", "\\u0025{")
     return f'"{text}"'
 
 
@@ -43,13 +43,13 @@ def yaml_string(value: object) -> str:
 
 def md_text(value: object) -> str:
     """Inline markdown text on one line; neutralises table pipes and HTML."""
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = _SPACES.sub(" ", str(value)).strip()
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def comment(value: object, prefix: str = "# ", width: int = 100) -> str:
     """Text as wrapped comment lines (``#`` continuation), so no linter trips on length."""
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = _SPACES.sub(" ", str(value)).strip()
     lines = textwrap.wrap(text, max(20, width - len(prefix))) or [""]
     follow = "#" + " " * (len(prefix) - 1)
     return "\n".join([prefix + lines[0], *(follow + line for line in lines[1:])])

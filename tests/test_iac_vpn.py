@@ -78,7 +78,8 @@ def test_gateway_customer_gateway_connection_and_route_follow_the_plan() -> None
     assert cgw["bgp_asn"] == "${var.vpn_bgp_asn}"
     assert cgw["type"] == "ipsec.1"
     [conn] = blocks(tf, "resource", "aws_vpn_connection").values()
-    assert conn["vpn_gateway_id"] == "${aws_vpn_gateway.main.id}"
+    assert conn["vpn_gateway_id"] == "${local.vpn_gateway_id}"
+    assert "count" not in vgw  # a VPC this stack creates has no gateway yet: always one
     assert conn["customer_gateway_id"] == "${aws_customer_gateway.partner.id}"
     assert conn["static_routes_only"] is True
     [route] = blocks(tf, "resource", "aws_vpn_connection_route").values()
@@ -90,6 +91,42 @@ def test_gateway_customer_gateway_connection_and_route_follow_the_plan() -> None
     private = {f"${{aws_route_table.{name}.id}}" for name in tables if name != "public"}
     assert len(private) == 3  # prod: one private route table per zone
     assert {p["route_table_id"] for p in props} == private  # every one learns the partner
+
+
+def test_in_a_vpc_that_exists_the_gateway_it_may_have_is_reused_not_duplicated() -> None:
+    """A VPC takes one virtual private gateway: a second one (next to another VPN or Direct
+    Connect) fails at apply, so an existing VPC's module takes its gateway as an input."""
+    request, ctx = example()  # a Modify: the VPC exists
+    files = bundle(request, ctx)
+    tf = files["terraform/vpn.tf"].content
+    [vgw] = blocks(tf, "resource", "aws_vpn_gateway").values()
+    assert vgw["count"] == "${var.vpn_gateway_id == null ? 1 : 0}"
+    [found] = blocks(tf, "data", "aws_vpn_gateway").values()
+    assert found["id"] == "${var.vpn_gateway_id}"
+    assert found["attached_vpc_id"] == vgw["vpc_id"]  # a gateway of another VPC is refused
+    [conn] = blocks(tf, "resource", "aws_vpn_connection").values()
+    assert conn["vpn_gateway_id"] == "${local.vpn_gateway_id}"
+    for kind in ("aws_vpn_gateway_route_propagation",):
+        assert all(
+            p["vpn_gateway_id"] == "${local.vpn_gateway_id}"
+            for p in blocks(tf, "resource", kind).values()
+        )
+    variables = blocks(files["terraform/variables.tf"].content, "variable")
+    gateway = variables["vpn_gateway_id"]
+    assert gateway["default"] is None  # optional: null creates one
+    assert "vgw-" in gateway["validation"][0]["condition"]
+    asn = variables["vpn_amazon_side_asn"]
+    assert asn["default"] == iac_vpn.AMAZON_SIDE_ASN
+    [cgw] = blocks(tf, "resource", "aws_customer_gateway").values()
+    [check] = cgw["lifecycle"][0]["precondition"]
+    assert check["condition"] == "${var.vpn_bgp_asn != local.vpn_gateway_asn}"
+
+
+def test_a_new_vpcs_module_has_no_gateway_input() -> None:
+    request, ctx = example(new=True)
+    variables = blocks(bundle(request, ctx)["terraform/variables.tf"].content, "variable")
+    assert "vpn_gateway_id" not in variables
+    assert "vpn_amazon_side_asn" in variables
 
 
 def test_both_tunnels_use_ikev2_and_the_plans_strong_ciphers() -> None:

@@ -165,7 +165,7 @@ def _changed(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
         return ModifyChange(**common)
     groups = security_groups(network, db, prefix)
     if kind == "vpn":
-        spec = iac_vpn.spec(network, groups)
+        spec = iac_vpn.spec(network, groups, existing_vpc=True)  # a change: the VPC exists
         used = {p.group for p in spec.rules} | {p.rule.peer for p in spec.rules if p.rule.peer}
         return ModifyChange(
             **common, vpn=spec, existing_groups=_existing_groups(groups, kind, used)
@@ -251,7 +251,6 @@ def render(spec: ModifyChange, request: ChangeRequest, ctx: RoleContext) -> list
             vpn=spec.vpn,
             existing=True,
             private_tables=[],
-            amazon_asn=iac_vpn.AMAZON_SIDE_ASN,
         )
         artifacts.append(
             Artifact(path="terraform/vpn.tf", role=ROLE, kind="terraform", content=vpn)

@@ -300,7 +300,11 @@ def stack(
     k8s = iac_cluster.cluster(request, ctx, prefix) if network is not None else None
     groups = wiring.on_cluster(groups, None if machines else k8s)
     refs = wiring.group_refs(groups, k8s)
-    vpn = iac_vpn.spec(network, groups) if network and iac_vpn.wanted(network) else None
+    vpn = (
+        iac_vpn.spec(network, groups, existing_vpc=network.existing_vpc)
+        if network and iac_vpn.wanted(network)
+        else None
+    )
     nats, tables = routing(network, nets, prefix) if network else ([], [])
     region, env = ctx.design.region, request.environment.value
     tiers = wiring.used_tiers(network, db, bool(machines))
@@ -347,7 +351,6 @@ def stack(
         vpn=vpn,
         vpn_rule_ids=sorted(vpn.rule_idents) if vpn else [],
         bgp_asn=iac_vpn.DEFAULT_BGP_ASN,
-        amazon_asn=iac_vpn.AMAZON_SIDE_ASN,
         fixes=sorted(narrow),
         existing_vars=network is None,
     )

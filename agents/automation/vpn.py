@@ -61,8 +61,9 @@ def partner_rules(groups: list[SecurityGroup], peer_cidr: str | None) -> list[Pa
     return found
 
 
-def spec(network: NetworkPlan, groups: list[SecurityGroup]) -> VpnSpec:
-    """The VPN as Terraform will codify it, from the network plan's VPN settings."""
+def spec(network: NetworkPlan, groups: list[SecurityGroup], *, existing_vpc: bool) -> VpnSpec:
+    """The VPN as Terraform will codify it, from the network plan's VPN settings, into a VPC
+    this stack creates or one that exists (``existing_vpc``)."""
     settings = network.vpn
     parsed = _v4(settings.get("peer_cidr", ""))
     peer = str(parsed) if parsed is not None else None
@@ -75,6 +76,7 @@ def spec(network: NetworkPlan, groups: list[SecurityGroup]) -> VpnSpec:
         static_routes=settings.get("routing", "static") != "bgp",
         propagate_to_private=any(s.tier != "public" for s in network.subnets),
         rules=partner_rules(groups, peer),
+        existing_vpc=existing_vpc,
     )
 
 
@@ -83,6 +85,54 @@ _PUBLIC_IP = (
     r'\\.|^192\\.168\\.|^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.", var.vpn_peer_ip))'
 )
 _RESERVED_ASNS = "7224, 9059, 10124, 17943"
+# The ASNs AWS accepts for its side of a virtual private gateway: the private ranges.
+_PRIVATE_ASN = (
+    "floor(var.vpn_amazon_side_asn) == var.vpn_amazon_side_asn && "
+    "((var.vpn_amazon_side_asn >= 64512 && var.vpn_amazon_side_asn <= 65534) || "
+    "(var.vpn_amazon_side_asn >= 4200000000 && var.vpn_amazon_side_asn <= 4294967294))"
+)
+
+
+def gateway_variables(vpn: VpnSpec) -> list[TfVariable]:
+    """The gateway's own ASN (a BGP design may have one reserved), and in a VPC that exists,
+    the gateway it may already have: a VPC takes one virtual private gateway."""
+    found = [
+        TfVariable(
+            name="vpn_amazon_side_asn",
+            type="number",
+            description="BGP ASN of the AWS side of a virtual private gateway this module "
+            "creates (a private ASN; take the one your BGP design reserves).",
+            example=str(AMAZON_SIDE_ASN),
+            default=str(AMAZON_SIDE_ASN),
+            checks=[
+                VariableCheck(
+                    condition=_PRIVATE_ASN,
+                    message="The vpn_amazon_side_asn value must be a private ASN: 64512-65534 "
+                    "or 4200000000-4294967294.",
+                )
+            ],
+        )
+    ]
+    if vpn.existing_vpc:
+        found.append(
+            TfVariable(
+                name="vpn_gateway_id",
+                description="The virtual private gateway already attached to the VPC, if it "
+                "has one (another VPN, Direct Connect): a VPC takes one, so it is reused. "
+                "null: this module creates and attaches one.",
+                example='"vgw-0123456789abcdef0"',
+                default="null",
+                checks=[
+                    VariableCheck(
+                        condition='var.vpn_gateway_id == null || can(regex("^vgw-[0-9a-f]{8,17}$",'
+                        " var.vpn_gateway_id))",
+                        message="The vpn_gateway_id value must be a gateway ID such as "
+                        "vgw-0123456789abcdef0, or null.",
+                    )
+                ],
+            )
+        )
+    return found
 
 
 def variables(vpn: VpnSpec) -> list[TfVariable]:
@@ -117,14 +167,15 @@ def variables(vpn: VpnSpec) -> list[TfVariable]:
                 VariableCheck(
                     condition="var.vpn_bgp_asn >= 1 && var.vpn_bgp_asn <= 2147483647 && "
                     "floor(var.vpn_bgp_asn) == var.vpn_bgp_asn && "
-                    f"!contains([{AMAZON_SIDE_ASN}, {_RESERVED_ASNS}], var.vpn_bgp_asn)",
+                    f"!contains([{_RESERVED_ASNS}], var.vpn_bgp_asn)",
                     message="The vpn_bgp_asn value must be a whole number from 1 to 2147483647, "
-                    f"other than the AWS side ASN ({AMAZON_SIDE_ASN}) and the ASNs AWS reserves "
-                    f"({_RESERVED_ASNS}).",
+                    f"other than the ASNs AWS reserves ({_RESERVED_ASNS}); the customer "
+                    "gateway also checks it differs from the AWS side's.",
                 )
             ],
         ),
     ]
+    found += gateway_variables(vpn)
     if vpn.peer_cidr is None:
         found.append(
             TfVariable(

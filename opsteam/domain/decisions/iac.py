@@ -122,6 +122,9 @@ class VpnSpec(_Model):
     static_routes: bool
     propagate_to_private: bool
     rules: list[PartnerRule] = Field(default_factory=list)
+    # The VPC exists already, so it may have its one virtual private gateway (another VPN,
+    # Direct Connect): the module then reuses a gateway it is given instead of adding one.
+    existing_vpc: bool = False
 
     @property
     def rule_idents(self) -> frozenset[str]:
@@ -174,7 +177,6 @@ class TerraformStack(_Model):
     vpn: VpnSpec | None
     vpn_rule_ids: list[str]
     bgp_asn: int
-    amazon_asn: int
     fixes: list[str]
     existing_vars: bool
     kms_key: bool = True

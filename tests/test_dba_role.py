@@ -107,6 +107,16 @@ def test_engine_choice_and_versions() -> None:
     assert chosen.engine is Engine.MYSQL
 
 
+def test_a_cache_evicts_any_key_and_a_redis_data_store_only_expiring_ones() -> None:
+    """A cache's keys often carry no TTL: volatile-lru would refuse writes when it is full."""
+    design = make_design(["cache"], engine=Engine.REDIS, hosts_needed=False)
+    ctx = RoleContext(registry=load_registry(), design=design)
+    cache = database_plan(make_request(component="cache"), ctx)
+    assert cache.parameters["maxmemory-policy"] == "allkeys-lru"
+    store = database_plan(make_request(component="database", engine="redis"), ctx)
+    assert store.parameters["maxmemory-policy"] == "volatile-lru"
+
+
 def test_modify_and_remove_plans() -> None:
     modify = planned(make_request(type="Modify"))
     assert any("snapshot" in s for s in modify.migration_plan)

@@ -18,6 +18,7 @@ from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
     ChangeType,
+    Component,
     Engine,
     Environment,
     Size,
@@ -154,7 +155,7 @@ def default_replicas(engine: Engine, env: Environment, size: Size) -> int:
     return 0
 
 
-def parameters(engine: Engine, memory_gib: int) -> dict[str, str]:
+def parameters(engine: Engine, memory_gib: int, *, cache: bool = False) -> dict[str, str]:
     """Parameter-group values, in the units the engine expects."""
     mem_bytes = memory_gib * 1024**3
     if engine is Engine.POSTGRES:
@@ -176,7 +177,10 @@ def parameters(engine: Engine, memory_gib: int) -> dict[str, str]:
             "long_query_time": "0.5",
             "require_secure_transport": "1",  # RDS takes 1/0 (ON/OFF)
         }
-    return {"maxmemory-policy": "volatile-lru", "timeout": "300", "tcp-keepalive": "60"}
+    # A cache's keys often have no TTL: with volatile-lru a full cache would refuse writes
+    # (OOM) instead of evicting. Redis kept as a data store evicts only keys set to expire.
+    policy = "allkeys-lru" if cache else "volatile-lru"
+    return {"maxmemory-policy": policy, "timeout": "300", "tcp-keepalive": "60"}
 
 
 PARAMETER_REASONS: dict[str, str] = {
@@ -192,7 +196,8 @@ PARAMETER_REASONS: dict[str, str] = {
     "slow_query_log": "slow query log on",
     "long_query_time": "log statements slower than 500 ms",
     "require_secure_transport": "1 (ON): reject unencrypted client connections",
-    "maxmemory-policy": "evict only keys with a TTL when memory is full",
+    "maxmemory-policy": "when memory is full: a cache evicts its least recently used keys "
+    "(allkeys-lru), a data store only keys set to expire (volatile-lru)",
     "timeout": "close idle client connections after 300 s",
     "tcp-keepalive": "detect dead peers after 60 s",
 }
@@ -399,7 +404,7 @@ def _database(request: ChangeRequest, engine: Engine) -> DatabasePlan:
         achieved_rpo_minutes=policy.achieved_rpo_minutes,
         replica_regions=list(request.replica_regions) if sql else [],
         backup_copy_regions=list(request.backup_copy_regions) if sql else [],
-        parameters=parameters(engine, mem),
+        parameters=parameters(engine, mem, cache=request.component is Component.CACHE),
         migration_plan=migration_plan(request, engine, policy),
         rollback_plan=rollback_plan(request, engine, policy),
         rationale=_rationale(request, engine, version, (cls, mem), policy, replicas),

@@ -146,3 +146,22 @@ def test_the_diagram_of_a_modify_draws_only_what_it_creates(registry: Registry) 
     assert picture.addresses() == {"aws_vpn_gateway.main", "aws_vpn_connection.partner"}
     labels = {n.label for n in picture.nodes}
     assert any(label.startswith("Partner network 192.168.40.0/24") for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("name", "configured"), [("web-service-k8s.yaml", False), ("web-existing-cluster.yaml", True)]
+)
+def test_monitoring_is_ready_only_where_a_prometheus_will_read_the_bundle(
+    registry: Registry, name: str, configured: bool
+) -> None:
+    """A cluster the change creates runs no Prometheus or Alertmanager: its alerts would be
+    evaluated by nothing, so the readiness gate must not pass it as monitored."""
+    from opsteam.agents.sre import role as sre
+
+    request = example(name)
+    ctx = decide_all(request, registry=registry)
+    plan = sre.decide(request, ctx)
+    [check] = [c for c in plan.readiness if c.item.lower() == "monitoring configured"]
+    assert check.passed is configured
+    if not configured:
+        assert "no Prometheus or Alertmanager" in check.evidence

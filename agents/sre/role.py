@@ -191,6 +191,24 @@ def readiness(
     return checks
 
 
+def _monitoring(request: ChangeRequest, ctx: RoleContext) -> tuple[bool, str]:
+    """Configured only where a Prometheus will read the bundle's files: a cluster this change
+    creates runs none yet, so its alerts would be evaluated by nothing and reach nobody."""
+    wired = (
+        f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
+        f"(namespace {namespace(request)})"
+    )
+    stack = ctx.automation.stack if ctx.automation is not None else None
+    cluster = stack.cluster if stack is not None else None
+    if cluster is None or not cluster.created:
+        return True, wired
+    return False, (
+        f"the new cluster {cluster.name} runs no Prometheus or Alertmanager yet: install them "
+        f"(e.g. kube-prometheus-stack) in its monitoring namespace and load {SCRAPE_PATH}, "
+        f"{RULES_PATH} and {ALERTMANAGER_PATH}; until then no alert is evaluated or sent"
+    )
+
+
 def _service_known(
     request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
 ) -> dict[str, tuple[bool, str]]:
@@ -203,11 +221,7 @@ def _service_known(
             "(applied after production-change approval)",
         ),
         "security hardening applied": (hardened, hardening_evidence),
-        "monitoring configured": (
-            True,
-            f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
-            f"(namespace {namespace(request)})",
-        ),
+        "monitoring configured": _monitoring(request, ctx),
         "alerts defined": (bool(alerts), f"{len(alerts)} rules in {RULES_PATH} ({counts})"),
         "runbooks created": (
             True,

@@ -96,9 +96,9 @@ def overlay(files: dict[str, Artifact], env: Environment) -> dict[str, Any]:
 
 
 def test_kubernetes_replicas_per_overlay_and_labels() -> None:
-    request = make_request(environment="staging")
-    files = bundle(request)
     for env in Environment:
+        request = make_request(environment=env.value)
+        files = bundle(request)
         data = overlay(files, env)
         ops = [op for p in data["patches"] for op in yaml.safe_load(p["patch"])]
         replicas = {op["path"]: op["value"] for op in ops}
@@ -108,6 +108,8 @@ def test_kubernetes_replicas_per_overlay_and_labels() -> None:
             request.model_copy(update={"environment": env})
         )
         assert data["labels"][0]["pairs"] == {"environment": env.value}
+    request = make_request(environment="staging")
+    files = bundle(request)
     deployment = yaml.safe_load(files["kubernetes/base/deployment.yaml"].content)
     assert "replicas" not in deployment["spec"]
     labels = naming.k8s_labels(request)
@@ -225,14 +227,20 @@ def test_hostile_request_text_cannot_break_hcl_or_yaml() -> None:
     assert lines and all(ln.lstrip().startswith("#") for ln in lines)
 
 
-def test_only_the_designed_environment_overlay_admits_traffic_and_the_others_say_why() -> None:
-    """The edge policy needs the environment's network (its load balancer's subnets): the
-    overlays of environments this request does not design say they are not deployable yet."""
+def test_only_the_designed_environment_overlay_is_rendered_and_it_is_deployable() -> None:
+    """The edge policy needs the environment's network (its load balancer's subnets): only
+    the designed environment's overlay exists, with the base's default-deny and its edge."""
     request = make_request(environment="staging")
     files = bundle(request)
-    for env in Environment:
-        data = overlay(files, env)
-        text = files[f"kubernetes/overlays/{env.value}/kustomization.yaml"].content
-        designed = env is Environment.STAGING
-        assert ("networkpolicy-edge.yaml" in data["resources"]) is designed
-        assert ("Not deployable yet" in text) is not designed
+    overlays = sorted(p for p in files if p.startswith("kubernetes/overlays/"))
+    assert overlays == [
+        "kubernetes/overlays/staging/kustomization.yaml",
+        "kubernetes/overlays/staging/networkpolicy-edge.yaml",
+    ]
+    data = overlay(files, Environment.STAGING)
+    assert data["resources"] == ["../../base", "networkpolicy-edge.yaml"]
+    assert "Not deployable" not in files["kubernetes/overlays/staging/kustomization.yaml"].content
+    base = yaml.safe_load(files["kubernetes/base/kustomization.yaml"].content)
+    deny = yaml.safe_load(files["kubernetes/base/networkpolicy-default-deny.yaml"].content)
+    assert "networkpolicy-default-deny.yaml" in base["resources"]
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}

@@ -1,4 +1,10 @@
-"""Kubernetes manifests (kustomize base + dev/staging/prod overlays) for web components.
+"""Kubernetes manifests (kustomize base + the designed environment's overlay) for web components.
+
+Only the overlay of the environment whose network the request designed is rendered, and it is
+deployable: the base's namespace-wide default-deny plus the overlay's edge policy (the load
+balancer's subnets, the data store, HTTPS out) read from the network plan. Another
+environment runs in another VPC (its own range from the address pool, its own subnets), so
+its overlay comes with the request that designs that network, never with guessed ranges.
 
 Replicas come from :data:`opsteam.domain.naming.ENV_REPLICAS`, labels from
 :func:`opsteam.domain.naming.k8s_labels` (alert rules select on the same labels), the pod port from
@@ -36,6 +42,7 @@ BASE_FILES = (
     "hpa",
     "pdb",
     "networkpolicy",
+    "networkpolicy-default-deny",
 )
 # The environment's own network (load balancer subnets, data subnets): in its overlay only.
 EDGE_POLICY = "networkpolicy-edge"
@@ -143,8 +150,15 @@ def app(request: ChangeRequest, ctx: RoleContext) -> KubernetesApp | None:
         resources=RESOURCES[request.size],
         replicas=low,
         max_replicas=high,
-        overlays=[_overlay(request, env) for env in Environment],
+        overlays=[_overlay(request, request.environment)] if network is not None else [],
     )
+
+
+def modules(spec: KubernetesApp | None) -> list[str]:
+    """The base and the overlays rendered (the designed environment's only)."""
+    if spec is None:
+        return []
+    return ["kubernetes/base", *(f"kubernetes/overlays/{o.env}" for o in spec.overlays)]
 
 
 def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> list[Artifact]:
@@ -167,32 +181,35 @@ def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> lis
         Artifact(path="kubernetes/base/kustomization.yaml", role=ROLE, kind="yaml", content=base)
     )
     for overlay in spec.overlays:
-        edge = overlay.env == spec.edge_env
-        if edge:
-            artifacts.append(
-                Artifact(
-                    path=f"kubernetes/overlays/{overlay.env}/{EDGE_POLICY}.yaml",
-                    role=ROLE,
-                    kind="kubernetes",
-                    content=render_template(
-                        f"automation/kubernetes/{EDGE_POLICY}.yaml.j2",
-                        **{**variables, "namespace": overlay.namespace},
-                    ),
-                )
-            )
-        content = render_template(
-            "automation/kubernetes/overlay.yaml.j2",
-            app=spec.app,
-            edge=EDGE_POLICY if edge else "",
-            edge_env=spec.edge_env,
-            **dict(overlay),
-        )
-        artifacts.append(
-            Artifact(
-                path=f"kubernetes/overlays/{overlay.env}/kustomization.yaml",
-                role=ROLE,
-                kind="yaml",
-                content=content,
-            )
-        )
+        artifacts += _overlay_files(spec, overlay, variables)
     return artifacts
+
+
+def _overlay_files(
+    spec: KubernetesApp, overlay: KubernetesOverlay, variables: dict[str, object]
+) -> list[Artifact]:
+    """An overlay and its edge policy: every overlay rendered is deployable as it is."""
+    edge = render_template(
+        f"automation/kubernetes/{EDGE_POLICY}.yaml.j2",
+        **{**variables, "namespace": overlay.namespace},
+    )
+    content = render_template(
+        "automation/kubernetes/overlay.yaml.j2",
+        app=spec.app,
+        edge=EDGE_POLICY,
+        **dict(overlay),
+    )
+    return [
+        Artifact(
+            path=f"kubernetes/overlays/{overlay.env}/{EDGE_POLICY}.yaml",
+            role=ROLE,
+            kind="kubernetes",
+            content=edge,
+        ),
+        Artifact(
+            path=f"kubernetes/overlays/{overlay.env}/kustomization.yaml",
+            role=ROLE,
+            kind="yaml",
+            content=content,
+        ),
+    ]

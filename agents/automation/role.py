@@ -44,7 +44,6 @@ KNOWN_FIXES: dict[str, str] = {
     "CKV_K8S_22": "read-only root filesystem",
     "CKV_K8S_40": "containers run as a high UID",
 }
-K8S_MODULES = ("kubernetes/base", *(f"kubernetes/overlays/{e}" for e in ("dev", "staging", "prod")))
 
 
 def check_ids(findings: Sequence[Finding]) -> list[str]:
@@ -112,7 +111,7 @@ def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     names += ["terraform/vpn.tf"] if spec.vpn is not None else []
     names += ["terraform/database.tf"] if ctx.database is not None else []
     names += ["terraform/compute.tf", "ansible/site.yml"] if spec.hosts else []
-    names += list(K8S_MODULES) if kubernetes is not None else []
+    names += iac_k8s.modules(kubernetes)
     codified, designed = inventory(ctx, spec)
     return AutomationPlan(
         modules=sorted(names),
@@ -153,7 +152,7 @@ def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     kubernetes = iac_k8s.app(request, ctx)
     names = iac_modify.modules(change)
     names += ["ansible/site.yml"] if playbook is not None else []
-    names += list(K8S_MODULES) if kubernetes is not None else []
+    names += iac_k8s.modules(kubernetes)
     return AutomationPlan(
         modules=sorted(names),
         resources_as_code=change.resources,

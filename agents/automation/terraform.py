@@ -20,7 +20,7 @@ from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.automation import wiring
 from opsteam.agents.automation.routes import routing
 from opsteam.agents.base import RoleContext
-from opsteam.agents.network.cidr import EXISTING_VPC, VPC_CIDR_VARIABLE
+from opsteam.agents.network.cidr import CIDR_INPUTS
 from opsteam.domain import naming
 from opsteam.domain.decisions import (
     BucketPlan,
@@ -116,14 +116,14 @@ def security_groups(
         rule_id = ident(rule.name, rule_ids)
         if _narrowed(rule, other, rule_id, narrow):
             other = network.vpc_cidr
-        if other == EXISTING_VPC:  # a Modify: the existing VPC's range is an input
-            other = VPC_CIDR_VARIABLE
+        # a Modify's existing VPC, the monitoring network: ranges that are inputs
+        other = CIDR_INPUTS.get(other, other)
         for name in (own, other):
-            if not is_cidr(name) and name != VPC_CIDR_VARIABLE and name not in idents:
+            if not is_cidr(name) and name not in CIDR_INPUTS.values() and name not in idents:
                 idents[name] = ident(name, used)
                 members[name] = []
         icmp = rule.protocol == "icmp"
-        cidr = other if is_cidr(other) or other == VPC_CIDR_VARIABLE else None
+        cidr = other if is_cidr(other) or other in CIDR_INPUTS.values() else None
         members[own].append(
             SgRule(
                 ident=rule_id,

@@ -13,13 +13,14 @@ from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.domain.decisions import (
     DatabasePlan,
+    MonitoringPath,
     NetworkPlan,
     RouteTableSpec,
     SecurityGroup,
     SubnetSpec,
     VpnSpec,
 )
-from opsteam.domain.decisions.wiring import ClusterSpec, StackOutput, TfVariable
+from opsteam.domain.decisions.wiring import ClusterSpec, StackOutput, TfVariable, VariableCheck
 from opsteam.domain.models import Engine
 
 TIERS = ("public", "private", "data")
@@ -138,7 +139,40 @@ def stack_variables(
     found += database_variables(db, list(db.replica_regions) if db else [])
     found += iac_vpn.variables(vpn) if vpn is not None else []
     found += iac_cluster.variables(cluster)
+    found += monitoring_variables(network.monitoring if network is not None else None)
     return iac_inputs.unique(found)
+
+
+ROUTES = {"peering": "VPC peering", "transit-gateway": "a transit gateway attachment"}
+
+
+def monitoring_variables(path: MonitoringPath | None) -> list[TfVariable]:
+    """The monitoring network's range, when the network plan admits Prometheus's exporters
+    from outside the VPC: typed, validated, and saying which route it needs."""
+    if path is None or not path.variable:
+        return []
+    name, ports = path.variable, ", ".join(str(p) for p in path.ports)
+    return [
+        TfVariable(
+            name=name,
+            description="IPv4 range Prometheus's exporters connect from (the monitoring "
+            f"cluster's node or pod range): the data store admits it on {ports} only. It "
+            f"must be routed to this VPC by {ROUTES[path.route]}, which this stack does not "
+            "create (see network/network-plan.md).",
+            example='"10.100.0.0/16"',
+            checks=[
+                VariableCheck(
+                    condition=f"can(cidrnetmask(var.{name})) && can(cidrhost(var.{name}, 0))",
+                    message=f"The {name} value must be one IPv4 CIDR range, such as 10.100.0.0/16.",
+                ),
+                VariableCheck(
+                    condition=f'try(tonumber(split("/", var.{name})[1]) >= 8, false)',
+                    message=f"The {name} value must be the monitoring network's own range "
+                    "(a /8 or narrower), never 0.0.0.0/0: the data store admits it.",
+                ),
+            ],
+        )
+    ]
 
 
 def stack_outputs(

@@ -57,7 +57,8 @@ LOCKED: dict[str, tuple[str, ...]] = {
         "dashboard",
         "dashboards",
     ),
-    "NetworkPlan": ("existing_vpc", "vpn"),
+    # The exporters' path is tied to the data rules and the Terraform input that admit it.
+    "NetworkPlan": ("existing_vpc", "vpn", "monitoring"),
     "ServerBaseline": ("decommissioned",),
 }
 MAX_HOSTS = 50

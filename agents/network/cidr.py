@@ -33,6 +33,11 @@ VPC_PREFIX: dict[Environment, int] = {
 # range is then an input of the Terraform (``var.vpc_cidr``), never a newly chosen range.
 EXISTING_VPC = "existing VPC, passed as variables"
 VPC_CIDR_VARIABLE = "var.vpc_cidr"
+# The monitoring network's range (where Prometheus's exporters connect from): a Terraform input.
+MONITORING_NETWORK = "monitoring network (var.monitoring_cidr)"
+MONITORING_CIDR_VARIABLE = "var.monitoring_cidr"
+# Rule sources that are ranges Terraform takes as inputs, and the variables that hold them.
+CIDR_INPUTS = {EXISTING_VPC: VPC_CIDR_VARIABLE, MONITORING_NETWORK: MONITORING_CIDR_VARIABLE}
 # Where traffic from "the VPC" may come from when its range is not known: private space only.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 

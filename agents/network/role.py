@@ -18,6 +18,7 @@ from opsteam.agents.network.cidr import (
     vpc_prefix,
     vpc_ranges,
 )
+from opsteam.agents.network.monitoring import monitoring_path
 from opsteam.agents.network.rules import Facts, facts_for, firewall_rules
 from opsteam.domain import naming
 from opsteam.domain.decisions import DnsRecord, FirewallRule, LoadBalancer, NetworkPlan, Subnet
@@ -247,11 +248,15 @@ def known_vpc(request: ChangeRequest, ctx: RoleContext, peer: str | None) -> str
 def _existing_network(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPlan:
     """A New request in a shared network: its rules, records and load balancer, no VPC."""
     vpc = known_vpc(request, ctx, facts.peer_cidr)
+    monitoring = monitoring_path(request, facts)
     return NetworkPlan(
         vpc_cidr=vpc,
         subnets=[],
         existing_vpc=True,
-        rules=firewall_rules(request, facts, vpc, vpc_ranges(vpc), subnets=False),
+        rules=firewall_rules(
+            request, facts, vpc, vpc_ranges(vpc), subnets=False, monitoring=monitoring
+        ),
+        monitoring=monitoring,
         dns_records=_dns(request, facts),
         private_zone=_zone_for(request, _dns(request, facts)),
         load_balancer=_load_balancer(request, facts),
@@ -303,11 +308,13 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
     vpc, subnets = _subnets(request, facts, ctx)
     private = [s.cidr for s in subnets if s.tier == "private"]
     carved = [] if request.type is ChangeType.REMOVE else subnets
+    monitoring = monitoring_path(request, facts)
     return NetworkPlan(
         vpc_cidr=str(vpc),
         subnets=carved,
         nat_zones=nat_zones(request, carved),
-        rules=firewall_rules(request, facts, str(vpc), private),
+        rules=firewall_rules(request, facts, str(vpc), private, monitoring=monitoring),
+        monitoring=monitoring,
         dns_records=_dns(request, facts),
         private_zone=_zone_for(request, _dns(request, facts)),
         load_balancer=_load_balancer(request, facts),

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from opsteam.agents.base import RoleContext
+from opsteam.agents.network.cidr import MONITORING_NETWORK
 from opsteam.domain import naming
-from opsteam.domain.decisions import DesignComponent, FirewallRule
+from opsteam.domain.decisions import DesignComponent, FirewallRule, MonitoringPath
 from opsteam.domain.models import ChangeRequest, ChangeType, Component, Engine
 
 Direction = Literal["ingress", "egress"]
@@ -189,17 +190,28 @@ def _node_port_rules(facts: Facts) -> list[FirewallRule]:
     ]
 
 
-def _data_rules(facts: Facts, private: list[str], subnets: bool = True) -> list[FirewallRule]:
-    """Data stores accept their one port from the private (app) subnets and nothing else
-    (from the VPC's range when the VPC exists and its subnets are not known here)."""
+def data_stores(facts: Facts) -> list[tuple[str, int, str]]:
+    """(tier, port, engine) of each data store the plan protects."""
     stores: list[tuple[str, int, str]] = []
     if facts.has("database") and facts.engine is not None:
         tier = "cache" if facts.engine is Engine.REDIS else "db"
         stores.append((tier, naming.engine_port(facts.engine), facts.engine.value))
     if facts.has("cache") and all(port != REDIS_PORT for _, port, _ in stores):
         stores.append(("cache", REDIS_PORT, "redis"))
+    return stores
+
+
+def _data_rules(
+    facts: Facts,
+    private: list[str],
+    subnets: bool = True,
+    monitoring: MonitoringPath | None = None,
+) -> list[FirewallRule]:
+    """Data stores accept their one port from the private (app) subnets and nothing else
+    (from the VPC's range when the VPC exists and its subnets are not known here), and from
+    the monitoring network when Prometheus's exporters live outside the VPC."""
     rules: list[FirewallRule] = []
-    for tier, port, label in stores:
+    for tier, port, label in data_stores(facts):
         target = facts.sg(tier)
         for index, cidr in enumerate(private, start=1):
             rules.append(
@@ -210,6 +222,14 @@ def _data_rules(facts: Facts, private: list[str], subnets: bool = True) -> list[
                     cidr,
                     target,
                     f"{label} only from {'private subnet' if subnets else 'the VPC range'} {cidr}",
+                )
+            )
+        if monitoring is not None and monitoring.variable:
+            route = monitoring.route.replace("-", " ")
+            why = f"{label} exporter only from the monitoring network (routed by {route})"
+            rules.append(
+                _rule(
+                    f"{target}-{port}-monitoring", "ingress", port, MONITORING_NETWORK, target, why
                 )
             )
         if facts.has_app:
@@ -264,12 +284,18 @@ def _admin_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
 
 
 def firewall_rules(
-    request: ChangeRequest, facts: Facts, vpc: str, private: list[str], subnets: bool = True
+    request: ChangeRequest,
+    facts: Facts,
+    vpc: str,
+    private: list[str],
+    subnets: bool = True,
+    monitoring: MonitoringPath | None = None,
 ) -> list[FirewallRule]:
     """The plan's rules; ``vpc`` is the VPC range (or a marker), ``private`` the app subnets
-    (``subnets`` False: the VPC's ranges, when its subnets are not known here)."""
+    (``subnets`` False: the VPC's ranges, when its subnets are not known here); ``monitoring``
+    the decided path of Prometheus's exporters to the data stores."""
     rules = _edge_rules(facts, vpc) + _app_rules(facts, vpc)
-    rules += _data_rules(facts, private, subnets) + _admin_rules(facts, vpc)
+    rules += _data_rules(facts, private, subnets, monitoring) + _admin_rules(facts, vpc)
     if request.type is ChangeType.MODIFY and request.component is Component.FIREWALL:
         wanted = set(request.ports) or set(facts.app_ports)
         rules = [r for r in rules if r.port in wanted]

@@ -344,6 +344,7 @@ def render(plan: ReliabilityPlan, request: ChangeRequest, ctx: RoleContext) -> l
         "escalation": plan.escalation,
         "has_database": ctx.database is not None,
         "has_network": ctx.network is not None,
+        "monitoring_path": ctx.network.monitoring if ctx.network is not None else None,
         "has_servers": ctx.servers is not None,
         "passed": sum(c.passed for c in plan.readiness),
         "group": plan.rule_group,

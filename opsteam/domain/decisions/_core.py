@@ -202,6 +202,19 @@ class LoadBalancer(_Decision):
         return self.app_port or self.target_port
 
 
+MonitoringRoute = Literal["in-vpc", "peering", "transit-gateway"]
+
+
+class MonitoringPath(_Decision):
+    """How the exporters beside Prometheus (the ``monitoring`` namespace of its cluster) reach
+    the plan's data stores: from inside the VPC, or from the monitoring network's range (the
+    Terraform input ``variable``) over the route the plan names, which the stack does not own."""
+
+    route: MonitoringRoute
+    variable: str = ""  # the input holding the monitoring network's range; "" inside the VPC
+    ports: list[int] = Field(default_factory=list)  # the data stores' ports it reaches
+
+
 class NetworkPlan(_Decision):
     vpc_cidr: str
     subnets: list[Subnet]
@@ -217,6 +230,8 @@ class NetworkPlan(_Decision):
     # The private hosted zone (attached to the VPC) that holds the internal names; empty when
     # every record is public. Public names go to the zone the operator names.
     private_zone: str = ""
+    # Where Prometheus's exporters reach the data stores from (None: no data store here).
+    monitoring: MonitoringPath | None = None
 
     def in_private_zone(self, name: str) -> bool:
         zone = self.private_zone

@@ -284,7 +284,7 @@ class KubernetesApp(_Model):
     metrics_service: str = ""
     # The namespace Prometheus runs in: the only in-cluster caller admitted (metrics).
     monitoring_namespace: str = "monitoring"
-    # The overlay (environment) whose network these CIDR rules belong to: only it has them.
+    # The environment whose network these CIDR rules belong to: its overlay is the only one.
     edge_env: str = ""
     image: str
     port: int

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+import opsteam
 from opsteam.application.results import RunResult
 from opsteam.application.service import Opsteam
 from opsteam.domain.decisions import LoadBalancer, NetworkPlan
@@ -223,3 +224,10 @@ def test_the_kubernetes_service_serves_the_assumed_port(team: Opsteam) -> None:
     deployment = yaml.safe_load(files["kubernetes/base/deployment.yaml"])
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     assert [p["containerPort"] for p in container["ports"]] == [port]
+
+
+def test_a_delegated_task_reports_the_assumed_port(tmp_path: Path) -> None:
+    words = "internal load balancer with TLS for the admin-api service in dev, inside the VPC only"
+    result = opsteam.task("network-engineer", words, home=tmp_path, verifier=ParseOnlyVerifier())
+    assert result.status == "completed", result.summary
+    assert len(result.assumptions) == 1 and "is assumed" in result.assumptions[0]

@@ -125,6 +125,15 @@ def test_an_internal_load_balancer_gets_its_certificate_from_the_private_ca(
     runbook = files["docs/runbook.md"]
     assert "DNS-validated" not in runbook and "validation CNAME" not in runbook
     assert "certificates of your private CA" in runbook
+    # The endpoint probe verifies the certificate against the private CA's root, mounted.
+    blackbox = yaml.safe_load(files["monitoring/blackbox.yml"])
+    tls = blackbox["modules"]["http_2xx"]["http"]["tls_config"]
+    assert tls == {"insecure_skip_verify": False, "ca_file": "/etc/private-ca/ca.pem"}
+    exporter = list(yaml.safe_load_all(files["monitoring/exporters/blackbox-exporter.yaml"]))
+    [pod] = [d["spec"]["template"]["spec"] for d in exporter if d["kind"] == "Deployment"]
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes[mounts["/etc/private-ca"]]["configMap"]["name"].endswith("-private-ca")
 
 
 def test_an_internal_load_balancer_change_requests_no_public_certificate(team: Opsteam) -> None:
@@ -151,6 +160,7 @@ def test_a_public_load_balancer_keeps_a_dns_validated_public_certificate(team: O
     assert "aws_acm_certificate_validation" in change
     assert "private_ca_arn" not in terraform(files)
     assert "validated by DNS" in files["network/network-plan.md"]
+    assert "ca_file" not in files["monitoring/blackbox.yml"]
 
 
 def test_the_issuer_must_suit_the_scheme() -> None:

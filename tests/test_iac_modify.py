@@ -107,9 +107,16 @@ def test_modify_bundles_reference_what_exists_and_say_how_to_review(name: str) -
     assert not set(terraform(files, "resource")) & NETWORK_WIDE
     for var_name, variable in terraform(files, "variable").items():
         assert variable.get("description"), var_name
+        # app_port defaults to the port the network plan decided (named or assumed there).
         if var_name == "vpn_gateway_id":  # optional: null creates the VPC's gateway
             assert variable["default"] is None
-        elif var_name not in {"region", "environment", "vpn_bgp_asn", "vpn_amazon_side_asn"}:
+        elif var_name not in {
+            "region",
+            "environment",
+            "vpn_bgp_asn",
+            "vpn_amazon_side_asn",
+            "app_port",
+        }:
             assert "default" not in variable, f"{var_name} has a made-up default"
     main = files["terraform/main.tf"].content
     assert "Review `terraform plan` before applying" in main

@@ -166,7 +166,10 @@ def test_partner_rules_come_from_the_network_plan_and_live_in_vpn_tf() -> None:
     in_vpn = blocks(files["terraform/vpn.tf"].content, "resource", "aws_security_group_rule")
     in_net = blocks(files["terraform/network.tf"].content, "resource", "aws_security_group_rule")
     assert [r["cidr_blocks"] for r in in_vpn.values()] == [[PARTNER]]
-    assert [int(r["from_port"]) for r in in_vpn.values()] == [8443]
+    # The partner reaches the application's port: the module's app_port, decided as 8443.
+    assert [r["from_port"] for r in in_vpn.values()] == ["${var.app_port}"]
+    app_port = blocks(files["terraform/variables.tf"].content, "variable")["app_port"]
+    assert int(app_port["default"]) == 8443
     assert not set(in_vpn) & set(in_net)
     assert len(in_vpn) + len(in_net) == len(ctx.network.rules)
     assert all(PARTNER not in r.get("cidr_blocks", []) for r in in_net.values())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from opsteam.agents.automation.inputs import APP_PORT_VARIABLE
 from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import LoadBalancer
 from opsteam.domain.decisions.wiring import ClusterSpec, TargetGroupSpec, TfVariable
@@ -90,6 +91,8 @@ def target_group(lb: LoadBalancer, spec: ClusterSpec | None) -> TargetGroupSpec:
         health_protocol=lb.target_protocol,
         backend_port=lb.backend_port,
         node_port=lb.node_port if nodes else None,
+        # Without a NodePort the targets listen on the application's own port.
+        port_variable=None if lb.node_port is not None else APP_PORT_VARIABLE,
     )
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from opsteam.domain import naming
-from opsteam.domain.decisions.wiring import StackOutput, StateBackend, TfVariable
+from opsteam.domain.decisions import LoadBalancer
+from opsteam.domain.decisions.wiring import StackOutput, StateBackend, TfVariable, VariableCheck
 from opsteam.domain.inputs import BuiltStack
 from opsteam.domain.models import Artifact, ChangeRequest, slugify
 from opsteam.domain.registry import RoleSlug
@@ -204,13 +205,43 @@ def network_inputs(existing: bool, tiers: Iterable[str], no_network: bool) -> li
     return found
 
 
-def edge_inputs(certificate: str | None, dns: bool) -> list[TfVariable]:
+PRIVATE_CA_VARIABLE = "private_ca_arn"
+PRIVATE_CA_EXAMPLE = (
+    '"arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/'
+    '00000000-0000-0000-0000-000000000000"'
+)
+
+
+def private_ca_input(name: str) -> TfVariable:
+    """The ACM Private CA that issues an internal load balancer's certificate."""
+    return TfVariable(
+        name=PRIVATE_CA_VARIABLE,
+        description=f"ARN of the ACM Private CA that issues the certificate for {name} "
+        "(a private name behind an internal load balancer: public ACM cannot issue for it). "
+        "The CA must be ACTIVE and allow this account to request certificates.",
+        example=PRIVATE_CA_EXAMPLE,
+        checks=[
+            VariableCheck(
+                condition='can(regex("^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:'
+                'certificate-authority/[0-9a-f-]+$", var.private_ca_arn))',
+                message="private_ca_arn must be an ACM Private CA ARN "
+                "(arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>).",
+            )
+        ],
+    )
+
+
+def edge_inputs(lb: LoadBalancer | None, dns: bool) -> list[TfVariable]:
+    """The listener's certificate (an existing public one, or the private CA that issues an
+    internal one here) and the public zone the records go to."""
     found = []
-    if certificate:
+    if lb is not None and lb.private_ca:
+        found.append(private_ca_input(lb.certificate))
+    elif lb is not None:
         found.append(
             variable(
                 "certificate_arn",
-                f"ACM certificate for the listener: {certificate}",
+                f"ACM certificate for the listener: {lb.certificate}",
                 '"arn:aws:acm:us-east-1:123456789012:certificate/'
                 '00000000-0000-0000-0000-000000000000"',
             )
@@ -224,6 +255,34 @@ def edge_inputs(certificate: str | None, dns: bool) -> list[TfVariable]:
             )
         )
     return found
+
+
+APP_PORT_VARIABLE = "app_port"
+
+
+def app_port_inputs(port: int | None, used: bool) -> list[TfVariable]:
+    """The application's port (the network plan's, named or assumed) as a module input, so
+    it changes in one place: declared when a rule or the target group uses it."""
+    if port is None or not used:
+        return []
+    return [
+        TfVariable(
+            name=APP_PORT_VARIABLE,
+            type="number",
+            description="Port the application listens on: the security group rules and the "
+            "target group that reach it use this one value (the Kubernetes Service's port, "
+            "if any, must match).",
+            example=str(port),
+            default=str(port),
+            checks=[
+                VariableCheck(
+                    condition=f"var.{APP_PORT_VARIABLE} >= 1 && var.{APP_PORT_VARIABLE} <= 65535"
+                    f" && floor(var.{APP_PORT_VARIABLE}) == var.{APP_PORT_VARIABLE}",
+                    message="app_port must be a whole number from 1 to 65535.",
+                )
+            ],
+        )
+    ]
 
 
 def unique(variables: Iterable[TfVariable]) -> list[TfVariable]:

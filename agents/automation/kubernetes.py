@@ -143,7 +143,7 @@ def app(request: ChangeRequest, ctx: RoleContext) -> KubernetesApp | None:
         metrics_service=f"{name}-metrics",
         edge_env=request.environment.value,
         image=f"{IMAGE_REGISTRY}/{name}@{PLACEHOLDER_DIGEST}",
-        port=lb.backend_port if lb is not None else DEFAULT_PORT,
+        port=_pod_port(network),
         health_path=lb.health_check_path if lb is not None else DEFAULT_HEALTH_PATH,
         ingress_cidrs=_callers(network),
         egress=_egress(ctx),
@@ -159,6 +159,16 @@ def modules(spec: KubernetesApp | None) -> list[str]:
     if spec is None:
         return []
     return ["kubernetes/base", *(f"kubernetes/overlays/{o.env}" for o in spec.overlays)]
+
+
+def _pod_port(network: NetworkPlan | None) -> int:
+    """The network plan's application port (named or assumed there, never guessed here)."""
+    lb = network.load_balancer if network is not None else None
+    if lb is not None:
+        return lb.backend_port
+    if network is not None and network.app_port is not None:
+        return network.app_port
+    return DEFAULT_PORT  # no network plan: nothing reaches the pods from outside the cluster
 
 
 def render_kubernetes(spec: KubernetesApp | None, request: ChangeRequest) -> list[Artifact]:

@@ -79,7 +79,15 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
     refs, variables = iac_inputs.existing_refs(_wanted(found, ctx), owner.outputs if owner else ())
     env, region = found.env, found.region
     variables = iac_inputs.unique(
-        [*iac_inputs.base_variables(region, env), *variables, *_vpn_inputs(found)]
+        [
+            *iac_inputs.base_variables(region, env),
+            *variables,
+            *_vpn_inputs(found),
+            *_edge_inputs(found, ctx),
+            *iac_inputs.app_port_inputs(
+                ctx.network.app_port if ctx.network else None, _uses_app_port(found)
+            ),
+        ]
     )
     return found.model_copy(
         update={
@@ -96,6 +104,20 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
 
 def _vpn_inputs(found: ModifyChange) -> list[TfVariable]:
     return iac_vpn.variables(found.vpn) if found.vpn is not None else []
+
+
+def _edge_inputs(found: ModifyChange, ctx: RoleContext) -> list[TfVariable]:
+    """The private CA that issues an internal load balancer's new certificate."""
+    lb = ctx.network.load_balancer if ctx.network is not None else None
+    if found.scope != "edge" or lb is None or not lb.private_ca:
+        return []
+    return [iac_inputs.private_ca_input(lb.certificate)]
+
+
+def _uses_app_port(found: ModifyChange) -> bool:
+    """Whether a changed rule (firewall or VPN partner) is on the application's port."""
+    vpn = [p.rule for p in found.vpn.rules] if found.vpn is not None else []
+    return any(r.port_variable for r in [*(r for _, r in found.rules), *vpn])
 
 
 def _wanted(found: ModifyChange, ctx: RoleContext) -> list[tuple[str, str, str, str]]:
@@ -119,9 +141,12 @@ def _wanted(found: ModifyChange, ctx: RoleContext) -> list[tuple[str, str, str, 
              "ARN of the existing target group the HTTPS listener forwards to "
              f"(the service on port {lb.target_port}).",
              '"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123"'),
+        ]  # fmt: skip
+    if found.scope == "edge" and lb is not None and (found.records or not lb.private_ca):
+        wanted.append(
             ("dns_zone_id", "string", f"Route 53 hosted zone that holds {lb.certificate}.",
              '"Z0123456789ABCDEFGHIJ"'),
-        ]  # fmt: skip
+        )  # fmt: skip
     if found.vpn is not None:
         wanted += [
             ("vpc_id", "string", "ID of the existing VPC the VPN gateway attaches to.",

@@ -134,6 +134,7 @@ def security_groups(
                 cidr=cidr,
                 peer=None if cidr else idents[other],
                 description=rule.description or f"{rule.direction} {rule.name}",
+                port_variable=iac_inputs.APP_PORT_VARIABLE if rule.app_port and not icmp else None,
             )
         )
     groups = []
@@ -308,6 +309,7 @@ def stack(
     nats, tables = routing(network, nets, prefix) if network else ([], [])
     region, env = ctx.design.region, request.environment.value
     tiers = wiring.used_tiers(network, db, bool(machines))
+    target = iac_cluster.target_group(lb, k8s) if lb is not None else None
     return TerraformStack(
         prefix=prefix,
         tags=naming.tags(request),
@@ -322,11 +324,14 @@ def stack(
         existing_network=network is not None and network.existing_vpc,
         variables=wiring.stack_variables(
             region=region, env=env, network=network, db=db, tiers=tiers, vpn=vpn, cluster=k8s
+        )
+        + iac_inputs.app_port_inputs(
+            network.app_port if network else None, wiring.uses_app_port(groups, target)
         ),
         outputs=wiring.stack_outputs(network, db, tables, refs, prefix),
         group_refs=refs,
         cluster=k8s,
-        target_group=iac_cluster.target_group(lb, k8s) if lb is not None else None,
+        target_group=target,
         backup_copy_regions=list(db.backup_copy_regions) if db else [],
         request_metrics=[b.purpose for b in ctx.storage.buckets] if ctx.storage else [],
         subnets=nets,

@@ -20,7 +20,13 @@ from opsteam.domain.decisions import (
     SubnetSpec,
     VpnSpec,
 )
-from opsteam.domain.decisions.wiring import ClusterSpec, StackOutput, TfVariable, VariableCheck
+from opsteam.domain.decisions.wiring import (
+    ClusterSpec,
+    StackOutput,
+    TargetGroupSpec,
+    TfVariable,
+    VariableCheck,
+)
 from opsteam.domain.models import Engine
 
 TIERS = ("public", "private", "data")
@@ -133,9 +139,7 @@ def stack_variables(
     found += iac_inputs.network_inputs(
         network is not None and network.existing_vpc, tiers, no_network=network is None
     )
-    found += iac_inputs.edge_inputs(
-        lb.certificate if lb else None, network is not None and network.public_records
-    )
+    found += iac_inputs.edge_inputs(lb, network is not None and network.public_records)
     found += database_variables(db, list(db.replica_regions) if db else [])
     found += iac_vpn.variables(vpn) if vpn is not None else []
     found += iac_cluster.variables(cluster)
@@ -256,3 +260,9 @@ def existing_database_targets(db: DatabasePlan | None, prefix: str) -> list[Stac
         'labels = { role = "primary" } }'
     )
     return [targets_output(db.engine.value, prefix, [part])]
+
+
+def uses_app_port(groups: list[SecurityGroup], target: TargetGroupSpec | None = None) -> bool:
+    """Whether the module writes the application's port as its variable anywhere."""
+    rules = any(r.port_variable for g in groups for r in g.rules)
+    return rules or (target is not None and target.port_variable is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Network
+from typing import Literal, TypedDict
 
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import (
@@ -21,7 +22,14 @@ from opsteam.agents.network.cidr import (
 from opsteam.agents.network.monitoring import monitoring_path
 from opsteam.agents.network.rules import Facts, facts_for, firewall_rules
 from opsteam.domain import naming
-from opsteam.domain.decisions import DnsRecord, FirewallRule, LoadBalancer, NetworkPlan, Subnet
+from opsteam.domain.decisions import (
+    ISSUER_FOR_SCHEME,
+    DnsRecord,
+    FirewallRule,
+    LoadBalancer,
+    NetworkPlan,
+    Subnet,
+)
 from opsteam.domain.models import (
     Artifact,
     ChangeRequest,
@@ -45,6 +53,7 @@ _TLS13_ONLY = re.compile(
     re.IGNORECASE,
 )
 DEFAULT_HEALTH_PATH = "/healthz"
+Scheme = Literal["internet-facing", "internal"]
 DNS_TTL: dict[Environment, int] = {
     Environment.DEV: 60,
     Environment.STAGING: 60,
@@ -129,17 +138,45 @@ def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
     if not facts.has_lb:
         return None
     health = _HEALTH.search(request.description.lower())
+    scheme: Scheme = "internet-facing" if facts.public else "internal"
     return LoadBalancer(
         name=facts.sg("alb"),
-        scheme="internet-facing" if facts.public else "internal",
+        scheme=scheme,
         listener_port=443,
         target_port=facts.target_port,
         app_port=facts.app_ports[0],
         node_port=facts.node_port,
         tls_policy=tls_policy(request),
         certificate=_domain(request, facts),
+        # A private name (.internal) behind an internal load balancer: no public CA issues
+        # for it and no public zone validates it, so the account's private CA issues it.
+        certificate_issuer=ISSUER_FOR_SCHEME[scheme],
         health_check_path=health.group(1) if health else DEFAULT_HEALTH_PATH,
     )
+
+
+class _AppPort(TypedDict, total=False):
+    app_port: int
+    app_port_assumed: bool
+    assumptions: list[str]
+
+
+def _app_port(facts: Facts) -> _AppPort:
+    """The workload's port as the plan records it: named by the request, or assumed (then
+    said so, to be confirmed). None when the plan reaches no application."""
+    if not facts.has_app:
+        return _AppPort()
+    port = facts.app_ports[0]
+    if not facts.app_port_assumed:
+        return {"app_port": port}
+    return {
+        "app_port": port,
+        "app_port_assumed": True,
+        "assumptions": [
+            f"Application port {port} is assumed: the request names no port. Confirm the "
+            "port the service listens on before applying."
+        ],
+    }
 
 
 def _vpn(facts: Facts, vpc: str) -> dict[str, str]:
@@ -262,6 +299,7 @@ def _existing_network(request: ChangeRequest, facts: Facts, ctx: RoleContext) ->
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, vpc),
         notes=_notes(request, facts, ctx),
+        **_app_port(facts),
     )
 
 
@@ -287,6 +325,7 @@ def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPl
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, vpc),
         notes=_notes(request, facts, ctx),
+        **_app_port(facts),
     )
 
 
@@ -320,6 +359,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> NetworkPlan:
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, str(vpc)),
         notes=_notes(request, facts, ctx),
+        **_app_port(facts),
     )
 
 

@@ -39,6 +39,8 @@ class Facts:
     peer_cidr: str | None
     # The Service's NodePort when a load balancer reaches Kubernetes pods through the nodes.
     node_port: int | None = None
+    # The request named no application port: app_ports holds DEFAULT_APP_PORT, assumed.
+    app_port_assumed: bool = False
 
     def has(self, *names: DesignComponent) -> bool:
         return any(n in self.components for n in names)
@@ -96,11 +98,18 @@ def facts_for(request: ChangeRequest, ctx: RoleContext) -> Facts:
         app_ports=app_ports or (DEFAULT_APP_PORT,),
         peer_cidr=peer,
         node_port=node_port_for(prefix) if kubernetes and lb and not hosts else None,
+        app_port_assumed=not app_ports,
     )
 
 
 def _rule(
-    name: str, direction: Direction, port: int, source: str, destination: str, why: str
+    name: str,
+    direction: Direction,
+    port: int,
+    source: str,
+    destination: str,
+    why: str,
+    app_port: bool = False,
 ) -> FirewallRule:
     return FirewallRule(
         name=name,
@@ -110,6 +119,7 @@ def _rule(
         source=source,
         destination=destination,
         description=why,
+        app_port=app_port,
     )
 
 
@@ -137,7 +147,8 @@ def _partner_rule(facts: Facts, peer: str, port: int) -> FirewallRule:
     """The VPN partner reaches the app on its port over the tunnel, from its range only."""
     app = facts.sg("app")
     why = f"application port {port} from the VPN partner {peer} over the tunnel"
-    return _rule(f"{app}-{port}-vpn-partner", "ingress", port, peer, app, why)
+    primary = port == facts.app_ports[0]
+    return _rule(f"{app}-{port}-vpn-partner", "ingress", port, peer, app, why, primary)
 
 
 def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
@@ -150,6 +161,7 @@ def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
     if facts.node_port is not None:
         return _node_port_rules(facts)
     for port in facts.app_ports:
+        primary = port == facts.app_ports[0]  # the plan's app_port (a Terraform variable)
         rules.append(
             _rule(
                 f"{app}-{port}",
@@ -158,6 +170,7 @@ def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
                 source,
                 app,
                 f"application port {port} only from {source}",
+                primary,
             )
         )
         if facts.peer_cidr:
@@ -171,6 +184,7 @@ def _app_rules(facts: Facts, vpc: str) -> list[FirewallRule]:
                     alb,
                     app,
                     f"load balancer forwards to targets on {port}",
+                    primary,
                 )
             )
     return rules

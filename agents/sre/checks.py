@@ -38,6 +38,7 @@ class Target:
     vpn: bool = False
     buckets: tuple[str, ...] = ()  # purposes of the object-storage buckets watched
     probe_url: str = ""  # the endpoint the blackbox exporter probes
+    private_ca: bool = False  # the listener's certificate comes from the private CA
     region: str = "us-east-1"
     writes_every_minutes: int = 1440  # how often the buckets are expected to be written
 

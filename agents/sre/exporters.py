@@ -26,6 +26,9 @@ IMAGES = {
 }
 PORTS = {"blackbox": 9115, "cloudwatch": 9106, "postgres": 9187, "mysql": 9104, "redis": 9121}
 _STORE_PORTS = {"postgres": 5432, "mysql": 3306, "redis": 6379}
+# Where the blackbox exporter finds the private CA's root (an internal endpoint's issuer).
+TRUST_MOUNT = "/etc/private-ca"
+TRUST_FILE = "ca.pem"
 # The scrape job kind that sends its targets to each exporter.
 _JOB_KINDS = {
     "probe": "blackbox",
@@ -72,6 +75,8 @@ def _deployment(t: Target, kind: str, settings_file: str) -> ExporterDeployment:
             config_file=settings_file,
             config_target=settings_file,
             mount=mount,
+            trust=f"{name}-private-ca" if t.private_ca else "",
+            trust_mount=TRUST_MOUNT if t.private_ca else "",
         )
     if kind == "cloudwatch":  # the image's entrypoint reads /config/config.yml on 9106
         return ExporterDeployment(

@@ -176,13 +176,26 @@ def _endpoint(t: Target, db: DatabasePlan | None) -> list[str]:
 def _certificate(t: Target, db: DatabasePlan | None) -> list[str]:
     url = t.probe_url or "https://<service hostname>/"
     host = url.split("/")[2] if "://" in url else url
-    return [
+    describe = (
+        f"`aws acm describe-certificate --region {t.region} --certificate-arn <listener "
+        "certificate> --query 'Certificate.[NotAfter,RenewalSummary]'`"
+    )
+    served = (
         f"Expiry as served: `echo | openssl s_client -connect {host}:443 -servername {host} "
-        "2>/dev/null | openssl x509 -noout -enddate`.",
-        f"ACM renews DNS-validated certificates itself: `aws acm describe-certificate --region "
-        f"{t.region} --certificate-arn <listener certificate> --query "
-        "'Certificate.[NotAfter,RenewalSummary]'`; a failed renewal usually means the "
-        "validation CNAME was removed from the zone: restore it.",
+        "2>/dev/null | openssl x509 -noout -enddate`."
+    )
+    if t.private_ca:
+        return [
+            served,
+            f"ACM renews certificates of your private CA itself: {describe}; a failed renewal "
+            "usually means the CA is no longer ACTIVE or no longer lets this account issue: "
+            f"`aws acm-pca describe-certificate-authority --region {t.region} "
+            "--certificate-authority-arn <private_ca_arn>`.",
+        ]
+    return [
+        served,
+        f"ACM renews DNS-validated certificates itself: {describe}; a failed renewal usually "
+        "means the validation CNAME was removed from the zone: restore it.",
     ]
 
 

@@ -147,7 +147,10 @@ def exporter_settings(t: Target, jobs: list[ScrapeJob]) -> list[ExporterSettings
     kinds = job_kinds(t, jobs)
     found: list[ExporterSettings] = []
     if "probe" in kinds:
-        found.append(ExporterSettings(path="monitoring/blackbox.yml", kind="blackbox"))
+        trust = f"{exporters.TRUST_MOUNT}/{exporters.TRUST_FILE}" if t.private_ca else ""
+        found.append(
+            ExporterSettings(path="monitoring/blackbox.yml", kind="blackbox", ca_file=trust)
+        )
     if "cloudwatch" in kinds:
         found.append(
             ExporterSettings(

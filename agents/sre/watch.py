@@ -62,6 +62,7 @@ def target(request: ChangeRequest, ctx: RoleContext) -> Target:
         or (ctx.servers is not None and any(h.count > 0 for h in ctx.servers.hosts))
     )
     url = probe_url(ctx.network)
+    lb = ctx.network.load_balancer if ctx.network is not None else None
     storage = ctx.storage if "object-storage" in comps else None
     return Target(
         request=request,
@@ -77,6 +78,7 @@ def target(request: ChangeRequest, ctx: RoleContext) -> Target:
         vpn="vpn" in comps and ctx.network is not None and bool(ctx.network.vpn),
         buckets=tuple(b.purpose for b in storage.buckets) if storage is not None else (),
         probe_url=url,
+        private_ca=lb is not None and lb.private_ca,
         region=design.region,
         writes_every_minutes=request.rpo_minutes or 1440,
     )

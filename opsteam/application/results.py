@@ -79,6 +79,9 @@ class RunResult(BaseModel):
     bundle_target: str | None = None
     # With a chat model configured: calls, tokens and fallbacks (None: the playbooks alone).
     model: ModelReport | None = None
+    # What the team assumed rather than read from the request (e.g. the application port):
+    # each for the requester to confirm.
+    assumptions: list[str] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -157,6 +160,7 @@ def build_result(
         error=error,
         review=change_review(state, thread_id) if pending else None,
         model=model_report(state.model_use, registry),
+        assumptions=list(state.network.assumptions) if state.network else [],
     )
     return redacted(result, registry)
 

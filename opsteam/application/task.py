@@ -77,6 +77,8 @@ class TaskResult(BaseModel):
     bundle: str | None = None
     # With a chat model: what its reading of the words proposed that the rules dropped.
     notes: list[str] = Field(default_factory=list)
+    # What the team assumed rather than read from the request, each to confirm.
+    assumptions: list[str] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -255,6 +257,7 @@ class Tasks:
             "pending": [p.model_dump() for p in self._pending(run)],
             "thread_id": run.thread_id,
             "bundle": run.bundle,
+            "assumptions": run.assumptions,
         }
         return self._safe(data)
 

@@ -5,6 +5,7 @@ ports and sizes flow from here into every artifact, which keeps the bundle consi
 """
 
 from opsteam.domain.decisions._core import (
+    ISSUER_FOR_SCHEME,
     AlertRule,
     AppliedChange,
     ArchitectDesign,
@@ -12,6 +13,7 @@ from opsteam.domain.decisions._core import (
     AutomationPlan,
     BackupRule,
     BucketPlan,
+    CertificateIssuer,
     DatabasePlan,
     DataPlan,
     DesignComponent,
@@ -63,6 +65,7 @@ from opsteam.domain.decisions.monitoring import (
 from opsteam.domain.decisions.roles import GenericRoleDecision, RoleEngagement
 
 __all__ = [
+    "ISSUER_FOR_SCHEME",
     "AlertCase",
     "AlertReceiver",
     "AlertRoute",
@@ -74,6 +77,7 @@ __all__ = [
     "AutomationPlan",
     "BackupRule",
     "BucketPlan",
+    "CertificateIssuer",
     "ContainerResources",
     "DataPlan",
     "DatabasePlan",

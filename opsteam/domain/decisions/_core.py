@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opsteam.domain.decisions.iac import (
     AnsiblePlaybook,
@@ -29,6 +29,7 @@ from opsteam.domain.registry import RoleSlug
 from opsteam.domain.request_routing import DesignComponent
 
 __all__ = [
+    "ISSUER_FOR_SCHEME",
     "AlertRule",
     "AppliedChange",
     "ArchitectDesign",
@@ -36,6 +37,7 @@ __all__ = [
     "AutomationPlan",
     "BackupRule",
     "BucketPlan",
+    "CertificateIssuer",
     "DataPlan",
     "DatabasePlan",
     "DesignComponent",
@@ -173,6 +175,9 @@ class FirewallRule(_Decision):
     source: str  # a CIDR or a security-group name
     destination: str
     description: str
+    # The rule admits the application's own port (NetworkPlan.app_port): Terraform writes
+    # it as ``var.app_port`` so the port changes in one place.
+    app_port: bool = False
 
 
 class DnsRecord(_Decision):
@@ -182,9 +187,20 @@ class DnsRecord(_Decision):
     ttl: int = Field(ge=30)
 
 
+# Who issues the listener's certificate: public ACM (DNS-validated in a public zone) for an
+# internet-facing load balancer; ACM Private CA for an internal one, whose private name no
+# public CA can issue for and no public zone can validate.
+CertificateIssuer = Literal["public-acm", "private-ca"]
+ISSUER_FOR_SCHEME: dict[str, CertificateIssuer] = {
+    "internet-facing": "public-acm",
+    "internal": "private-ca",
+}
+
+
 class LoadBalancer(_Decision):
     """TLS ends here; targets get plain HTTP on ``target_port``: the workload's own port on
-    hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``)."""
+    hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``).
+    ``certificate_issuer`` is decided by the network engineer and must suit the scheme."""
 
     name: str
     scheme: Literal["internet-facing", "internal"]
@@ -196,6 +212,29 @@ class LoadBalancer(_Decision):
     app_port: int = 0  # where the workload listens (0: same as target_port)
     target_protocol: Literal["HTTP", "HTTPS"] = "HTTP"
     node_port: int | None = None  # set when the targets are Kubernetes nodes
+    certificate_issuer: CertificateIssuer
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_the_issuer(cls, data: Any) -> Any:
+        """A plan checkpointed before the issuer was a field: the issuer its scheme takes."""
+        if isinstance(data, dict) and "certificate_issuer" not in data and "scheme" in data:
+            return {**data, "certificate_issuer": ISSUER_FOR_SCHEME.get(data["scheme"])}
+        return data
+
+    @model_validator(mode="after")
+    def _issuer_suits_the_scheme(self) -> LoadBalancer:
+        wanted = ISSUER_FOR_SCHEME[self.scheme]
+        if self.certificate_issuer != wanted:
+            raise ValueError(
+                f"an {self.scheme} load balancer's certificate comes from {wanted}, "
+                f"not {self.certificate_issuer}"
+            )
+        return self
+
+    @property
+    def private_ca(self) -> bool:
+        return self.certificate_issuer == "private-ca"
 
     @property
     def backend_port(self) -> int:
@@ -227,6 +266,13 @@ class NetworkPlan(_Decision):
     # Zones that get a NAT gateway (one per zone in production, one shared elsewhere).
     nat_zones: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # The port the workload listens on (None: the plan reaches no application), and whether
+    # the request named it or the plan assumed it (an assumption the requester must confirm).
+    app_port: int | None = Field(default=None, ge=1, le=65535)
+    app_port_assumed: bool = False
+    # What the plan assumed rather than read from the request, each to be confirmed by the
+    # requester (shown in the plan and in the request's result).
+    assumptions: list[str] = Field(default_factory=list)
     # The private hosted zone (attached to the VPC) that holds the internal names; empty when
     # every record is public. Public names go to the zone the operator names.
     private_zone: str = ""

@@ -63,6 +63,8 @@ class SgRule(_Model):
     peer: str | None = None  # identifier of the referenced security group
     description: str
     skip: str = ""  # a checkov skip with its reason, written next to the rule
+    # The module variable holding the port (the application's port), else the literal ports.
+    port_variable: str | None = None
 
 
 # "cluster": the Kubernetes nodes' group (the cluster security group, not created here).

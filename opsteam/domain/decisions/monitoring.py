@@ -86,6 +86,9 @@ class ExporterSettings(_Model):
         default_factory=list
     )
     auth_module: str = ""
+    # blackbox: the CA root the probe verifies the endpoint's certificate against (a private
+    # CA's; empty: the system's public roots).
+    ca_file: str = ""
     tls: str = ""  # the client TLS mode the database enforces (e.g. verify-full)
     login: str = ""  # the database login the exporter uses
     database: str = ""  # the database it connects to (a login has no database of its name)
@@ -111,6 +114,10 @@ class ExporterDeployment(_Model):
     secret_file: str = ""  # the file the Secret holds, mounted beside the settings
     mount: str = ""  # where settings and credentials are mounted
     egress_port: int = 443  # what it reaches: the data store's port, or HTTPS (probes, AWS)
+    # A ConfigMap with the private CA's root certificate (created by the operator; public,
+    # not a secret), mounted at ``trust_mount`` so the probe can verify a private certificate.
+    trust: str = ""
+    trust_mount: str = ""
 
 
 class AlertReceiver(_Model):

@@ -79,6 +79,8 @@ class TargetGroupSpec(_Model):
     health_protocol: Literal["HTTP", "HTTPS"]
     backend_port: int = Field(ge=1, le=65535)  # where the workload itself listens
     node_port: int | None = Field(default=None, ge=30000, le=32767)
+    # The module variable holding ``port`` when it is the application's own port.
+    port_variable: str | None = None
 
 
 class ClusterSpec(_Model):

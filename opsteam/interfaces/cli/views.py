@@ -56,6 +56,8 @@ def run_view(data: dict[str, Any]) -> Iterator[RenderableType]:
         yield Text("Team: " + ", ".join(data["team"]))
     if data.get("design"):
         yield Text(f"Design: {data['design']}  Risk: {data['risk']}")
+    for assumption in data.get("assumptions", []):
+        yield Text(f"Assumption to confirm: {assumption}", style="yellow")
     yield from _pending(data)
     yield from _decisions(data)
     yield from _checks(data)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from opsteam.agents.sre.checks import Target
 from opsteam.domain.decisions import DatabasePlan
-from opsteam.domain.models import Engine
+from opsteam.domain.models import ChangeRequest, ChangeType, Engine
 from opsteam.domain.naming import namespace
 
 CA_BUNDLE = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
@@ -282,3 +282,20 @@ def restore(t: Target, db: DatabasePlan | None) -> list[str]:
             "for a cache, start empty and let the application warm it from the database.",
         ]
     return []
+
+
+REAPPLY = (
+    "Re-apply the previous infrastructure code revision (`terraform plan`, review, "
+    "`terraform apply`)."
+)
+
+
+def rollback(request: ChangeRequest, db: DatabasePlan | None) -> list[str]:
+    """The runbook's infrastructure rollback: a data store's change goes back the DBA's way."""
+    if request.type is not ChangeType.MODIFY or db is None or not db.rollback_plan:
+        return [REAPPLY]
+    return [
+        *db.rollback_plan,
+        "Keep the pre-change snapshot until the change is accepted: do not re-apply an earlier "
+        "revision of this change's Terraform or destroy it (that would delete the snapshot).",
+    ]

@@ -273,6 +273,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         alert_receivers=receivers,
         alert_routes=routes,
         restore=[] if removing else procedures.restore(t, ctx.database),
+        rollback=[] if removing else procedures.rollback(request, ctx.database),
     )
 
 

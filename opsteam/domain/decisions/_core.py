@@ -368,3 +368,6 @@ class ReliabilityPlan(_Decision):
     alert_routes: list[AlertRoute] = Field(default_factory=list)
     # Restore procedure for the data store (engine- and provider-specific commands).
     restore: list[str] = Field(default_factory=list)
+    # How the infrastructure goes back (runbook, Rollback): the DBA's database rollback for a
+    # modify of a data store, else a re-apply of the previous infrastructure code revision.
+    rollback: list[str] = Field(default_factory=list)

@@ -1,10 +1,16 @@
-"""Data safety in the bundles the team produces: a restore point the rollback keeps, and a
-database rollback the on-call can follow (review 2026-12-01, items 4 and 5)."""
+"""Data safety in the bundles the team produces (review 2026-12-01, items 2, 4, 5 and 9): a
+restore point the rollback keeps, a database rollback the on-call can follow, alerts for a
+filling disk and failed backups, and a VPN page that no data cannot trigger."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
+
+import pytest
+import yaml
 
 from opsteam.agents.architect.plan import PLAN_PATH, assemble, render_plan
 from opsteam.agents.architect.prices import load_prices
@@ -76,3 +82,65 @@ def test_a_stateless_modify_keeps_the_generic_reapply(registry: Registry) -> Non
     assert "previous infrastructure code revision" in _section(
         files["docs/runbook.md"], "## Rollback"
     )
+
+
+def _rules(files: dict[str, str]) -> dict[str, dict[str, object]]:
+    groups = yaml.safe_load(files["monitoring/alerts.rules.yml"])["groups"]
+    return {r["alert"]: r for g in groups for r in g["rules"]}
+
+
+def _promtool_test(files: dict[str, str], root: Path) -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed")
+    for path, content in files.items():
+        if path.startswith("monitoring/"):
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(content, encoding="utf-8")
+    result = subprocess.run(
+        [promtool, "test", "rules", "alerts.test.yml"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=root / "monitoring",
+    )
+    assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_prod_database_warns_of_a_full_disk_and_failed_backups(
+    registry: Registry, tmp_path: Path
+) -> None:
+    files = bundle(example("prod-postgres-ha.yaml"), registry)
+    rules = _rules(files)
+    storage, backups = rules["DatabaseStorageLow"], rules["DatabaseBackupFailed"]
+    assert "aws_rds_free_storage_space_minimum" in str(storage["expr"])
+    assert storage["labels"]["severity"] == "P1"  # type: ignore[index]
+    assert "aws_backup_number_of_backup_jobs_failed_sum" in str(backups["expr"])
+    assert "aws_backup_number_of_copy_jobs_failed_sum" in str(backups["expr"])
+    exporter = yaml.safe_load(files["monitoring/cloudwatch-exporter.yml"])
+    read = {(m["aws_namespace"], m["aws_metric_name"]) for m in exporter["metrics"]}
+    assert ("AWS/RDS", "FreeStorageSpace") in read
+    assert ("AWS/Backup", "NumberOfBackupJobsFailed") in read
+    runbook = files["docs/runbook.md"]
+    for name in ("DatabaseStorageLow", "DatabaseBackupFailed"):
+        entry = runbook[runbook.index(f"### {name}") :]
+        assert "First responder" in entry[: entry.index("\n#", 4)]
+    assert "modify-db-instance" in runbook and "list-backup-jobs" in runbook
+    tests = files["monitoring/alerts.test.yml"]
+    assert "DatabaseStorageLow" in tests and "DatabaseBackupFailed" in tests
+    _promtool_test(files, tmp_path)
+
+
+def test_no_vpn_data_is_its_own_lower_alert_not_the_p0_page(
+    registry: Registry, tmp_path: Path
+) -> None:
+    files = bundle(example("vpn-firewall.yaml"), registry)
+    rules = _rules(files)
+    down, missing = rules["VpnConnectionDown"], rules["CloudWatchVpnStateMissing"]
+    assert down["labels"]["severity"] == "P0"  # type: ignore[index]
+    assert "absent(" not in str(down["expr"])
+    assert str(missing["expr"]).startswith("absent(aws_vpn_tunnel_state_minimum")
+    assert missing["labels"]["severity"] not in ("P0", "P1")  # type: ignore[index]
+    assert "### CloudWatchVpnStateMissing" in files["docs/runbook.md"]
+    _promtool_test(files, tmp_path)

@@ -144,3 +144,45 @@ def test_no_vpn_data_is_its_own_lower_alert_not_the_p0_page(
     assert missing["labels"]["severity"] not in ("P0", "P1")  # type: ignore[index]
     assert "### CloudWatchVpnStateMissing" in files["docs/runbook.md"]
     _promtool_test(files, tmp_path)
+
+
+def test_the_cloudwatch_exporter_runs_as_a_read_only_role_the_terraform_creates(
+    registry: Registry,
+) -> None:
+    """IRSA end to end: the role trusts exactly the exporter's ServiceAccount, reads only,
+    and its ARN reaches that ServiceAccount's annotation through the kustomization."""
+    files = bundle(example("vpn-firewall.yaml"), registry)
+    tf = files["terraform/monitoring.tf"]
+    exporter = list(yaml.safe_load_all(files["monitoring/exporters/cloudwatch-exporter.yaml"]))
+    [account] = [d for d in exporter if d["kind"] == "ServiceAccount"]
+    name = account["metadata"]["name"]
+    assert f'"system:serviceaccount:monitoring:{name}"' in tf
+    assert "sts:AssumeRoleWithWebIdentity" in tf and "var.monitoring_oidc_provider_arn" in tf
+    assert '"cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"' in tf
+    assert "cloudwatch:Put" not in tf
+    assert 'output "cloudwatch_exporter_role_arn"' in tf
+    assert 'variable "monitoring_oidc_provider_arn"' in files["terraform/variables.tf"]
+    assert "monitoring_oidc_provider_arn" in files["terraform/terraform.tfvars.example"]
+    kustomization = yaml.safe_load(files["monitoring/kustomization.yaml"])
+    role_file = "exporters/cloudwatch-exporter-role.yaml"
+    assert role_file in kustomization["resources"]
+    [replacement] = kustomization["replacements"]
+    [target] = replacement["targets"]
+    assert target["select"] == {"kind": "ServiceAccount", "name": name}
+    assert target["fieldPaths"] == ["metadata.annotations.[eks.amazonaws.com/role-arn]"]
+    config = yaml.safe_load(files[f"monitoring/{role_file}"])
+    assert replacement["source"]["name"] == config["metadata"]["name"]
+    assert config["data"]["role-arn"].endswith(f":role/{name}")
+    assert "output -raw cloudwatch_exporter_role_arn" in files[f"monitoring/{role_file}"]
+
+
+def test_every_bundle_read_through_cloudwatch_creates_its_role(registry: Registry) -> None:
+    for name in ("prod-postgres-ha.yaml", "s3-backup-bucket.yaml", "schema-migration.yaml"):
+        files = bundle(example(name), registry)
+        assert "monitoring/cloudwatch-exporter.yml" in files, name
+        assert (
+            'resource "aws_iam_role" "cloudwatch_exporter"' in files["terraform/monitoring.tf"]
+        ), name
+        assert "monitoring/exporters/cloudwatch-exporter-role.yaml" in files, name
+    stateless = bundle(example("dns-lb-change.yaml"), registry)
+    assert "terraform/monitoring.tf" not in stateless

@@ -23,7 +23,7 @@ from opsteam.domain.decisions.monitoring import (
     ScrapeJob,
 )
 from opsteam.domain.decisions.roles import RoleEngagement
-from opsteam.domain.decisions.wiring import StateBackend
+from opsteam.domain.decisions.wiring import CloudWatchReader, StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.domain.request_routing import DesignComponent
@@ -291,6 +291,8 @@ class AutomationPlan(_Decision):
     owner_state: StateBackend | None = None
     playbook: AnsiblePlaybook | None = None
     kubernetes: KubernetesApp | None = None
+    # The CloudWatch exporter's role, when the bundle's resources are watched through CloudWatch.
+    cloudwatch_reader: CloudWatchReader | None = None
 
 
 class Slo(_Decision):

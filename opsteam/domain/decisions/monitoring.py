@@ -111,6 +111,9 @@ class ExporterDeployment(_Model):
     secret_file: str = ""  # the file the Secret holds, mounted beside the settings
     mount: str = ""  # where settings and credentials are mounted
     egress_port: int = 443  # what it reaches: the data store's port, or HTTPS (probes, AWS)
+    # AWS access (IRSA): the role the bundle's Terraform creates, and the output with its ARN.
+    iam_role: str = ""
+    role_output: str = ""
 
 
 class AlertReceiver(_Model):

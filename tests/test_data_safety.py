@@ -118,6 +118,9 @@ def test_the_prod_database_warns_of_a_full_disk_and_failed_backups(
     assert storage["labels"]["severity"] == "P1"  # type: ignore[index]
     assert "aws_backup_number_of_backup_jobs_failed_sum" in str(backups["expr"])
     assert "aws_backup_number_of_copy_jobs_failed_sum" in str(backups["expr"])
+    blind = rules["CloudWatchDatabaseStorageMissing"]  # no data: the exporter, not the disk
+    assert str(blind["expr"]).startswith("absent(aws_rds_free_storage_space_minimum")
+    assert blind["labels"]["severity"] == "P2"  # type: ignore[index]
     exporter = yaml.safe_load(files["monitoring/cloudwatch-exporter.yml"])
     read = {(m["aws_namespace"], m["aws_metric_name"]) for m in exporter["metrics"]}
     assert ("AWS/RDS", "FreeStorageSpace") in read

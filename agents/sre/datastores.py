@@ -247,7 +247,18 @@ def storage_checks(t: Target) -> list[Check]:
                 case("healthy", "30m", [series(metric, db, f"{floor * 5}x30")]),
             ),
             for_="15m",
-        )
+        ),
+        Check(
+            "CloudWatchDatabaseStorageMissing",
+            f"absent({metric}{matchers(job)})",
+            H.P2,
+            f"No free-storage data from CloudWatch for {t.prefix}: the CloudWatch exporter "
+            "cannot read metrics (IAM role, tags or region); DatabaseStorageLow is blind",
+            (
+                case("free storage not collected", "20m", [], [job]),
+                case("collected", "20m", [series(metric, db, f"{floor * 5}x20")]),
+            ),
+        ),
     ]
 
 

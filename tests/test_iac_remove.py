@@ -118,3 +118,16 @@ def test_the_procedure_is_deterministic_and_names_roles_publicly() -> None:
     assert {p: a.content for p, a in first.items()} == {p: a.content for p, a in second.items()}
     for artifact in first.values():
         assert not re.search(r"INF-\d", artifact.content), artifact.path
+
+
+def test_decommission_keeps_the_key_the_final_snapshots_need() -> None:
+    """Deleting the volumes' KMS key would make the final snapshots (the rollback) unreadable."""
+    request, ctx = example()
+    doc = bundle(request, ctx)["docs/decommission.md"].content
+    assert "deletion of the volumes' KMS data keys" not in doc
+    hosts = doc[doc.index("## Hosts") :]
+    backup, key = hosts.index("Final backup"), hosts.index("Keep the KMS key")
+    assert backup < key
+    step = hosts[key : hosts.index("\n", key)]
+    assert "30-day retention" in step and "only if nothing else uses it" in step
+    assert "## Rollback" in doc and "final snapshots" in doc[doc.index("## Rollback") :]

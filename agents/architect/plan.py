@@ -278,6 +278,7 @@ def assemble(
         dr_targets=sections.dr_targets(request, ctx),
         backups=sections.backups(ctx),
         recovery_steps=sections.recovery_steps(request, ctx),
+        rollback_plan=sections.rollback(request, ctx),
         security=sections.security(request, design, cloud),
         compliance=sections.compliance(request, design, cloud.label),
         tooling=_tooling(ctx),

@@ -88,6 +88,10 @@ def assess_risk(
     return RiskAssessment(level=level, score=score, factors=[f for f, w in factors if w])
 
 
+# The generic way back for a modify; the plan puts the DBA's database rollback in its place.
+REAPPLY_PREVIOUS = "Re-apply the previous Terraform revision from version control"
+
+
 def rollback_plan(request: ChangeRequest, components: list[DesignComponent]) -> list[str]:
     stateful = bool(set(components) & STATEFUL)
     if request.type is ChangeType.NEW:
@@ -97,7 +101,7 @@ def rollback_plan(request: ChangeRequest, components: list[DesignComponent]) -> 
         ]
     elif request.type is ChangeType.MODIFY:
         steps = [
-            "Re-apply the previous Terraform revision from version control",
+            REAPPLY_PREVIOUS,
             "Verify health checks and alerts return to green",
         ]
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from opsteam.agents.architect.prices import CloudPrices
+from opsteam.agents.architect.role import REAPPLY_PREVIOUS
 from opsteam.agents.architect.schedule import deadline, schedule
 from opsteam.agents.base import RoleContext
 from opsteam.domain.decisions import ArchitectDesign
@@ -343,3 +344,24 @@ def roadmap(
     applied = next((i for i, t in enumerate(tasks, 1) if "applied" in t or "Apply in" in t), 0)
     anchor = (applied, window.start.date()) if window is not None and applied else None
     return schedule(tasks, today, due, anchor)
+
+
+DATABASE_PLAN = "database/database-plan.md"
+
+
+def rollback(request: ChangeRequest, ctx: RoleContext) -> list[str]:
+    """The design's rollback, with the DBA's database rollback in place of a generic re-apply.
+
+    Re-applying an earlier revision of a per-change stack would not undo a schema change (and
+    would drop what the change stack holds, such as the pre-change snapshot): the database
+    goes back the way database/database-plan.md says (application, down-migration, restore).
+    """
+    steps = ctx.design.rollback_plan
+    db = ctx.database
+    if request.type is not ChangeType.MODIFY or db is None or not db.rollback_plan:
+        return list(steps)
+    database = [f"Database ({DATABASE_PLAN}): {step}" for step in db.rollback_plan]
+    if REAPPLY_PREVIOUS not in steps:
+        return [*steps, *database]
+    at = steps.index(REAPPLY_PREVIOUS)
+    return [*steps[:at], *database, *steps[at + 1 :]]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from opsteam.agents.automation import ansible as iac_ansible
 from opsteam.agents.automation import kubernetes as iac_k8s
 from opsteam.agents.automation import modify as iac_modify
+from opsteam.agents.automation import monitoring as iac_monitoring
 from opsteam.agents.automation import remove as iac_remove
 from opsteam.agents.automation import terraform as iac_terraform
 from opsteam.agents.base import RoleContext
@@ -101,6 +102,10 @@ def inventory(ctx: RoleContext, spec: TerraformStack) -> tuple[int, int]:
 
 def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     spec = iac_terraform.stack(request, ctx, narrowed_rules(ctx.findings))
+    reader = iac_monitoring.reader(ctx, spec.prefix)
+    if reader is not None:
+        inputs = [*spec.variables, iac_monitoring.oidc_input(reader)]
+        spec = spec.model_copy(update={"variables": inputs})
     playbook = iac_ansible.playbook(ctx, spec.groups)
     kubernetes = iac_k8s.app(request, ctx)
     names = ["terraform/main.tf", "terraform/storage.tf", "terraform/variables.tf"]
@@ -111,6 +116,7 @@ def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     names += ["terraform/vpn.tf"] if spec.vpn is not None else []
     names += ["terraform/database.tf"] if ctx.database is not None else []
     names += ["terraform/compute.tf", "ansible/site.yml"] if spec.hosts else []
+    names += [iac_monitoring.PATH] if reader is not None else []
     names += iac_k8s.modules(kubernetes)
     codified, designed = inventory(ctx, spec)
     return AutomationPlan(
@@ -122,6 +128,7 @@ def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
         stack=spec,
         playbook=playbook,
         kubernetes=kubernetes,
+        cloudwatch_reader=reader,
     )
 
 
@@ -143,6 +150,10 @@ def _removal(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
 def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     """Modify requests: the changed resources only; existing infrastructure is referenced."""
     change = iac_modify.change(request, ctx)
+    reader = iac_monitoring.reader(ctx, change.prefix)
+    if reader is not None:
+        inputs = [*change.variables, iac_monitoring.oidc_input(reader)]
+        change = change.model_copy(update={"variables": inputs})
     groups = (
         iac_terraform.security_groups(ctx.network, ctx.database, change.prefix)
         if ctx.network is not None
@@ -152,6 +163,7 @@ def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     kubernetes = iac_k8s.app(request, ctx)
     names = iac_modify.modules(change)
     names += ["ansible/site.yml"] if playbook is not None else []
+    names += [iac_monitoring.PATH] if reader is not None else []
     names += iac_k8s.modules(kubernetes)
     return AutomationPlan(
         modules=sorted(names),
@@ -163,6 +175,7 @@ def _modification(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
         change=change,
         playbook=playbook,
         kubernetes=kubernetes,
+        cloudwatch_reader=reader,
     )
 
 
@@ -183,6 +196,8 @@ def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -
         artifacts = iac_terraform.render_terraform(decision.stack, request, ctx)
     else:  # pragma: no cover - decide always fills one of the three
         artifacts = []
+    if decision.cloudwatch_reader is not None:
+        artifacts.append(iac_monitoring.render(decision.cloudwatch_reader, ROLE))
     if decision.mode != "remove":
         artifacts += iac_ansible.render_ansible(decision.playbook, request)
         artifacts += iac_k8s.render_kubernetes(decision.kubernetes, request)

@@ -312,6 +312,10 @@ def checks(t: Target, latency_objective: float, availability_objective: float) -
         found += _replica_checks(t)[1:]
     if t.sql_engine is not None:
         found += datastores.sql_checks(t, primary=not app_tier)
+        if t.storage_gb:
+            found += datastores.storage_checks(t)
+        if t.backup_vault:
+            found += datastores.backup_checks(t)
     if t.cache:
         found += datastores.cache_checks(t, primary=not app_tier and t.sql_engine is None)
     if t.buckets:

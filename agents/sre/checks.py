@@ -41,6 +41,8 @@ class Target:
     private_ca: bool = False  # the listener's certificate comes from the private CA
     region: str = "us-east-1"
     writes_every_minutes: int = 1440  # how often the buckets are expected to be written
+    storage_gb: int = 0  # the SQL database's allocated storage (GiB); 0: not known
+    backup_vault: str = ""  # the AWS Backup vault this bundle creates for the database
 
     @property
     def prefix(self) -> str:

@@ -210,3 +210,89 @@ def bucket_checks(t: Target) -> list[Check]:
             ),
         )
     ]
+
+
+STORAGE_FREE_RATIO = 0.1  # RDS storage autoscaling acts below 10% free; still there: stuck
+GIB = 2**30
+
+
+def storage_checks(t: Target) -> list[Check]:
+    """Free storage (CloudWatch FreeStorageSpace per instance): a full disk stops every write.
+
+    Storage autoscaling acts below 10% free; 15 minutes still below it means it cannot (the
+    ceiling is reached, or the last change was under six hours ago): act before writes fail."""
+    job = service_labels(t.request, job=t.job("cloudwatch"))
+    metric = "aws_rds_free_storage_space_minimum"
+    floor = int(t.storage_gb * GIB * STORAGE_FREE_RATIO)
+    db = {**job, "dbinstance_identifier": t.prefix}
+    return [
+        Check(
+            "DatabaseStorageLow",
+            f"min by (dbinstance_identifier) ({metric}{matchers(job)}) < {floor}",
+            H.P1,
+            f"Database free storage below {STORAGE_FREE_RATIO:.0%} of its {t.storage_gb} GiB "
+            "and storage autoscaling has not added more: writes stop when it is full",
+            (
+                case(
+                    "nearly full",
+                    "30m",
+                    [series(metric, db, f"{floor - GIB}x30")],
+                    [{"dbinstance_identifier": t.prefix}],
+                ),
+                case(
+                    "autoscaled in time",
+                    "30m",
+                    [series(metric, db, f"{floor - GIB}x5 {floor * 3}x25")],
+                ),
+                case("healthy", "30m", [series(metric, db, f"{floor * 5}x30")]),
+            ),
+            for_="15m",
+        ),
+        Check(
+            "CloudWatchDatabaseStorageMissing",
+            f"absent({metric}{matchers(job)})",
+            H.P2,
+            f"No free-storage data from CloudWatch for {t.prefix}: the CloudWatch exporter "
+            "cannot read metrics (IAM role, tags or region); DatabaseStorageLow is blind",
+            (
+                case("free storage not collected", "20m", [], [job]),
+                case("collected", "20m", [series(metric, db, f"{floor * 5}x20")]),
+            ),
+        ),
+    ]
+
+
+def backup_checks(t: Target) -> list[Check]:
+    """Failed AWS Backup jobs of the database's vault (CloudWatch AWS/Backup, per vault): a
+    backup that silently fails leaves nothing to restore when it is needed."""
+    job = service_labels(t.request, job=t.job("cloudwatch"))
+    vault = {**job, "backup_vault_name": t.backup_vault}
+    failed = "aws_backup_number_of_backup_jobs_failed_sum"
+    copies = "aws_backup_number_of_copy_jobs_failed_sum"
+    sel = matchers(vault)
+    return [
+        Check(
+            "DatabaseBackupFailed",
+            f"max by (backup_vault_name) (max_over_time({failed}{sel}[6h])) > 0 or "
+            f"max by (backup_vault_name) (max_over_time({copies}{sel}[6h])) > 0",
+            H.P2,
+            f"An AWS Backup job of vault {t.backup_vault} failed in the last 6 hours: "
+            "the database's long-term backups are not being taken",
+            (
+                case(
+                    "a backup job failed",
+                    "20m",
+                    [series(failed, vault, "_x5 1x15")],
+                    [{"backup_vault_name": t.backup_vault}],
+                ),
+                case(
+                    "a copy job failed",
+                    "20m",
+                    [series(copies, vault, "1x20")],
+                    [{"backup_vault_name": t.backup_vault}],
+                ),
+                case("no failures", "20m", [series(failed, vault, "0x20")]),
+            ),
+            for_="0m",
+        )
+    ]

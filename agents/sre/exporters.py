@@ -13,6 +13,7 @@ from typing import Any
 
 from opsteam.agents.sre.checks import Target
 from opsteam.domain.decisions.monitoring import ExporterDeployment, ExporterSettings
+from opsteam.domain.decisions.wiring import CloudWatchReader
 
 NAMESPACE = "monitoring"
 DOMAIN = f"{NAMESPACE}.svc.cluster.local"
@@ -51,12 +52,23 @@ def address(t: Target, job_kind: str) -> str:
 
 
 def deployments(
-    t: Target, job_kinds: set[str], settings: list[ExporterSettings]
+    t: Target,
+    job_kinds: set[str],
+    settings: list[ExporterSettings],
+    reader: CloudWatchReader | None = None,
 ) -> list[ExporterDeployment]:
-    """One deployment per exporter kind the scrape jobs use, in a stable order."""
+    """One deployment per exporter kind the scrape jobs use, in a stable order; the
+    CloudWatch exporter runs as the role the automation engineer's Terraform creates."""
     files: dict[str, str] = {s.kind: s.path.rsplit("/", 1)[-1] for s in settings}
     kinds = [_JOB_KINDS[k] for k in _JOB_KINDS if k in job_kinds]
-    return [_deployment(t, kind, files.get(kind, "")) for kind in kinds]
+    found = [_deployment(t, kind, files.get(kind, "")) for kind in kinds]
+    return [_with_role(d, reader) if d.kind == "cloudwatch" else d for d in found]
+
+
+def _with_role(d: ExporterDeployment, reader: CloudWatchReader | None) -> ExporterDeployment:
+    if reader is None or reader.service_account != d.name:
+        return d  # no role in this bundle: the annotation is the operator's (see the file)
+    return d.model_copy(update={"iam_role": reader.role_name, "role_output": reader.output})
 
 
 def _deployment(t: Target, kind: str, settings_file: str) -> ExporterDeployment:

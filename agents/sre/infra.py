@@ -106,7 +106,8 @@ def host_checks(t: Target) -> list[Check]:
 
 def vpn_checks(t: Target) -> list[Check]:
     """CloudWatch TunnelState per tunnel (1 up, 0 down): one tunnel down loses redundancy,
-    both down cuts the partner off; no data at all must page too."""
+    both down cuts the partner off. No data at all is its own, lower alert: the exporter
+    cannot read CloudWatch (role, tags, region), which says nothing about the tunnels."""
     job = service_labels(t.request, job=t.job("cloudwatch"))
     sel = matchers(job)
     state = "aws_vpn_tunnel_state_minimum"
@@ -116,7 +117,7 @@ def vpn_checks(t: Target) -> list[Check]:
     return [
         Check(
             "VpnConnectionDown",
-            f"max by (vpn_id) ({state}{sel}) == 0 or absent({state}{sel})",
+            f"max by (vpn_id) ({state}{sel}) == 0",
             H.P0,
             f"VPN to the partner down: both tunnels of {t.prefix} are down",
             (
@@ -126,12 +127,23 @@ def vpn_checks(t: Target) -> list[Check]:
                     [series(state, one, "1 0x15"), series(state, two, "1 0x15")],
                     [{"vpn_id": vpn}],
                 ),
-                case("tunnel state not collected", "15m", [], [job]),
+                case("tunnel state not collected", "15m", []),
                 case(
                     "one tunnel down",
                     "15m",
                     [series(state, one, "1 0x15"), series(state, two, "1x15")],
                 ),
+            ),
+        ),
+        Check(
+            "CloudWatchVpnStateMissing",
+            f"absent({state}{sel})",
+            H.P2,
+            f"No VPN tunnel state from CloudWatch for {t.prefix}: the CloudWatch exporter "
+            "cannot read metrics (IAM role, tags or region); VpnConnectionDown is blind",
+            (
+                case("tunnel state not collected", "20m", [], [job]),
+                case("collected", "20m", [series(state, one, "0x20")]),
             ),
         ),
         Check(

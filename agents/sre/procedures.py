@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from opsteam.agents.sre.checks import Target
 from opsteam.domain.decisions import DatabasePlan
-from opsteam.domain.models import Engine
+from opsteam.domain.models import ChangeRequest, ChangeType, Engine
 from opsteam.domain.naming import namespace
 
 CA_BUNDLE = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
@@ -252,7 +252,56 @@ def _targets(t: Target, db: DatabasePlan | None) -> list[str]:
     ]
 
 
+def _storage(t: Target, db: DatabasePlan | None) -> list[str]:
+    r = _rds(t, db)
+    return [
+        f"Storage and its ceiling: `aws rds describe-db-instances --region {r['region']} "
+        f"--db-instance-identifier {r['id']} --query 'DBInstances[0].[AllocatedStorage,"
+        "MaxAllocatedStorage,PendingModifiedValues]'`; autoscaling waits six hours between "
+        "changes and stops at MaxAllocatedStorage.",
+        "What grows: table and index sizes (`pg_total_relation_size` / `information_schema."
+        "TABLES`), temporary files of long queries, unreplayed WAL of a stalled replica or "
+        "replication slot; end the cause first.",
+        f"Add storage now (no downtime): `aws rds modify-db-instance --region {r['region']} "
+        f"--db-instance-identifier {r['id']} --allocated-storage <GiB, at least 10% more> "
+        "--apply-immediately`, then raise `allocated_storage` / `max_allocated_storage` in "
+        "the Terraform so the next apply keeps it.",
+    ]
+
+
+def _backup_jobs(t: Target, db: DatabasePlan | None) -> list[str]:
+    vault = t.backup_vault
+    return [
+        f"Failed jobs and why: `aws backup list-backup-jobs --region {t.region} "
+        f"--by-backup-vault-name {vault} --by-state FAILED --query 'BackupJobs[].[CreationDate,"
+        "StatusMessage]'` (and `aws backup list-copy-jobs --by-state FAILED` for copies).",
+        "Usual causes: the backup role lost access to the KMS key, the job overlapped RDS's "
+        "backup or maintenance window, or the instance was not available.",
+        f"After the fix, take one now: `aws backup start-backup-job --region {t.region} "
+        f"--backup-vault-name {vault} --resource-arn <database ARN> --iam-role-arn <backup "
+        "role ARN>` and watch it complete; the automated backups (PITR) are unaffected.",
+    ]
+
+
+def _cloudwatch_reader(t: Target, db: DatabasePlan | None) -> list[str]:
+    exporter = f"{t.prefix}-cloudwatch-exporter"
+    return [
+        f"The exporter's errors: `kubectl -n monitoring logs deploy/{exporter} --since 30m`. "
+        "AccessDenied: the ServiceAccount's `eks.amazonaws.com/role-arn` annotation or the "
+        "role's trust (the cluster's OIDC provider) is wrong.",
+        f"The role's access: `kubectl -n monitoring get sa {exporter} -o yaml`, then "
+        "`aws iam simulate-principal-policy --policy-source-arn <role ARN> --action-names "
+        "cloudwatch:GetMetricData cloudwatch:ListMetrics tag:GetResources`.",
+        "No error but no series: the resources lack the Service/Environment tags the "
+        "exporter selects on, or it reads another region than monitoring/cloudwatch-exporter.yml.",
+        "Until it is fixed, watch the component in the AWS console: its alerts cannot fire.",
+    ]
+
+
 _BY_PREFIX: tuple[tuple[str, Callable[[Target, DatabasePlan | None], list[str]]], ...] = (
+    ("CloudWatch", _cloudwatch_reader),
+    ("DatabaseStorage", _storage),
+    ("DatabaseBackup", _backup_jobs),
     ("DatabaseConnections", _connections),
     ("DatabaseReplication", _lag),
     ("Database", _database_down),
@@ -295,3 +344,20 @@ def restore(t: Target, db: DatabasePlan | None) -> list[str]:
             "for a cache, start empty and let the application warm it from the database.",
         ]
     return []
+
+
+REAPPLY = (
+    "Re-apply the previous infrastructure code revision (`terraform plan`, review, "
+    "`terraform apply`)."
+)
+
+
+def rollback(request: ChangeRequest, db: DatabasePlan | None) -> list[str]:
+    """The runbook's infrastructure rollback: a data store's change goes back the DBA's way."""
+    if request.type is not ChangeType.MODIFY or db is None or not db.rollback_plan:
+        return [REAPPLY]
+    return [
+        *db.rollback_plan,
+        "Keep the pre-change snapshot until the change is accepted: do not re-apply an earlier "
+        "revision of this change's Terraform or destroy it (that would delete the snapshot).",
+    ]

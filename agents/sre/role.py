@@ -267,6 +267,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     exprs = [a.expr for a in alerts] + [p["targets"][0]["expr"] for p in board["panels"]]
     jobs = scrape.scrape_jobs(t, exprs)
     settings = scrape.exporter_settings(t, jobs)
+    reader = ctx.automation.cloudwatch_reader if ctx.automation is not None else None
     receivers, routes = routing.decide(request, alerts)
     return ReliabilityPlan(
         slos=[] if removing else slos(request, t, objective),
@@ -282,11 +283,12 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
         dashboards=[DASHBOARD_PATH],
         scrape_jobs=jobs,
         exporters=settings,
-        exporter_deployments=exporters.deployments(t, scrape.job_kinds(t, jobs), settings),
+        exporter_deployments=exporters.deployments(t, scrape.job_kinds(t, jobs), settings, reader),
         runbook_url=url,
         alert_receivers=receivers,
         alert_routes=routes,
         restore=[] if removing else procedures.restore(t, ctx.database),
+        rollback=[] if removing else procedures.rollback(request, ctx.database),
     )
 
 
@@ -401,6 +403,10 @@ def _exporter_deployments(plan: ReliabilityPlan, context: dict[str, Any]) -> lis
         )
         for d in plan.exporter_deployments
     ]
+    for d in [d for d in plan.exporter_deployments if d.iam_role]:  # its role's ARN (IRSA)
+        role = render_template("sre/exporter-role.yaml.j2", **context, deployment=d)
+        path = f"monitoring/exporters/{d.kind}-exporter-role.yaml"
+        found.append(Artifact(path=path, role=ROLE, kind="kubernetes", content=role))
     kustomization = render_template("sre/monitoring-kustomization.yaml.j2", **context)
     found.append(
         Artifact(

@@ -182,4 +182,11 @@ def _cloudwatch(t: Target) -> list[tuple[str, str, list[str], str, dict[str, str
         found.append(("AWS/VPN", "TunnelState", dims, "Minimum", tags, "ec2:vpn-connection"))
     if t.buckets:
         found.append(("AWS/S3", "PutRequests", ["BucketName", "FilterId"], "Sum", tags, "s3"))
+    if t.sql_engine is not None and t.storage_gb:
+        dims = ["DBInstanceIdentifier"]
+        found.append(("AWS/RDS", "FreeStorageSpace", dims, "Minimum", tags, "rds:db"))
+    if t.backup_vault:
+        for metric in ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"):
+            vault = ["BackupVaultName"]
+            found.append(("AWS/Backup", metric, vault, "Sum", tags, "backup:backup-vault"))
     return found

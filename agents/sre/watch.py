@@ -81,7 +81,17 @@ def target(request: ChangeRequest, ctx: RoleContext) -> Target:
         private_ca=lb is not None and lb.private_ca,
         region=design.region,
         writes_every_minutes=request.rpo_minutes or 1440,
+        storage_gb=database.storage_gb if database is not None and sql_engine else 0,
+        backup_vault=_backup_vault(ctx),
     )
+
+
+def _backup_vault(ctx: RoleContext) -> str:
+    """The vault the automation engineer's stack creates for the DBA's backup rules."""
+    plan, db = ctx.automation, ctx.database
+    if plan is None or plan.stack is None or db is None or not db.backup_rules:
+        return ""
+    return plan.stack.prefix
 
 
 def runbook_url(request: ChangeRequest, base: str) -> str:

@@ -211,9 +211,20 @@ def _decommission(request: ChangeRequest, ctx: RoleContext) -> list[str]:
         f"Remove from DNS ({service}.{env.value}.internal) and load balancer with the {network}",
         f"Remove monitoring targets and alerts for {service} with the {sre}",
         "Revoke credentials: SSH keys, instance profiles, secrets and database users of the hosts",
-        "Wipe: schedule deletion of the volumes' KMS data keys so remaining data is unreadable",
         f"Terminate {hosts} and remove them from the Ansible inventory",
+        _key_retention(SNAPSHOT_RETENTION_DAYS[env]),
     ]
+
+
+def _key_retention(days: int) -> str:
+    """The volumes' KMS key outlives the final snapshots: they are encrypted with it."""
+    return (
+        "Keep the KMS key: the final snapshots are encrypted with the volumes' key and are "
+        "unreadable without it, and the same key may encrypt other stores (logs, buckets, "
+        f"backups). After the {days}-day retention, delete the final snapshots; schedule the "
+        "key's deletion only if nothing else uses it (no remaining grants, aliases in use or "
+        "recent Decrypt calls in CloudTrail)"
+    )
 
 
 def decide(request: ChangeRequest, ctx: RoleContext) -> ServerBaseline:

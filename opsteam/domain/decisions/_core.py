@@ -23,7 +23,7 @@ from opsteam.domain.decisions.monitoring import (
     ScrapeJob,
 )
 from opsteam.domain.decisions.roles import RoleEngagement
-from opsteam.domain.decisions.wiring import StateBackend
+from opsteam.domain.decisions.wiring import CloudWatchReader, StateBackend
 from opsteam.domain.models import CheckpointNeed, Engine, GateCheck, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.domain.request_routing import DesignComponent
@@ -352,6 +352,8 @@ class AutomationPlan(_Decision):
     owner_state: StateBackend | None = None
     playbook: AnsiblePlaybook | None = None
     kubernetes: KubernetesApp | None = None
+    # The CloudWatch exporter's role, when the bundle's resources are watched through CloudWatch.
+    cloudwatch_reader: CloudWatchReader | None = None
 
 
 class Slo(_Decision):
@@ -429,3 +431,6 @@ class ReliabilityPlan(_Decision):
     alert_routes: list[AlertRoute] = Field(default_factory=list)
     # Restore procedure for the data store (engine- and provider-specific commands).
     restore: list[str] = Field(default_factory=list)
+    # How the infrastructure goes back (runbook, Rollback): the DBA's database rollback for a
+    # modify of a data store, else a re-apply of the previous infrastructure code revision.
+    rollback: list[str] = Field(default_factory=list)

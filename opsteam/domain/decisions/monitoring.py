@@ -118,6 +118,9 @@ class ExporterDeployment(_Model):
     # not a secret), mounted at ``trust_mount`` so the probe can verify a private certificate.
     trust: str = ""
     trust_mount: str = ""
+    # AWS access (IRSA): the role the bundle's Terraform creates, and the output with its ARN.
+    iam_role: str = ""
+    role_output: str = ""
 
 
 class AlertReceiver(_Model):

@@ -197,6 +197,7 @@ class InfrastructurePlan(_Section):
     dr_targets: list[DrTarget]
     backups: list[BackupItem]
     recovery_steps: list[str]
+    rollback_plan: list[str] = Field(default_factory=list)  # the design's, database steps in
     security: list[Requirement]
     compliance: list[Requirement]
     tooling: list[Requirement]

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "CloudWatchReader",
     "ClusterSpec",
     "StackOutput",
     "StateBackend",
@@ -96,3 +97,16 @@ class ClusterSpec(_Model):
     security_group: str  # HCL expression of the security group every node wears
     # HCL: the node group's one autoscaling group (created), or a list variable (existing).
     autoscaling_groups: str
+
+
+class CloudWatchReader(_Model):
+    """The read-only IAM role the CloudWatch exporter runs as (IRSA): the Terraform creates
+    it, trusting the monitoring cluster's OIDC provider for exactly one ServiceAccount, and
+    outputs its ARN; the exporter's ServiceAccount carries that ARN as its role annotation."""
+
+    role_name: str
+    namespace: str
+    service_account: str
+    oidc_variable: str  # the input with the monitoring cluster's OIDC provider ARN
+    output: str  # the Terraform output with the role's ARN
+    actions: list[str]

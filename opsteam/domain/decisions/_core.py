@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from opsteam.domain.decisions.compute import Architecture, cpu_architecture
 from opsteam.domain.decisions.iac import (
     AnsiblePlaybook,
     BucketPlan,
@@ -145,6 +146,22 @@ class HostSpec(_Decision):
     os: str
     instance_type: str
     count: int = Field(ge=0)
+    # Decided with the instance type: the image the host boots must be built for it.
+    architecture: Architecture
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_the_architecture(cls, data: Any) -> Any:
+        """A baseline checkpointed before the architecture was a field: its type's."""
+        if isinstance(data, dict) and "architecture" not in data and "instance_type" in data:
+            return {**data, "architecture": cpu_architecture(str(data["instance_type"]))}
+        return data
+
+    @model_validator(mode="after")
+    def _architecture_suits_the_type(self) -> HostSpec:
+        if self.architecture != cpu_architecture(self.instance_type):
+            raise ValueError(f"{self.instance_type} does not run {self.architecture} images")
+        return self
 
 
 class ServerBaseline(_Decision):

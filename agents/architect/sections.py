@@ -128,7 +128,14 @@ def autoscaling(ctx: RoleContext) -> list[ScalingRule]:
                 limits="-",
             )
         ]
-    limits = f"{k8s.replicas}-{k8s.max_replicas} pods (HorizontalPodAutoscaler)"
+    stack = ctx.automation.stack if ctx.automation is not None else None
+    cluster = stack.cluster if stack is not None else None
+    source = (
+        "metrics-server, an EKS add-on of this stack"
+        if cluster is not None and "metrics-server" in cluster.addons
+        else "metrics-server, a prerequisite in the cluster"
+    )
+    limits = f"{k8s.replicas}-{k8s.max_replicas} pods (HorizontalPodAutoscaler; CPU from {source})"
     return [
         ScalingRule(
             metric="CPU", scale_up=">70% for 5 min", scale_down="<30% for 10 min", limits=limits

@@ -29,6 +29,7 @@ from opsteam.domain.decisions._core import (
     Slo,
     StoragePlan,
     Subnet,
+    TlsPolicy,
     WatchTarget,
 )
 from opsteam.domain.decisions.iac import (
@@ -111,6 +112,7 @@ __all__ = [
     "Subnet",
     "SubnetSpec",
     "TerraformStack",
+    "TlsPolicy",
     "VpnSpec",
     "WatchTarget",
 ]

@@ -54,6 +54,7 @@ __all__ = [
     "Slo",
     "StoragePlan",
     "Subnet",
+    "TlsPolicy",
     "WatchTarget",
 ]
 
@@ -199,6 +200,15 @@ class DnsRecord(_Decision):
     ttl: int = Field(ge=30)
 
 
+# The listener TLS policies the network engineer chooses from, and the TLS versions each
+# accepts (newest first): the plans state what the chosen one accepts, never a fixed text.
+TlsPolicy = Literal["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]
+TLS_VERSIONS: dict[str, tuple[str, ...]] = {
+    "ELBSecurityPolicy-TLS13-1-2-2021-06": ("1.3", "1.2"),
+    "ELBSecurityPolicy-TLS13-1-3-2021-06": ("1.3",),
+}
+
+
 class LoadBalancer(_Decision):
     """TLS ends here; targets get plain HTTP on ``target_port``: the workload's own port on
     hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``)."""
@@ -207,7 +217,7 @@ class LoadBalancer(_Decision):
     scheme: Literal["internet-facing", "internal"]
     listener_port: int
     target_port: int
-    tls_policy: str
+    tls_policy: TlsPolicy
     certificate: str
     health_check_path: str
     app_port: int = 0  # where the workload listens (0: same as target_port)
@@ -217,6 +227,15 @@ class LoadBalancer(_Decision):
     @property
     def backend_port(self) -> int:
         return self.app_port or self.target_port
+
+    @property
+    def tls_versions(self) -> tuple[str, ...]:
+        """The TLS versions the listener accepts, newest first."""
+        return TLS_VERSIONS[self.tls_policy]
+
+    @property
+    def min_tls(self) -> str:
+        return self.tls_versions[-1]
 
 
 class NetworkPlan(_Decision):

@@ -190,7 +190,10 @@ def test_scaling_thresholds_and_limits_by_environment(prices: PriceTable) -> Non
     plan, _, _ = _plan(prices, environment="staging")
     cpu = plan.autoscaling[0]
     assert (cpu.scale_up, cpu.scale_down) == (">70% for 5 min", "<30% for 10 min")
-    assert cpu.limits == "2-6 pods (HorizontalPodAutoscaler)"
+    # The cluster this design creates runs metrics-server as an add-on: the HPA reads it.
+    assert cpu.limits == (
+        "2-6 pods (HorizontalPodAutoscaler; CPU from metrics-server, an EKS add-on of this stack)"
+    )
     # A database-only design has no autoscaled compute, and the plan says so.
     data_only, _, _ = _plan(prices, design=make_design(components=["database", "monitoring"]))
     assert [r.metric for r in data_only.autoscaling] == ["Not applicable"]

@@ -6,6 +6,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 
 import hcl2
+import pytest
 import yaml
 
 from opsteam.agents.automation import role as automation
@@ -132,9 +133,18 @@ def test_moving_a_name_takes_the_existing_record_over_and_keeps_the_old_value() 
     assert "list-resource-record-sets" in " ".join(ctx.design.rollback_plan)
 
 
-def test_tls_13_only_when_the_request_demands_it() -> None:
-    enforced, _ = _doc({"description": "A web API; enforce TLS 1.3 for every client."})
-    default, _ = _doc({"description": "A web API behind a load balancer."})
-    assert enforced.load_balancer is not None and default.load_balancer is not None
-    assert enforced.load_balancer.tls_policy == network.TLS13_ONLY_POLICY
-    assert default.load_balancer.tls_policy == network.TLS_POLICY  # 1.2 clients still served
+@pytest.mark.parametrize(
+    ("said", "only"),
+    [
+        ("A web API; TLS 1.3 only for every client.", True),
+        ("A web API; require a minimum of TLS 1.3.", True),
+        ("A web API; disable TLS 1.2 on the listener.", True),
+        ("A web API; enforce TLS 1.3 for every client.", False),  # 1.3 offered, 1.2 kept
+        ("A web API behind a load balancer.", False),
+    ],
+)
+def test_tls_13_only_when_the_request_asks_for_it(said: str, only: bool) -> None:
+    plan, _ = _doc({"description": said})
+    assert plan.load_balancer is not None
+    wanted = network.TLS13_ONLY_POLICY if only else network.TLS_POLICY
+    assert plan.load_balancer.tls_policy == wanted  # 1.2 clients served unless asked

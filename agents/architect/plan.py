@@ -279,7 +279,9 @@ def assemble(
         backups=sections.backups(ctx),
         recovery_steps=sections.recovery_steps(request, ctx),
         rollback_plan=sections.rollback(request, ctx),
-        security=sections.security(request, design, cloud),
+        security=sections.security(
+            request, design, cloud, ctx.network.load_balancer if ctx.network else None
+        ),
         compliance=sections.compliance(request, design, cloud.label),
         tooling=_tooling(ctx),
         roadmap=phases,

@@ -14,7 +14,7 @@ from opsteam.agents.architect.prices import CloudPrices
 from opsteam.agents.architect.role import REAPPLY_PREVIOUS
 from opsteam.agents.architect.schedule import deadline, schedule
 from opsteam.agents.base import RoleContext
-from opsteam.domain.decisions import ArchitectDesign
+from opsteam.domain.decisions import ArchitectDesign, LoadBalancer
 from opsteam.domain.decisions.plan import (
     BackupItem,
     CurrentStateRow,
@@ -129,7 +129,14 @@ def autoscaling(ctx: RoleContext) -> list[ScalingRule]:
                 limits="-",
             )
         ]
-    limits = f"{k8s.replicas}-{k8s.max_replicas} pods (HorizontalPodAutoscaler)"
+    stack = ctx.automation.stack if ctx.automation is not None else None
+    cluster = stack.cluster if stack is not None else None
+    source = (
+        "metrics-server, an EKS add-on of this stack"
+        if cluster is not None and "metrics-server" in cluster.addons
+        else "metrics-server, a prerequisite in the cluster"
+    )
+    limits = f"{k8s.replicas}-{k8s.max_replicas} pods (HorizontalPodAutoscaler; CPU from {source})"
     return [
         ScalingRule(
             metric="CPU", scale_up=">70% for 5 min", scale_down="<30% for 10 min", limits=limits
@@ -236,10 +243,24 @@ def recovery_steps(request: ChangeRequest, ctx: RoleContext) -> list[str]:
     return steps
 
 
+def in_transit(lb: LoadBalancer | None) -> str:
+    """Encryption in transit as the network engineer's listener policy decided it."""
+    if lb is None:
+        return "TLS 1.3 (minimum TLS 1.2)"
+    if len(lb.tls_versions) == 1:
+        return (
+            f"TLS {lb.min_tls} only at the load balancer ({lb.tls_policy}): "
+            "TLS 1.2 clients fail the handshake"
+        )
+    versions = " and ".join(lb.tls_versions)
+    return f"TLS {versions} at the load balancer ({lb.tls_policy}; minimum TLS {lb.min_tls})"
+
+
 def security(
     request: ChangeRequest,
     design: ArchitectDesign,
     cloud: CloudPrices,
+    lb: LoadBalancer | None = None,
 ) -> list[Requirement]:
     s = cloud.services
     reqs = [
@@ -247,7 +268,7 @@ def security(
             name="Encryption at rest",
             detail=f"{s.kms} keys for disks, databases, backups and objects",
         ),
-        Requirement(name="Encryption in transit", detail="TLS 1.3 (minimum TLS 1.2)"),
+        Requirement(name="Encryption in transit", detail=in_transit(lb)),
         Requirement(
             name="Network isolation",
             detail="Private subnets for compute and data; no public database access",

@@ -27,6 +27,10 @@ NODE_TYPES: dict[Size, str] = {
     Size.LARGE: "m6i.xlarge",
     Size.XLARGE: "m6i.2xlarge",
 }
+# The add-ons a created cluster gets: the VPC CNI with its network-policy agent on (else the
+# NetworkPolicies enforce nothing), kube-state-metrics (the deployment alerts) and
+# metrics-server (the HorizontalPodAutoscaler's CPU; EKS ships none).
+ADDONS = ("vpc-cni", "kube-state-metrics", "metrics-server")
 NODES: dict[Environment, tuple[int, int]] = {
     Environment.DEV: (1, 2),
     Environment.STAGING: (2, 4),
@@ -76,6 +80,7 @@ def cluster(request: ChangeRequest, ctx: RoleContext, prefix: str) -> ClusterSpe
         max_nodes=high,
         security_group=CREATED_SG,
         autoscaling_groups=CREATED_ASG,
+        addons=list(ADDONS),
     )
 
 

@@ -33,6 +33,7 @@ from opsteam.domain.decisions import (
     SubnetSpec,
     TerraformStack,
 )
+from opsteam.domain.decisions.compute import Architecture
 from opsteam.domain.models import Artifact, ChangeRequest, Engine, Environment
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -218,20 +219,26 @@ def hosts(ctx: RoleContext) -> list[HostInstance]:
             os=h.os,
             instance_type=h.instance_type,
             count=h.count,
+            architecture=h.architecture,
         )
         for h in ctx.servers.hosts
         if h.count > 0
     ]
 
 
-def ami_filter(os_name: str) -> tuple[str, str]:
-    """(owner, name pattern) for the AMI data source from the baseline's OS string."""
-    lowered = os_name.lower()
+# How each publisher spells an architecture in its image names.
+_DEB_ARCH: dict[Architecture, str] = {"x86_64": "amd64", "arm64": "arm64"}
+
+
+def ami_filter(os_name: str, architecture: Architecture) -> tuple[str, str]:
+    """(owner, name pattern) for the AMI data source from the baseline's OS string, for the
+    CPU architecture the baseline decided with the instance type."""
+    lowered, deb = os_name.lower(), _DEB_ARCH[architecture]
     if "debian" in lowered:
-        return "136693071363", "debian-12-arm64-*"
+        return "136693071363", f"debian-12-{deb}-*"
     if "amazon" in lowered:
-        return "137112412989", "al2023-ami-2023*-arm64"
-    return "099720109477", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*"
+        return "137112412989", f"al2023-ami-2023*-{architecture}"
+    return "099720109477", f"ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{deb}-server-*"
 
 
 LOG_RETENTION_DAYS = 365
@@ -347,7 +354,7 @@ def stack(
         host_sgs=worn,
         hosts_default_sg=not all(worn.values()),
         hosts=machines,
-        ami={h.ident: ami_filter(h.os) for h in machines},
+        ami={h.ident: ami_filter(h.os, h.architecture) for h in machines},
         db_instances=list(range(1 + db.read_replicas)) if db else [],
         replica_regions=list(db.replica_regions) if db else [],
         buckets=buckets(request, ctx),

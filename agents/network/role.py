@@ -29,6 +29,7 @@ from opsteam.domain.decisions import (
     LoadBalancer,
     NetworkPlan,
     Subnet,
+    TlsPolicy,
 )
 from opsteam.domain.models import (
     Artifact,
@@ -45,13 +46,18 @@ ROLE: RoleSlug = "network-engineer"
 # What a Modify changes at the edge: the load balancer's listeners and the records that point at it.
 _EDGE = (Component.LOAD_BALANCER, Component.DNS, Component.NETWORK)
 
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 (forward secrecy)
-TLS13_ONLY_POLICY = "ELBSecurityPolicy-TLS13-1-3-2021-06"  # when the request asks for 1.3 only
+TLS_POLICY: TlsPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2
+TLS13_ONLY_POLICY: TlsPolicy = "ELBSecurityPolicy-TLS13-1-3-2021-06"  # asked for 1.3 only
+# Only words that drop TLS 1.2 ask for 1.3 only ("TLS 1.3 only", "minimum TLS 1.3", "disable
+# TLS 1.2"); "enforce TLS 1.3" is met by a policy that offers 1.3 and keeps 1.2 clients.
+_TLS = r"\btls\s*(?:v|version\s*)?"
 _TLS13_ONLY = re.compile(
-    r"\b(?:enforce|require|only|minimum|min)\b[^.]{0,30}\btls\s*(?:v|version\s*)?1\.3\b"
-    r"|\btls\s*(?:v|version\s*)?1\.3\s*(?:only|minimum)\b",
+    rf"\b(?:only|minimum|min|at\s+least)\b[^.]{{0,30}}{_TLS}1\.3\b"
+    rf"|{_TLS}1\.3[\s-]*(?:only|minimum|or\s+(?:later|higher|above))\b"
+    rf"|\b(?:no|disable|drop|reject|refuse|block)\s+{_TLS}1\.[0-2]\b",
     re.IGNORECASE,
 )
+_TLS13_NAMED = re.compile(rf"{_TLS}1\.3\b", re.IGNORECASE)
 DEFAULT_HEALTH_PATH = "/healthz"
 Scheme = Literal["internet-facing", "internal"]
 DNS_TTL: dict[Environment, int] = {
@@ -128,10 +134,26 @@ def private_zone(request: ChangeRequest) -> str:
     return f"{request.service_name}.{request.environment.value}.internal"
 
 
-def tls_policy(request: ChangeRequest) -> str:
-    """TLS 1.3 only when the request demands it (older clients fail); else 1.3 and 1.2."""
+def tls_policy(request: ChangeRequest) -> TlsPolicy:
+    """TLS 1.3 only when the request asks for it (TLS 1.2 clients fail); else 1.3 and 1.2."""
     said = f"{request.request}. {request.description}"
     return TLS13_ONLY_POLICY if _TLS13_ONLY.search(said) else TLS_POLICY
+
+
+def _tls_note(request: ChangeRequest, facts: Facts) -> list[str]:
+    """What the decided TLS policy means for the clients, when the request names TLS 1.3."""
+    said = f"{request.request}. {request.description}"
+    if not facts.has_lb or not _TLS13_NAMED.search(said):
+        return []
+    if tls_policy(request) == TLS13_ONLY_POLICY:
+        return [
+            "TLS 1.3 only, as asked: clients limited to TLS 1.2 (older SDKs and JVMs, partner "
+            "integrations) fail the handshake. Inventory the clients or stage the rollout first."
+        ]
+    return [
+        "TLS 1.3 is offered and preferred; TLS 1.2 stays accepted so current clients keep "
+        "working. Ask for TLS 1.3 only to drop TLS 1.2 (its clients then fail)."
+    ]
 
 
 def _load_balancer(request: ChangeRequest, facts: Facts) -> LoadBalancer | None:
@@ -250,7 +272,7 @@ def _notes(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> list[str]:
         )
     if facts.has("vpn") and facts.peer_cidr is None:
         notes.append("VPN peer CIDR unknown: the requester must supply the on-premises range.")
-    return notes
+    return notes + _tls_note(request, facts)
 
 
 def existing_vpc(request: ChangeRequest, peer: str | None) -> IPv4Network | None:

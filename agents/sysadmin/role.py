@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 from opsteam.agents.base import RoleContext
 from opsteam.domain import naming
 from opsteam.domain.decisions import HostSpec, ServerBaseline
+from opsteam.domain.decisions.compute import cpu_architecture
 from opsteam.domain.models import Artifact, ChangeRequest, ChangeType, Environment, Size
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -103,25 +104,35 @@ def host_count(request: ChangeRequest, ctx: RoleContext) -> int:
     return min(count, MAX_HOSTS)
 
 
+def _host(name: str, purpose: str, instance_type: str, count: int) -> HostSpec:
+    """A host and the CPU architecture of its type, decided together (the AMI follows it)."""
+    return HostSpec(
+        name=name,
+        purpose=purpose,
+        os=OS_IMAGE,
+        instance_type=instance_type,
+        architecture=cpu_architecture(instance_type),
+        count=count,
+    )
+
+
 def _hosts(request: ChangeRequest, ctx: RoleContext) -> list[HostSpec]:
     prefix = naming.resource_prefix(request)
     hosts = [
-        HostSpec(
-            name=f"{prefix}-app",
-            purpose=f"{request.service_name} application hosts",
-            os=OS_IMAGE,
-            instance_type=INSTANCE_TYPES[request.size],
-            count=host_count(request, ctx),
+        _host(
+            f"{prefix}-app",
+            f"{request.service_name} application hosts",
+            INSTANCE_TYPES[request.size],
+            host_count(request, ctx),
         )
     ]
     if _vpn_peer(request, ctx) is None:
         hosts.append(
-            HostSpec(
-                name=f"{prefix}-bastion",
-                purpose="SSH jump host, reached only through SSM Session Manager",
-                os=OS_IMAGE,
-                instance_type=BASTION_TYPE,
-                count=1,
+            _host(
+                f"{prefix}-bastion",
+                "SSH jump host, reached only through SSM Session Manager",
+                BASTION_TYPE,
+                1,
             )
         )
     return hosts

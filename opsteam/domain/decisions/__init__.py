@@ -32,6 +32,7 @@ from opsteam.domain.decisions._core import (
     Slo,
     StoragePlan,
     Subnet,
+    TlsPolicy,
     WatchTarget,
 )
 from opsteam.domain.decisions.iac import (
@@ -117,6 +118,7 @@ __all__ = [
     "Subnet",
     "SubnetSpec",
     "TerraformStack",
+    "TlsPolicy",
     "VpnSpec",
     "WatchTarget",
 ]

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from opsteam.domain.decisions.compute import Architecture, cpu_architecture
 from opsteam.domain.decisions.iac import (
     AnsiblePlaybook,
     BucketPlan,
@@ -55,6 +56,7 @@ __all__ = [
     "Slo",
     "StoragePlan",
     "Subnet",
+    "TlsPolicy",
     "WatchTarget",
 ]
 
@@ -147,6 +149,22 @@ class HostSpec(_Decision):
     os: str
     instance_type: str
     count: int = Field(ge=0)
+    # Decided with the instance type: the image the host boots must be built for it.
+    architecture: Architecture
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_the_architecture(cls, data: Any) -> Any:
+        """A baseline checkpointed before the architecture was a field: its type's."""
+        if isinstance(data, dict) and "architecture" not in data and "instance_type" in data:
+            return {**data, "architecture": cpu_architecture(str(data["instance_type"]))}
+        return data
+
+    @model_validator(mode="after")
+    def _architecture_suits_the_type(self) -> HostSpec:
+        if self.architecture != cpu_architecture(self.instance_type):
+            raise ValueError(f"{self.instance_type} does not run {self.architecture} images")
+        return self
 
 
 class ServerBaseline(_Decision):
@@ -197,6 +215,15 @@ ISSUER_FOR_SCHEME: dict[str, CertificateIssuer] = {
 }
 
 
+# The listener TLS policies the network engineer chooses from, and the TLS versions each
+# accepts (newest first): the plans state what the chosen one accepts, never a fixed text.
+TlsPolicy = Literal["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]
+TLS_VERSIONS: dict[str, tuple[str, ...]] = {
+    "ELBSecurityPolicy-TLS13-1-2-2021-06": ("1.3", "1.2"),
+    "ELBSecurityPolicy-TLS13-1-3-2021-06": ("1.3",),
+}
+
+
 class LoadBalancer(_Decision):
     """TLS ends here; targets get plain HTTP on ``target_port``: the workload's own port on
     hosts, or the Service's NodePort on the Kubernetes nodes (which forward to ``app_port``).
@@ -206,7 +233,7 @@ class LoadBalancer(_Decision):
     scheme: Literal["internet-facing", "internal"]
     listener_port: int
     target_port: int
-    tls_policy: str
+    tls_policy: TlsPolicy
     certificate: str
     health_check_path: str
     app_port: int = 0  # where the workload listens (0: same as target_port)
@@ -239,6 +266,15 @@ class LoadBalancer(_Decision):
     @property
     def backend_port(self) -> int:
         return self.app_port or self.target_port
+
+    @property
+    def tls_versions(self) -> tuple[str, ...]:
+        """The TLS versions the listener accepts, newest first."""
+        return TLS_VERSIONS[self.tls_policy]
+
+    @property
+    def min_tls(self) -> str:
+        return self.tls_versions[-1]
 
 
 MonitoringRoute = Literal["in-vpc", "peering", "transit-gateway"]

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsteam.domain.decisions.compute import Architecture
 from opsteam.domain.decisions.wiring import (
     ClusterSpec,
     StackOutput,
@@ -106,6 +107,7 @@ class HostInstance(_Model):
     os: str
     instance_type: str
     count: int
+    architecture: Architecture  # the server baseline's, decided with the instance type
 
 
 class PartnerRule(_Model):

@@ -97,6 +97,10 @@ class ClusterSpec(_Model):
     security_group: str  # HCL expression of the security group every node wears
     # HCL: the node group's one autoscaling group (created), or a list variable (existing).
     autoscaling_groups: str
+    # EKS add-ons the stack manages on a cluster it creates (an existing cluster's are its
+    # prerequisites): "vpc-cni" (NetworkPolicy enforcement on), "kube-state-metrics",
+    # "metrics-server" (what the HorizontalPodAutoscaler reads).
+    addons: list[str] = Field(default_factory=list)
 
 
 class CloudWatchReader(_Model):

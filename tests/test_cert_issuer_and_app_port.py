@@ -168,7 +168,7 @@ def test_the_issuer_must_suit_the_scheme() -> None:
         "name": "x-alb",
         "listener_port": 443,
         "target_port": 8080,
-        "tls_policy": "p",
+        "tls_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "certificate": "x.dev.internal",
         "health_check_path": "/healthz",
     }

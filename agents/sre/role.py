@@ -9,7 +9,6 @@ decisions, and an honest production-readiness checklist. ``render`` writes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from opsteam.agents.base import RoleContext
@@ -17,8 +16,34 @@ from opsteam.agents.sre import exporters, procedures, removal, routing, scrape, 
 from opsteam.agents.sre.alerts import checks as alert_checks
 from opsteam.agents.sre.checks import Target
 from opsteam.agents.sre.dashboard import dashboard
+
+# Re-exported: callers and tests read the bundle paths from the role.
+from opsteam.agents.sre.paths import (
+    ALERTMANAGER_PATH as ALERTMANAGER_PATH,
+)
+from opsteam.agents.sre.paths import (
+    DASHBOARD_PATH as DASHBOARD_PATH,
+)
+from opsteam.agents.sre.paths import (
+    PLAN_PATH as PLAN_PATH,
+)
+from opsteam.agents.sre.paths import (
+    READINESS_PATH as READINESS_PATH,
+)
+from opsteam.agents.sre.paths import (
+    RULES_PATH as RULES_PATH,
+)
+from opsteam.agents.sre.paths import (
+    RUNBOOK_PATH as RUNBOOK_PATH,
+)
+from opsteam.agents.sre.paths import (
+    SCRAPE_PATH as SCRAPE_PATH,
+)
+from opsteam.agents.sre.paths import (
+    TESTS_PATH as TESTS_PATH,
+)
+from opsteam.agents.sre.readiness import readiness
 from opsteam.domain.decisions import (
-    AlertRule,
     EscalationRow,
     ExporterSettings,
     ReliabilityPlan,
@@ -31,7 +56,6 @@ from opsteam.domain.models import (
     ArtifactKind,
     ChangeRequest,
     Environment,
-    GateCheck,
 )
 from opsteam.domain.naming import (
     ALERTMANAGER_ADDRESS,
@@ -45,14 +69,7 @@ from opsteam.domain.severity import RESPONSE_TIME, HandbookLevel, incident_sever
 from opsteam.prompts import render as render_template
 
 ROLE: RoleSlug = "site-reliability-engineer"
-RULES_PATH = "monitoring/alerts.rules.yml"
-TESTS_PATH = "monitoring/alerts.test.yml"
-SCRAPE_PATH = "monitoring/prometheus.yml"
-ALERTMANAGER_PATH = "monitoring/alertmanager.yml"
-DASHBOARD_PATH = "monitoring/dashboard.json"
-RUNBOOK_PATH = "docs/runbook.md"
-READINESS_PATH = "docs/readiness.md"
-PLAN_PATH = "plan/infrastructure-plan.md"
+
 WINDOW_DAYS = 30
 AVAILABILITY: dict[Environment, float] = {Environment.STAGING: 99.5, Environment.DEV: 99.0}
 LATENCY: dict[Environment, float] = {
@@ -120,115 +137,6 @@ def slos(request: ChangeRequest, t: Target, objective: float) -> list[Slo]:
             )
         )
     return result
-
-
-def _evidence(ctx: RoleContext) -> Mapping[str, str]:
-    given = ctx.extra.get("readiness_evidence")
-    if not isinstance(given, Mapping):
-        return {}
-    return {str(k).strip().lower(): str(v) for k, v in given.items() if v}
-
-
-def _hardening(request: ChangeRequest, ctx: RoleContext, t: Target) -> tuple[bool, str]:
-    servers = ctx.servers
-    if servers is not None and servers.hardening:
-        return True, f"{len(servers.hardening)} hardening controls in servers/baseline.md"
-    if not t.hosts:
-        return True, "no servers in this design; host hardening not applicable"
-    return False, "servers are planned but no hardening baseline was produced"
-
-
-def _removal_known(request: ChangeRequest, alerts: list[AlertRule]) -> dict[str, tuple[bool, str]]:
-    """Readiness evidence for a Remove: the watch of the removal, not the removed service."""
-    svc, minutes = request.service_name, removal.window_minutes(request)
-    return {
-        "infrastructure provisioned": (
-            False,
-            "removal code prepared (decommission procedure), not yet applied "
-            "(applied after change approval)",
-        ),
-        "security hardening applied": (
-            True,
-            f"not applicable: nothing is created; access to {svc} is revoked by the "
-            "decommission procedure",
-        ),
-        "monitoring configured": (
-            True,
-            f"removal-watch dashboard {DASHBOARD_PATH}: targets up and traffic for {svc}",
-        ),
-        "alerts defined": (
-            bool(alerts),
-            f"{len(alerts)} removal-watch rules in {RULES_PATH} (P2, fire if {svc} is still "
-            f"up or serving {minutes} min into the removal); no SLO alerts for a removed service",
-        ),
-        "runbooks created": (
-            True,
-            f"{RUNBOOK_PATH}: removal-watch response and when to delete {svc}'s alert rules, "
-            "dashboard and on-call route",
-        ),
-        "dr tested": (False, "final snapshot not yet taken; restore path is the rollback"),
-    }
-
-
-def readiness(
-    request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
-) -> list[GateCheck]:
-    """The registry's production-readiness items, each with honest evidence."""
-    given = _evidence(ctx)
-    known = (
-        _removal_known(request, alerts)
-        if removal.is_removal(request)
-        else _service_known(request, ctx, t, alerts)
-    )
-    checks = []
-    for item in ctx.registry.gates.production_readiness:
-        key = item.strip().lower()
-        if key in given:
-            checks.append(GateCheck(item=item, passed=True, evidence=given[key]))
-            continue
-        passed, evidence = known.get(key, (False, "no evidence available; confirm manually"))
-        checks.append(GateCheck(item=item, passed=passed, evidence=evidence))
-    return checks
-
-
-def _monitoring(request: ChangeRequest, ctx: RoleContext) -> tuple[bool, str]:
-    """Configured only where a Prometheus will read the bundle's files: a cluster this change
-    creates runs none yet, so its alerts would be evaluated by nothing and reach nobody."""
-    wired = (
-        f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
-        f"(namespace {namespace(request)})"
-    )
-    stack = ctx.automation.stack if ctx.automation is not None else None
-    cluster = stack.cluster if stack is not None else None
-    if cluster is None or not cluster.created:
-        return True, wired
-    return False, (
-        f"the new cluster {cluster.name} runs no Prometheus or Alertmanager yet: install them "
-        f"(e.g. kube-prometheus-stack) in its monitoring namespace and load {SCRAPE_PATH}, "
-        f"{RULES_PATH} and {ALERTMANAGER_PATH}; until then no alert is evaluated or sent"
-    )
-
-
-def _service_known(
-    request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
-) -> dict[str, tuple[bool, str]]:
-    hardened, hardening_evidence = _hardening(request, ctx, t)
-    counts = ", ".join(f"{s}: {sum(a.severity == s for a in alerts)}" for s in HandbookLevel)
-    return {
-        "infrastructure provisioned": (
-            False,
-            "infrastructure code prepared, not yet applied "
-            "(applied after production-change approval)",
-        ),
-        "security hardening applied": (hardened, hardening_evidence),
-        "monitoring configured": _monitoring(request, ctx),
-        "alerts defined": (bool(alerts), f"{len(alerts)} rules in {RULES_PATH} ({counts})"),
-        "runbooks created": (
-            True,
-            f"{RUNBOOK_PATH}: response for {len(alerts)} alerts, rollback, restore, escalation",
-        ),
-        "dr tested": (False, "restore drill scheduled, not yet run"),
-    }
 
 
 def _watch(t: Target) -> WatchTarget:

@@ -2,7 +2,8 @@
 
 SQLite under the data home by default, Postgres by URL (``$OPSTEAM_DATABASE_URL``). The
 schema is owned by the Alembic migrations in :mod:`opsteam.migrations`, applied on open; a
-store already at the packaged head costs one query to open, and Alembic is never loaded.
+store already at the packaged head costs one query the first time a process opens it (none
+after), and Alembic is never loaded.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ def oidc_input(found: CloudWatchReader) -> TfVariable:
             "CloudWatch read-only role)."
         ),
         example=(
-            '"arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/'
+            # The monitoring cluster's region, whichever it is: no region is named here.
+            '"arn:aws:iam::123456789012:oidc-provider/oidc.eks.<region>.amazonaws.com/id/'
             'EXAMPLED539D4633E53DE1B716D3041E"'
         ),
         checks=[

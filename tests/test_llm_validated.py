@@ -34,3 +34,16 @@ def test_model_decisions_render_a_bundle_that_validates(
     assert state.data.database.retention_days == 35  # the model's, checked and rendered
     assert result.model is not None and {r.decided_by for r in result.model.roles} == {"model"}
     model.assert_all_used()
+
+
+def test_the_model_never_sees_or_sets_the_facts_other_files_are_wired_to() -> None:
+    """The app port (rules, listeners, the app_port variable, and whether it was assumed),
+    the exporters' path and the exporter's IAM role are the playbook's: a proposal cannot
+    carry them, so the draft's values are what the bundle uses."""
+    from opsteam.agents.llm.checks import editable
+    from opsteam.domain.decisions import AutomationPlan, NetworkPlan
+
+    network = set(editable(NetworkPlan).model_fields)
+    assert not {"app_port", "app_port_assumed", "assumptions", "monitoring"} & network
+    assert "subnets" in network  # the rest stays the model's to propose
+    assert "cloudwatch_reader" not in editable(AutomationPlan).model_fields

@@ -44,6 +44,7 @@ LOCKED: dict[str, tuple[str, ...]] = {
         "change",
         "removals",
         "owner_state",
+        "cloudwatch_reader",
     ),
     "ReliabilityPlan": (
         "readiness",
@@ -57,8 +58,16 @@ LOCKED: dict[str, tuple[str, ...]] = {
         "dashboard",
         "dashboards",
     ),
-    # The exporters' path is tied to the data rules and the Terraform input that admit it.
-    "NetworkPlan": ("existing_vpc", "vpn", "monitoring"),
+    # The exporters' path is tied to the data rules and the Terraform input that admit it;
+    # the app port to the rules, listeners and variable that use it (and whether it was assumed).
+    "NetworkPlan": (
+        "existing_vpc",
+        "vpn",
+        "monitoring",
+        "app_port",
+        "app_port_assumed",
+        "assumptions",
+    ),
     "ServerBaseline": ("decommissioned",),
 }
 MAX_HOSTS = 50

@@ -157,7 +157,9 @@ def review_lines(review: ChangeReview) -> list[str]:
     else:
         for label, items in (
             ("create", res.created),
-            ("change", res.changed),
+            # Read, not rewritten: the new resources attach to them (listeners to a load
+            # balancer, a snapshot of a database), which is how a Modify changes them.
+            ("attach to existing", res.changed),
             ("remove", res.removed),
         ):
             if items:

@@ -109,7 +109,9 @@ def test_a_modify_names_the_existing_infrastructure_it_changes(team: Opsteam) ->
     assert [p.id for p in result.pending] == ["production-change"]
     assert result.review is not None
     assert result.review.resources.changed == ["aws_lb.existing"]
-    assert any(line.startswith("  change 1: aws_lb") for line in result.review.lines)
+    # Said as what it is: the code reads the load balancer and attaches listeners to it.
+    assert any(line.startswith("  attach to existing 1: aws_lb") for line in result.review.lines)
+    assert not any(line.startswith("  change ") for line in result.review.lines)
 
 
 def test_task_and_mcp_carry_the_same_review(team: Opsteam) -> None:

@@ -28,23 +28,11 @@ from tests.fakes import ParseOnlyVerifier
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-INTERNAL = {
-    "request": "Internal admin API",
-    "type": "New",
-    "component": "Load Balancer",
-    "description": "An internal admin API for the back office, reachable only from inside "
-    "the VPC behind an internal load balancer with TLS. Health check /healthz.",
-    "justification": "Back office tooling.",
-    "timeline": "next month",
-    "impact": "Internal users only.",
-    "requester": "Back office team",
-    "environment": "dev",
-    "service": "admin-api",
-}
 
 
 def request_of(**fields: Any) -> ChangeRequest:
-    return ChangeRequest.model_validate({**INTERNAL, **fields})
+    """The shipped internal-service example (a private name, no port named), as changed."""
+    return example("internal-admin-api.yaml", **fields)
 
 
 def example(name: str, **changes: Any) -> ChangeRequest:

@@ -93,24 +93,31 @@ _PRIVATE_ASN = (
 )
 
 
+def _asn_variable(
+    name: str, description: str, default: int, condition: str, rule: str
+) -> TfVariable:
+    """A BGP ASN input with a default, checked by ``condition`` (``rule`` says what it wants)."""
+    return TfVariable(
+        name=name,
+        type="number",
+        description=description,
+        example=str(default),
+        default=str(default),
+        checks=[VariableCheck(condition=condition, message=f"The {name} value must be {rule}")],
+    )
+
+
 def gateway_variables(vpn: VpnSpec) -> list[TfVariable]:
     """The gateway's own ASN (a BGP design may have one reserved), and in a VPC that exists,
     the gateway it may already have: a VPC takes one virtual private gateway."""
     found = [
-        TfVariable(
-            name="vpn_amazon_side_asn",
-            type="number",
-            description="BGP ASN of the AWS side of a virtual private gateway this module "
-            "creates (a private ASN; take the one your BGP design reserves).",
-            example=str(AMAZON_SIDE_ASN),
-            default=str(AMAZON_SIDE_ASN),
-            checks=[
-                VariableCheck(
-                    condition=_PRIVATE_ASN,
-                    message="The vpn_amazon_side_asn value must be a private ASN: 64512-65534 "
-                    "or 4200000000-4294967294.",
-                )
-            ],
+        _asn_variable(
+            "vpn_amazon_side_asn",
+            "BGP ASN of the AWS side of a virtual private gateway this module creates (a "
+            "private ASN; take the one your BGP design reserves).",
+            AMAZON_SIDE_ASN,
+            _PRIVATE_ASN,
+            "a private ASN: 64512-65534 or 4200000000-4294967294.",
         )
     ]
     if vpn.existing_vpc:
@@ -156,23 +163,17 @@ def variables(vpn: VpnSpec) -> list[TfVariable]:
                 ),
             ],
         ),
-        TfVariable(
-            name="vpn_bgp_asn",
-            type="number",
-            description="BGP ASN of the partner's customer gateway; AWS requires one even for "
-            "static routing (default: a private ASN).",
-            example=str(DEFAULT_BGP_ASN),
-            default=str(DEFAULT_BGP_ASN),
-            checks=[
-                VariableCheck(
-                    condition="var.vpn_bgp_asn >= 1 && var.vpn_bgp_asn <= 2147483647 && "
-                    "floor(var.vpn_bgp_asn) == var.vpn_bgp_asn && "
-                    f"!contains([{_RESERVED_ASNS}], var.vpn_bgp_asn)",
-                    message="The vpn_bgp_asn value must be a whole number from 1 to 2147483647, "
-                    f"other than the ASNs AWS reserves ({_RESERVED_ASNS}); the customer "
-                    "gateway also checks it differs from the AWS side's.",
-                )
-            ],
+        _asn_variable(
+            "vpn_bgp_asn",
+            "BGP ASN of the partner's customer gateway; AWS requires one even for static "
+            "routing (default: a private ASN).",
+            DEFAULT_BGP_ASN,
+            "var.vpn_bgp_asn >= 1 && var.vpn_bgp_asn <= 2147483647 && "
+            "floor(var.vpn_bgp_asn) == var.vpn_bgp_asn && "
+            f"!contains([{_RESERVED_ASNS}], var.vpn_bgp_asn)",
+            f"a whole number from 1 to 2147483647, other than the ASNs AWS reserves "
+            f"({_RESERVED_ASNS}); the customer gateway also checks it differs from the AWS "
+            "side's.",
         ),
     ]
     found += gateway_variables(vpn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
 from typing import Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -56,7 +57,10 @@ PLAN_NODE = "plan"
 DOWNSTREAM = (*SLOTS, "notifications")
 
 
+@cache
 def _modules() -> dict[str, Any]:
+    """The role modules, imported when a role first works: a request resumed past its last
+    role (an approval of the production change) never imports them."""
     from opsteam.agents.automation import role as automation
     from opsteam.agents.dba import role as dba
     from opsteam.agents.network import role as network
@@ -64,6 +68,10 @@ def _modules() -> dict[str, Any]:
     from opsteam.agents.sysadmin import role as sysadmin
 
     return {m.ROLE: m for m in (sysadmin, network, dba, automation, sre)}
+
+
+def role_module(slug: str) -> Any:
+    return _modules()[slug]
 
 
 def role_context(
@@ -101,7 +109,6 @@ class Nodes:
         self.verifier = verifier
         self.renderer = renderer
         self.advisor = advisor
-        self.roles = _modules()
         # Roles added to the roster as data: their playbooks (None: cannot work here).
         self.added = playbooks(registry, advisor is not None)
         self.redactor = Redactor.for_registry(registry)
@@ -198,9 +205,8 @@ class Nodes:
         return {"review": outcome}
 
     def role(self, slug: str) -> Node:
-        module = self.roles[slug]
-
         def node(state: RequestState) -> Update:
+            module = role_module(slug)
             findings = routing.failures(state.validations.get(slug, []))
             attempt = state.fix_attempts.get(slug, 0) + (1 if findings else 0)
             ctx = role_context(state, self.registry, findings, attempt + 1)

@@ -33,6 +33,7 @@ from opsteam.graphs.request import (
     Update,
     Verifier,
     role_context,
+    role_module,
 )
 from opsteam.graphs.state import RequestState, lean
 from opsteam.tools.diagrams import DiagramRenderer
@@ -67,10 +68,10 @@ class _RoleNodes:
         specialists = [s for s in assigned if s in wanted and s != self.slug]
         request = state.current_request
         ctx = role_context(state, self.registry)  # in the team they decide in parallel
-        update: Update = {SLOTS[s]: self.nodes.roles[s].decide(request, ctx) for s in specialists}
+        update: Update = {SLOTS[s]: role_module(s).decide(request, ctx) for s in specialists}
         if AUTOMATION in wanted:
             decided = state.model_copy(update=update)
-            update[SLOTS[AUTOMATION]] = self.nodes.roles[AUTOMATION].decide(
+            update[SLOTS[AUTOMATION]] = role_module(AUTOMATION).decide(
                 request, role_context(decided, self.registry)
             )
         consulted = [s for s in (*specialists, AUTOMATION) if SLOTS.get(s) in update]

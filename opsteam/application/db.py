@@ -368,10 +368,11 @@ def record_request(
 
 def clear_view(target: StoreOrSession, thread_id: str) -> None:
     """A run starts on the request: its saved view no longer shows it (until it settles)."""
+    statement = update(RequestRow).where(RequestRow.thread_id == thread_id).values(view=None)
     with _transaction(target) as session:
-        session.execute(
-            update(RequestRow).where(RequestRow.thread_id == thread_id).values(view=None)
-        )
+        # No row object of this session is read after it (each caller opens its own), so
+        # nothing to synchronise: the default would compile an in-Python evaluator first.
+        session.execute(statement.execution_options(synchronize_session=False))
 
 
 def recent_requests(target: StoreOrSession, limit: int) -> list[RequestRow]:

@@ -17,6 +17,7 @@ from opsteam.application.service import current_user
 from opsteam.interfaces.chat.render import render
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.output import console, printable
+from opsteam.interfaces.startup import settled
 
 PROMPT = "you> "
 
@@ -90,4 +91,5 @@ def _reader(invocation: Invocation) -> Callable[[], str]:
 def run_chat(invocation: Invocation, resume: str | None) -> int:
     chat = TerminalChat(invocation)
     conversation = chat.open(resume)
+    settled()
     return chat.loop(conversation, _reader(invocation))

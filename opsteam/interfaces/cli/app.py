@@ -17,6 +17,7 @@ import typer
 
 from opsteam.interfaces.cli import evals, ops, people, prune, requests, show, tasks
 from opsteam.interfaces.cli.logs import configure_logging
+from opsteam.interfaces.startup import starting
 
 if TYPE_CHECKING:
     from opsteam.interfaces.output import Output
@@ -101,6 +102,7 @@ def _exit() -> Output:
 
 
 def main() -> None:
+    starting()
     configure_logging()
     sys.exit(_run_app(sys.argv[1:]))
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from opsteam.domain.errors import InputError
 from opsteam.interfaces.cli.logs import apply_settings
+from opsteam.interfaces.startup import settled
 
 if TYPE_CHECKING:
     from opsteam.application.service import Opsteam
@@ -71,6 +72,7 @@ class Invocation:
         """The request team, with step progress when a person watches the terminal."""
         from opsteam.application.service import Opsteam
 
+        settled()  # the heaviest import of any command is done
         return Opsteam(
             self.home,
             self.registry,

@@ -15,6 +15,7 @@ import typer
 from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, RegistryOpt
+from opsteam.interfaces.startup import settled
 
 
 class RoleChoice(StrEnum):
@@ -62,6 +63,7 @@ def serve(
         from opsteam.interfaces.api.app import create_app
 
         app = create_app(invocation.home, invocation.registry)
+        settled()
         invocation.output.help(
             f"opsteam serving on http://{host}:{port} (web chat at /, API docs at /docs)"
         )

@@ -20,6 +20,7 @@ from opsteam.interfaces.cli.errors import guarded
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, OutOpt, RegistryOpt
 from opsteam.interfaces.cli.strict import StrictOpt, strict_problems
+from opsteam.interfaces.startup import settled
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -119,6 +120,7 @@ def mcp(home: HomeOpt = None, registry: RegistryOpt = None) -> None:
             return Tasks(Opsteam(data_home, roster))
 
         server = build_server(roster, make_tasks)
+    settled()
     server.run("stdio")
 
 

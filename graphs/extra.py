@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from opsteam.agents.architect.assign import engaged_roles
 from opsteam.agents.generic import playbooks as found
 from opsteam.domain.errors import InputError
 from opsteam.domain.model_use import ModelUse
@@ -66,6 +65,8 @@ def refuse_unplayable(
     (an entry point's playbook, or a chat model); else one line naming it (exit 2)."""
     if not registry.extra_roles:
         return
+    from opsteam.agents.architect.assign import engaged_roles  # reads the request's words
+
     playable = found.playbooks(registry, with_model)
     for request in requests:
         slugs = [e.role for e in engaged_roles(request.text.lower(), registry)]

@@ -26,7 +26,6 @@ from opsteam.graphs import extra, routing
 from opsteam.graphs.feedback import read_feedback
 from opsteam.graphs.pause import ask, checkpoint_task, decision_record, rejection_summary
 from opsteam.graphs.state import RequestState, lean
-from opsteam.intake import scope_redirect
 from opsteam.tools.diagrams import DiagramRenderer
 
 Verifier = Callable[[Sequence[Artifact]], list[ValidationResult]]
@@ -122,6 +121,8 @@ class Nodes:
         return {"status": "running", "summary": f"Received: {state.request.request}"}
 
     def scope(self, state: RequestState) -> Update:
+        from opsteam.intake import scope_redirect  # the words of a new request only
+
         redirect = scope_redirect(state.request, self.registry)
         if redirect is None:
             return {}

@@ -24,7 +24,8 @@ from opsteam.domain.incidents import IncidentReport, incident_id
 from opsteam.domain.registry import load_registry
 from opsteam.graphs.incident import build_incident_graph
 from opsteam.graphs.state import IncidentCommand
-from opsteam.interfaces.cli.ops import register
+from opsteam.interfaces.cli import incidents as incident_cli
+from opsteam.interfaces.cli import ops as ops_cli
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 TITLE = "Primary database unreachable"
@@ -68,7 +69,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
 class Cli:
     def __init__(self, home: Path) -> None:
         self.app = typer.Typer()
-        register(self.app)
+        incident_cli.register(self.app)
+        ops_cli.register(self.app)
         self.home = home
         self.outputs: list[str] = []
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsteam.interfaces.cli import evals, ops, people, prune, requests, show, tasks
+from opsteam.interfaces.cli import evals, incidents, ops, people, prune, requests, show, tasks
 from opsteam.interfaces.cli.logs import configure_logging
 from opsteam.interfaces.startup import starting
 
@@ -30,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 requests.register(app)
+incidents.register(app)
 ops.register(app)
 evals.register(app)
 tasks.register(app)

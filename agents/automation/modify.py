@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from opsteam.agents.automation import imports as iac_imports
 from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.automation import wiring
@@ -30,7 +31,7 @@ from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import VPC_CIDR_VARIABLE
 from opsteam.domain import naming
 from opsteam.domain.decisions import DatabasePlan, ModifyChange, NetworkPlan, SecurityGroup
-from opsteam.domain.decisions.wiring import TfVariable
+from opsteam.domain.decisions.wiring import TfImport, TfVariable
 from opsteam.domain.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -78,12 +79,14 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
     owner = ctx.inputs.stack(found.prefix)
     refs, variables = iac_inputs.existing_refs(_wanted(found, ctx), owner.outputs if owner else ())
     env, region = found.env, found.region
+    imports = _imports(found, ctx) if owner is None else []
     variables = iac_inputs.unique(
         [
             *iac_inputs.base_variables(region, env),
             *variables,
             *_vpn_inputs(found),
             *_edge_inputs(found, ctx),
+            *iac_imports.variables(imports),
             *iac_inputs.app_port_inputs(
                 ctx.network.app_port if ctx.network else None, _uses_app_port(found)
             ),
@@ -95,11 +98,21 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
             "owner": iac_inputs.owner_backend(owner) if owner else None,
             "refs": refs,
             "variables": variables,
+            "imports": imports,
             "outputs": wiring.existing_database_targets(ctx.database, found.prefix)
             if found.snapshot
             else [],
         }
     )
+
+
+def _imports(found: ModifyChange, ctx: RoleContext) -> list[TfImport]:
+    """The existing load balancer's listeners the change takes over (never a stack's that
+    opsteam built: its own state manages them)."""
+    lb = ctx.network.load_balancer if ctx.network is not None else None
+    if found.scope != "edge" or lb is None:
+        return []
+    return iac_imports.listeners(found.listeners, lb)
 
 
 def _vpn_inputs(found: ModifyChange) -> list[TfVariable]:

@@ -17,6 +17,7 @@ from opsteam.domain.decisions.wiring import (
     StackOutput,
     StateBackend,
     TargetGroupSpec,
+    TfImport,
     TfVariable,
 )
 from opsteam.domain.registry import RoleSlug
@@ -207,6 +208,8 @@ class ModifyChange(_Model):
     variables: list[TfVariable] = Field(default_factory=list)
     snapshot: str | None = None
     listeners: list[str] = Field(default_factory=list)
+    # Existing objects the changed resources take over (imported, never created beside).
+    imports: list[TfImport] = Field(default_factory=list)
     certificate: str | None = None
     records: list[tuple[str, str]] = Field(default_factory=list)  # (identifier, name)
     vpn: VpnSpec | None = None

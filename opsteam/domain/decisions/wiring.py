@@ -20,6 +20,7 @@ __all__ = [
     "StackOutput",
     "StateBackend",
     "TargetGroupSpec",
+    "TfImport",
     "TfVariable",
     "VariableCheck",
 ]
@@ -57,6 +58,19 @@ class TfVariable(_Model):
     default: str | None = None  # an HCL value; None: the operator must supply it
     sensitive: bool = False
     checks: list[VariableCheck] = Field(default_factory=list)
+
+
+class TfImport(_Model):
+    """An existing object a Modify's resource takes over (Terraform >= 1.7 ``import`` block):
+    ``terraform plan`` shows it imported, then updated in place, instead of created beside it.
+
+    Its ID comes from ``variable``, a required input that may be set to null when the object
+    does not exist yet (then the resource is created).
+    """
+
+    to: str  # the resource address that takes it over
+    variable: str
+    what: str  # the existing object, in words
 
 
 class StackOutput(_Model):

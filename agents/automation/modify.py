@@ -30,7 +30,13 @@ from opsteam.agents.automation.terraform import (
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import VPC_CIDR_VARIABLE
 from opsteam.domain import naming
-from opsteam.domain.decisions import DatabasePlan, ModifyChange, NetworkPlan, SecurityGroup
+from opsteam.domain.decisions import (
+    ChangedRecord,
+    DatabasePlan,
+    ModifyChange,
+    NetworkPlan,
+    SecurityGroup,
+)
 from opsteam.domain.decisions.wiring import TfImport, TfVariable
 from opsteam.domain.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.domain.registry import RoleSlug
@@ -155,10 +161,17 @@ def _wanted(found: ModifyChange, ctx: RoleContext) -> list[tuple[str, str, str, 
              f"(the service on port {lb.target_port}).",
              '"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123"'),
         ]  # fmt: skip
-    if found.scope == "edge" and lb is not None and (found.records or not lb.private_ca):
+    zones = {r.zone for r in found.records}
+    if found.scope == "edge" and lb is not None and ("dns_zone_id" in zones or not lb.private_ca):
         wanted.append(
             ("dns_zone_id", "string", f"Route 53 hosted zone that holds {lb.certificate}.",
              '"Z0123456789ABCDEFGHIJ"'),
+        )  # fmt: skip
+    if found.scope == "edge" and "private_zone_id" in zones and ctx.network is not None:
+        wanted.append(
+            ("private_zone_id", "string", "Route 53 private hosted zone "
+             f"{ctx.network.private_zone} (attached to the VPC) that holds the internal names.",
+             '"Z0987654321ZYXWVUTSRQ"'),
         )  # fmt: skip
     if found.vpn is not None:
         wanted += [
@@ -233,7 +246,13 @@ def _edge_change(
     ids = [ident(f"dns_{d.name}", used) for d in network.dns_records]
     targets = dns_targets(network, groups, db)
     records = [
-        (i, d.name) for i, d, t in zip(ids, network.dns_records, targets, strict=True) if t == "lb"
+        ChangedRecord(
+            ident=i,
+            name=d.name,
+            zone="private_zone_id" if network.in_private_zone(d.name) else "dns_zone_id",
+        )
+        for i, d, t in zip(ids, network.dns_records, targets, strict=True)
+        if t == "lb"
     ]
     public = lb.scheme == "internet-facing"
     return ModifyChange.model_validate(

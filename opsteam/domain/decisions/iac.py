@@ -24,6 +24,7 @@ from opsteam.domain.registry import RoleSlug
 
 __all__ = [
     "AnsiblePlaybook",
+    "ChangedRecord",
     "ContainerResources",
     "EgressRule",
     "HostInstance",
@@ -192,6 +193,15 @@ class TerraformStack(_Model):
 Scope = Literal["data", "edge", "vpn", "rules"]
 
 
+class ChangedRecord(_Model):
+    """A DNS record a Modify points at the load balancer, and the zone that holds it: the
+    public zone the operator names, or the stack's private zone for an internal name."""
+
+    ident: str
+    name: str
+    zone: Literal["dns_zone_id", "private_zone_id"]  # the reference naming that zone
+
+
 class ModifyChange(_Model):
     """What the Terraform of one Modify request contains (changed resources only)."""
 
@@ -211,7 +221,7 @@ class ModifyChange(_Model):
     # Existing objects the changed resources take over (imported, never created beside).
     imports: list[TfImport] = Field(default_factory=list)
     certificate: str | None = None
-    records: list[tuple[str, str]] = Field(default_factory=list)  # (identifier, name)
+    records: list[ChangedRecord] = Field(default_factory=list)
     vpn: VpnSpec | None = None
     rules: list[tuple[str, SgRule]] = Field(default_factory=list)  # (group identifier, rule)
     existing_groups: list[tuple[str, str]] = Field(default_factory=list)  # (ident, name)

@@ -49,6 +49,8 @@ def test_a_created_cluster_answers_operators_only_from_the_admin_ranges(tmp_path
     assert 'endswith(c, "/0")' in condition and "cidrnetmask(c)" in condition
     assert f"{access.cidrs_variable} = [" in files["terraform/terraform.tfvars.example"]
     assert "/0" not in files["terraform/terraform.tfvars.example"].split(access.cidrs_variable)[1]
+    plan = files["plan/infrastructure-plan.md"]
+    assert f"API: private endpoint, public one only to {access.cidrs_variable}" in plan
 
 
 def test_a_created_cluster_installs_the_monitoring_its_alerts_need(tmp_path: Path) -> None:
@@ -106,5 +108,6 @@ def test_an_existing_cluster_keeps_its_monitoring_and_access_as_prerequisites(
     assert "hashicorp/helm" not in files["terraform/main.tf"]
     assert "admin_cidrs" not in _variables(files)
     assert "Prerequisites in the cluster" in files["terraform/kubernetes.tf"]
+    assert "API: private endpoint" not in files["plan/infrastructure-plan.md"]
     passed, evidence = _readiness(state, "monitoring configured")
     assert passed and "installs" not in evidence

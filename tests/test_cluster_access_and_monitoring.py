@@ -62,6 +62,8 @@ def test_a_created_cluster_installs_the_monitoring_its_alerts_need(tmp_path: Pat
     [release] = resources(terraform(files, "terraform/prometheus.tf"), "helm_release")
     assert unquote(release["chart"]) == "kube-prometheus-stack"
     assert unquote(release["namespace"]) == installed.namespace
+    exporters = yaml.safe_load(files["monitoring/kustomization.yaml"])
+    assert exporters["namespace"] == installed.namespace  # beside the Prometheus that scrapes
     assert "hashicorp/helm" in files["terraform/main.tf"]
     # The release loads the SRE's files from the bundle: rules, routes and scrape jobs.
     loaded = set(FILE.findall(text))

@@ -20,6 +20,8 @@ from opsteam.graphs.state import RequestState
 
 _RESOURCE = re.compile(r'^resource\s+"([^"]+)"\s+"([^"]+)"', re.MULTILINE)
 _DATA = re.compile(r'^data\s+"([^"]+)"\s+"([^"]+)"', re.MULTILINE)
+# An import block's target: an existing object the resource takes over (imported, updated).
+_IMPORT = re.compile(r"^import\s*\{[^}]*?^\s*to\s*=\s*([\w-]+)\.([\w-]+)\s*$", re.MULTILINE)
 
 Basis = Literal["terraform", "design"]
 _ACTIONS: dict[ChangeType, Literal["create", "change", "remove"]] = {
@@ -35,6 +37,8 @@ class ResourceChanges(BaseModel):
     basis: Basis
     created: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
+    # Existing objects a resource of the bundle takes over (Terraform import blocks).
+    imported: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     # Before any Terraform exists: the design's components, and what the request does to them.
     planned: list[str] = Field(default_factory=list)
@@ -85,10 +89,12 @@ def resource_changes(state: RequestState) -> ResourceChanges:
         )
     # A Modify attaches to existing infrastructure: the data sources it looks up change.
     changed = _addresses(_DATA, artifacts) if plan.mode == "modify" else []
+    imported = _addresses(_IMPORT, artifacts)
     return ResourceChanges(
         basis="terraform",
-        created=_addresses(_RESOURCE, artifacts),
+        created=[a for a in _addresses(_RESOURCE, artifacts) if a not in imported],
         changed=changed,
+        imported=imported,
         removed=sorted(f"{r.address} ({r.what})" for r in plan.removals),
     )
 
@@ -160,11 +166,12 @@ def review_lines(review: ChangeReview) -> list[str]:
             # Read, not rewritten: the new resources attach to them (listeners to a load
             # balancer, a snapshot of a database), which is how a Modify changes them.
             ("attach to existing", res.changed),
+            ("import and update (or create if absent)", res.imported),
             ("remove", res.removed),
         ):
             if items:
                 lines.append(f"  {label} {len(items)}: {_grouped(items)}")
-        if not (res.created or res.changed or res.removed):
+        if not (res.created or res.changed or res.imported or res.removed):
             lines.append("  resources: no Terraform resource is created, changed or removed")
     lines.append(f"  monthly cost: {review.monthly_cost.text}")
     factors = f" ({', '.join(review.risk_factors)})" if review.risk_factors else ""

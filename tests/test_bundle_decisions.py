@@ -148,20 +148,28 @@ def test_the_diagram_of_a_modify_draws_only_what_it_creates(registry: Registry) 
     assert any(label.startswith("Partner network 192.168.40.0/24") for label in labels)
 
 
-@pytest.mark.parametrize(
-    ("name", "configured"), [("web-service-k8s.yaml", False), ("web-existing-cluster.yaml", True)]
-)
+@pytest.mark.parametrize("name", ["web-service-k8s.yaml", "web-existing-cluster.yaml"])
 def test_monitoring_is_ready_only_where_a_prometheus_will_read_the_bundle(
-    registry: Registry, name: str, configured: bool
+    registry: Registry, name: str
 ) -> None:
-    """A cluster the change creates runs no Prometheus or Alertmanager: its alerts would be
-    evaluated by nothing, so the readiness gate must not pass it as monitored."""
+    """A cluster the change creates gets the monitoring stack from the bundle; without it its
+    alerts would be evaluated by nothing, and the readiness gate must not pass it."""
     from opsteam.agents.sre import role as sre
 
     request = example(name)
     ctx = decide_all(request, registry=registry)
     plan = sre.decide(request, ctx)
     [check] = [c for c in plan.readiness if c.item.lower() == "monitoring configured"]
-    assert check.passed is configured
-    if not configured:
-        assert "no Prometheus or Alertmanager" in check.evidence
+    assert check.passed
+    assert ctx.automation is not None and ctx.automation.stack is not None
+    cluster = ctx.automation.stack.cluster
+    assert cluster is not None
+    if not cluster.created:
+        return
+    assert "installs kube-prometheus-stack" in check.evidence
+    bare = cluster.model_copy(update={"monitoring": None})
+    stack = ctx.automation.stack.model_copy(update={"cluster": bare})
+    without = replace(ctx, automation=ctx.automation.model_copy(update={"stack": stack}))
+    [unmonitored] = [c for c in sre.decide(request, without).readiness if c.item == check.item]
+    assert not unmonitored.passed
+    assert "no Prometheus or Alertmanager" in unmonitored.evidence

@@ -447,8 +447,8 @@ def test_every_dns_name_lives_in_a_zone_that_can_hold_it(bundles: list[Bundle]) 
 
 
 def test_a_created_cluster_lets_its_deployer_in(bundles: list[Bundle]) -> None:
-    """API authentication and a private endpoint: without an access entry nobody can apply
-    the bundle's manifests to the cluster it creates."""
+    """API authentication: without an access entry nobody can apply the bundle's manifests
+    (or its monitoring stack) to the cluster it creates."""
     for _, files in bundles:
         res = all_resources(files)
         if not any(k.startswith("aws_eks_cluster.") for k in res):

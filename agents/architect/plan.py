@@ -280,7 +280,11 @@ def assemble(
         recovery_steps=sections.recovery_steps(request, ctx),
         rollback_plan=sections.rollback(request, ctx),
         security=sections.security(
-            request, design, cloud, ctx.network.load_balancer if ctx.network else None
+            request,
+            design,
+            cloud,
+            ctx.network.load_balancer if ctx.network else None,
+            ctx.automation.stack.cluster if ctx.automation and ctx.automation.stack else None,
         ),
         compliance=sections.compliance(request, design, cloud.label),
         tooling=_tooling(ctx),

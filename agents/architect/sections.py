@@ -25,6 +25,7 @@ from opsteam.domain.decisions.plan import (
     RoadmapPhase,
     ScalingRule,
 )
+from opsteam.domain.decisions.wiring import ClusterSpec
 from opsteam.domain.models import ChangeRequest, ChangeType, Engine, Environment
 
 _PRIORITY: dict[str, Priority] = {"high": "P1", "medium": "P2", "low": "P3"}
@@ -261,6 +262,7 @@ def security(
     design: ArchitectDesign,
     cloud: CloudPrices,
     lb: LoadBalancer | None = None,
+    cluster: ClusterSpec | None = None,
 ) -> list[Requirement]:
     s = cloud.services
     reqs = [
@@ -287,10 +289,18 @@ def security(
         reqs.append(
             Requirement(
                 name="Kubernetes",
-                detail="Pod Security Standards (restricted), RBAC, NetworkPolicies",
+                detail="Pod Security Standards (restricted), RBAC, NetworkPolicies"
+                + _api_access(cluster),
             )
         )
     return reqs
+
+
+def _api_access(cluster: ClusterSpec | None) -> str:
+    access = cluster.api_access if cluster is not None else None
+    if access is None or not access.public_endpoint:
+        return ""
+    return f"; API: private endpoint, public one only to {access.cidrs_variable}, access entries"
 
 
 _COMPLIANCE = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from opsteam.agents.automation import prometheus
 from opsteam.agents.automation.inputs import APP_PORT_VARIABLE
 from opsteam.agents.base import RoleContext, mentions
 from opsteam.domain.decisions import LoadBalancer
@@ -81,6 +82,8 @@ def cluster(request: ChangeRequest, ctx: RoleContext, prefix: str) -> ClusterSpe
         security_group=CREATED_SG,
         autoscaling_groups=CREATED_ASG,
         addons=list(ADDONS),
+        api_access=prometheus.access(),
+        monitoring=prometheus.stack(prefix),
     )
 
 
@@ -107,15 +110,16 @@ DEPLOYER_VARIABLE = "deployer_role_arn"
 def variables(spec: ClusterSpec | None) -> list[TfVariable]:
     if spec is None:
         return []
-    if spec.created:  # its API answers only inside the VPC, and only to principals let in
-        return [
-            TfVariable(
-                name=DEPLOYER_VARIABLE,
-                description="IAM role that applies the Kubernetes manifests (your CI runner "
-                "or operators, inside the VPC): granted cluster access by an access entry.",
-                example='"arn:aws:iam::123456789012:role/platform-deployer"',
-            )
-        ]
+    if spec.created:  # its API answers the VPC and the admin ranges, only principals let in
+        deployer = TfVariable(
+            name=DEPLOYER_VARIABLE,
+            description="IAM role that applies the Kubernetes manifests and the monitoring "
+            "stack (your CI runner or operators; whoever runs Terraform must be able to "
+            "assume it): granted cluster access by an access entry.",
+            example='"arn:aws:iam::123456789012:role/platform-deployer"',
+        )
+        access = prometheus.variables(spec.api_access) if spec.api_access is not None else []
+        return [deployer, *access]
     return [
         TfVariable(
             name="eks_cluster_name",

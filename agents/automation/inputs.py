@@ -97,6 +97,7 @@ def stack_outputs(
     load_balancer: bool,
     dns_zone: bool,
     database: str | None,
+    private_zone: bool = False,
 ) -> list[StackOutput]:
     """What later changes need to reference this stack (IDs, never secrets)."""
     found: list[StackOutput] = []
@@ -140,6 +141,14 @@ def stack_outputs(
                 name="dns_zone_id",
                 value="var.dns_zone_id",
                 description="Route 53 zone holding the service's records",
+            )
+        )
+    if private_zone:
+        found.append(
+            StackOutput(
+                name="private_zone_id",
+                value="aws_route53_zone.private.zone_id",
+                description="Route 53 private zone (attached to the VPC) of the internal names",
             )
         )
     if database:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from opsteam.agents.automation import imports as iac_imports
 from opsteam.agents.automation import inputs as iac_inputs
 from opsteam.agents.automation import vpn as iac_vpn
 from opsteam.agents.automation import wiring
@@ -29,8 +30,14 @@ from opsteam.agents.automation.terraform import (
 from opsteam.agents.base import RoleContext
 from opsteam.agents.network.cidr import VPC_CIDR_VARIABLE
 from opsteam.domain import naming
-from opsteam.domain.decisions import DatabasePlan, ModifyChange, NetworkPlan, SecurityGroup
-from opsteam.domain.decisions.wiring import TfVariable
+from opsteam.domain.decisions import (
+    ChangedRecord,
+    DatabasePlan,
+    ModifyChange,
+    NetworkPlan,
+    SecurityGroup,
+)
+from opsteam.domain.decisions.wiring import TfImport, TfVariable
 from opsteam.domain.models import Artifact, ChangeRequest, Component, Engine
 from opsteam.domain.registry import RoleSlug
 from opsteam.prompts import render as render_template
@@ -78,12 +85,14 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
     owner = ctx.inputs.stack(found.prefix)
     refs, variables = iac_inputs.existing_refs(_wanted(found, ctx), owner.outputs if owner else ())
     env, region = found.env, found.region
+    imports = _imports(found, ctx) if owner is None else []
     variables = iac_inputs.unique(
         [
             *iac_inputs.base_variables(region, env),
             *variables,
             *_vpn_inputs(found),
             *_edge_inputs(found, ctx),
+            *iac_imports.variables(imports),
             *iac_inputs.app_port_inputs(
                 ctx.network.app_port if ctx.network else None, _uses_app_port(found)
             ),
@@ -95,11 +104,21 @@ def change(request: ChangeRequest, ctx: RoleContext) -> ModifyChange:
             "owner": iac_inputs.owner_backend(owner) if owner else None,
             "refs": refs,
             "variables": variables,
+            "imports": imports,
             "outputs": wiring.existing_database_targets(ctx.database, found.prefix)
             if found.snapshot
             else [],
         }
     )
+
+
+def _imports(found: ModifyChange, ctx: RoleContext) -> list[TfImport]:
+    """The existing load balancer's listeners the change takes over (never a stack's that
+    opsteam built: its own state manages them)."""
+    lb = ctx.network.load_balancer if ctx.network is not None else None
+    if found.scope != "edge" or lb is None:
+        return []
+    return iac_imports.listeners(found.listeners, lb)
 
 
 def _vpn_inputs(found: ModifyChange) -> list[TfVariable]:
@@ -142,10 +161,17 @@ def _wanted(found: ModifyChange, ctx: RoleContext) -> list[tuple[str, str, str, 
              f"(the service on port {lb.target_port}).",
              '"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123"'),
         ]  # fmt: skip
-    if found.scope == "edge" and lb is not None and (found.records or not lb.private_ca):
+    zones = {r.zone for r in found.records}
+    if found.scope == "edge" and lb is not None and ("dns_zone_id" in zones or not lb.private_ca):
         wanted.append(
             ("dns_zone_id", "string", f"Route 53 hosted zone that holds {lb.certificate}.",
              '"Z0123456789ABCDEFGHIJ"'),
+        )  # fmt: skip
+    if found.scope == "edge" and "private_zone_id" in zones and ctx.network is not None:
+        wanted.append(
+            ("private_zone_id", "string", "Route 53 private hosted zone "
+             f"{ctx.network.private_zone} (attached to the VPC) that holds the internal names.",
+             '"Z0987654321ZYXWVUTSRQ"'),
         )  # fmt: skip
     if found.vpn is not None:
         wanted += [
@@ -220,7 +246,13 @@ def _edge_change(
     ids = [ident(f"dns_{d.name}", used) for d in network.dns_records]
     targets = dns_targets(network, groups, db)
     records = [
-        (i, d.name) for i, d, t in zip(ids, network.dns_records, targets, strict=True) if t == "lb"
+        ChangedRecord(
+            ident=i,
+            name=d.name,
+            zone="private_zone_id" if network.in_private_zone(d.name) else "dns_zone_id",
+        )
+        for i, d, t in zip(ids, network.dns_records, targets, strict=True)
+        if t == "lb"
     ]
     public = lb.scheme == "internet-facing"
     return ModifyChange.model_validate(

@@ -14,6 +14,7 @@ from opsteam.agents.automation import ansible as iac_ansible
 from opsteam.agents.automation import kubernetes as iac_k8s
 from opsteam.agents.automation import modify as iac_modify
 from opsteam.agents.automation import monitoring as iac_monitoring
+from opsteam.agents.automation import prometheus as iac_prometheus
 from opsteam.agents.automation import remove as iac_remove
 from opsteam.agents.automation import terraform as iac_terraform
 from opsteam.agents.base import RoleContext
@@ -112,6 +113,7 @@ def _create(request: ChangeRequest, ctx: RoleContext) -> AutomationPlan:
     names += ["terraform/outputs.tf"] if spec.outputs else []
     names += ["terraform/bootstrap/main.tf"] if spec.backend.bootstrap else []
     names += ["terraform/kubernetes.tf"] if spec.cluster is not None else []
+    names += [iac_prometheus.PATH] if spec.cluster and spec.cluster.monitoring else []
     names += ["terraform/network.tf"] if ctx.network is not None else []
     names += ["terraform/vpn.tf"] if spec.vpn is not None else []
     names += ["terraform/database.tf"] if ctx.database is not None else []
@@ -194,6 +196,8 @@ def render(decision: AutomationPlan, request: ChangeRequest, ctx: RoleContext) -
         artifacts = iac_modify.render(decision.change, request, ctx)
     elif decision.stack is not None:
         artifacts = iac_terraform.render_terraform(decision.stack, request, ctx)
+        if decision.stack.cluster is not None:
+            artifacts += iac_prometheus.render(decision.stack.cluster, ROLE)
     else:  # pragma: no cover - decide always fills one of the three
         artifacts = []
     if decision.cloudwatch_reader is not None:

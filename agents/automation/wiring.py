@@ -204,6 +204,7 @@ def stack_outputs(
         load_balancer=network is not None and network.load_balancer is not None,
         dns_zone=network is not None and network.public_records,
         database=database,
+        private_zone=network is not None and bool(network.private_zone),
     )
     return found + scrape_targets(db, prefix)
 

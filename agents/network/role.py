@@ -344,6 +344,7 @@ def _modify(request: ChangeRequest, facts: Facts, ctx: RoleContext) -> NetworkPl
         existing_vpc=True,
         rules=_modify_rules(request, facts, vpc),
         dns_records=records,
+        private_zone=_zone_for(request, records),
         load_balancer=_load_balancer(request, facts),
         vpn=_vpn(facts, vpc),
         notes=_notes(request, facts, ctx),

@@ -1,7 +1,7 @@
 """The production-readiness gate: the registry's items, each with honest evidence.
 
 A check passes only on evidence the bundle carries (or a person gives); what a request leaves
-undone (infrastructure not yet applied, a cluster with no Prometheus yet) says so.
+undone (infrastructure not yet applied, credentials still to be created) says so.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from opsteam.agents.sre.paths import (
     RUNBOOK_PATH,
     SCRAPE_PATH,
 )
-from opsteam.domain.decisions import AlertRule
+from opsteam.domain.decisions import AlertReceiver, AlertRule
 from opsteam.domain.models import ChangeRequest, GateCheck
 from opsteam.domain.naming import namespace
 from opsteam.domain.severity import HandbookLevel
@@ -73,14 +73,18 @@ def _removal_known(request: ChangeRequest, alerts: list[AlertRule]) -> dict[str,
 
 
 def readiness(
-    request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
+    request: ChangeRequest,
+    ctx: RoleContext,
+    t: Target,
+    alerts: list[AlertRule],
+    receivers: list[AlertReceiver],
 ) -> list[GateCheck]:
     """The registry's production-readiness items, each with honest evidence."""
     given = _evidence(ctx)
     known = (
         _removal_known(request, alerts)
         if removal.is_removal(request)
-        else _service_known(request, ctx, t, alerts)
+        else _service_known(request, ctx, t, alerts, receivers)
     )
     checks = []
     for item in ctx.registry.gates.production_readiness:
@@ -93,9 +97,12 @@ def readiness(
     return checks
 
 
-def _monitoring(request: ChangeRequest, ctx: RoleContext) -> tuple[bool, str]:
-    """Configured only where a Prometheus will read the bundle's files: a cluster this change
-    creates runs none yet, so its alerts would be evaluated by nothing and reach nobody."""
+def _monitoring(
+    request: ChangeRequest, ctx: RoleContext, receivers: list[AlertReceiver]
+) -> tuple[bool, str]:
+    """Configured only where a Prometheus will read the bundle's files: an existing cluster's
+    (a prerequisite), or the one the bundle installs in the cluster it creates. A created
+    cluster without it would evaluate no alert and page nobody."""
     wired = (
         f"{DASHBOARD_PATH}; {SCRAPE_PATH} scrapes every metric the alerts read "
         f"(namespace {namespace(request)})"
@@ -104,15 +111,31 @@ def _monitoring(request: ChangeRequest, ctx: RoleContext) -> tuple[bool, str]:
     cluster = stack.cluster if stack is not None else None
     if cluster is None or not cluster.created:
         return True, wired
-    return False, (
-        f"the new cluster {cluster.name} runs no Prometheus or Alertmanager yet: install them "
-        f"(e.g. kube-prometheus-stack) in its monitoring namespace and load {SCRAPE_PATH}, "
-        f"{RULES_PATH} and {ALERTMANAGER_PATH}; until then no alert is evaluated or sent"
+    installed = cluster.monitoring
+    if installed is None:
+        return False, (
+            f"the new cluster {cluster.name} runs no Prometheus or Alertmanager: install them "
+            f"(e.g. kube-prometheus-stack) in its monitoring namespace and load {SCRAPE_PATH}, "
+            f"{RULES_PATH} and {ALERTMANAGER_PATH}; until then no alert is evaluated or sent"
+        )
+    keys = ", ".join(r.secret_file.rsplit("/", 1)[-1] for r in receivers) or "none"
+    pages = [r.name for r in receivers if r.kind == "page"]
+    return True, (
+        f"{wired}; the bundle installs {installed.chart} {installed.version} in {cluster.name} "
+        f"(namespace {installed.namespace}), loading {RULES_PATH} as a PrometheusRule, "
+        f"{ALERTMANAGER_PATH} as Alertmanager's routes"
+        + (f" (pages go to {', '.join(pages)})" if pages else "")
+        + f" and {SCRAPE_PATH}'s jobs; create Secret {installed.namespace}/{installed.secret} "
+        f"(keys: {keys}) before the first notification"
     )
 
 
 def _service_known(
-    request: ChangeRequest, ctx: RoleContext, t: Target, alerts: list[AlertRule]
+    request: ChangeRequest,
+    ctx: RoleContext,
+    t: Target,
+    alerts: list[AlertRule],
+    receivers: list[AlertReceiver],
 ) -> dict[str, tuple[bool, str]]:
     hardened, hardening_evidence = _hardening(request, ctx, t)
     counts = ", ".join(f"{s}: {sum(a.severity == s for a in alerts)}" for s in HandbookLevel)
@@ -123,7 +146,7 @@ def _service_known(
             "(applied after production-change approval)",
         ),
         "security hardening applied": (hardened, hardening_evidence),
-        "monitoring configured": _monitoring(request, ctx),
+        "monitoring configured": _monitoring(request, ctx, receivers),
         "alerts defined": (bool(alerts), f"{len(alerts)} rules in {RULES_PATH} ({counts})"),
         "runbooks created": (
             True,

@@ -180,7 +180,7 @@ def decide(request: ChangeRequest, ctx: RoleContext) -> ReliabilityPlan:
     return ReliabilityPlan(
         slos=[] if removing else slos(request, t, objective),
         alerts=alerts,
-        readiness=readiness(request, ctx, t, alerts),
+        readiness=readiness(request, ctx, t, alerts, receivers),
         runbook_title=f"Runbook: {request.service_name} ({request.environment.value})",
         watch=_watch(t),
         rule_group=group,

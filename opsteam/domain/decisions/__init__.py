@@ -37,6 +37,7 @@ from opsteam.domain.decisions._core import (
 )
 from opsteam.domain.decisions.iac import (
     AnsiblePlaybook,
+    ChangedRecord,
     ContainerResources,
     EgressRule,
     HostInstance,
@@ -79,6 +80,7 @@ __all__ = [
     "BackupRule",
     "BucketPlan",
     "CertificateIssuer",
+    "ChangedRecord",
     "ContainerResources",
     "DataPlan",
     "DatabasePlan",

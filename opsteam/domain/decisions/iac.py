@@ -17,12 +17,14 @@ from opsteam.domain.decisions.wiring import (
     StackOutput,
     StateBackend,
     TargetGroupSpec,
+    TfImport,
     TfVariable,
 )
 from opsteam.domain.registry import RoleSlug
 
 __all__ = [
     "AnsiblePlaybook",
+    "ChangedRecord",
     "ContainerResources",
     "EgressRule",
     "HostInstance",
@@ -191,6 +193,15 @@ class TerraformStack(_Model):
 Scope = Literal["data", "edge", "vpn", "rules"]
 
 
+class ChangedRecord(_Model):
+    """A DNS record a Modify points at the load balancer, and the zone that holds it: the
+    public zone the operator names, or the stack's private zone for an internal name."""
+
+    ident: str
+    name: str
+    zone: Literal["dns_zone_id", "private_zone_id"]  # the reference naming that zone
+
+
 class ModifyChange(_Model):
     """What the Terraform of one Modify request contains (changed resources only)."""
 
@@ -207,8 +218,10 @@ class ModifyChange(_Model):
     variables: list[TfVariable] = Field(default_factory=list)
     snapshot: str | None = None
     listeners: list[str] = Field(default_factory=list)
+    # Existing objects the changed resources take over (imported, never created beside).
+    imports: list[TfImport] = Field(default_factory=list)
     certificate: str | None = None
-    records: list[tuple[str, str]] = Field(default_factory=list)  # (identifier, name)
+    records: list[ChangedRecord] = Field(default_factory=list)
     vpn: VpnSpec | None = None
     rules: list[tuple[str, SgRule]] = Field(default_factory=list)  # (group identifier, rule)
     existing_groups: list[tuple[str, str]] = Field(default_factory=list)  # (ident, name)

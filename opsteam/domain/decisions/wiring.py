@@ -14,10 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CloudWatchReader",
+    "ClusterApiAccess",
     "ClusterSpec",
+    "MonitoringStack",
     "StackOutput",
     "StateBackend",
     "TargetGroupSpec",
+    "TfImport",
     "TfVariable",
     "VariableCheck",
 ]
@@ -57,6 +60,19 @@ class TfVariable(_Model):
     checks: list[VariableCheck] = Field(default_factory=list)
 
 
+class TfImport(_Model):
+    """An existing object a Modify's resource takes over (Terraform >= 1.7 ``import`` block):
+    ``terraform plan`` shows it imported, then updated in place, instead of created beside it.
+
+    Its ID comes from ``variable``, a required input that may be set to null when the object
+    does not exist yet (then the resource is created).
+    """
+
+    to: str  # the resource address that takes it over
+    variable: str
+    what: str  # the existing object, in words
+
+
 class StackOutput(_Model):
     """What a stack exports so later changes can reference it through its state."""
 
@@ -84,6 +100,42 @@ class TargetGroupSpec(_Model):
     port_variable: str | None = None
 
 
+class ClusterApiAccess(_Model):
+    """How operators (and Terraform's Helm provider) reach a created cluster's API.
+
+    The private endpoint serves the nodes and anything inside the VPC; the public endpoint
+    answers only ``cidrs_variable``'s ranges (validated: never the whole internet), and only
+    principals with an access entry get in (``authentication_mode = "API"``).
+    """
+
+    private_endpoint: bool = True
+    public_endpoint: bool
+    cidrs_variable: str  # the list(string) input with the admin ranges
+
+
+class MonitoringStack(_Model):
+    """The Prometheus and Alertmanager a created cluster gets (kube-prometheus-stack, a Helm
+    release of the stack's Terraform), so the SRE's rules are evaluated and its routes page.
+
+    The release loads the SRE's files as they are: ``rules_file`` as a PrometheusRule (labelled
+    ``release: <release>``, which the stack's Prometheus selects), ``alertmanager_file`` as
+    Alertmanager's configuration and ``scrape_file``'s jobs as additional scrape configs. The
+    receivers' credentials are the keys of Secret ``secret`` (created out of band in
+    ``namespace``), mounted at ``secrets_dir`` where the Alertmanager configuration reads them.
+    """
+
+    chart: str
+    repository: str
+    version: str
+    release: str
+    namespace: str
+    rules_file: str  # bundle paths, read by Terraform relative to terraform/
+    alertmanager_file: str
+    scrape_file: str
+    secret: str
+    secrets_dir: str
+
+
 class ClusterSpec(_Model):
     """The Kubernetes cluster the workload runs on: created (and priced) or referenced."""
 
@@ -101,6 +153,10 @@ class ClusterSpec(_Model):
     # prerequisites): "vpc-cni" (NetworkPolicy enforcement on), "kube-state-metrics",
     # "metrics-server" (what the HorizontalPodAutoscaler reads).
     addons: list[str] = Field(default_factory=list)
+    # A created cluster only: how operators reach its API, and the monitoring it installs
+    # (an existing cluster's Prometheus and access are its prerequisites).
+    api_access: ClusterApiAccess | None = None
+    monitoring: MonitoringStack | None = None
 
 
 class CloudWatchReader(_Model):

@@ -34,8 +34,10 @@ from opsteam.prompts import render as render_template
 ADMIN_CIDRS = "admin_cidrs"
 CHART = "kube-prometheus-stack"
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"
-# Pinned: a chart upgrade is a reviewed change (bump it with the EKS version).
-CHART_VERSION = "87.8.0"
+# Pinned: a chart upgrade is a reviewed change (bump it with the EKS version). 81.6.2 is a
+# published release (February 2026) whose values keys (alertmanager.config, prometheus
+# .prometheusSpec.additionalScrapeConfigs, ruleSelector) this file sets.
+CHART_VERSION = "81.6.2"
 PATH = "terraform/prometheus.tf"
 
 

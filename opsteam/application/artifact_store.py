@@ -40,6 +40,7 @@ from opsteam.application.blobs import (
 from opsteam.domain.models import Artifact, ArtifactKind
 
 CACHED_VALUES = 1024  # decoded state values kept per serializer (a request has ~20)
+CACHED_ENCODINGS = 256  # encoded models kept per serializer (a request writes ~30)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
 ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
 
@@ -171,6 +172,33 @@ class BlobSerializer(JsonPlusSerializer):
         # sha256 -> the value it decodes to (artifacts hydrated), most recent last.
         self._decoded: OrderedDict[str, Any] = OrderedDict()
         self._decoded_lock = threading.Lock()
+        # id -> (model, its encoding, its hash): a frozen model (every model of the state is)
+        # is written several times in a step (a node's write, each Send of the state, the
+        # checkpoint's channel) and encodes to the same bytes each time; the model is held,
+        # so its id is not reused while it is remembered.
+        self._encodings: OrderedDict[int, tuple[BaseModel, tuple[str, bytes], str | None]] = (
+            OrderedDict()
+        )
+        self._encodings_lock = threading.Lock()
+
+    def _encoded(self, value: Any) -> tuple[tuple[str, bytes], str | None]:
+        """``value`` as :class:`JsonPlusSerializer` encodes it, and the hash of those bytes
+        when known (a frozen model's over ``INLINE_LIMIT``, remembered by identity)."""
+        if not isinstance(value, BaseModel) or not value.model_config.get("frozen"):
+            return super().dumps_typed(value), None
+        key = id(value)
+        with self._encodings_lock:
+            found = self._encodings.get(key)
+            if found is not None and found[0] is value:
+                self._encodings.move_to_end(key)
+                return found[1], found[2]
+        encoded = super().dumps_typed(value)
+        sha = digest(encoded[1]) if len(encoded[1]) > INLINE_LIMIT else None
+        with self._encodings_lock:
+            self._encodings[key] = (value, encoded, sha)
+            while len(self._encodings) > CACHED_ENCODINGS:
+                self._encodings.popitem(last=False)
+        return encoded, sha
 
     def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
         """A checkpoint's channel value as stored (a known version's as stored lately)."""
@@ -195,17 +223,17 @@ class BlobSerializer(JsonPlusSerializer):
         a member that a channel also holds is the same blob, stored once.
         """
         value = _walk(value, lambda leaf: self._sent(leaf, blobs))
-        kind, data = super().dumps_typed(value)
+        (kind, data), sha = self._encoded(value)
         if kind != "msgpack" or len(data) <= INLINE_LIMIT:
             return value
         if isinstance(value, dict):
             parts = {k: self._stored(v, blobs) for k, v in value.items()}
             if any(isinstance(v, StoredValue) for v in parts.values()):
                 value = parts
-                kind, data = super().dumps_typed(value)
+                (kind, data), sha = self._encoded(value)
                 if len(data) <= INLINE_LIMIT:
                     return value
-        sha = digest(data)
+        sha = sha or digest(data)
         blobs[sha] = data
         return StoredValue(sha256=sha)
 
@@ -234,11 +262,11 @@ class BlobSerializer(JsonPlusSerializer):
         stored: dict[str, str] = {}
         for name, value in leaf.arg:
             kept = dehydrate(value, self.blob_store)
-            kind, data = super().dumps_typed(kept)
+            (kind, data), sha = self._encoded(kept)
             if kept is value and (kind != "msgpack" or len(data) <= INLINE_LIMIT):
                 inline[name] = value
             else:
-                stored[name] = digest(data)
+                stored[name] = sha or digest(data)
                 blobs[stored[name]] = data
         model = type(leaf.arg)
         return Send(

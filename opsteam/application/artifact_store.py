@@ -81,17 +81,37 @@ _SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
-    """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples."""
+    """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples,
+    in fresh containers. Scalars are kept as they are: every visit here looks for a model
+    (an artifact, a reference, a Send) and returns anything else unchanged."""
     kind = type(value)
     if kind in _SCALARS:
-        return visit(value)
+        return value
     if kind is dict or (kind is not list and isinstance(value, dict)):
-        return {k: _walk(v, visit) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _walk(v, visit) for k, v in value.items()}
     if kind is list or isinstance(value, list):
-        return [_walk(v, visit) for v in value]
+        return [v if type(v) in _SCALARS else _walk(v, visit) for v in value]
     if kind is tuple:
-        return tuple(_walk(v, visit) for v in value)
+        return tuple(v if type(v) in _SCALARS else _walk(v, visit) for v in value)
     return visit(value)
+
+
+def _scan(value: Any, note: Callable[[Any], None]) -> None:
+    """``note`` called on every leaf of ``value`` that :func:`_walk` visits, but scalars (no
+    caller looks for one), without building the copy :func:`_walk` returns."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return
+    if kind is dict or (kind is not list and isinstance(value, dict)):
+        items = value.values()
+    elif kind is list or isinstance(value, list) or kind is tuple:
+        items = value
+    else:
+        note(value)
+        return
+    for item in items:
+        if type(item) not in _SCALARS:
+            _scan(item, note)
 
 
 def _same(leaf: Any) -> Any:
@@ -101,12 +121,11 @@ def _same(leaf: Any) -> Any:
 def _leaves(value: Any, kind: type[BaseModel]) -> list[Any]:
     found: list[Any] = []
 
-    def collect(leaf: Any) -> Any:
+    def collect(leaf: Any) -> None:
         if isinstance(leaf, kind):
             found.append(leaf)
-        return leaf
 
-    _walk(value, collect)
+    _scan(value, collect)
     return found
 
 
@@ -143,6 +162,10 @@ def hydrate(value: Any, store: BlobStore) -> Any:
         return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)
 
     return _walk(value, to_artifact)
+
+
+# A checkpoint's maps of channel versions (strings and numbers only).
+_VERSION_MAPS = ("channel_versions", "versions_seen")
 
 
 def _is_checkpoint(obj: Any) -> bool:
@@ -334,13 +357,16 @@ class BlobSerializer(JsonPlusSerializer):
         if data[0] == ZIPPED:
             data = ("msgpack", zlib.decompress(data[1]))
         obj = super().loads_typed(data)
-        # One walk finds what to fetch, one puts it back (a checkpoint is read at every
-        # resume and state read, so walks are counted).
+        # One scan finds what to fetch, one walk puts it back (a checkpoint is read at every
+        # resume and state read, so walks are counted). A checkpoint's version maps hold
+        # versions only (written as they are, see dumps_typed): neither looks into them.
+        versions = {k: obj[k] for k in _VERSION_MAPS if k in obj} if _is_checkpoint(obj) else {}
+        rest = {k: v for k, v in obj.items() if k not in versions} if versions else obj
         stored: set[str] = set()
         refs: set[str] = set()
         sends = False
 
-        def note(leaf: Any) -> Any:
+        def note(leaf: Any) -> None:
             nonlocal sends
             if isinstance(leaf, StoredValue):
                 stored.add(leaf.sha256)
@@ -348,14 +374,16 @@ class BlobSerializer(JsonPlusSerializer):
                 refs.add(leaf.sha256)
             elif isinstance(leaf, Send):
                 sends = True
-            return leaf
 
-        _walk(obj, note)
+        _scan(rest, note)
         if not (stored or refs or sends):
             return obj
         decoded = self._decoded_values(stored) if stored else {}
         texts = self.blob_store.get_many(refs) if refs else {}
-        return _walk(obj, partial(self._restored, decoded=decoded, texts=texts))
+        restored = _walk(rest, partial(self._restored, decoded=decoded, texts=texts))
+        if not versions:
+            return restored
+        return {k: versions[k] if k in versions else restored[k] for k in obj}
 
     def _restored(self, leaf: Any, decoded: dict[str, Any], texts: dict[str, bytes]) -> Any:
         """A leaf of a loaded row as the graph sees it: a stored value decoded (in fresh

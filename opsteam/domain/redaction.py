@@ -127,6 +127,15 @@ class Redactor:
 
     def value(self, value: Any) -> Any:
         """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
+        kind = type(value)  # the plain JSON types first, by exact type: most of any value
+        if kind is str:
+            return self.text(value)
+        if kind is dict:
+            return {self.value(k): self.value(v) for k, v in value.items()}
+        if kind is list:
+            return [self.value(v) for v in value]
+        if kind in _KEPT:
+            return value
         if isinstance(value, str):
             return self.text(value)
         if _is_model(value):
@@ -143,6 +152,8 @@ class Redactor:
 
 
 _BY_ROSTER: dict[tuple[tuple[str, str], ...], Redactor] = {}
+# Values :meth:`Redactor.value` returns as they are (by exact type: an enum member is not one).
+_KEPT = frozenset({int, float, bool, type(None)})
 
 
 def _is_model(value: Any) -> bool:

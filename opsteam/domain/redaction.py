@@ -45,6 +45,7 @@ class Redactor:
     def __init__(self, public_names: Mapping[str, str]) -> None:
         self._names: dict[str, str] = {}
         self._seen: dict[str, str] = {}
+        numbers = set()
         alternatives = []
         for identifier, name in public_names.items():
             shape = _ID_SHAPE.match(identifier.strip())
@@ -52,7 +53,12 @@ class Redactor:
                 raise ValueError(f"internal id {identifier!r} is not PREFIX-NUMBER")
             prefix, number = shape.groups()
             self._names[_canonical(prefix, number)] = name
+            numbers.add(number)
             alternatives.append(re.escape(prefix) + r"[ " + _DASHES + r"]?" + re.escape(number))
+        # Every match holds its ID's number as written (digits: no case to ignore), so a text
+        # with none of the numbers is not searched (a file of a hundred kilobytes costs a few
+        # substring searches instead of the pattern tried at every position).
+        self._numbers = tuple(sorted(numbers))
         body = "|".join(sorted(alternatives, key=len, reverse=True))
         # Whole tokens: no letter or digit before, no digit after (INF-0030 is not INF-003).
         self._pattern = (
@@ -84,7 +90,9 @@ class Redactor:
     def named(self, text: str) -> str:
         """Public names instead of the roster's IDs, nothing else: the way in, so what is
         stored (checkpoints, history, conversations) already reads as every way out shows it."""
-        return self._pattern.sub(self._replace, text) if self._pattern is not None else text
+        if self._pattern is None or not any(n in text for n in self._numbers):
+            return text
+        return self._pattern.sub(self._replace, text)
 
     def text(self, text: str) -> str:
         """Public names instead of internal IDs, then secrets masked (a pure function of the

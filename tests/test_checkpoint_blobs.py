@@ -193,3 +193,19 @@ def test_a_model_written_again_is_stored_as_a_fresh_serializer_stores_it(tmp_pat
     after = serde.dumps_typed(state)
     assert after != before
     assert serde.loads_typed(after).summary == state.summary
+
+
+def test_an_artifact_referenced_again_is_stored_again_when_its_blob_is_gone(
+    tmp_path: Path,
+) -> None:
+    """A reference remembered from an earlier write still hands its bytes to the store."""
+    files = [Artifact(path="a.tf", role="automation-engineer", kind="terraform", content="z" * 900)]
+    path = str(tmp_path / "c.sqlite")
+    serde = serializer(BlobStore.sqlite(path))
+    first = serde.dumps_typed({"automation-engineer": files})
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM opsteam_blobs")
+    serde.blob_store.forget_stored()  # as after a collection in this process
+    again = serde.dumps_typed({"automation-engineer": files})
+    assert again == first
+    assert serializer(BlobStore.sqlite(path)).loads_typed(again) == {"automation-engineer": files}

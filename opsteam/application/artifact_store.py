@@ -21,7 +21,6 @@ import importlib
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -37,10 +36,12 @@ from opsteam.application.blobs import (
     BlobStore,
     digest,
 )
+from opsteam.application.walks import leaves, same, scan, walk
 from opsteam.domain.models import Artifact, ArtifactKind
 
 CACHED_VALUES = 1024  # decoded state values kept per serializer (a request has ~20)
 CACHED_ENCODINGS = 256  # encoded models kept per serializer (a request writes ~30)
+CACHED_ARTIFACTS = 512  # artifacts' references kept per serializer (a request makes ~30)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
 ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
 
@@ -75,82 +76,68 @@ class SentModel(BaseModel):
     stored: dict[str, str]
 
 
-# Leaves by their exact type: most of a state is these, and a type test costs less than the
-# container tests (every checkpoint read and write walks the whole state).
-_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+class KnownArtifacts:
+    """Artifacts seen lately, by identity, with their reference and bytes: a role's files are
+    written as its node's write and again in every checkpoint until the artifacts change
+    (frozen models: the same object has the same text; it is held, so its id is not reused)."""
+
+    def __init__(self, size: int = CACHED_ARTIFACTS) -> None:
+        self._size = size
+        self._found: OrderedDict[int, tuple[Artifact, ArtifactRef, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, artifact: Artifact) -> tuple[ArtifactRef, bytes] | None:
+        with self._lock:
+            found = self._found.get(id(artifact))
+            if found is None or found[0] is not artifact:
+                return None
+            self._found.move_to_end(id(artifact))
+            return found[1], found[2]
+
+    def add(self, artifact: Artifact, ref: ArtifactRef, data: bytes) -> None:
+        with self._lock:
+            self._found[id(artifact)] = (artifact, ref, data)
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
 
 
-def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
-    """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples,
-    in fresh containers. Scalars are kept as they are: every visit here looks for a model
-    (an artifact, a reference, a Send) and returns anything else unchanged."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is dict or (kind is not list and isinstance(value, dict)):
-        return {k: v if type(v) in _SCALARS else _walk(v, visit) for k, v in value.items()}
-    if kind is list or isinstance(value, list):
-        return [v if type(v) in _SCALARS else _walk(v, visit) for v in value]
-    if kind is tuple:
-        return tuple(v if type(v) in _SCALARS else _walk(v, visit) for v in value)
-    return visit(value)
+def _reference(artifact: Artifact, known: KnownArtifacts | None) -> tuple[ArtifactRef, bytes]:
+    found = known.get(artifact) if known is not None else None
+    if found is not None:
+        return found
+    data = artifact.content.encode("utf-8")
+    ref = ArtifactRef(
+        path=artifact.path,
+        role=artifact.role,
+        kind=artifact.kind,
+        sha256=digest(data),
+        size=len(data),
+    )
+    if known is not None:
+        known.add(artifact, ref, data)
+    return ref, data
 
 
-def _scan(value: Any, note: Callable[[Any], None]) -> None:
-    """``note`` called on every leaf of ``value`` that :func:`_walk` visits, but scalars (no
-    caller looks for one), without building the copy :func:`_walk` returns."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return
-    if kind is dict or (kind is not list and isinstance(value, dict)):
-        items = value.values()
-    elif kind is list or isinstance(value, list) or kind is tuple:
-        items = value
-    else:
-        note(value)
-        return
-    for item in items:
-        if type(item) not in _SCALARS:
-            _scan(item, note)
-
-
-def _same(leaf: Any) -> Any:
-    return leaf
-
-
-def _leaves(value: Any, kind: type[BaseModel]) -> list[Any]:
-    found: list[Any] = []
-
-    def collect(leaf: Any) -> None:
-        if isinstance(leaf, kind):
-            found.append(leaf)
-
-    _scan(value, collect)
-    return found
-
-
-def dehydrate(value: Any, store: BlobStore) -> Any:
-    """Every :class:`Artifact` in ``value`` as an :class:`ArtifactRef`, its text stored."""
-    artifacts = _leaves(value, Artifact)
+def dehydrate(value: Any, store: BlobStore, known: KnownArtifacts | None = None) -> Any:
+    """Every :class:`Artifact` in ``value`` as an :class:`ArtifactRef`, its text stored
+    (``known``: artifacts referenced lately, not encoded and hashed again)."""
+    artifacts = leaves(value, Artifact)
     if not artifacts:
         return value
-    encoded = {id(a): a.content.encode("utf-8") for a in artifacts}
-    shas = {key: digest(data) for key, data in encoded.items()}
-    store.put_many({shas[key]: encoded[key] for key in encoded})
+    refs = {id(a): _reference(a, known) for a in artifacts}
+    store.put_many({ref.sha256: data for ref, data in refs.values()})
 
     def to_ref(leaf: Any) -> Any:
         if not isinstance(leaf, Artifact):
             return leaf
-        size = len(encoded[id(leaf)])
-        sha = shas[id(leaf)]
-        return ArtifactRef(path=leaf.path, role=leaf.role, kind=leaf.kind, sha256=sha, size=size)
+        return refs[id(leaf)][0]
 
-    return _walk(value, to_ref)
+    return walk(value, to_ref)
 
 
 def hydrate(value: Any, store: BlobStore) -> Any:
     """Every :class:`ArtifactRef` in ``value`` back as the :class:`Artifact` it names."""
-    refs = _leaves(value, ArtifactRef)
+    refs = leaves(value, ArtifactRef)
     if not refs:
         return value
     texts = store.get_many(r.sha256 for r in refs)
@@ -161,7 +148,7 @@ def hydrate(value: Any, store: BlobStore) -> Any:
         text = texts[leaf.sha256].decode("utf-8")
         return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)
 
-    return _walk(value, to_artifact)
+    return walk(value, to_artifact)
 
 
 # A checkpoint's maps of channel versions (strings and numbers only).
@@ -203,6 +190,7 @@ class BlobSerializer(JsonPlusSerializer):
             OrderedDict()
         )
         self._encodings_lock = threading.Lock()
+        self._artifacts = KnownArtifacts()
 
     def _encoded(self, value: Any) -> tuple[tuple[str, bytes], str | None]:
         """``value`` as :class:`JsonPlusSerializer` encodes it, and the hash of those bytes
@@ -231,7 +219,7 @@ class BlobSerializer(JsonPlusSerializer):
             found = self._versions.get(key) if key is not None else None
         if found is not None and now - found[0] < TRUST_FOR:
             return found[1]
-        stored = self._stored(dehydrate(value, self.blob_store), blobs)
+        stored = self._stored(dehydrate(value, self.blob_store, self._artifacts), blobs)
         if key is not None:
             with self._versions_lock:
                 self._versions[key] = (now, stored)
@@ -245,7 +233,7 @@ class BlobSerializer(JsonPlusSerializer):
         A large dict (a graph's input) keeps its small members and names its large ones, so
         a member that a channel also holds is the same blob, stored once.
         """
-        value = _walk(value, lambda leaf: self._sent(leaf, blobs))
+        value = walk(value, lambda leaf: self._sent(leaf, blobs))
         (kind, data), sha = self._encoded(value)
         if kind != "msgpack" or len(data) <= INLINE_LIMIT:
             return value
@@ -270,7 +258,7 @@ class BlobSerializer(JsonPlusSerializer):
             }
             obj = {**obj, "channel_values": values}
         else:
-            obj = self._stored(dehydrate(obj, self.blob_store), blobs)
+            obj = self._stored(dehydrate(obj, self.blob_store, self._artifacts), blobs)
         self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
         kind, data = super().dumps_typed(obj)
         if kind == "msgpack" and len(data) > ZIP_OVER:
@@ -284,7 +272,7 @@ class BlobSerializer(JsonPlusSerializer):
         inline: dict[str, Any] = {}
         stored: dict[str, str] = {}
         for name, value in leaf.arg:
-            kept = dehydrate(value, self.blob_store)
+            kept = dehydrate(value, self.blob_store, self._artifacts)
             (kind, data), sha = self._encoded(kept)
             if kept is value and (kind != "msgpack" or len(data) <= INLINE_LIMIT):
                 inline[name] = value
@@ -341,17 +329,17 @@ class BlobSerializer(JsonPlusSerializer):
     def _resolved(self, value: Any) -> Any:
         """``value`` with every :class:`StoredValue` in it (at any depth of plain dicts and
         lists) loaded from the store."""
-        refs = _leaves(value, StoredValue)
+        refs = leaves(value, StoredValue)
         if not refs:
             return value
         decoded = self._decoded_values({r.sha256 for r in refs})
-        return _walk(value, partial(self._loaded, decoded=decoded))
+        return walk(value, partial(self._loaded, decoded=decoded))
 
     def _loaded(self, leaf: Any, decoded: dict[str, Any]) -> Any:
         if not isinstance(leaf, StoredValue):
             return leaf
         # Fresh containers each time: a reader never shares a dict or list with another one.
-        return _walk(decoded[leaf.sha256], _same)
+        return walk(decoded[leaf.sha256], same)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         if data[0] == ZIPPED:
@@ -375,12 +363,12 @@ class BlobSerializer(JsonPlusSerializer):
             elif isinstance(leaf, Send):
                 sends = True
 
-        _scan(rest, note)
+        scan(rest, note)
         if not (stored or refs or sends):
             return obj
         decoded = self._decoded_values(stored) if stored else {}
         texts = self.blob_store.get_many(refs) if refs else {}
-        restored = _walk(rest, partial(self._restored, decoded=decoded, texts=texts))
+        restored = walk(rest, partial(self._restored, decoded=decoded, texts=texts))
         if not versions:
             return restored
         return {k: versions[k] if k in versions else restored[k] for k in obj}
@@ -389,7 +377,7 @@ class BlobSerializer(JsonPlusSerializer):
         """A leaf of a loaded row as the graph sees it: a stored value decoded (in fresh
         containers, its sent models received), an artifact with its text, a send received."""
         if isinstance(leaf, StoredValue):
-            return _walk(decoded[leaf.sha256], self._received)
+            return walk(decoded[leaf.sha256], self._received)
         if isinstance(leaf, ArtifactRef):
             text = texts[leaf.sha256].decode("utf-8")
             return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)

@@ -131,11 +131,17 @@ def input_of(state: BaseModel) -> dict[str, Any]:
     too) as a channel write of its own, one stored row each; a field left out reads back as
     its default all the same.
     """
-    fields = type(state).model_fields
+    defaults = _defaults(type(state))
+    return {name: value for name, value in state if value != defaults[name]}
+
+
+@functools.cache
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """Each field's default, made once per model (compared only, never handed out): pydantic
+    inspects a default factory's signature at every call."""
     return {
-        name: value
-        for name, value in state
-        if value != fields[name].get_default(call_default_factory=True)
+        name: field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
     }
 
 

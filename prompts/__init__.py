@@ -10,6 +10,7 @@ import json
 import re
 import textwrap
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # jinja2 loads with the first template, not with every importer
@@ -37,8 +38,9 @@ def hcl_string(value: object) -> str:
 
 
 def yaml_string(value: object) -> str:
-    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
-    return json.dumps(str(value), ensure_ascii=False)
+    """A double-quoted YAML scalar (JSON strings are valid YAML): what
+    ``json.dumps(text, ensure_ascii=False)`` gives, without making an encoder per value."""
+    return encode_basestring(str(value))
 
 
 def md_text(value: object) -> str:

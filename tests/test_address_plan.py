@@ -18,7 +18,12 @@ from opsteam.agents.base import RoleContext
 from opsteam.agents.network import role as network
 from opsteam.application.db import make_engine, open_store
 from opsteam.application.service import Opsteam
-from opsteam.application.stacks import built_stacks, record_stack
+from opsteam.application.stacks import (
+    built_stacks,
+    current_built_stacks,
+    current_stacks,
+    record_stack,
+)
 from opsteam.domain.inputs import BuiltStack, RunInputs
 from opsteam.domain.registry import Registry
 from opsteam.domain.settings import load_settings
@@ -113,6 +118,28 @@ def test_two_requests_in_one_home_get_ranges_that_never_overlap(tmp_path: Path) 
     with open_store(tmp_path / "home") as store:
         stored = [s.vpc_cidr for s in built_stacks(store)]
     assert sorted(stored) == sorted(ranges)  # type: ignore[type-var]
+
+
+def test_a_run_reads_the_newest_stack_of_each_state(db_url: str) -> None:
+    """Only the current stacks are made (a rebuilt state's older builds are read as rows)."""
+    migrate(db_url, "upgrade", "head")
+    builds = [
+        ("orders-prod", "10.2.0.0/16", "chg-1", 1),
+        ("billing-dev", "10.3.0.0/16", "chg-2", 2),
+        ("orders-prod", "10.4.0.0/16", "chg-3", 3),  # the same state, built again
+        ("orders-prod", "10.5.0.0/16", "chg-0", 3),  # at the same time: by thread id
+        ("search-dev", "10.6.0.0/16", "chg-4", 4),
+    ]
+    with open_store(url=db_url) as store:
+        for prefix, cidr, thread, minute in builds:
+            record_stack(store, built(prefix, cidr, thread), NOW.replace(minute=minute))
+        current = current_built_stacks(store)
+        assert current == current_stacks(built_stacks(store))
+    assert [(s.thread_id, str(s.vpc_cidr)) for s in current] == [
+        ("chg-2", "10.3.0.0/16"),
+        ("chg-3", "10.4.0.0/16"),
+        ("chg-4", "10.6.0.0/16"),
+    ]
 
 
 def test_0004_records_stacks_and_downgrades_cleanly(db_url: str) -> None:

@@ -20,6 +20,7 @@ from opsteam.application.blobs import BlobStore, digest
 from opsteam.application.checkpoints import serializer
 from opsteam.application.service import Opsteam
 from opsteam.domain.models import Artifact
+from opsteam.graphs.state import RequestState
 from opsteam.intake import parse_requests
 from tests.fakes import ParseOnlyVerifier
 
@@ -175,3 +176,36 @@ def test_a_value_read_twice_is_equal_but_shares_no_container(tmp_path: Path) -> 
     first["notes"].append("changed")
     first["extra"] = []
     assert serde.loads_typed(written) == value
+
+
+def test_a_model_written_again_is_stored_as_a_fresh_serializer_stores_it(tmp_path: Path) -> None:
+    """A frozen model's encoding is remembered by identity (a step writes the same model in
+    its write, each Send and the checkpoint); a mutable one is encoded each time."""
+    [request] = PROD
+    path = str(tmp_path / "c.sqlite")
+    serde = serializer(BlobStore.sqlite(path))
+    first = serde.dumps_typed(request)
+    assert serde.dumps_typed(request) == first
+    assert serializer(BlobStore.sqlite(path)).dumps_typed(request) == first
+    state = RequestState(thread_id="t", request=request, summary="s" * 3000)
+    before = serde.dumps_typed(state)
+    state.summary = "changed " * 400  # not frozen: what is written is the state now
+    after = serde.dumps_typed(state)
+    assert after != before
+    assert serde.loads_typed(after).summary == state.summary
+
+
+def test_an_artifact_referenced_again_is_stored_again_when_its_blob_is_gone(
+    tmp_path: Path,
+) -> None:
+    """A reference remembered from an earlier write still hands its bytes to the store."""
+    files = [Artifact(path="a.tf", role="automation-engineer", kind="terraform", content="z" * 900)]
+    path = str(tmp_path / "c.sqlite")
+    serde = serializer(BlobStore.sqlite(path))
+    first = serde.dumps_typed({"automation-engineer": files})
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM opsteam_blobs")
+    serde.blob_store.forget_stored()  # as after a collection in this process
+    again = serde.dumps_typed({"automation-engineer": files})
+    assert again == first
+    assert serializer(BlobStore.sqlite(path)).loads_typed(again) == {"automation-engineer": files}

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsteam.domain.redaction import RedactingFormatter, Redactor
-from opsteam.domain.secrets import mask_secrets
+from opsteam.domain.secrets import _RULES, mask_secrets
 from tests.exits import REDACTOR, redact, redact_text, to_json
 
 ROSTER_IDS = [f"INF-00{i}" for i in range(1, 7)]
@@ -142,6 +142,44 @@ def test_settings_that_look_like_secrets_are_left_alone(setting: str) -> None:
 def test_masking_is_idempotent() -> None:
     text = "DB_PASSWORD=x1 postgresql://a:b@c AKIAABCDEFGHIJKLMNOP"
     assert mask_secrets(mask_secrets(text)) == mask_secrets(text)
+
+
+# Lines mixing secret assignments, URLs with passwords, look-alike settings, and letters that
+# fold unusually (Turkish i, long s, Kelvin sign, sharp s): where the line rules look.
+SECRET_LINES = st.lists(
+    st.lists(
+        st.sampled_from(
+            [
+                "DB_PASSWORD=hunter2x",
+                "api-key: abc123",
+                "PA\u017f\u017fWORD=zz9",
+                "pa\u0130d",
+                "\u0131",
+                "\u212a",
+                "stra\u00dfe",
+                "token",
+                "manage_password = true",
+                "postgresql://u:p4ss@db/x",
+                "https://x@y",
+                "secret:",
+                " ",
+                "=",
+                "plain words",
+            ]
+        ),
+        max_size=6,
+    ).map(" ".join),
+    max_size=12,
+).map("\n".join)
+
+
+@given(SECRET_LINES)
+@settings(max_examples=300)
+def test_line_rules_mask_a_text_as_they_mask_each_of_its_lines(text: str) -> None:
+    """The rules that search only lines holding their words find every such line."""
+    for rule in (r for r in _RULES if r.line_words):
+        by_line = "\n".join(rule.pattern.sub(rule.replace, line) for line in text.split("\n"))
+        assert rule.mask(text) == by_line
 
 
 @given(ident=IDS, password=st.text(alphabet="abcdefXYZ0123", min_size=6, max_size=12))

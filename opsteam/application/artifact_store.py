@@ -21,7 +21,6 @@ import importlib
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -37,9 +36,12 @@ from opsteam.application.blobs import (
     BlobStore,
     digest,
 )
+from opsteam.application.walks import leaves, same, scan, walk
 from opsteam.domain.models import Artifact, ArtifactKind
 
 CACHED_VALUES = 1024  # decoded state values kept per serializer (a request has ~20)
+CACHED_ENCODINGS = 256  # encoded models kept per serializer (a request writes ~30)
+CACHED_ARTIFACTS = 512  # artifacts' references kept per serializer (a request makes ~30)
 INLINE_LIMIT = 1024  # state values up to this many bytes stay inside the checkpoint
 ZIPPED = "msgpack+zlib"  # the serialized type of a compressed row payload
 
@@ -74,63 +76,68 @@ class SentModel(BaseModel):
     stored: dict[str, str]
 
 
-# Leaves by their exact type: most of a state is these, and a type test costs less than the
-# container tests (every checkpoint read and write walks the whole state).
-_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+class KnownArtifacts:
+    """Artifacts seen lately, by identity, with their reference and bytes: a role's files are
+    written as its node's write and again in every checkpoint until the artifacts change
+    (frozen models: the same object has the same text; it is held, so its id is not reused)."""
+
+    def __init__(self, size: int = CACHED_ARTIFACTS) -> None:
+        self._size = size
+        self._found: OrderedDict[int, tuple[Artifact, ArtifactRef, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, artifact: Artifact) -> tuple[ArtifactRef, bytes] | None:
+        with self._lock:
+            found = self._found.get(id(artifact))
+            if found is None or found[0] is not artifact:
+                return None
+            self._found.move_to_end(id(artifact))
+            return found[1], found[2]
+
+    def add(self, artifact: Artifact, ref: ArtifactRef, data: bytes) -> None:
+        with self._lock:
+            self._found[id(artifact)] = (artifact, ref, data)
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
 
 
-def _walk(value: Any, visit: Callable[[Any], Any]) -> Any:
-    """``value`` with ``visit`` applied to every leaf inside plain dicts, lists and tuples."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return visit(value)
-    if kind is dict or (kind is not list and isinstance(value, dict)):
-        return {k: _walk(v, visit) for k, v in value.items()}
-    if kind is list or isinstance(value, list):
-        return [_walk(v, visit) for v in value]
-    if kind is tuple:
-        return tuple(_walk(v, visit) for v in value)
-    return visit(value)
+def _reference(artifact: Artifact, known: KnownArtifacts | None) -> tuple[ArtifactRef, bytes]:
+    found = known.get(artifact) if known is not None else None
+    if found is not None:
+        return found
+    data = artifact.content.encode("utf-8")
+    ref = ArtifactRef(
+        path=artifact.path,
+        role=artifact.role,
+        kind=artifact.kind,
+        sha256=digest(data),
+        size=len(data),
+    )
+    if known is not None:
+        known.add(artifact, ref, data)
+    return ref, data
 
 
-def _same(leaf: Any) -> Any:
-    return leaf
-
-
-def _leaves(value: Any, kind: type[BaseModel]) -> list[Any]:
-    found: list[Any] = []
-
-    def collect(leaf: Any) -> Any:
-        if isinstance(leaf, kind):
-            found.append(leaf)
-        return leaf
-
-    _walk(value, collect)
-    return found
-
-
-def dehydrate(value: Any, store: BlobStore) -> Any:
-    """Every :class:`Artifact` in ``value`` as an :class:`ArtifactRef`, its text stored."""
-    artifacts = _leaves(value, Artifact)
+def dehydrate(value: Any, store: BlobStore, known: KnownArtifacts | None = None) -> Any:
+    """Every :class:`Artifact` in ``value`` as an :class:`ArtifactRef`, its text stored
+    (``known``: artifacts referenced lately, not encoded and hashed again)."""
+    artifacts = leaves(value, Artifact)
     if not artifacts:
         return value
-    encoded = {id(a): a.content.encode("utf-8") for a in artifacts}
-    shas = {key: digest(data) for key, data in encoded.items()}
-    store.put_many({shas[key]: encoded[key] for key in encoded})
+    refs = {id(a): _reference(a, known) for a in artifacts}
+    store.put_many({ref.sha256: data for ref, data in refs.values()})
 
     def to_ref(leaf: Any) -> Any:
         if not isinstance(leaf, Artifact):
             return leaf
-        size = len(encoded[id(leaf)])
-        sha = shas[id(leaf)]
-        return ArtifactRef(path=leaf.path, role=leaf.role, kind=leaf.kind, sha256=sha, size=size)
+        return refs[id(leaf)][0]
 
-    return _walk(value, to_ref)
+    return walk(value, to_ref)
 
 
 def hydrate(value: Any, store: BlobStore) -> Any:
     """Every :class:`ArtifactRef` in ``value`` back as the :class:`Artifact` it names."""
-    refs = _leaves(value, ArtifactRef)
+    refs = leaves(value, ArtifactRef)
     if not refs:
         return value
     texts = store.get_many(r.sha256 for r in refs)
@@ -141,7 +148,11 @@ def hydrate(value: Any, store: BlobStore) -> Any:
         text = texts[leaf.sha256].decode("utf-8")
         return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)
 
-    return _walk(value, to_artifact)
+    return walk(value, to_artifact)
+
+
+# A checkpoint's maps of channel versions (strings and numbers only).
+_VERSION_MAPS = ("channel_versions", "versions_seen")
 
 
 def _is_checkpoint(obj: Any) -> bool:
@@ -171,6 +182,34 @@ class BlobSerializer(JsonPlusSerializer):
         # sha256 -> the value it decodes to (artifacts hydrated), most recent last.
         self._decoded: OrderedDict[str, Any] = OrderedDict()
         self._decoded_lock = threading.Lock()
+        # id -> (model, its encoding, its hash): a frozen model (every model of the state is)
+        # is written several times in a step (a node's write, each Send of the state, the
+        # checkpoint's channel) and encodes to the same bytes each time; the model is held,
+        # so its id is not reused while it is remembered.
+        self._encodings: OrderedDict[int, tuple[BaseModel, tuple[str, bytes], str | None]] = (
+            OrderedDict()
+        )
+        self._encodings_lock = threading.Lock()
+        self._artifacts = KnownArtifacts()
+
+    def _encoded(self, value: Any) -> tuple[tuple[str, bytes], str | None]:
+        """``value`` as :class:`JsonPlusSerializer` encodes it, and the hash of those bytes
+        when known (a frozen model's over ``INLINE_LIMIT``, remembered by identity)."""
+        if not isinstance(value, BaseModel) or not value.model_config.get("frozen"):
+            return super().dumps_typed(value), None
+        key = id(value)
+        with self._encodings_lock:
+            found = self._encodings.get(key)
+            if found is not None and found[0] is value:
+                self._encodings.move_to_end(key)
+                return found[1], found[2]
+        encoded = super().dumps_typed(value)
+        sha = digest(encoded[1]) if len(encoded[1]) > INLINE_LIMIT else None
+        with self._encodings_lock:
+            self._encodings[key] = (value, encoded, sha)
+            while len(self._encodings) > CACHED_ENCODINGS:
+                self._encodings.popitem(last=False)
+        return encoded, sha
 
     def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
         """A checkpoint's channel value as stored (a known version's as stored lately)."""
@@ -180,7 +219,7 @@ class BlobSerializer(JsonPlusSerializer):
             found = self._versions.get(key) if key is not None else None
         if found is not None and now - found[0] < TRUST_FOR:
             return found[1]
-        stored = self._stored(dehydrate(value, self.blob_store), blobs)
+        stored = self._stored(dehydrate(value, self.blob_store, self._artifacts), blobs)
         if key is not None:
             with self._versions_lock:
                 self._versions[key] = (now, stored)
@@ -194,18 +233,18 @@ class BlobSerializer(JsonPlusSerializer):
         A large dict (a graph's input) keeps its small members and names its large ones, so
         a member that a channel also holds is the same blob, stored once.
         """
-        value = _walk(value, lambda leaf: self._sent(leaf, blobs))
-        kind, data = super().dumps_typed(value)
+        value = walk(value, lambda leaf: self._sent(leaf, blobs))
+        (kind, data), sha = self._encoded(value)
         if kind != "msgpack" or len(data) <= INLINE_LIMIT:
             return value
         if isinstance(value, dict):
             parts = {k: self._stored(v, blobs) for k, v in value.items()}
             if any(isinstance(v, StoredValue) for v in parts.values()):
                 value = parts
-                kind, data = super().dumps_typed(value)
+                (kind, data), sha = self._encoded(value)
                 if len(data) <= INLINE_LIMIT:
                     return value
-        sha = digest(data)
+        sha = sha or digest(data)
         blobs[sha] = data
         return StoredValue(sha256=sha)
 
@@ -219,7 +258,7 @@ class BlobSerializer(JsonPlusSerializer):
             }
             obj = {**obj, "channel_values": values}
         else:
-            obj = self._stored(dehydrate(obj, self.blob_store), blobs)
+            obj = self._stored(dehydrate(obj, self.blob_store, self._artifacts), blobs)
         self.blob_store.put_many(blobs)  # committed before the checkpoint that names them
         kind, data = super().dumps_typed(obj)
         if kind == "msgpack" and len(data) > ZIP_OVER:
@@ -233,12 +272,12 @@ class BlobSerializer(JsonPlusSerializer):
         inline: dict[str, Any] = {}
         stored: dict[str, str] = {}
         for name, value in leaf.arg:
-            kept = dehydrate(value, self.blob_store)
-            kind, data = super().dumps_typed(kept)
+            kept = dehydrate(value, self.blob_store, self._artifacts)
+            (kind, data), sha = self._encoded(kept)
             if kept is value and (kind != "msgpack" or len(data) <= INLINE_LIMIT):
                 inline[name] = value
             else:
-                stored[name] = digest(data)
+                stored[name] = sha or digest(data)
                 blobs[stored[name]] = data
         model = type(leaf.arg)
         return Send(
@@ -290,29 +329,32 @@ class BlobSerializer(JsonPlusSerializer):
     def _resolved(self, value: Any) -> Any:
         """``value`` with every :class:`StoredValue` in it (at any depth of plain dicts and
         lists) loaded from the store."""
-        refs = _leaves(value, StoredValue)
+        refs = leaves(value, StoredValue)
         if not refs:
             return value
         decoded = self._decoded_values({r.sha256 for r in refs})
-        return _walk(value, partial(self._loaded, decoded=decoded))
+        return walk(value, partial(self._loaded, decoded=decoded))
 
     def _loaded(self, leaf: Any, decoded: dict[str, Any]) -> Any:
         if not isinstance(leaf, StoredValue):
             return leaf
         # Fresh containers each time: a reader never shares a dict or list with another one.
-        return _walk(decoded[leaf.sha256], _same)
+        return walk(decoded[leaf.sha256], same)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         if data[0] == ZIPPED:
             data = ("msgpack", zlib.decompress(data[1]))
         obj = super().loads_typed(data)
-        # One walk finds what to fetch, one puts it back (a checkpoint is read at every
-        # resume and state read, so walks are counted).
+        # One scan finds what to fetch, one walk puts it back (a checkpoint is read at every
+        # resume and state read, so walks are counted). A checkpoint's version maps hold
+        # versions only (written as they are, see dumps_typed): neither looks into them.
+        versions = {k: obj[k] for k in _VERSION_MAPS if k in obj} if _is_checkpoint(obj) else {}
+        rest = {k: v for k, v in obj.items() if k not in versions} if versions else obj
         stored: set[str] = set()
         refs: set[str] = set()
         sends = False
 
-        def note(leaf: Any) -> Any:
+        def note(leaf: Any) -> None:
             nonlocal sends
             if isinstance(leaf, StoredValue):
                 stored.add(leaf.sha256)
@@ -320,20 +362,22 @@ class BlobSerializer(JsonPlusSerializer):
                 refs.add(leaf.sha256)
             elif isinstance(leaf, Send):
                 sends = True
-            return leaf
 
-        _walk(obj, note)
+        scan(rest, note)
         if not (stored or refs or sends):
             return obj
         decoded = self._decoded_values(stored) if stored else {}
         texts = self.blob_store.get_many(refs) if refs else {}
-        return _walk(obj, partial(self._restored, decoded=decoded, texts=texts))
+        restored = walk(rest, partial(self._restored, decoded=decoded, texts=texts))
+        if not versions:
+            return restored
+        return {k: versions[k] if k in versions else restored[k] for k in obj}
 
     def _restored(self, leaf: Any, decoded: dict[str, Any], texts: dict[str, bytes]) -> Any:
         """A leaf of a loaded row as the graph sees it: a stored value decoded (in fresh
         containers, its sent models received), an artifact with its text, a send received."""
         if isinstance(leaf, StoredValue):
-            return _walk(decoded[leaf.sha256], self._received)
+            return walk(decoded[leaf.sha256], self._received)
         if isinstance(leaf, ArtifactRef):
             text = texts[leaf.sha256].decode("utf-8")
             return Artifact(path=leaf.path, role=leaf.role, kind=leaf.kind, content=text)

@@ -48,35 +48,45 @@ def record_stack(target: StoreOrSession, stack: BuiltStack, at: datetime) -> Non
         _upsert(session, StackRow, {"thread_id": stack.thread_id}, values, first)
 
 
+_COLUMNS = (
+    StackRow.thread_id,
+    StackRow.prefix,
+    StackRow.region,
+    StackRow.state_bucket,
+    StackRow.state_key,
+    StackRow.vpc_cidr,
+    StackRow.outputs,
+)
+Row = tuple[str, str, str, str, str, str | None, list[str]]
+
+
+def _rows(target: StoreOrSession) -> list[Row]:
+    """Every stack's row, oldest first, as plain tuples."""
+    query = select(*_COLUMNS).order_by(StackRow.created_at, StackRow.thread_id)
+    with _transaction(target) as session:
+        rows = session.connection().execute(query).all()
+    return [(t, p, r, b, k, c, o) for t, p, r, b, k, c, o in rows]
+
+
+def _stack(row: Row) -> BuiltStack:
+    thread_id, prefix, region, bucket, key, cidr, outputs = row
+    return BuiltStack(
+        thread_id=thread_id,
+        prefix=prefix,
+        region=region,
+        state_bucket=bucket,
+        state_key=key,
+        vpc_cidr=IPv4Network(cidr) if cidr else None,
+        outputs=list(outputs),
+    )
+
+
 def built_stacks(target: StoreOrSession) -> list[BuiltStack]:
     """Every stack opsteam built, oldest first (the newest of a prefix wins on lookup).
 
     Read as plain rows, not ORM objects: every request reads them all before it starts.
     """
-    columns = (
-        StackRow.thread_id,
-        StackRow.prefix,
-        StackRow.region,
-        StackRow.state_bucket,
-        StackRow.state_key,
-        StackRow.vpc_cidr,
-        StackRow.outputs,
-    )
-    query = select(*columns).order_by(StackRow.created_at, StackRow.thread_id)
-    with _transaction(target) as session:
-        rows = session.connection().execute(query).all()
-    return [
-        BuiltStack(
-            thread_id=thread_id,
-            prefix=prefix,
-            region=region,
-            state_bucket=bucket,
-            state_key=key,
-            vpc_cidr=IPv4Network(cidr) if cidr else None,
-            outputs=list(outputs),
-        )
-        for thread_id, prefix, region, bucket, key, cidr, outputs in rows
-    ]
+    return [_stack(row) for row in _rows(target)]
 
 
 def current_stacks(stacks: list[BuiltStack]) -> list[BuiltStack]:
@@ -91,10 +101,18 @@ def current_stacks(stacks: list[BuiltStack]) -> list[BuiltStack]:
     return [s for index, s in enumerate(stacks) if newest[(s.state_bucket, s.state_key)] == index]
 
 
+def current_built_stacks(target: StoreOrSession) -> list[BuiltStack]:
+    """``current_stacks(built_stacks(target))``, with only the current rows made into stacks
+    (every request reads them, and the history keeps every build)."""
+    rows = _rows(target)
+    newest = {(row[3], row[4]): index for index, row in enumerate(rows)}
+    return [_stack(row) for index, row in enumerate(rows) if newest[(row[3], row[4])] == index]
+
+
 def run_inputs(home: Path, settings: Settings, now: datetime) -> RunInputs:
     """What a run needs from outside its request, read just before it starts."""
     with open_store(url=database_url(home, settings)) as store:
-        stacks = current_stacks(built_stacks(store))
+        stacks = current_built_stacks(store)
     return RunInputs(
         address_pool=list(settings.address_pool),
         stacks=stacks,

@@ -45,6 +45,7 @@ class Redactor:
     def __init__(self, public_names: Mapping[str, str]) -> None:
         self._names: dict[str, str] = {}
         self._seen: dict[str, str] = {}
+        numbers = set()
         alternatives = []
         for identifier, name in public_names.items():
             shape = _ID_SHAPE.match(identifier.strip())
@@ -52,7 +53,12 @@ class Redactor:
                 raise ValueError(f"internal id {identifier!r} is not PREFIX-NUMBER")
             prefix, number = shape.groups()
             self._names[_canonical(prefix, number)] = name
+            numbers.add(number)
             alternatives.append(re.escape(prefix) + r"[ " + _DASHES + r"]?" + re.escape(number))
+        # Every match holds its ID's number as written (digits: no case to ignore), so a text
+        # with none of the numbers is not searched (a file of a hundred kilobytes costs a few
+        # substring searches instead of the pattern tried at every position).
+        self._numbers = tuple(sorted(numbers))
         body = "|".join(sorted(alternatives, key=len, reverse=True))
         # Whole tokens: no letter or digit before, no digit after (INF-0030 is not INF-003).
         self._pattern = (
@@ -84,7 +90,9 @@ class Redactor:
     def named(self, text: str) -> str:
         """Public names instead of the roster's IDs, nothing else: the way in, so what is
         stored (checkpoints, history, conversations) already reads as every way out shows it."""
-        return self._pattern.sub(self._replace, text) if self._pattern is not None else text
+        if self._pattern is None or not any(n in text for n in self._numbers):
+            return text
+        return self._pattern.sub(self._replace, text)
 
     def text(self, text: str) -> str:
         """Public names instead of internal IDs, then secrets masked (a pure function of the
@@ -127,6 +135,15 @@ class Redactor:
 
     def value(self, value: Any) -> Any:
         """Redact any JSON-like value; pydantic models are dumped to JSON-mode data first."""
+        kind = type(value)  # the plain JSON types first, by exact type: most of any value
+        if kind is str:
+            return self.text(value)
+        if kind is dict:
+            return {self.value(k): self.value(v) for k, v in value.items()}
+        if kind is list:
+            return [self.value(v) for v in value]
+        if kind in _KEPT:
+            return value
         if isinstance(value, str):
             return self.text(value)
         if _is_model(value):
@@ -143,6 +160,8 @@ class Redactor:
 
 
 _BY_ROSTER: dict[tuple[tuple[str, str], ...], Redactor] = {}
+# Values :meth:`Redactor.value` returns as they are (by exact type: an enum member is not one).
+_KEPT = frozenset({int, float, bool, type(None)})
 
 
 def _is_model(value: Any) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 MASK = "[redacted]"
@@ -45,25 +44,42 @@ class _Rule:
     def applies(self, text: str) -> bool:
         return not self.hints or any(h in text for h in self.hints)
 
-    @cached_property
-    def _words(self) -> re.Pattern[str]:
-        """The line words as one pattern: a line is tested in one call, not one per word."""
-        return re.compile("|".join(map(re.escape, self.line_words)))
-
-    def mask(self, text: str) -> str:
+    def mask(self, text: str, folded: str | None = None) -> str:
+        """``text`` masked; ``folded``: ``_folded(text)`` when the caller has it already."""
         if not self.line_words:
             return self.pattern.sub(self.replace, text)
-        folded = _folded(text)
-        words = self._words
-        if words.search(folded) is None:
+        if folded is None:
+            folded = _folded(text)
+        found = _word_lines(self.line_words, folded)
+        if not found:
             return text
-        lines, folded_lines = text.split("\n"), folded.split("\n")
-        if len(lines) != len(folded_lines):  # never: folding keeps line breaks
+        lines = text.split("\n")
+        if len(lines) != folded.count("\n") + 1:  # never: folding keeps line breaks
             return self.pattern.sub(self.replace, text)
-        for index, line in enumerate(folded_lines):
-            if words.search(line) is not None:
-                lines[index] = self.pattern.sub(self.replace, lines[index])
+        for index in found:
+            lines[index] = self.pattern.sub(self.replace, lines[index])
         return "\n".join(lines)
+
+
+def _word_lines(words: tuple[str, ...], folded: str) -> list[int]:
+    """The numbers of the lines of ``folded`` holding one of ``words`` (none spans a line),
+    in order. A substring search per word (one pass of the text each, much faster than a
+    pattern of alternatives), then line breaks counted only up to each line found."""
+    starts = set()
+    for word in words:
+        at = folded.find(word)
+        while at != -1:
+            starts.add(at)
+            end = folded.find("\n", at)  # the rest of this line is found already
+            at = folded.find(word, end + 1) if end != -1 else -1
+    found: list[int] = []
+    line, counted = 0, 0
+    for start in sorted(starts):
+        line += folded.count("\n", counted, start)
+        counted = start
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
 
 
 # What IGNORECASE matching equates: case folding, plus the Turkish dotted and dotless i,
@@ -72,7 +88,11 @@ _TURKISH_I = str.maketrans({"\u0130": "i", "\u0131": "i"})
 
 
 def _folded(text: str) -> str:
-    return text.translate(_TURKISH_I).casefold()
+    if text.isascii():  # the same, without a lookup per character: ASCII folds to lower case
+        return text.lower()
+    if "\u0130" in text or "\u0131" in text:
+        text = text.translate(_TURKISH_I)
+    return text.casefold()
 
 
 def _whole(kind: str) -> Callable[[re.Match[str]], str]:
@@ -112,7 +132,9 @@ _RULES: tuple[_Rule, ...] = (
         "github-token",
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
         _whole("token"),
-        ("gh", "github_pat_"),
+        # What every match holds (case-sensitive, as the pattern is): "gh" alone is in
+        # many words, and each text holding it paid a search for the pattern.
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     _Rule("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), _whole("token"), ("glpat-",)),
     _Rule("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _whole("token"), ("xox",)),
@@ -159,9 +181,14 @@ _RULES: tuple[_Rule, ...] = (
 
 def mask_secrets(text: str) -> str:
     """``text`` with every recognised secret replaced by a ``[redacted...]`` marker."""
+    folded = None  # the text folded once for the line rules, until a rule changes it
     for rule in _RULES:
         if rule.applies(text):
-            text = rule.mask(text)
+            if rule.line_words and folded is None:
+                folded = _folded(text)
+            masked = rule.mask(text, folded)
+            if masked != text:
+                text, folded = masked, None
     return text
 
 

@@ -7,12 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from opsteam.domain.models import ChangeRequest
 from opsteam.domain.registry import Registry, load_registry
 from opsteam.tools.tfschema.model import ProviderSchema
 
 RequestFactory = Callable[..., ChangeRequest]
+
+# No per-example deadline: a property's examples are checked for what they return, never for
+# how long they take (timings live in bench/); on a loaded 2-core machine a 200 ms deadline
+# failed tests that were right.
+settings.register_profile("opsteam", deadline=None)
+settings.load_profile("opsteam")
 
 BASE_REQUEST: dict[str, Any] = {
     "request": "Redis cache for the catalog service",

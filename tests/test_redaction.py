@@ -237,3 +237,17 @@ def test_named_model_names_every_nested_string_and_keeps_types_and_secrets() -> 
     assert named.inner.labels == {"INF-001": "by Systems Administrator"}  # values, not keys
     assert named.items == ["DB_PASSWORD=zz9", "INF-123"]  # naming only: masking is the exit's
     assert value.title == "ask INF-003"  # the original is untouched
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("İNF-001 is down", "Infrastructure Architect is down"),  # Turkish capital dotted I
+        ("ask \u0131nf-002", "ask Systems Administrator"),  # Turkish dotless i
+        ("ping İnf\u2013004", "ping Database Administrator"),
+    ],
+)
+def test_letters_that_case_fold_to_the_ids_are_named_not_failed_on(text: str, named: str) -> None:
+    """Unicode case folding matches letters outside A-Z: such a spelling is the ID."""
+    assert redact_text(text) == named
+    assert not REDACTOR.ids(redact_text(text))

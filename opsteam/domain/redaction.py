@@ -35,15 +35,11 @@ _REMEMBERED_LENGTH = 512  # longer texts are redacted each time (request texts, 
 _KEPT_ROSTERS = 16
 
 
-def _canonical(prefix: str, number: str) -> str:
-    return f"{prefix.upper()}-{number}"
-
-
 class Redactor:
     """Maps internal IDs to public names and masks secrets; immutable, cheap to call."""
 
     def __init__(self, public_names: Mapping[str, str]) -> None:
-        self._names: dict[str, str] = {}
+        self._by_number: dict[str, list[tuple[str, str]]] = {}
         self._seen: dict[str, str] = {}
         numbers = set()
         alternatives = []
@@ -52,7 +48,7 @@ class Redactor:
             if shape is None:
                 raise ValueError(f"internal id {identifier!r} is not PREFIX-NUMBER")
             prefix, number = shape.groups()
-            self._names[_canonical(prefix, number)] = name
+            self._by_number.setdefault(number, []).append((prefix, name))
             numbers.add(number)
             alternatives.append(re.escape(prefix) + r"[ " + _DASHES + r"]?" + re.escape(number))
         # Every match holds its ID's number as written (digits: no case to ignore), so a text
@@ -79,9 +75,20 @@ class Redactor:
         return found
 
     def _replace(self, match: re.Match[str]) -> str:
-        shape = _ID_SHAPE.match(match.group(0).replace(" ", "-"))
-        assert shape is not None  # the pattern only matches PREFIX-NUMBER shapes
-        return self._names[_canonical(*shape.groups())]
+        """The name of the ID the pattern matched, compared as the pattern compares: Unicode
+        case folding also matches letters outside A-Z (a Turkish "İNF-001" is INF-001), which
+        are redacted like the ID they stand for, never left in the text or failed on."""
+        written = match.group(0)
+        number = written.rstrip("0123456789")
+        number = written[len(number) :]
+        letters = written[: -len(number)]
+        if letters and not letters[-1].isalpha():  # the one separator the pattern allows
+            letters = letters[:-1]
+        candidates = self._by_number[number]
+        for prefix, name in candidates:
+            if re.fullmatch(re.escape(prefix), letters, re.IGNORECASE):
+                return name
+        return candidates[0][1]  # unreachable by the pattern; a name, never the ID
 
     def ids(self, text: str) -> list[str]:
         """The roster IDs ``text`` contains (as written), for checks and tests."""

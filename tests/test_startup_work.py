@@ -106,3 +106,21 @@ def test_settled_restores_the_thresholds_it_found() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_start_up_skips_the_pydantic_plugin_scan_unless_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = gc.get_threshold()
+    try:
+        for given, kept in ((None, "__all__"), ("0", "0")):
+            if given is None:
+                monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+            else:
+                monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", given)
+            startup.starting()
+            assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == kept
+            startup.settled()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -8,11 +8,16 @@ process starts, young collections run less often and full ones not at all; once 
 done the start-up objects are frozen (never walked again: they are never garbage) and the
 default thresholds come back. A command that never reaches :func:`settled` still collects,
 only less often, so nothing can grow without bound.
+
+Pydantic looks for plugins (observability hooks) in every installed package's entry points
+when the first model is defined; the command line skips that scan unless
+``PYDANTIC_DISABLE_PLUGINS`` is already set (``PYDANTIC_DISABLE_PLUGINS=0`` keeps them).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 
 # Young collections every 100,000 net allocations instead of 700; a full one would need 100
 # middle ones: none happens during start-up.
@@ -26,6 +31,7 @@ def starting() -> None:
     if not _state["starting"]:
         _state["starting"] = True
         gc.set_threshold(*_STARTING)
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def settled() -> None:

@@ -2,7 +2,7 @@
 
 Part of ``bench/run.py``; alone (no PostgreSQL needed), printing its section and targets:
 
-    .venv/bin/python -m bench.coldstart --rounds 10
+    .venv/bin/python -m bench.coldstart --rounds 10 [--status 1000]
 """
 
 from __future__ import annotations
@@ -174,9 +174,11 @@ def status_scaling(work: Workload, many: Path, *, rounds: int) -> Section:
     one = work.home("status-one")
     run_service(work.team(one), work.requests[DEV])
     stored = len(recent_threads(many, limit=1_000_000))
-    argv, envs = [OPSTEAM, "status"], {str(home): cli_env(home) for home in (one, many)}
+    envs = {str(home): cli_env(home) for home in (one, many)}
+    status = Command("opsteam status", partial(list, ["status"]))
+    cpu: dict[str, list[float]] = {key: [] for key in envs}
     cold: dict[str, Callable[[], object]] = {
-        key: partial(run_process, argv, env) for key, env in envs.items()
+        key: partial(start, status, env, cpu[key]) for key, env in envs.items()
     }
     cold_timings = interleaved(cold, rounds=rounds, warmup=1)
     listings: dict[str, Callable[[], object]] = {
@@ -195,8 +197,23 @@ def status_scaling(work: Workload, many: Path, *, rounds: int) -> Section:
         large: Timing = timings[str(many)]
         row = Row(how, spread(large), spread(small), ratio(large.median, small.median))
         section.add(row, "status:cold" if "new process" in how else "status:warm")
-    section.notes.append("`status` lists the 50 most recent requests from the history index.")
+    small_cpu, large_cpu = (statistics.median(cpu[str(h)][-rounds:]) for h in (one, many))
+    section.notes += [
+        "`status` lists the 50 most recent requests from the history index.",
+        f"CPU time of the same runs (user + system, median): {seconds(large_cpu)} with "
+        f"{stored} requests, {seconds(small_cpu)} with one: "
+        f"{large_cpu / small_cpu:.2f}x (other work on a shared machine moves wall time more).",
+    ]
     return section
+
+
+def many_home(work: Workload, count: int) -> Path:
+    """A data home holding ``count`` requests of the examples' mix, run through the service."""
+    home = work.home("status-many")
+    team = work.team(home)
+    for name in work.mix(count):
+        run_service(team, work.requests[name])
+    return home
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,15 +228,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--rounds", type=int, default=10, help="timed runs of each command")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first")
+    parser.add_argument(
+        "--status",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time `status` over a home of N requests (run through the service first)",
+    )
     args = parser.parse_args(argv)
     for key in [k for k in os.environ if k.startswith("OPSTEAM_") and "BENCH" not in k]:
         del os.environ[key]  # the user's own data home must not leak in
     with tempfile.TemporaryDirectory(prefix="opsteam-bench-") as scratch:
         work = prepare(Path(scratch), None)
-        section = cold_start(work, cold_home(work), rounds=args.rounds, warmup=args.warmup)
+        sections = [cold_start(work, cold_home(work), rounds=args.rounds, warmup=args.warmup)]
+        if args.status:
+            sections.append(status_scaling(work, many_home(work, args.status), rounds=args.rounds))
     load = os.getloadavg()[0]
     header = [f"Cold start only, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load:.1f}"]
-    sys.stdout.write(render(header, targets([section]), [section], []))
+    sys.stdout.write(render(header, targets(sections), sections, []))
     return 0
 
 

@@ -3,7 +3,7 @@
 A command that runs a graph imports LangGraph, SQLAlchemy and about 150 pydantic models:
 hundreds of thousands of objects that live as long as the process. With the collector's
 default thresholds each growth of the heap by a quarter sets off a full collection that walks
-all of them again, which was about a sixth of ``opsteam approve`` from a new process. While a
+all of them again: about 30% of the CPU time of ``opsteam approve`` from a new process. While a
 process starts, young collections run less often and full ones not at all; once its imports are
 done the start-up objects are frozen (never walked again: they are never garbage) and the
 default thresholds come back. A command that never reaches :func:`settled` still collects,

@@ -1,10 +1,12 @@
-"""One error handler for every command: one line per problem, the right exit code."""
+"""One error handler for every command: one line per problem, the right exit code; and the
+helpers the operations commands (incident, oncall, kpis) share around it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import typer
 from pydantic import ValidationError
@@ -40,3 +42,21 @@ def guarded(invocation: Invocation, as_json: bool = False) -> Iterator[None]:
         log.debug("internal error", exc_info=True)
         invocation.output.error([f"internal error: {type(exc).__name__}: {exc}"], as_json=as_json)
         raise typer.Exit(1) from None
+
+
+EXIT_WAITING = 3  # a human decision is pending
+
+
+def parse_now(text: str | None, field: str = "now") -> datetime:
+    """``--now``/``--at`` as given (no zone: UTC), else the current time."""
+    from opsteam.domain.incidents import parse_time
+
+    return parse_time(text, field, default=datetime.now(UTC))
+
+
+def run_action(invocation: Invocation, action: Callable[[], int], *, as_json: bool) -> None:
+    """Run a command through the shared error handler; a non-zero return is the exit code."""
+    with guarded(invocation, as_json):
+        code = action()
+    if code:
+        raise typer.Exit(code)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from opsteam.interfaces.cli.errors import EXIT_WAITING, parse_now, run_action
 from opsteam.interfaces.cli.invocation import Invocation
-from opsteam.interfaces.cli.ops import EXIT_WAITING, parse_now, run_action
 from opsteam.interfaces.cli.options import AtOpt, HomeOpt, JsonOpt, RegistryOpt
 
 if TYPE_CHECKING:

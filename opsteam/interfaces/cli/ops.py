@@ -6,33 +6,14 @@ Exit codes: 0 ok, 3 waiting for a human decision, 2 bad input (one line per prob
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from opsteam.domain.errors import InputError
-from opsteam.interfaces.cli.errors import guarded
+from opsteam.interfaces.cli.errors import parse_now, run_action
 from opsteam.interfaces.cli.invocation import Invocation
 from opsteam.interfaces.cli.options import HomeOpt, JsonOpt, RegistryOpt
-
-EXIT_WAITING = 3
-
-
-def parse_now(text: str | None, field: str = "now") -> datetime:
-    """``--now``/``--at`` as given (no zone: UTC), else the current time."""
-    from opsteam.domain.incidents import parse_time
-
-    return parse_time(text, field, default=datetime.now(UTC))
-
-
-def run_action(invocation: Invocation, action: Callable[[], int], *, as_json: bool) -> None:
-    """Run a command through the shared error handler; a non-zero return is the exit code."""
-    with guarded(invocation, as_json):
-        code = action()
-    if code:
-        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,11 @@ allocated overlap) and behind Modify bundles that read the owning stack's state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from ipaddress import IPv4Network
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +20,8 @@ from opsteam.application.db import StoreOrSession, _aware, _transaction, _upsert
 from opsteam.application.tables import Base
 from opsteam.domain.inputs import BuiltStack, RunInputs
 from opsteam.domain.settings import Settings, database_url
+
+T = TypeVar("T")
 
 
 class StackRow(Base):
@@ -97,16 +101,19 @@ def current_stacks(stacks: list[BuiltStack]) -> list[BuiltStack]:
     state (``RunInputs``), so its checkpoints stay the same size however many requests the
     history holds, instead of growing with every request that ever completed.
     """
-    newest = {(s.state_bucket, s.state_key): index for index, s in enumerate(stacks)}
-    return [s for index, s in enumerate(stacks) if newest[(s.state_bucket, s.state_key)] == index]
+    return _newest_per_state(stacks, lambda s: (s.state_bucket, s.state_key))
 
 
 def current_built_stacks(target: StoreOrSession) -> list[BuiltStack]:
     """``current_stacks(built_stacks(target))``, with only the current rows made into stacks
     (every request reads them, and the history keeps every build)."""
-    rows = _rows(target)
-    newest = {(row[3], row[4]): index for index, row in enumerate(rows)}
-    return [_stack(row) for index, row in enumerate(rows) if newest[(row[3], row[4])] == index]
+    return [_stack(row) for row in _newest_per_state(_rows(target), lambda row: (row[3], row[4]))]
+
+
+def _newest_per_state(items: list[T], state: Callable[[T], tuple[str, str]]) -> list[T]:
+    """The newest of ``items`` (oldest first) per Terraform state (bucket, key)."""
+    newest = {state(item): index for index, item in enumerate(items)}
+    return [item for index, item in enumerate(items) if newest[state(item)] == index]
 
 
 def run_inputs(home: Path, settings: Settings, now: datetime) -> RunInputs:

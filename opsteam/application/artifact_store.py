@@ -18,9 +18,7 @@ writer that found it stored a moment ago never names a collected blob.
 from __future__ import annotations
 
 import importlib
-import threading
 import zlib
-from collections import OrderedDict
 from functools import partial
 from typing import Any
 
@@ -36,6 +34,7 @@ from opsteam.application.blobs import (
     BlobStore,
     digest,
 )
+from opsteam.application.recent import Recent
 from opsteam.application.walks import leaves, same, scan, walk
 from opsteam.domain.models import Artifact, ArtifactKind
 
@@ -82,23 +81,16 @@ class KnownArtifacts:
     (frozen models: the same object has the same text; it is held, so its id is not reused)."""
 
     def __init__(self, size: int = CACHED_ARTIFACTS) -> None:
-        self._size = size
-        self._found: OrderedDict[int, tuple[Artifact, ArtifactRef, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._found: Recent[int, tuple[Artifact, ArtifactRef, bytes]] = Recent(size)
 
     def get(self, artifact: Artifact) -> tuple[ArtifactRef, bytes] | None:
-        with self._lock:
-            found = self._found.get(id(artifact))
-            if found is None or found[0] is not artifact:
-                return None
-            self._found.move_to_end(id(artifact))
-            return found[1], found[2]
+        found = self._found.get(id(artifact))
+        if found is None or found[0] is not artifact:
+            return None
+        return found[1], found[2]
 
     def add(self, artifact: Artifact, ref: ArtifactRef, data: bytes) -> None:
-        with self._lock:
-            self._found[id(artifact)] = (artifact, ref, data)
-            while len(self._found) > self._size:
-                self._found.popitem(last=False)
+        self._found.put(id(artifact), (artifact, ref, data))
 
 
 def _reference(artifact: Artifact, known: KnownArtifacts | None) -> tuple[ArtifactRef, bytes]:
@@ -177,19 +169,16 @@ class BlobSerializer(JsonPlusSerializer):
         # (random-suffixed, so unique to its thread) with every update, so a version seen a
         # moment ago is the same value; a SQLite checkpoint carries every channel at every
         # step, and the unchanged ones are not encoded and hashed again.
-        self._versions: OrderedDict[tuple[str, str], tuple[float, Any]] = OrderedDict()
-        self._versions_lock = threading.Lock()
+        self._versions: Recent[tuple[str, str], tuple[float, Any]] = Recent(CACHED_BLOBS)
         # sha256 -> the value it decodes to (artifacts hydrated), most recent last.
-        self._decoded: OrderedDict[str, Any] = OrderedDict()
-        self._decoded_lock = threading.Lock()
+        self._decoded: Recent[str, Any] = Recent(CACHED_VALUES)
         # id -> (model, its encoding, its hash): a frozen model (every model of the state is)
         # is written several times in a step (a node's write, each Send of the state, the
         # checkpoint's channel) and encodes to the same bytes each time; the model is held,
         # so its id is not reused while it is remembered.
-        self._encodings: OrderedDict[int, tuple[BaseModel, tuple[str, bytes], str | None]] = (
-            OrderedDict()
+        self._encodings: Recent[int, tuple[BaseModel, tuple[str, bytes], str | None]] = Recent(
+            CACHED_ENCODINGS
         )
-        self._encodings_lock = threading.Lock()
         self._artifacts = KnownArtifacts()
 
     def _encoded(self, value: Any) -> tuple[tuple[str, bytes], str | None]:
@@ -197,34 +186,24 @@ class BlobSerializer(JsonPlusSerializer):
         when known (a frozen model's over ``INLINE_LIMIT``, remembered by identity)."""
         if not isinstance(value, BaseModel) or not value.model_config.get("frozen"):
             return super().dumps_typed(value), None
-        key = id(value)
-        with self._encodings_lock:
-            found = self._encodings.get(key)
-            if found is not None and found[0] is value:
-                self._encodings.move_to_end(key)
-                return found[1], found[2]
+        found = self._encodings.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1], found[2]
         encoded = super().dumps_typed(value)
         sha = digest(encoded[1]) if len(encoded[1]) > INLINE_LIMIT else None
-        with self._encodings_lock:
-            self._encodings[key] = (value, encoded, sha)
-            while len(self._encodings) > CACHED_ENCODINGS:
-                self._encodings.popitem(last=False)
+        self._encodings.put(id(value), (value, encoded, sha))
         return encoded, sha
 
     def _channel(self, name: str, version: Any, value: Any, blobs: dict[str, bytes]) -> Any:
         """A checkpoint's channel value as stored (a known version's as stored lately)."""
         key = (name, version) if isinstance(version, str) else None
         now = self.blob_store.clock()
-        with self._versions_lock:
-            found = self._versions.get(key) if key is not None else None
+        found = self._versions.get(key) if key is not None else None
         if found is not None and now - found[0] < TRUST_FOR:
             return found[1]
         stored = self._stored(dehydrate(value, self.blob_store, self._artifacts), blobs)
         if key is not None:
-            with self._versions_lock:
-                self._versions[key] = (now, stored)
-                while len(self._versions) > CACHED_BLOBS:
-                    self._versions.popitem(last=False)
+            self._versions.put(key, (now, stored))
         return stored
 
     def _stored(self, value: Any, blobs: dict[str, bytes]) -> Any:
@@ -311,19 +290,16 @@ class BlobSerializer(JsonPlusSerializer):
         the service's state reads) is not decoded again.
         """
         found = {}
-        with self._decoded_lock:
-            for sha in shas & self._decoded.keys():
-                found[sha] = self._decoded[sha]
-                self._decoded.move_to_end(sha)
+        for sha in shas:
+            value = self._decoded.get(sha)
+            if value is not None:
+                found[sha] = value
         missing = shas - found.keys()
         blobs = self.blob_store.get_many(missing) if missing else {}
         for sha in missing:
             value = self._resolved(super().loads_typed(("msgpack", blobs[sha])))
             found[sha] = value = hydrate(value, self.blob_store)
-            with self._decoded_lock:
-                self._decoded[sha] = value
-                while len(self._decoded) > CACHED_VALUES:
-                    self._decoded.popitem(last=False)
+            self._decoded.put(sha, value)
         return found
 
     def _resolved(self, value: Any) -> Any:
